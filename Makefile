@@ -1,0 +1,55 @@
+# CMC Platform. `make run` and `make test` each work alone on a fresh machine.
+PORT ?= 5000
+HOST ?= 127.0.0.1
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test test-postgres lint perf install chromium clean-instance
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever the dependency list changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,prod]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# A random SECRET_KEY the first time, so the embedded profile needs no setup.
+instance/config.py:
+	@mkdir -p instance
+	@$(PYTHON) -c "import secrets; print('# Written by make run; see config.example.py for every setting.'); print('SECRET_KEY = ' + repr(secrets.token_urlsafe(48)))" > instance/config.py
+	@echo "Wrote a new SECRET_KEY to instance/config.py"
+
+run: $(STAMP) instance/config.py
+	$(BIN)/cmc db upgrade
+	$(BIN)/cmc seed --demo --if-empty
+	@echo "Open http://$(HOST):$(PORT)/ (stop with Ctrl+C)"
+	$(BIN)/cmc serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (never `playwright install`: it downloads and fails here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The model, service and integration tests again on PostgreSQL.
+test-postgres: $(STAMP)
+	CMC_TEST_DATABASE_URL=$${CMC_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+perf: $(STAMP)
+	$(BIN)/python -m pytest tests/perf -p no:cacheprovider -o addopts="--import-mode=importlib" $(PYTEST_ARGS)

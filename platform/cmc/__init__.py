@@ -1,0 +1,94 @@
+"""The CMC Platform: ``create_app`` builds the application; nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: platform/cmc/__init__.py -> ../..
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, socket handlers, blueprints and the CLI."""
+    from cmc import config as config_module
+    from cmc.database import configure_engine
+    from cmc.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from cmc.logging_setup import configure_logging
+
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("CMC_INSTANCE_PATH") or ROOT / "instance"
+    app = Flask(
+        "cmc",
+        instance_path=str(Path(instance_path).resolve()),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_module.load(app, config)
+    configure_logging(app)
+
+    db.init_app(app)
+    configure_engine(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"] or _default_async_mode(),
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        manage_session=True,
+        logger=False,
+        engineio_logger=False,
+    )
+    # After init_app, never at import: a handler bound earlier would serve the next app built too.
+    from cmc.realtime.events import register_handlers
+
+    register_handlers(socketio)
+
+    from cmc.web import register_web
+
+    register_web(app)
+    from cmc.api import register_api
+
+    register_api(app)
+    from cmc.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _default_async_mode() -> str:
+    """gevent in a process that gevent has patched (``cmc serve``, gunicorn's gevent workers); threading
+    elsewhere (tests, the sync page workers that only emit through the message queue)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+def _select_locale() -> str | None:
+    from flask import current_app, request
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        return current_user.language
+    return request.accept_languages.best_match(list(current_app.config["LANGUAGES"])) if request else None
+
+
+def _select_timezone() -> str | None:
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False):
+        return current_user.timezone
+    return None
+
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,149 @@
+"""The OpenAPI 3 document, generated from the API's view functions (apispec reads their docstrings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.yaml_utils import load_operations_from_docstring
+from flask import current_app, jsonify
+
+from cmc.api import bp
+from cmc.web.access import Access, access
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": ERROR,
+    "Party": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"type": "string", "enum": ["state", "territory", "organization"]},
+            "status": {"type": "string", "enum": ["member", "observer", "support"]},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "founding": {"type": "boolean"},
+            "retired": {"type": "boolean"},
+        },
+    },
+    "PartyInput": {
+        "type": "object",
+        "required": ["code", "name", "kind", "status"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,11}$"},
+            "name": {"type": "string", "maxLength": 120},
+            "kind": {"type": "string", "enum": ["state", "territory", "organization"]},
+            "status": {"type": "string", "enum": ["member", "observer", "support"]},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "founding": {"type": "boolean"},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "email": {"type": "string", "format": "email"},
+            "name": {"type": "string"},
+            "title": {"type": "string"},
+            "role": {"type": "string", "enum": ["secretariat", "focal_point", "delegate"]},
+            "language": {"type": "string"},
+            "timezone": {"type": "string"},
+            "party": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                               "status": {"type": "string"}},
+            },
+            "networks": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Token": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "prefix": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "expires_at": {"type": "string", "format": "date-time", "nullable": True},
+            "revoked": {"type": "boolean"},
+            "last_used_at": {"type": "string", "format": "date-time", "nullable": True},
+        },
+    },
+}
+
+RESPONSES = {
+    "BadRequest": "The body is malformed JSON or misses a field",
+    "Unauthenticated": "No valid session or token",
+    "Forbidden": "The policy refuses this action",
+    "NotFound": "No such thing, or nothing the caller may read",
+    "Conflict": "Clashes with existing data",
+    "UnsupportedMediaType": "The body is not application/json",
+    "ValidationFailed": "The values break a rule; fields says which",
+    "TooManyRequests": "Slow down",
+}
+
+
+def build_spec() -> dict[str, Any]:
+    """Walk the app's API routes and assemble the document from their docstrings."""
+    spec = APISpec(
+        title="CMC Platform API",
+        version="1",
+        openapi_version="3.0.3",
+        info={"description": "JSON API of the Caribbean Migration Consultations platform. Errors are "
+                             "`{\"error\": {\"code\", \"message\"}}` with the matching HTTP status."},
+        servers=[{"url": "/api/v1"}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "cmc_session"})
+    for name, schema in SCHEMAS.items():
+        spec.components.schema(name, schema)
+    for name, description in RESPONSES.items():
+        spec.components.response(name, {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        })
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith("api."):
+            continue
+        view = current_app.view_functions[rule.endpoint]
+        operations = load_operations_from_docstring(view.__doc__ or "")
+        if not operations:
+            continue
+        path = rule.rule.removeprefix("/api/v1")
+        for converter_arg in rule.arguments:
+            path = path.replace(f"<int:{converter_arg}>", "{" + converter_arg + "}")
+            path = path.replace(f"<{converter_arg}>", "{" + converter_arg + "}")
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}, {"cookie": []}]
+    return document
+
+
+@bp.get("/openapi.json")
+@access(Access.PUBLIC)
+def openapi_document() -> Any:
+    """The OpenAPI 3 document of this API.
+    ---
+    get:
+      summary: This document
+      tags: [meta]
+      security: []
+      responses:
+        200: {description: The OpenAPI 3 document}
+    """
+    return jsonify(build_spec())

@@ -1,0 +1,213 @@
+"""API endpoints. Each docstring's YAML after ``---`` is its OpenAPI operation (read by apispec)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cmc.api import BadRequestBody, bp, json_body
+from cmc.models import AccessToken, Party
+from cmc.services import auth, directory, parties
+from cmc.web.access import Access, access
+
+
+def party_json(party: Party) -> dict[str, Any]:
+    """A party as the API shows it."""
+    return {
+        "id": party.id,
+        "code": party.code,
+        "name": party.name,
+        "kind": str(party.kind),
+        "status": str(party.status),
+        "languages": party.language_list,
+        "founding": party.founding,
+        "retired": party.retired,
+    }
+
+
+def token_json(token: AccessToken) -> dict[str, Any]:
+    """A token's metadata (never its secret)."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "revoked": token.revoked_at is not None,
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+    }
+
+
+@bp.get("/me")
+@access(Access.SIGNED_IN)
+def me() -> Any:
+    """Who is calling.
+    ---
+    get:
+      summary: The signed-in account
+      tags: [accounts]
+      responses:
+        200:
+          description: The account, its party and networks
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Me'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+    """
+    return jsonify(directory.describe(current_user._get_current_object()))
+
+
+@bp.get("/parties")
+@access(Access.SIGNED_IN)
+def list_parties() -> Any:
+    """The parties of the consultations.
+    ---
+    get:
+      summary: List parties, retired ones included
+      tags: [parties]
+      responses:
+        200:
+          description: Every party, by name
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/Party'}}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+    """
+    return jsonify(items=[party_json(p) for p in parties.list_parties()])
+
+
+@bp.post("/parties")
+@access(Access.SIGNED_IN)
+def create_party() -> Any:
+    """Add a party.
+    ---
+    post:
+      summary: Add a party (secretariat)
+      tags: [parties]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/PartyInput'}
+      responses:
+        201:
+          description: The new party
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Party'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        409: {$ref: '#/components/responses/Conflict'}
+        415: {$ref: '#/components/responses/UnsupportedMediaType'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    data = json_body()
+    for key in ("code", "name", "kind", "status"):
+        if not isinstance(data.get(key), str):
+            raise BadRequestBody(_("%(field)s is required and must be a string.", field=key), fields={key: "required"})
+    languages = data.get("languages", ["en"])
+    if isinstance(languages, list):
+        languages = ";".join(str(x) for x in languages)
+    if not isinstance(languages, str):
+        raise BadRequestBody(_("languages must be a list of language codes."), fields={"languages": "type"})
+    party = parties.create_party(
+        current_user._get_current_object(),
+        parties.PartyInput(code=data["code"], name=data["name"], kind=data["kind"], status=data["status"],
+                           languages=languages, founding=bool(data.get("founding", False))),
+    )
+    return jsonify(party_json(party)), 201
+
+
+@bp.get("/tokens")
+@access(Access.SIGNED_IN)
+def list_tokens() -> Any:
+    """The caller's personal access tokens.
+    ---
+    get:
+      summary: List my personal access tokens (metadata only)
+      tags: [tokens]
+      responses:
+        200:
+          description: Tokens, newest first
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/Token'}}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+    """
+    return jsonify(items=[token_json(t) for t in auth.list_tokens(current_user._get_current_object())])
+
+
+@bp.post("/tokens")
+@access(Access.SIGNED_IN)
+def create_token() -> Any:
+    """Create a personal access token.
+    ---
+    post:
+      summary: Create a token; the secret is in this answer only
+      tags: [tokens]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string, maxLength: 80}
+                expires_in_days: {type: integer, minimum: 1, maximum: 366, nullable: true}
+      responses:
+        201:
+          description: The token, with its secret shown once
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - {$ref: '#/components/schemas/Token'}
+                  - type: object
+                    properties:
+                      secret: {type: string}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        415: {$ref: '#/components/responses/UnsupportedMediaType'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    data = json_body()
+    name = data.get("name")
+    days = data.get("expires_in_days")
+    if not isinstance(name, str):
+        raise BadRequestBody(_("name is required and must be a string."), fields={"name": "required"})
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
+        raise BadRequestBody(_("expires_in_days must be a whole number of days."),
+                             fields={"expires_in_days": "type"})
+    token, secret = auth.create_token(current_user._get_current_object(), name, expires_in_days=days)
+    body = token_json(token) | {"secret": secret}
+    return jsonify(body), 201, {"Location": url_for("api.list_tokens")}
+
+
+@bp.delete("/tokens/<int:token_id>")
+@access(Access.SIGNED_IN)
+def revoke_token(token_id: int) -> Any:
+    """Revoke a token.
+    ---
+    delete:
+      summary: Revoke one of my tokens (secretariat, anyone's)
+      tags: [tokens]
+      parameters:
+        - {name: token_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        204: {description: Revoked}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    auth.revoke_token(current_user._get_current_object(), token_id)
+    return "", 204

@@ -1,0 +1,131 @@
+"""The ``cmc`` command: database, seed, accounts, tokens, audit and the server.
+
+``cmc serve`` runs Flask-SocketIO on gevent with gevent-websocket; gevent must patch the standard
+library before anything else is imported, so ``main`` does it first for that command.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+
+def main() -> None:
+    """Entry point of the ``cmc`` console script."""
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        from gevent import monkey
+
+        monkey.patch_all()
+    from flask.cli import FlaskGroup
+
+    from cmc import create_app
+
+    group = FlaskGroup(name="cmc", create_app=lambda: create_app(), add_version_option=False,
+                       help="CMC Platform administration.")
+    group.main(prog_name="cmc")
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit with status 2."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def register_cli(app: Any) -> None:
+    """Attach the project's commands to ``app.cli`` (``flask db`` comes from Flask-Migrate)."""
+    from cmc.services import accounts, audit, seed as seeding
+    from cmc.services.auth import create_token, find_account_by_email
+    from cmc.services.errors import ServiceError
+
+    @app.cli.command("seed")
+    @click.option("--demo", is_flag=True, help="Also create the demo accounts.")
+    @click.option("--if-empty", is_flag=True, help="Do nothing unless the database has no parties yet.")
+    def seed_command(demo: bool, if_empty: bool) -> None:
+        """Add the bundled parties (and demo accounts) that are missing; safe to repeat."""
+        from cmc.extensions import db
+        from cmc.models import Party
+
+        if if_empty and db.session.scalar(db.select(db.func.count()).select_from(Party)):
+            click.echo("The database already has data; nothing seeded.")
+        else:
+            result = seeding.seed(demo=demo)
+            click.echo(f"Seeded {result['parties']} parties and {result['accounts']} demo accounts.")
+        if demo:
+            click.echo("Demo sign-ins (password for all: %s):" % seeding.DEMO_PASSWORD)
+            for item in seeding.DEMO_ACCOUNTS:
+                click.echo(f"  {item.email:<26} {item.role.value:<12} {item.party}")
+
+    accounts_group = click.Group("accounts", help="Manage accounts.")
+    app.cli.add_command(accounts_group)
+
+    @accounts_group.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--party", "party_code", required=True, help="Party code, e.g. JM or IOM.")
+    @click.option("--role", required=True, type=click.Choice(["secretariat", "focal_point", "delegate"]))
+    @click.option("--title", default="")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    def accounts_create(email: str, name: str, party_code: str, role: str, title: str,
+                        password_stdin: bool) -> None:
+        """Create an account: with a password from stdin, or print an invitation link."""
+        try:
+            if password_stdin:
+                password = sys.stdin.readline().rstrip("\r\n")
+                account = accounts.create_with_password(email=email, name=name, party_code=party_code,
+                                                        role=role, password=password, title=title)
+                click.echo(f"Created account {account.id} for {account.email}.")
+            else:
+                result = accounts.invite(None, email=email, name=name, party_code=party_code, role=role,
+                                         title=title)
+                click.echo(f"Invited {result.account.email}. Invitation link (single use):")
+                click.echo(result.link)
+        except ServiceError as exc:
+            fail(exc.message)
+
+    tokens_group = click.Group("tokens", help="Personal access tokens.")
+    app.cli.add_command(tokens_group)
+
+    @tokens_group.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True, help="What the token is for.")
+    @click.option("--expires-in-days", type=click.IntRange(1, 366), default=None)
+    def tokens_create(email: str, name: str, expires_in_days: int | None) -> None:
+        """Create a token for an account and print it once."""
+        account = find_account_by_email(email)
+        if account is None or not account.is_active:
+            fail(f"no active account with the email {email}")
+            return
+        try:
+            _token, secret = create_token(account, name, expires_in_days=expires_in_days)
+        except ServiceError as exc:
+            fail(exc.message)
+            return
+        click.echo(secret)
+
+    audit_group = click.Group("audit", help="The audit trail.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    def audit_verify() -> None:
+        """Check the hash chain of the whole trail; name the first broken row."""
+        report = audit.verify_chain()
+        if report.ok:
+            click.echo(f"Audit trail intact: {report.rows} rows checked.")
+            return
+        click.echo(f"Audit trail BROKEN at row {report.first_broken_id}: {report.reason}.", err=True)
+        sys.exit(1)
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, type=click.IntRange(1, 65535), show_default=True)
+    def serve(host: str, port: int) -> None:
+        """Serve pages and live connections (gevent with websockets) until stopped."""
+        from flask import current_app
+
+        from cmc.extensions import socketio
+
+        click.echo(f"CMC Platform on http://{host}:{port}/ (async mode: {socketio.server.async_mode})")
+        socketio.run(current_app._get_current_object(), host=host, port=port, use_reloader=False,
+                     log_output=False)

@@ -1,0 +1,150 @@
+"""Configuration: built-in defaults, then ``instance/config.py``, then ``CMC_*`` environment variables.
+
+Every setting is documented in ``instance/config.example.py``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+#: Settings read from the environment as ``CMC_<NAME>``, with the type they are parsed into.
+ENV_SETTINGS: dict[str, type] = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "BASE_URL": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": bool,
+    "MAIL_SENDER": str,
+    "SECURE_COOKIES": bool,
+    "SESSION_IDLE_MINUTES": int,
+    "SESSION_ABSOLUTE_HOURS": int,
+    "INVITATION_HOURS": int,
+    "RATELIMIT_STORAGE_URI": str,
+    "LOGIN_LIMIT_PER_ADDRESS": str,
+    "LOGIN_LIMIT_PER_ACCOUNT": str,
+    "SOCKETIO_MESSAGE_QUEUE": str,
+    "SOCKETIO_ASYNC_MODE": str,
+    "ALLOWED_ORIGINS": str,
+    "LOG_LEVEL": str,
+}
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely; the message says what to change."""
+
+
+def defaults() -> dict[str, Any]:
+    """Return the built-in defaults: the embedded profile (SQLite in the instance folder, mail to the log)."""
+    return {
+        "SECRET_KEY": None,
+        "DATABASE_URL": None,  # None means sqlite:///<instance>/cmc.db
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": False,
+        "MAIL_SENDER": "CMC Platform <no-reply@cmc.invalid>",
+        "SECURE_COOKIES": False,
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_ABSOLUTE_HOURS": 12,
+        "INVITATION_HOURS": 72,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOGIN_LIMIT_PER_ADDRESS": "30 per 5 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        "SOCKETIO_MESSAGE_QUEUE": None,
+        "SOCKETIO_ASYNC_MODE": None,  # None: gevent in a gevent-patched server, threading elsewhere
+        "ALLOWED_ORIGINS": None,  # None: BASE_URL's origin only
+        "LOG_LEVEL": "INFO",
+        "TESTING": False,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": {"en": "English"},
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
+    }
+
+
+def _parse(value: str, kind: type) -> Any:
+    if kind is bool:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        return int(value)
+    return value
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in order: defaults, ``instance/config.py``, environment, then ``overrides``.
+
+    ``overrides`` (the ``config`` argument of ``create_app``) wins so that tests are hermetic.
+    """
+    app.config.update(defaults())
+    if not (overrides or {}).get("SKIP_INSTANCE_CONFIG"):
+        app.config.from_pyfile("config.py", silent=True)
+    for name, kind in ENV_SETTINGS.items():
+        raw = os.environ.get(f"CMC_{name}")
+        if raw is not None and raw != "":
+            try:
+                app.config[name] = _parse(raw, kind)
+            except ValueError as exc:
+                raise ConfigError(f"CMC_{name} must be {kind.__name__}: {raw!r}") from exc
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+    _check(app)
+
+
+def _derive(app: Flask) -> None:
+    """Turn the CMC settings into the names Flask and its extensions read."""
+    cfg = app.config
+    url = cfg["DATABASE_URL"] or f"sqlite:///{os.path.join(app.instance_path, 'cmc.db')}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if url.startswith("sqlite"):
+        # The busy timeout lets a writer wait for the lock instead of failing at once.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 15})
+    else:
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
+    cfg["SESSION_COOKIE_NAME"] = "cmc_session"
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    cfg["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=0)
+    cfg["RATELIMIT_HEADERS_ENABLED"] = True
+    if not cfg["ALLOWED_ORIGINS"]:
+        base = cfg["BASE_URL"].rstrip("/")
+        origins = [base]
+        # 127.0.0.1 and localhost are the same machine to a person typing the address.
+        if "://127.0.0.1" in base:
+            origins.append(base.replace("://127.0.0.1", "://localhost"))
+        cfg["ALLOWED_ORIGINS"] = origins
+    elif isinstance(cfg["ALLOWED_ORIGINS"], str):
+        cfg["ALLOWED_ORIGINS"] = [o.strip().rstrip("/") for o in cfg["ALLOWED_ORIGINS"].split(",") if o.strip()]
+
+
+def _check(app: Flask) -> None:
+    """Refuse to run with settings that would be unsafe outside tests."""
+    key = app.config.get("SECRET_KEY")
+    if app.config.get("TESTING"):
+        if not key:
+            app.config["SECRET_KEY"] = "testing-" + "x" * MIN_SECRET_KEY_LENGTH
+        return
+    if not key or len(str(key)) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is missing or shorter than {MIN_SECRET_KEY_LENGTH} characters. "
+            "Set CMC_SECRET_KEY or SECRET_KEY in instance/config.py "
+            "(`make run` writes a random one there the first time)."
+        )
+    if "*" in app.config["ALLOWED_ORIGINS"]:
+        raise ConfigError("ALLOWED_ORIGINS may not contain '*': list the sites that may open a live connection.")

@@ -1,0 +1,56 @@
+"""Parties of the consultations: member states and territories, observers, support organisations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cmc.extensions import db
+from cmc.models.types import UTCDateTime, enum_values
+
+
+class PartyKind(enum.StrEnum):
+    """What a party is."""
+
+    STATE = "state"
+    TERRITORY = "territory"
+    ORGANIZATION = "organization"
+
+
+class PartyStatus(enum.StrEnum):
+    """A party's standing in the consultations."""
+
+    MEMBER = "member"
+    OBSERVER = "observer"
+    SUPPORT = "support"
+
+
+class Party(db.Model):
+    """A state, territory or organisation taking part; every account belongs to exactly one."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[PartyKind] = mapped_column(Enum(PartyKind, native_enum=False, length=20, values_callable=enum_values))
+    status: Mapped[PartyStatus] = mapped_column(Enum(PartyStatus, native_enum=False, length=20, values_callable=enum_values))
+    languages: Mapped[str] = mapped_column(String(60), default="en")  # ';'-separated ISO 639 codes
+    founding: Mapped[bool] = mapped_column(default=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def retired(self) -> bool:
+        """Whether the party has been retired (its accounts cannot sign in)."""
+        return self.retired_at is not None
+
+    @property
+    def language_list(self) -> list[str]:
+        """The party's languages, most used first."""
+        return [code for code in self.languages.split(";") if code]
+
+    def __repr__(self) -> str:
+        return f"<Party {self.code}>"

@@ -1,0 +1,99 @@
+"""Every access decision of the platform, in one place. Deny by default.
+
+Each ``can_*`` function answers a question; ``require`` turns a refusal into a ``DeniedError`` that the
+page, API and socket layers translate (and the trail records as denied).
+"""
+
+from __future__ import annotations
+
+from cmc.models import Account, Party, PartyStatus, Role
+from cmc.services.errors import DeniedError
+
+
+def is_secretariat(actor: Account | None) -> bool:
+    """Whether the actor is active secretariat staff."""
+    return actor is not None and actor.is_active and actor.role == Role.SECRETARIAT
+
+
+def is_focal_point(actor: Account | None) -> bool:
+    """Whether the actor is an active national focal point."""
+    return actor is not None and actor.is_active and actor.role == Role.FOCAL_POINT
+
+
+def can_manage_parties(actor: Account | None) -> bool:
+    """Only the secretariat adds, edits and retires parties."""
+    return is_secretariat(actor)
+
+
+def can_list_accounts(actor: Account | None) -> bool:
+    """The secretariat (all accounts) and focal points (their own party's) open the accounts admin."""
+    return is_secretariat(actor) or is_focal_point(actor)
+
+
+def can_view_account(actor: Account | None, target: Account) -> bool:
+    """Secretariat sees every account; a focal point sees the accounts of their own party."""
+    if is_secretariat(actor):
+        return True
+    return is_focal_point(actor) and actor is not None and target.party_id == actor.party_id
+
+
+def can_invite(actor: Account | None, party: Party, role: Role) -> bool:
+    """Secretariat invites anyone anywhere; a focal point invites delegates of their own party only."""
+    if party.retired:
+        return False
+    if is_secretariat(actor):
+        return True
+    return (
+        is_focal_point(actor)
+        and actor is not None
+        and party.id == actor.party_id
+        and role == Role.DELEGATE
+    )
+
+
+def can_manage_account(actor: Account | None, target: Account) -> bool:
+    """Deactivate, reactivate, change role: secretariat for anyone but themselves; focal point for
+    delegates of their own party."""
+    if actor is None or target.id == actor.id:
+        return False
+    if is_secretariat(actor):
+        return True
+    return is_focal_point(actor) and target.party_id == actor.party_id and target.role == Role.DELEGATE
+
+
+def can_assign_role(actor: Account | None, target: Account, role: Role) -> bool:
+    """Who may give ``target`` the platform role ``role``."""
+    if not can_manage_account(actor, target):
+        return False
+    if is_secretariat(actor):
+        # The secretariat is staffed by support organisations only.
+        return role != Role.SECRETARIAT or target.party.status == PartyStatus.SUPPORT
+    return role == Role.DELEGATE
+
+
+def can_read_audit(actor: Account | None) -> bool:
+    """Secretariat reads the whole trail; focal points the part about their party's items."""
+    return is_secretariat(actor) or is_focal_point(actor)
+
+
+def require(
+    allowed: bool,
+    *,
+    action: str,
+    target_type: str = "",
+    target_id: str | int | None = None,
+    target_party_id: int | None = None,
+    hide: bool = False,
+    message: str | None = None,
+) -> None:
+    """Raise ``DeniedError`` unless ``allowed``. ``hide`` answers 404 so the thing's existence stays secret."""
+    if allowed:
+        return
+    raise DeniedError(
+        message or ("Not found." if hide else "You do not have permission to do this."),
+        status=404 if hide else 403,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_party_id=target_party_id,
+    )

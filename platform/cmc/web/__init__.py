@@ -1,0 +1,220 @@
+"""Server-rendered pages: blueprints, the access gate, error pages and security headers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from cmc.extensions import db, login_manager
+from cmc.models import Account, Outcome
+from cmc.services import audit, auth
+from cmc.services.errors import DeniedError, ServiceError
+from cmc.web.access import Access, access, rule_of, satisfied
+
+log = logging.getLogger("cmc.web")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def wants_json() -> bool:
+    """Whether the current request is for the JSON API (errors then answer JSON)."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Any, int]:
+    """The API's error body: ``{"error": {"code", "message"}}`` with the matching status."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    body.update({k: v for k, v in extra.items() if v})
+    return jsonify(error=body), status
+
+
+def _load_user(user_id: str) -> Account | None:
+    live = auth.resume_session(session.get("sk"))
+    if live is None or str(live.account.id) != user_id:
+        return None
+    g.auth_session = live.session
+    return live.account
+
+
+def _load_user_from_request(req: Any) -> Account | None:
+    # Bearer tokens are for the API only; pages use the session cookie.
+    if not req.path.startswith("/api/"):
+        return None
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    found = auth.authenticate_token(header.removeprefix("Bearer ").strip())
+    if found is None:
+        g.bad_token = True
+        return None
+    g.access_token = found[1]
+    return found[0]
+
+
+def _enforce_access() -> Any:
+    """Deny by default: an endpoint without a declared rule does not exist for anyone."""
+    if request.endpoint is None:
+        return None  # 404/405 follow from routing
+    view = current_app.view_functions.get(request.endpoint)
+    rule = rule_of(view)
+    if rule is None:
+        log.error("endpoint %s declares no access rule; refused", request.endpoint)
+        return _deny(404)
+    verdict = satisfied(rule)
+    if verdict is None:
+        if wants_json():
+            if g.get("bad_token"):
+                return json_error(401, "invalid_token", _("The access token is unknown, expired or revoked."))
+            return json_error(401, "unauthenticated", _("Sign in or send a personal access token."))
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    if not verdict:
+        return _deny(403)
+    return None
+
+
+def _deny(status: int) -> Any:
+    actor = current_user if current_user.is_authenticated else None
+    audit.record_now(actor, "access.denied", target_type="route", target_id=request.endpoint or request.path,
+                     outcome=Outcome.DENIED, details={"path": request.path[:200], "method": request.method,
+                                                      "status": status})
+    return error_response(status)
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None) -> Any:
+    """An error page (or JSON under /api) that says what happened and what to do."""
+    titles = {
+        400: _("The request could not be understood"),
+        403: _("You do not have access to this page"),
+        404: _("Page not found"),
+        405: _("That action is not possible here"),
+        410: _("This link can no longer be used"),
+        413: _("The upload is too large"),
+        415: _("Unsupported content type"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong on our side"),
+    }
+    title = titles.get(status, _("Something went wrong"))
+    if wants_json():
+        codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
+                 415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_requests",
+                 500: "internal_error"}
+        return json_error(status, code or codes.get(status, "error"), message or title)
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        # Pages of a signed-in person must not be kept by shared caches or shown after sign-out.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def register_web(app: Flask) -> None:
+    """Attach blueprints, the access gate, error handlers and template helpers to ``app``."""
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_user_from_request)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.session_protection = None  # the server-side session is the protection
+
+    app.before_request(_enforce_access)
+    app.after_request(_security_headers)
+
+    @app.teardown_appcontext
+    def _end_read_transaction(_exc: BaseException | None) -> None:
+        db.session.remove()
+
+    @app.errorhandler(DeniedError)
+    def _denied(exc: DeniedError) -> Any:
+        actor = current_user if current_user.is_authenticated else None
+        db.session.rollback()
+        audit.record_now(actor, exc.action or "access.denied", target_type=exc.target_type,
+                         target_id=exc.target_id, target_party_id=exc.target_party_id, outcome=Outcome.DENIED,
+                         details={"path": request.path[:200], "status": exc.status})
+        message = exc.message if exc.status == 403 else None
+        return error_response(exc.status, message)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError) -> Any:
+        if wants_json():
+            return json_error(exc.status, exc.code, exc.message, fields=exc.fields)
+        return error_response(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        message = _("The form expired or was sent from another site. Go back, reload the page and try again.")
+        if wants_json():
+            return json_error(400, "csrf_failed", message)
+        return error_response(400, message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        message = None
+        if status == 413:
+            message = _("The request is larger than this platform accepts.")
+        if status == 429:
+            message = _("Too many attempts. Wait a few minutes, then try again.")
+        return error_response(status, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        return error_response(500, _("The problem has been logged. Try again in a moment."))
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"nav_items": navigation(), "live_socket": current_user.is_authenticated}
+
+    app.jinja_env.filters["datetime"] = _format_dt
+
+    @app.get("/healthz")
+    @access(Access.PUBLIC)
+    def healthz() -> Any:
+        """Liveness and database status for monitoring."""
+        try:
+            db.session.execute(text("SELECT 1"))
+            return {"status": "ok", "database": "ok"}, 200
+        except Exception:  # the probe must answer whatever the database does
+            log.exception("health check: database unreachable")
+            return {"status": "degraded", "database": "unreachable"}, 503
+
+    from cmc.web import admin, auth_views, home, settings
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(admin.bp)
+
+
+def _format_dt(value: Any, fmt: str = "d MMM yyyy, HH:mm zzz") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def navigation() -> list[dict[str, str]]:
+    """The main navigation for the current person: sections that exist now, Admin for managers."""
+    if not current_user.is_authenticated:
+        return []
+    items = [{"endpoint": "home.index", "label": _("Home")}]
+    if satisfied(Access.MANAGER):
+        items.append({"endpoint": "admin.index", "label": _("Admin")})
+    return items

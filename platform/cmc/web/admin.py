@@ -1,0 +1,199 @@
+"""Administration: accounts (secretariat and focal points) and parties (secretariat)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cmc.extensions import db
+from cmc.models import Account, Role
+from cmc.services import accounts, parties, permissions
+from cmc.services.errors import ConflictError, ValidationError
+from cmc.web.access import Access, access
+from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm
+from cmc.web.pagination import paginate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _actor() -> Account:
+    return current_user._get_current_object()
+
+
+def _form_errors(form: Any) -> dict[str, str]:
+    return {name: messages[0] for name, messages in form.errors.items() if name != "csrf_token"}
+
+
+@bp.get("/")
+@access(Access.MANAGER)
+def index() -> Any:
+    """The admin landing page: accounts, and parties for the secretariat."""
+    return redirect(url_for("admin.accounts_list"))
+
+
+@bp.get("/accounts")
+@access(Access.MANAGER)
+def accounts_list() -> Any:
+    """Accounts the person may manage, by party and role, paginated."""
+    actor = _actor()
+    party_code = request.args.get("party") or None
+    role = request.args.get("role") or None
+    if role and role not in {r.value for r in Role}:
+        role = None
+    page = paginate(accounts.accounts_query(actor, party_code=party_code, role=role), per_page=50)
+    party_choices = parties.list_parties() if permissions.is_secretariat(actor) else [actor.party]
+    return render_template("admin/accounts.html", page=page, party_code=party_code, role=role,
+                           party_choices=party_choices, roles=ROLE_CHOICES, action_form=EmptyForm())
+
+
+def _invite_form(actor: Account) -> InviteForm:
+    form = InviteForm()
+    if permissions.is_secretariat(actor):
+        form.party.choices = [(p.code, f"{p.name} ({p.code})") for p in parties.list_parties(include_retired=False)]
+    else:
+        form.party.choices = [(actor.party.code, f"{actor.party.name} ({actor.party.code})")]
+        form.role.choices = [c for c in ROLE_CHOICES if c[0] == Role.DELEGATE.value]
+    return form
+
+
+@bp.route("/accounts/invite", methods=["GET", "POST"])
+@access(Access.MANAGER)
+def invite() -> Any:
+    """Invite a person: the link is mailed, and shown here once in case mail is slow."""
+    actor = _actor()
+    form = _invite_form(actor)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                result = accounts.invite(actor, email=form.email.data or "", name=form.name.data or "",
+                                         party_code=form.party.data or "", role=form.role.data or "",
+                                         title=form.title.data or "")
+            except (ValidationError, ConflictError) as exc:
+                errors = exc.fields or {"email": exc.message}
+            else:
+                flash(_("Invitation sent to %(email)s.", email=result.account.email), "success")
+                return render_template("admin/invited.html", result=result)
+        else:
+            errors = _form_errors(form)
+    return render_template("admin/invite.html", form=form, errors=errors), 422 if errors else 200
+
+
+@bp.get("/accounts/<int:account_id>")
+@access(Access.MANAGER)
+def account_detail(account_id: int) -> Any:
+    """One account: role, state, and the actions the person may take on it."""
+    actor = _actor()
+    account = accounts.get_managed_account(actor, account_id)
+    role_form = RoleForm(formdata=None, role=account.role.value)
+    role_form.role.choices = [c for c in ROLE_CHOICES
+                              if permissions.can_assign_role(actor, account, Role(c[0]))]
+    return render_template("admin/account.html", account=account, role_form=role_form,
+                           can_manage=permissions.can_manage_account(actor, account), action_form=EmptyForm())
+
+
+@bp.post("/accounts/<int:account_id>/role")
+@access(Access.MANAGER)
+def account_role(account_id: int) -> Any:
+    """Change an account's role (its sessions end)."""
+    accounts.change_role(_actor(), account_id, request.form.get("role", ""))
+    flash(_("The role is changed. The person must sign in again."), "success")
+    return redirect(url_for("admin.account_detail", account_id=account_id))
+
+
+@bp.post("/accounts/<int:account_id>/deactivate")
+@access(Access.MANAGER)
+def account_deactivate(account_id: int) -> Any:
+    """Deactivate an account; all its sessions end at once."""
+    accounts.set_active(_actor(), account_id, False)
+    flash(_("The account is deactivated and signed out everywhere."), "success")
+    return redirect(url_for("admin.account_detail", account_id=account_id))
+
+
+@bp.post("/accounts/<int:account_id>/reactivate")
+@access(Access.MANAGER)
+def account_reactivate(account_id: int) -> Any:
+    """Reactivate an account."""
+    accounts.set_active(_actor(), account_id, True)
+    flash(_("The account is active again."), "success")
+    return redirect(url_for("admin.account_detail", account_id=account_id))
+
+
+@bp.get("/parties")
+@access(Access.SECRETARIAT)
+def parties_list() -> Any:
+    """Every party, retired ones included."""
+    counts = dict(
+        db.session.execute(db.select(Account.party_id, db.func.count()).group_by(Account.party_id)).all()
+    )
+    return render_template("admin/parties.html", parties=parties.list_parties(), counts=counts,
+                           action_form=EmptyForm())
+
+
+@bp.route("/parties/new", methods=["GET", "POST"])
+@access(Access.SECRETARIAT)
+def party_new() -> Any:
+    """Add a party."""
+    return _party_form(None)
+
+
+@bp.route("/parties/<int:party_id>/edit", methods=["GET", "POST"])
+@access(Access.SECRETARIAT)
+def party_edit(party_id: int) -> Any:
+    """Edit a party."""
+    return _party_form(party_id)
+
+
+def _party_form(party_id: int | None) -> Any:
+    actor = _actor()
+    party = parties.get_party(party_id) if party_id is not None else None
+    form = PartyForm(obj=party) if request.method == "GET" else PartyForm()
+    if request.method == "GET" and party is not None:
+        form.kind.data, form.status.data = party.kind.value, party.status.value
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data = parties.PartyInput(code=form.code.data or "", name=form.name.data or "",
+                                      kind=form.kind.data or "", status=form.status.data or "",
+                                      languages=form.languages.data or "", founding=bool(form.founding.data))
+            try:
+                if party is None:
+                    saved = parties.create_party(actor, data)
+                    flash(_("%(name)s is added.", name=saved.name), "success")
+                else:
+                    saved = parties.update_party(actor, party.id, data)
+                    flash(_("%(name)s is saved.", name=saved.name), "success")
+            except (ValidationError, ConflictError) as exc:
+                errors = exc.fields
+            else:
+                return redirect(url_for("admin.parties_list"))
+        else:
+            errors = _form_errors(form)
+    return render_template("admin/party_form.html", form=form, party=party, errors=errors), 422 if errors else 200
+
+
+@bp.post("/parties/<int:party_id>/retire")
+@access(Access.SECRETARIAT)
+def party_retire(party_id: int) -> Any:
+    """Retire a party: its accounts can no longer sign in."""
+    try:
+        party = parties.set_retired(_actor(), party_id, True)
+    except ValidationError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("admin.parties_list"))
+    flash(_("%(name)s is retired. Its accounts can no longer sign in.", name=party.name), "success")
+    return redirect(url_for("admin.parties_list"))
+
+
+@bp.post("/parties/<int:party_id>/restore")
+@access(Access.SECRETARIAT)
+def party_restore(party_id: int) -> Any:
+    """Restore a retired party."""
+    party = parties.set_retired(_actor(), party_id, False)
+    flash(_("%(name)s is restored.", name=party.name), "success")
+    return redirect(url_for("admin.parties_list"))
+
+

@@ -1,0 +1,129 @@
+"""Sign-in, sign-out and accepting an invitation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from cmc.extensions import limiter
+from cmc.models import Account, Outcome
+from cmc.services import accounts, audit, auth
+from cmc.services.errors import AuthenticationError, GoneError, ValidationError
+from cmc.web.access import Access, access
+from cmc.web.forms import SetPasswordForm, SignInForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def _account_key() -> str:
+    return "signin:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response: Any) -> bool:
+    return response.status_code >= 400
+
+
+def begin_session(account: Account, method: str = "password") -> None:
+    """Replace whatever session the browser had with a new server-side one (a new id at each sign-in)."""
+    session.clear()
+    key = auth.start_session(account, address=request.remote_addr or "",
+                             user_agent=request.headers.get("User-Agent", ""), method=method)
+    session["sk"] = key
+    session.permanent = True
+    login_user(account)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@access(Access.PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
+               deduct_when=_failed)
+def sign_in() -> Any:
+    """The sign-in form; on success, home or the safe ``next`` path."""
+    next_path = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_path or url_for("home.index"))
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            account = auth.check_credentials(form.email.data or "", form.password.data or "")
+        except AuthenticationError as exc:
+            error = exc.message
+        else:
+            begin_session(account)
+            return redirect(next_path or url_for("home.index"))
+    elif request.method == "POST":
+        error = _("Enter your email address and password.")
+    status = 401 if error else 200
+    return render_template("auth/sign_in.html", form=form, error=error, next_path=next_path), status
+
+
+@bp.errorhandler(429)
+def throttled(_exc: Any) -> Any:
+    """Too many failed sign-ins: say so plainly, record it, and keep the form."""
+    audit.record_now(None, "auth.sign_in", outcome=Outcome.FAILED, actor_label=_account_key()[7:],
+                     details={"reason": "throttled"})
+    form = SignInForm()
+    error = _("Too many failed attempts. Wait 15 minutes, then try again, or ask your focal point to help.")
+    return render_template("auth/sign_in.html", form=form, error=error, next_path=None), 429
+
+
+@bp.post("/sign-out")
+@access(Access.SIGNED_IN)
+def sign_out() -> Any:
+    """End this session on the server (the cookie becomes worthless) and in the browser."""
+    auth.sign_out(current_user._get_current_object(), session.get("sk"))
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/invitations/<key>", methods=["GET", "POST"])
+@access(Access.PUBLIC)
+@limiter.limit("30 per 5 minutes", methods=["POST"])
+def accept_invitation(key: str) -> Any:
+    """The invitee chooses a password, then lands signed in."""
+    try:
+        invitation = accounts.open_invitation(key)
+    except GoneError as exc:
+        return render_template("auth/invitation_gone.html", message=exc.message), 410
+    form = SetPasswordForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            account = accounts.accept_invitation(key, form.password.data or "", form.confirm.data or "")
+        except ValidationError as exc:
+            errors = exc.fields
+        except GoneError as exc:
+            return render_template("auth/invitation_gone.html", message=exc.message), 410
+        else:
+            if current_user.is_authenticated:
+                auth.sign_out(current_user._get_current_object(), session.get("sk"))
+                logout_user()
+            begin_session(account, method="invitation")
+            flash(_("Welcome, %(name)s. Your password is set.", name=account.name), "success")
+            return redirect(url_for("home.index"))
+    elif request.method == "POST":
+        errors = {name: messages[0] for name, messages in form.errors.items() if name != "csrf_token"}
+    status = 422 if errors else 200
+    return render_template("auth/accept_invitation.html", form=form, errors=errors,
+                           invitation=invitation), status

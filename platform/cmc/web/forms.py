@@ -1,0 +1,95 @@
+"""Forms: they check shape only (present, length); services decide the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from cmc.models import PartyKind, PartyStatus, Role
+
+
+class SignInForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address.")),
+                                                         Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                         Length(max=1024)])
+
+
+class SetPasswordForm(FlaskForm):
+    """The invitee chooses a password."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password."))])
+    confirm = PasswordField(_l("Type it again"), validators=[DataRequired(_l("Type the password again."))])
+
+
+class ChangePasswordForm(FlaskForm):
+    """A signed-in person changes their password."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password."))])
+    confirm = PasswordField(_l("Type it again"), validators=[DataRequired(_l("Type the new password again."))])
+
+
+class ProfileForm(FlaskForm):
+    """Personal settings."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+    title = StringField(_l("Title or position"), validators=[Optional(), Length(max=120)])
+    language = SelectField(_l("Interface language"), choices=[("en", "English")])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(_l("Enter a time zone."))])
+
+
+ROLE_CHOICES = [
+    (Role.DELEGATE.value, _l("Delegate")),
+    (Role.FOCAL_POINT.value, _l("National focal point")),
+    (Role.SECRETARIAT.value, _l("Secretariat")),
+]
+
+
+class InviteForm(FlaskForm):
+    """Invite a person to a party."""
+
+    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter the person's email address.")),
+                                                         Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the person's name.")),
+                                                    Length(max=120)])
+    title = StringField(_l("Title or position"), validators=[Optional(), Length(max=120)])
+    party = SelectField(_l("Party"), validators=[DataRequired(_l("Choose a party."))])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class RoleForm(FlaskForm):
+    """Change an account's role."""
+
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""
+
+
+class PartyForm(FlaskForm):
+    """Add or edit a party."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=12)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=[(k.value, k.value.capitalize()) for k in PartyKind])
+    status = SelectField(_l("Status"), choices=[(s.value, s.value.capitalize()) for s in PartyStatus])
+    languages = StringField(_l("Languages"), validators=[DataRequired(_l("Enter at least one language."))])
+    founding = BooleanField(_l("Founding member (at the 2016 preparatory meeting)"))
+
+
+class TokenForm(FlaskForm):
+    """Create a personal access token."""
+
+    name = StringField(_l("Token name"), validators=[DataRequired(_l("Give the token a name.")), Length(max=80)])
+    expires_in_days = SelectField(
+        _l("Expires"),
+        choices=[("30", _l("In 30 days")), ("90", _l("In 90 days")), ("366", _l("In one year")),
+                 ("", _l("Never"))],
+        default="90",
+    )

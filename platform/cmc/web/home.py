@@ -1,0 +1,22 @@
+"""Home: who I am, for which party, and what needs me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from cmc.services import directory
+from cmc.web.access import Access, access
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@access(Access.SIGNED_IN)
+def index() -> Any:
+    """The signed-in person's home page."""
+    account = current_user._get_current_object()
+    return render_template("home/index.html", account=account,
+                           networks=directory.networks_of(account))

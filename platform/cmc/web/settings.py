@@ -1,0 +1,107 @@
+"""Personal settings: profile, password, personal access tokens."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cmc.services import accounts, auth
+from cmc.services.errors import ValidationError
+from cmc.web.access import Access, access
+from cmc.web.forms import ChangePasswordForm, EmptyForm, ProfileForm, TokenForm
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+COMMON_TIMEZONES = sorted(
+    tz for tz in zoneinfo.available_timezones() if tz.startswith(("America/", "Europe/", "Atlantic/", "UTC"))
+)
+
+
+def _form_errors(form: Any) -> dict[str, str]:
+    return {name: messages[0] for name, messages in form.errors.items() if name != "csrf_token"}
+
+
+def _render(profile: ProfileForm | None = None, password: ChangePasswordForm | None = None,
+            errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    account = current_user._get_current_object()
+    if profile is None:
+        profile = ProfileForm(obj=account, formdata=None)
+    return render_template("settings/index.html", profile=profile, password=password or ChangePasswordForm(),
+                           errors=errors or {}, timezones=COMMON_TIMEZONES, account=account), status
+
+
+@bp.get("/")
+@access(Access.SIGNED_IN)
+def index() -> Any:
+    """Profile and password forms."""
+    return _render()
+
+
+@bp.post("/profile")
+@access(Access.SIGNED_IN)
+def profile() -> Any:
+    """Save name, title, language and time zone."""
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _render(profile=form, errors=_form_errors(form), status=422)
+    try:
+        accounts.update_profile(current_user._get_current_object(), name=form.name.data or "",
+                                title=form.title.data or "", language=form.language.data or "",
+                                timezone=form.timezone.data or "")
+    except ValidationError as exc:
+        return _render(profile=form, errors=exc.fields, status=422)
+    flash(_("Your settings are saved."), "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.post("/password")
+@access(Access.SIGNED_IN)
+def password() -> Any:
+    """Change the password; every other session ends."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _render(password=form, errors=_form_errors(form), status=422)
+    try:
+        accounts.change_password(current_user._get_current_object(), current=form.current.data or "",
+                                 new=form.new.data or "", confirm=form.confirm.data or "",
+                                 keep_session_id=g.auth_session.id if g.get("auth_session") else None)
+    except ValidationError as exc:
+        return _render(password=form, errors={f"password-{k}": v for k, v in exc.fields.items()}, status=422)
+    flash(_("Your password is changed. Your other sessions have been signed out."), "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def tokens() -> Any:
+    """List and create personal access tokens; a new token is shown once."""
+    actor = current_user._get_current_object()
+    form = TokenForm()
+    errors: dict[str, str] = {}
+    new_secret = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            days = int(form.expires_in_days.data) if form.expires_in_days.data else None
+            try:
+                _token, new_secret = auth.create_token(actor, form.name.data or "", expires_in_days=days)
+                form = TokenForm(formdata=None)
+            except ValidationError as exc:
+                errors, status = exc.fields, 422
+        else:
+            errors, status = _form_errors(form), 422
+    return render_template("settings/tokens.html", form=form, errors=errors, new_secret=new_secret,
+                           tokens=auth.list_tokens(actor), revoke_form=EmptyForm()), status
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@access(Access.SIGNED_IN)
+def revoke_token(token_id: int) -> Any:
+    """Revoke one token at once."""
+    auth.revoke_token(current_user._get_current_object(), token_id)
+    flash(_("The token is revoked. Anything using it stops working now."), "success")
+    return redirect(url_for("settings.tokens"))
