@@ -158,6 +158,7 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
+        log.info("CSRF refused on %s: %s", request.path, exc.description)
         message = _("The form expired or was sent from another site. Go back, reload the page and try again.")
         if wants_json():
             return json_error(400, "csrf_failed", message)

@@ -1,0 +1,196 @@
+"""Shared fixtures: an app per test on a real database file (and on PostgreSQL when
+``CMC_TEST_DATABASE_URL`` is set), callable factories for parties and accounts, and a signed-in client."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cmc import create_app
+from cmc.extensions import db, limiter
+from cmc.models import Account, Party, PartyKind, PartyStatus, Role
+from cmc.services.passwords import hash_password
+
+PASSWORD = "correct horse battery staple"
+POSTGRES_URL = os.environ.get("CMC_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in production.
+
+    The tests hold an app context for their factories; without this, requests would share its ``g``
+    (and its database session) with each other and with the test.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        # End the test's own read transaction so that what it reads afterwards is fresh.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def _reset_postgres(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()  # an idle transaction would make drop_all hang
+        db.drop_all()
+        db.create_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the test runs on: every database test runs on SQLite, and on PostgreSQL when set."""
+    return str(request.param)
+
+
+@pytest.fixture
+def app_config(tmp_path: Any, backend: str) -> dict[str, Any]:
+    """Configuration of the app under test; tests may change it before asking for ``app``."""
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SKIP_INSTANCE_CONFIG": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "BASE_URL": "http://localhost",
+        "MAIL_SERVER": None,
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    if backend == "postgres":
+        config["DATABASE_URL"] = POSTGRES_URL
+    return config
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], backend: str) -> Iterator[Flask]:
+    """A fresh app with an empty schema (create_all is for tests only; the app itself uses migrations)."""
+    application = create_app(app_config)
+    application.test_client_class = IsolatedClient
+    if backend == "postgres":
+        _reset_postgres(application)
+    else:
+        with application.app_context():
+            db.create_all()
+    with application.app_context():
+        limiter.reset()
+        yield application
+        db.session.remove()
+    if backend == "postgres":
+        with application.app_context():
+            db.session.remove()
+            db.drop_all()
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client with no one signed in."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_party(app: Flask) -> Callable[..., Party]:
+    """Create a party: ``make_party(code="JM", status="member")``."""
+    counter = iter(range(1, 10_000))
+
+    def factory(code: str | None = None, *, name: str | None = None, status: str = "member",
+                kind: str = "state", retired: bool = False) -> Party:
+        code = code or f"P{next(counter)}"
+        existing = db.session.scalar(db.select(Party).where(Party.code == code))
+        if existing is not None:
+            return existing
+        from cmc.models.types import utcnow
+
+        party = Party(code=code, name=name or f"Party {code}", kind=PartyKind(kind), status=PartyStatus(status),
+                      languages="en", retired_at=utcnow() if retired else None)
+        db.session.add(party)
+        db.session.commit()
+        return party
+
+    return factory
+
+
+@pytest.fixture
+def make_account(app: Flask, make_party: Callable[..., Party]) -> Callable[..., Account]:
+    """Create an account: ``make_account(role="focal_point", party="JM", active=True)``."""
+    counter = iter(range(1, 10_000))
+    defaults = {"secretariat": ("IOM", "support", "organization"), "focal_point": ("JM", "member", "state"),
+                "delegate": ("TT", "member", "state")}
+
+    def factory(role: str = "delegate", *, party: str | Party | None = None, email: str | None = None,
+                password: str | None = PASSWORD, active: bool = True, name: str | None = None) -> Account:
+        if isinstance(party, Party):
+            party_row = party
+        else:
+            code, status, kind = defaults[role]
+            if party is not None:
+                code = party
+                status = "observer" if party in ("US", "NL") else ("support" if party in ("IOM", "UNHCR") else "member")
+                kind = "organization" if status == "support" else "state"
+            party_row = make_party(code, status=status, kind=kind)
+        n = next(counter)
+        account = Account(email=email or f"{role}{n}.{party_row.code.lower()}@example.org",
+                          name=name or f"{role.replace('_', ' ').title()} {n}", party_id=party_row.id,
+                          role=Role(role), active=active,
+                          password_hash=hash_password(password) if password else None)
+        db.session.add(account)
+        db.session.commit()
+        return account
+
+    return factory
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def sign_in(app: Flask) -> Callable[..., Any]:
+    """Sign a client in through the real form: ``sign_in(client, account)``; returns the response."""
+
+    def do(client: FlaskClient, account: Account | str, password: str = PASSWORD, **kwargs: Any) -> Any:
+        email = account if isinstance(account, str) else account.email
+        page = client.get("/sign-in")
+        token = csrf_from(page.get_data(as_text=True))
+        return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token},
+                           **kwargs)
+
+    return do
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient, sign_in: Callable[..., Any], make_account: Callable[..., Account]
+              ) -> Callable[..., tuple[FlaskClient, Account]]:
+    """``signed_in("secretariat")`` gives a client signed in as a new account of that role."""
+
+    def do(role: str = "delegate", **kwargs: Any) -> tuple[FlaskClient, Account]:
+        account = make_account(role, **kwargs)
+        response = sign_in(client, account)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client, account
+
+    return do
+
+
+def form_token(client: FlaskClient, path: str) -> str:
+    """Open ``path`` and return the CSRF token of its form."""
+    return csrf_from(client.get(path).get_data(as_text=True))
