@@ -37,7 +37,7 @@ class IsolatedClient(FlaskClient):
     (and its database session) with each other and with the test.
     """
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def open(self, *args: Any, **kwargs: Any) -> Any:
         # End the test's own read transaction so that what it reads afterwards is fresh.
         db.session.commit()
         with self.application.app_context():

@@ -35,7 +35,8 @@ def fail(message: str) -> None:
 
 def register_cli(app: Any) -> None:
     """Attach the project's commands to ``app.cli`` (``flask db`` comes from Flask-Migrate)."""
-    from cmc.services import accounts, audit, seed as seeding
+    from cmc.services import accounts, audit
+    from cmc.services import seed as seeding
     from cmc.services.auth import create_token, find_account_by_email
     from cmc.services.errors import ServiceError
 
@@ -53,7 +54,7 @@ def register_cli(app: Any) -> None:
             result = seeding.seed(demo=demo)
             click.echo(f"Seeded {result['parties']} parties and {result['accounts']} demo accounts.")
         if demo:
-            click.echo("Demo sign-ins (password for all: %s):" % seeding.DEMO_PASSWORD)
+            click.echo(f"Demo sign-ins (password for all: {seeding.DEMO_PASSWORD}):")
             for item in seeding.DEMO_ACCOUNTS:
                 click.echo(f"  {item.email:<26} {item.role.value:<12} {item.party}")
 

@@ -17,7 +17,7 @@ def escape_controls(text: str) -> str:
 class EscapingFormatter(logging.Formatter):
     """Formats as usual, then escapes control characters in the message (not in tracebacks)."""
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's own name
+    def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_controls(record.getMessage())
         return super().formatMessage(record)
 

@@ -250,7 +250,7 @@ def secretariat_state(browser: Browser, live_server: LiveServer, browser_context
 @pytest.fixture
 def new_signed_in_context(new_context: Callable[..., BrowserContext], secretariat_state: dict[str, Any]
                           ) -> Callable[..., BrowserContext]:
-    """``new_signed_in_context(viewport=...)``: a fresh context carrying the shared secretariat session."""
+    """``new_signed_in_context()``: a fresh context carrying the shared secretariat session."""
 
     def make(**kwargs: Any) -> BrowserContext:
         return new_context(storage_state=secretariat_state, **kwargs)
@@ -261,13 +261,14 @@ def new_signed_in_context(new_context: Callable[..., BrowserContext], secretaria
 @pytest.fixture
 def open_screen(new_context: Callable[..., BrowserContext], new_signed_in_context: Callable[..., BrowserContext]
                 ) -> Callable[..., Page]:
-    """``open_screen(name, viewport=...)``: a page on one of SCREENS, with the right person signed in,
+    """``open_screen(name, viewport={"width": .., "height": ..})``: a page on one of SCREENS, with the right person signed in,
     loaded, with the live connection up on signed-in pages."""
 
-    def do(name: str, **context_kwargs: Any) -> Page:
+    def do(name: str, viewport: dict[str, int] | None = None) -> Page:
         path, who, status = SCREENS[name]
-        context = new_signed_in_context(**context_kwargs) if who else new_context(**context_kwargs)
+        context = new_signed_in_context() if who else new_context()
         page = context.new_page()
+        page.set_viewport_size(viewport or DESKTOP)
         if path is None:  # the edit page of Jamaica
             page.goto("/admin/parties")
             row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="JM", exact=True))
@@ -344,9 +345,10 @@ def axe_check(axe_source: str) -> Callable[[Page], list[str]]:
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)
         result = page.evaluate(
-            "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
-            " return {violations: r.violations, url: r.url}; }"
+            "async () => { const r = await axe.run(document);"
+            " return {violations: r.violations, passes: r.passes.length}; }"
         )
+        assert result["passes"] > 10, f"axe checked almost nothing on {page.url}: {result['passes']} rules passed"
         bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
         return [format_violations([v]) for v in bad]
 

@@ -26,7 +26,7 @@ def test_sign_in_lands_on_home_with_name_party_and_role(client, make_account, si
 
 
 def test_email_is_case_insensitive(client, make_account, sign_in):
-    account = make_account(email="Ana.Perez@Gov.JM")
+    make_account(email="Ana.Perez@Gov.JM")
     assert sign_in(client, "ana.perez@gov.jm").status_code == 302
 
 

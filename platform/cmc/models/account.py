@@ -6,12 +6,12 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, func
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
 from cmc.models.party import Party, PartyStatus
-from cmc.models.types import UTCDateTime, enum_values, utcnow
+from cmc.models.types import UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -31,7 +31,7 @@ class Account(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(120), default="")
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, values_callable=enum_values), default=Role.DELEGATE)
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20), default=Role.DELEGATE)
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="America/Port_of_Spain")

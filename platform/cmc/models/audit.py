@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cmc.extensions import db
-from cmc.models.types import UTCDateTime, enum_values, utcnow
+from cmc.models.types import UTCDateTime, str_enum, utcnow
 
 
 class Outcome(enum.StrEnum):
@@ -40,7 +40,7 @@ class AuditEvent(db.Model):
     target_type: Mapped[str] = mapped_column(String(32), default="")
     target_id: Mapped[str] = mapped_column(String(64), default="")
     target_party_id: Mapped[int | None] = mapped_column(default=None)
-    outcome: Mapped[Outcome] = mapped_column(Enum(Outcome, native_enum=False, length=10, values_callable=enum_values), default=Outcome.OK)
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome, 10), default=Outcome.OK)
     address: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")

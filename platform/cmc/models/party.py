@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cmc.extensions import db
-from cmc.models.types import UTCDateTime, enum_values
+from cmc.models.types import UTCDateTime, str_enum
 
 
 class PartyKind(enum.StrEnum):
@@ -36,8 +36,8 @@ class Party(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[PartyKind] = mapped_column(Enum(PartyKind, native_enum=False, length=20, values_callable=enum_values))
-    status: Mapped[PartyStatus] = mapped_column(Enum(PartyStatus, native_enum=False, length=20, values_callable=enum_values))
+    kind: Mapped[PartyKind] = mapped_column(str_enum(PartyKind, 20))
+    status: Mapped[PartyStatus] = mapped_column(str_enum(PartyStatus, 20))
     languages: Mapped[str] = mapped_column(String(60), default="en")  # ';'-separated ISO 639 codes
     founding: Mapped[bool] = mapped_column(default=False)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -18,6 +18,11 @@ def utcnow() -> datetime:
 def enum_values(enum_class: type[enum.Enum]) -> list[str]:
     """Store an enum's values ("member"), not its Python names ("MEMBER")."""
     return [str(member.value) for member in enum_class]
+
+
+def str_enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
+    """A portable enum column (a VARCHAR, no database enum type) that stores the members' values."""
+    return Enum(enum_class, native_enum=False, length=length, values_callable=enum_values)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -46,10 +46,7 @@ def register_handlers(socketio: SocketIO) -> None:
 
     @socketio.on("connect")
     def on_connect(auth_payload: Any = None) -> bool:
-        try:
-            account, via = _identify(auth_payload)
-        finally:
-            db.session.remove()
+        account, via = _identify(auth_payload)
         # Rooms come from the server's own knowledge, never from the client.
         join_room(f"user:{account.id}")
         for kind, ident in via.items():
@@ -74,16 +71,14 @@ def register_handlers(socketio: SocketIO) -> None:
 
 def _recheck() -> Any:
     """Re-check the connection's credentials for an inbound event; disconnects it when they are gone."""
+    # Each event runs in its own app context, whose teardown closes the database session.
     via = session.get("rt_via") or {}
-    try:
-        if "token" in via:
-            token = db.session.get(AccessToken, via["token"])
-            if token is None or not token.usable(utcnow()) or not token.account.is_active:
-                return None
-            return token.account
-        row = db.session.get(AuthSession, via.get("session", -1))
-        if row is None or not row.account.is_active:
+    if "token" in via:
+        token = db.session.get(AccessToken, via["token"])
+        if token is None or not token.usable(utcnow()) or not token.account.is_active:
             return None
-        return row.account
-    finally:
-        db.session.remove()
+        return token.account
+    row = db.session.get(AuthSession, via.get("session", -1))
+    if row is None or not row.account.is_active:
+        return None
+    return row.account

@@ -20,7 +20,7 @@ from cmc.services import audit, permissions
 from cmc.services.errors import AuthenticationError, ValidationError
 from cmc.services.passwords import DUMMY_HASH, verify_password
 
-TOKEN_PREFIX = "cmc_"
+TOKEN_PREFIX = "cmc_"  # noqa: S105 - a public marker, not a secret
 #: How often a session's "last seen" is written at most (a write on every request would serialise SQLite).
 TOUCH_INTERVAL = timedelta(seconds=60)
 

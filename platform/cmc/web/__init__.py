@@ -133,7 +133,8 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = None  # the server-side session is the protection
 
-    app.before_request(_enforce_access)
+    # The gate runs first, before CSRF and rate limits: who may reach a route is the first question.
+    app.before_request_funcs.setdefault(None, []).insert(0, _enforce_access)
     app.after_request(_security_headers)
 
     @app.teardown_appcontext

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from cmc.extensions import db
 from cmc.models import Account, Role
@@ -52,10 +53,11 @@ def accounts_list() -> Any:
 def _invite_form(actor: Account) -> InviteForm:
     form = InviteForm()
     if permissions.is_secretariat(actor):
-        form.party.choices = [(p.code, f"{p.name} ({p.code})") for p in parties.list_parties(include_retired=False)]
+        form.party.choices = [SelectChoice(p.code, f"{p.name} ({p.code})")
+                              for p in parties.list_parties(include_retired=False)]
     else:
-        form.party.choices = [(actor.party.code, f"{actor.party.name} ({actor.party.code})")]
-        form.role.choices = [c for c in ROLE_CHOICES if c[0] == Role.DELEGATE.value]
+        form.party.choices = [SelectChoice(actor.party.code, f"{actor.party.name} ({actor.party.code})")]
+        form.role.choices = [c for c in ROLE_CHOICES if c.value == Role.DELEGATE.value]
     return form
 
 
@@ -90,7 +92,7 @@ def account_detail(account_id: int) -> Any:
     account = accounts.get_managed_account(actor, account_id)
     role_form = RoleForm(formdata=None, role=account.role.value)
     role_form.role.choices = [c for c in ROLE_CHOICES
-                              if permissions.can_assign_role(actor, account, Role(c[0]))]
+                              if permissions.can_assign_role(actor, account, Role(c.value))]
     return render_template("admin/account.html", account=account, role_form=role_form,
                            can_manage=permissions.can_manage_account(actor, account), action_form=EmptyForm())
 

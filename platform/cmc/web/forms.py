@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from cmc.models import PartyKind, PartyStatus, Role
@@ -39,14 +39,14 @@ class ProfileForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     title = StringField(_l("Title or position"), validators=[Optional(), Length(max=120)])
-    language = SelectField(_l("Interface language"), choices=[("en", "English")])
+    language = SelectField(_l("Interface language"), choices=[SelectChoice("en", "English")])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(_l("Enter a time zone."))])
 
 
 ROLE_CHOICES = [
-    (Role.DELEGATE.value, _l("Delegate")),
-    (Role.FOCAL_POINT.value, _l("National focal point")),
-    (Role.SECRETARIAT.value, _l("Secretariat")),
+    SelectChoice(Role.DELEGATE.value, _l("Delegate")),
+    SelectChoice(Role.FOCAL_POINT.value, _l("National focal point")),
+    SelectChoice(Role.SECRETARIAT.value, _l("Secretariat")),
 ]
 
 
@@ -77,8 +77,8 @@ class PartyForm(FlaskForm):
 
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=12)])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, k.value.capitalize()) for k in PartyKind])
-    status = SelectField(_l("Status"), choices=[(s.value, s.value.capitalize()) for s in PartyStatus])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.value.capitalize()) for k in PartyKind])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, s.value.capitalize()) for s in PartyStatus])
     languages = StringField(_l("Languages"), validators=[DataRequired(_l("Enter at least one language."))])
     founding = BooleanField(_l("Founding member (at the 2016 preparatory meeting)"))
 
@@ -89,7 +89,7 @@ class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(_l("Give the token a name.")), Length(max=80)])
     expires_in_days = SelectField(
         _l("Expires"),
-        choices=[("30", _l("In 30 days")), ("90", _l("In 90 days")), ("366", _l("In one year")),
-                 ("", _l("Never"))],
+        choices=[SelectChoice("30", _l("In 30 days")), SelectChoice("90", _l("In 90 days")),
+                 SelectChoice("366", _l("In one year")), SelectChoice("", _l("Never"))],
         default="90",
     )

@@ -1,0 +1,51 @@
+# CMC Platform settings. Copy to instance/config.py (or set CMC_<NAME> in the environment; the environment
+# wins over this file). `make run` writes a config.py with a random SECRET_KEY the first time.
+#
+# Order: built-in defaults, then instance/config.py, then CMC_* environment variables.
+
+# Signs session cookies and CSRF tokens. Required outside tests; at least 32 characters.
+# Generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))"
+SECRET_KEY = "change-me-to-a-long-random-string-of-48-characters"
+
+# Database. Unset: SQLite at instance/cmc.db (WAL mode). Production: PostgreSQL through psycopg 3.
+# DATABASE_URL = "postgresql://cmc@127.0.0.1:5432/cmc"
+
+# The address people use to reach the platform; used in mailed links and as the allowed
+# live-connection origin.
+BASE_URL = "http://127.0.0.1:5000"
+
+# Sites allowed to open a live (Socket.IO) connection, comma-separated. Unset: BASE_URL's origin
+# (plus localhost when BASE_URL is 127.0.0.1). Never "*".
+# ALLOWED_ORIGINS = "https://cmc.example.org"
+
+# Mail. Unset MAIL_SERVER: messages are written to the log instead of sent (the embedded default).
+# MAIL_SERVER = "smtp.example.org"
+MAIL_PORT = 25
+# MAIL_USERNAME = "cmc"
+# MAIL_PASSWORD = "..."
+MAIL_USE_TLS = False
+MAIL_SENDER = "CMC Platform <no-reply@cmc.invalid>"
+
+# Cookies only over HTTPS. Turn on in production behind TLS.
+SECURE_COOKIES = False
+
+# Sessions end after this many idle minutes, and in any case after this many hours.
+SESSION_IDLE_MINUTES = 30
+SESSION_ABSOLUTE_HOURS = 12
+
+# Invitation links expire after this many hours.
+INVITATION_HOURS = 72
+
+# Failed sign-in throttling (Flask-Limiter notation), per client address and per account.
+LOGIN_LIMIT_PER_ADDRESS = "30 per 5 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+# Where the limiter keeps its counters: memory:// for one process, redis://... when several share them.
+RATELIMIT_STORAGE_URI = "memory://"
+
+# Live connections. Unset message queue: one process. Several processes share Redis:
+# SOCKETIO_MESSAGE_QUEUE = "redis://127.0.0.1:6379/0"
+# Unset async mode: gevent in `cmc serve` (patched by gevent), threading elsewhere.
+# SOCKETIO_ASYNC_MODE = "gevent"
+
+# Log level of the cmc loggers.
+LOG_LEVEL = "INFO"

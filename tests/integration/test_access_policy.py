@@ -1,0 +1,108 @@
+"""The access-control proof: every route declares a rule, the rule is the one this table expects, and
+each role gets the expected answer from every route. A new route missing from the table fails here."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cmc.web.access import Access, rule_of
+
+P, S, M, A = Access.PUBLIC, Access.SIGNED_IN, Access.MANAGER, Access.SECRETARIAT
+
+#: endpoint -> expected route rule. Keep in step with the application.
+EXPECTED: dict[str, Access] = {
+    "static": P,
+    "healthz": P,
+    "auth.sign_in": P,
+    "auth.sign_out": S,
+    "auth.accept_invitation": P,
+    "home.index": S,
+    "settings.index": S,
+    "settings.profile": S,
+    "settings.password": S,
+    "settings.tokens": S,
+    "settings.revoke_token": S,
+    "admin.index": M,
+    "admin.accounts_list": M,
+    "admin.invite": M,
+    "admin.account_detail": M,
+    "admin.account_role": M,
+    "admin.account_deactivate": M,
+    "admin.account_reactivate": M,
+    "admin.parties_list": A,
+    "admin.party_new": A,
+    "admin.party_edit": A,
+    "admin.party_retire": A,
+    "admin.party_restore": A,
+    "api.me": S,
+    "api.list_parties": S,
+    "api.create_party": S,
+    "api.list_tokens": S,
+    "api.create_token": S,
+    "api.revoke_token": S,
+    "api.openapi_document": P,
+}
+
+ROLES = ["anonymous", "delegate", "observer", "focal_point", "secretariat"]
+
+
+def test_every_route_declares_the_expected_rule(app):
+    seen = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        declared = rule_of(view)
+        assert declared is not None or rule.endpoint == "static", f"{rule.endpoint} declares no access rule"
+        assert rule.endpoint in EXPECTED, f"{rule.endpoint} ({rule.rule}) is not in the access table"
+        if rule.endpoint != "static":
+            assert declared == EXPECTED[rule.endpoint], rule.endpoint
+        seen.add(rule.endpoint)
+    assert set(EXPECTED) == seen, f"table lists routes that no longer exist: {set(EXPECTED) - seen}"
+
+
+def test_a_route_without_a_rule_answers_404(app, client):
+    # Deny by default: register a rule-less route in this app only and call it.
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    assert client.get("/forgotten").status_code == 404
+
+
+def _client_for(role, app, make_account, sign_in):
+    client = app.test_client()
+    if role == "anonymous":
+        return client
+    account = make_account("delegate", party="US") if role == "observer" else make_account(role)
+    assert sign_in(client, account).status_code == 302
+    return client
+
+
+def _expected(rule: Access, role: str, api: bool) -> set[int]:
+    if rule == P:
+        return {200, 302, 404, 405, 400, 410}
+    if role == "anonymous":
+        return {401} if api else {302}
+    if rule == M and role in ("delegate", "observer"):
+        return {403}
+    if rule == A and role != "secretariat":
+        return {403}
+    # Past the gate: the service decides (404 for unknown ids, 400 for CSRF-less posts, ...), never 401/403.
+    return {200, 201, 204, 302, 400, 404, 405, 415, 422}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_table_says(role, app, make_account, sign_in, make_party):
+    make_party("JM")
+    client = _client_for(role, app, make_account, sign_in)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "auth.sign_out"):
+            continue  # static files are public; signing out would end this client's session mid-walk
+        path = re.sub(r"<(?:int:)?[^>]+>", "999999", rule.rule)
+        if "<" in rule.rule and "key" in rule.rule:
+            path = rule.rule.replace("<key>", "no-such-key")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            allowed = _expected(EXPECTED[rule.endpoint], role, path.startswith("/api/"))
+            assert response.status_code in allowed, (
+                f"{role} {method} {path}: {response.status_code} not in {sorted(allowed)}"
+            )
+            assert response.status_code != 500
