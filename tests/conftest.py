@@ -9,6 +9,7 @@ import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,6 +17,7 @@ from flask.testing import FlaskClient
 from cmc import create_app
 from cmc.extensions import db, limiter
 from cmc.models import Account, Party, PartyKind, PartyStatus, Role
+from cmc.models.types import utcnow
 from cmc.services.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -114,8 +116,6 @@ def make_party(app: Flask) -> Callable[..., Party]:
         existing = db.session.scalar(db.select(Party).where(Party.code == code))
         if existing is not None:
             return existing
-        from cmc.models.types import utcnow
-
         party = Party(code=code, name=name or f"Party {code}", kind=PartyKind(kind), status=PartyStatus(status),
                       languages="en", retired_at=utcnow() if retired else None)
         db.session.add(party)
@@ -133,7 +133,8 @@ def make_account(app: Flask, make_party: Callable[..., Party]) -> Callable[..., 
                 "delegate": ("TT", "member", "state")}
 
     def factory(role: str = "delegate", *, party: str | Party | None = None, email: str | None = None,
-                password: str | None = PASSWORD, active: bool = True, name: str | None = None) -> Account:
+                password: str | None = PASSWORD, active: bool = True, name: str | None = None,
+                second_factor: bool | None = None) -> Account:
         if isinstance(party, Party):
             party_row = party
         else:
@@ -148,11 +149,28 @@ def make_account(app: Flask, make_party: Callable[..., Party]) -> Callable[..., 
                           name=name or f"{role.replace('_', ' ').title()} {n}", party_id=party_row.id,
                           role=Role(role), active=active,
                           password_hash=hash_password(password) if password else None)
+        # The secretariat must have a second factor; give it one unless the test says otherwise.
+        if second_factor if second_factor is not None else role == "secretariat":
+            account.totp_secret = pyotp.random_base32()
+            account.totp_enabled_at = utcnow()
         db.session.add(account)
         db.session.commit()
         return account
 
     return factory
+
+
+def next_code(account: Account) -> str:
+    """A TOTP code the account has not used yet (the current step, or the next one inside the skew window)."""
+    db.session.expire_all()
+    fresh = db.session.get(Account, account.id)
+    assert fresh is not None and fresh.totp_secret
+    totp = pyotp.TOTP(fresh.totp_secret)
+    now = utcnow()
+    for offset in (0, 1):
+        if totp.timecode(now) + offset > fresh.totp_last_step:
+            return totp.at(now, counter_offset=offset)
+    raise AssertionError("no unused code in the window; sign in less often in one test")
 
 
 def csrf_from(html: str) -> str:
@@ -171,8 +189,13 @@ def sign_in(app: Flask) -> Callable[..., Any]:
         email = account if isinstance(account, str) else account.email
         page = client.get("/sign-in")
         token = csrf_from(page.get_data(as_text=True))
-        return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token},
-                           **kwargs)
+        response = client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token},
+                               **kwargs)
+        if response.status_code == 302 and response.headers["Location"] == "/sign-in/code" and not isinstance(
+                account, str):
+            token = csrf_from(client.get("/sign-in/code").get_data(as_text=True))
+            response = client.post("/sign-in/code", data={"code": next_code(account), "csrf_token": token})
+        return response
 
     return do
 

@@ -18,11 +18,17 @@ EXPECTED: dict[str, Access] = {
     "auth.sign_in": P,
     "auth.sign_out": S,
     "auth.accept_invitation": P,
+    "auth.second_factor": P,
+    "auth.confirm_password": S,
     "home.index": S,
     "settings.index": S,
     "settings.profile": S,
     "settings.password": S,
     "settings.tokens": S,
+    "settings.security": S,
+    "settings.security_confirm": S,
+    "settings.sessions": S,
+    "settings.end_session": S,
     "settings.revoke_token": S,
     "admin.index": M,
     "admin.accounts_list": M,
@@ -31,6 +37,8 @@ EXPECTED: dict[str, Access] = {
     "admin.account_role": M,
     "admin.account_deactivate": M,
     "admin.account_reactivate": M,
+    "admin.account_end_session": A,
+    "admin.account_reset_second_factor": A,
     "admin.parties_list": A,
     "admin.party_new": A,
     "admin.party_edit": A,
@@ -53,12 +61,16 @@ def test_every_route_declares_the_expected_rule(app):
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         declared = rule_of(view)
-        assert declared is not None or rule.endpoint == "static", f"{rule.endpoint} declares no access rule"
+        assert declared is not None, f"{rule.endpoint} declares no access rule"
         assert rule.endpoint in EXPECTED, f"{rule.endpoint} ({rule.rule}) is not in the access table"
-        if rule.endpoint != "static":
-            assert declared == EXPECTED[rule.endpoint], rule.endpoint
+        assert declared == EXPECTED[rule.endpoint], rule.endpoint
         seen.add(rule.endpoint)
     assert set(EXPECTED) == seen, f"table lists routes that no longer exist: {set(EXPECTED) - seen}"
+
+
+def test_static_files_are_served_to_anyone(client):
+    with client.get("/static/css/app.css") as response:
+        assert response.status_code == 200 and "text/css" in response.content_type
 
 
 def test_a_route_without_a_rule_answers_404(app, client):
@@ -101,6 +113,7 @@ def test_every_route_answers_each_role_as_the_table_says(role, app, make_account
             path = rule.rule.replace("<key>", "no-such-key")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(path, method=method)
+            response.close()
             allowed = _expected(EXPECTED[rule.endpoint], role, path.startswith("/api/"))
             assert response.status_code in allowed, (
                 f"{role} {method} {path}: {response.status_code} not in {sorted(allowed)}"

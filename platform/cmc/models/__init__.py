@@ -1,6 +1,6 @@
 """Models: data and invariants only (no ``current_app``, no emits, no commits)."""
 
-from cmc.models.account import AccessToken, Account, AuthSession, Invitation, Role
+from cmc.models.account import AccessToken, Account, AuthSession, Invitation, RecoveryCode, Role
 from cmc.models.audit import AuditEvent, Outcome
 from cmc.models.party import Party, PartyKind, PartyStatus
 
@@ -14,5 +14,6 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyStatus",
+    "RecoveryCode",
     "Role",
 ]

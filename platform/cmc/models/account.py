@@ -38,8 +38,19 @@ class Account(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Second factor (RFC 6238). The pending secret waits for its first code before it replaces the active one.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The last accepted time step: a code of that step or an earlier one is a replay.
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
 
     party: Mapped[Party] = relationship(lazy="joined")
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Whether a confirmed TOTP second factor is in place."""
+        return self.totp_secret is not None and self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
@@ -90,6 +101,17 @@ class AuthSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
 
     account: Mapped[Account] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for a lost authenticator; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class AccessToken(db.Model):

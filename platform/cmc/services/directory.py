@@ -15,6 +15,14 @@ def networks_of(account: Account) -> list[dict[str, Any]]:
     return []
 
 
+def is_coordinator_anywhere(account: Account) -> bool:
+    """Whether the account coordinates at least one network (coordinators must use a second factor).
+
+    Networks arrive with the networks issue; until then nobody coordinates one.
+    """
+    return False
+
+
 def describe(account: Account) -> dict[str, Any]:
     """The account as ``GET /api/v1/me`` returns it."""
     return {

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from cmc.extensions import db, login_manager
 from cmc.models import Account, Outcome
-from cmc.services import audit, auth
+from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ServiceError
 from cmc.web.access import Access, access, rule_of, satisfied
 
@@ -80,7 +80,22 @@ def _enforce_access() -> Any:
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
     if not verdict:
         return _deny(403)
+    if (
+        current_user.is_authenticated
+        and request.endpoint not in ENROLMENT_ENDPOINTS
+        and mfa.must_enrol(current_user._get_current_object())
+    ):
+        # The secretariat and coordinators set up their second factor before anything else.
+        if wants_json():
+            return json_error(403, "second_factor_required",
+                              _("Set up your second factor in the platform before using the API."))
+        return redirect(url_for("settings.security"))
     return None
+
+
+#: What a person who must enrol a second factor may still reach.
+ENROLMENT_ENDPOINTS = {"settings.security", "settings.security_confirm", "auth.sign_out", "static", "healthz",
+                       "auth.sign_in", "auth.second_factor", "auth.accept_invitation"}
 
 
 def _deny(status: int) -> Any:
@@ -128,6 +143,15 @@ def _security_headers(response: Any) -> Any:
 
 def register_web(app: Flask) -> None:
     """Attach blueprints, the access gate, error handlers and template helpers to ``app``."""
+    # Static files are public; wrapping Flask's view lets it declare that like every other route.
+    send_static = app.view_functions["static"]
+
+    @access(Access.PUBLIC)
+    def static(filename: str) -> Any:
+        return send_static(filename=filename)
+
+    app.view_functions["static"] = static
+
     login_manager.user_loader(_load_user)
     login_manager.request_loader(_load_user_from_request)
     login_manager.login_view = "auth.sign_in"

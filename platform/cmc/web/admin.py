@@ -11,9 +11,10 @@ from wtforms import SelectChoice
 
 from cmc.extensions import db
 from cmc.models import Account, Role
-from cmc.services import accounts, parties, permissions
+from cmc.services import accounts, auth, mfa, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
+from cmc.web.auth_views import signed_in_at
 from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm
 from cmc.web.pagination import paginate
 
@@ -93,8 +94,34 @@ def account_detail(account_id: int) -> Any:
     role_form = RoleForm(formdata=None, role=account.role.value)
     role_form.role.choices = [c for c in ROLE_CHOICES
                               if permissions.can_assign_role(actor, account, Role(c.value))]
+    sessions = auth.list_sessions(actor, account) if permissions.is_secretariat(actor) else None
     return render_template("admin/account.html", account=account, role_form=role_form,
-                           can_manage=permissions.can_manage_account(actor, account), action_form=EmptyForm())
+                           can_manage=permissions.can_manage_account(actor, account), action_form=EmptyForm(),
+                           sessions=sessions, is_secretariat=permissions.is_secretariat(actor))
+
+
+@bp.post("/accounts/<int:account_id>/sessions/<int:session_id>/end")
+@access(Access.SECRETARIAT)
+def account_end_session(account_id: int, session_id: int) -> Any:
+    """End one session of someone else (secretariat); that browser and its live connection drop at once."""
+    accounts.get_managed_account(_actor(), account_id)
+    auth.end_session(_actor(), session_id)
+    flash(_("The session is ended."), "success")
+    return redirect(url_for("admin.account_detail", account_id=account_id))
+
+
+@bp.post("/accounts/<int:account_id>/reset-second-factor")
+@access(Access.SECRETARIAT)
+def account_reset_second_factor(account_id: int) -> Any:
+    """Remove someone's second factor so they can enrol again (needs a fresh sign-in; audited)."""
+    try:
+        mfa.reset(_actor(), account_id, signed_in_at=signed_in_at())
+    except ValidationError as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("auth.confirm_password",
+                                next=url_for("admin.account_detail", account_id=account_id)))
+    flash(_("The second factor is removed. The person sets up a new one at their next sign-in."), "success")
+    return redirect(url_for("admin.account_detail", account_id=account_id))
 
 
 @bp.post("/accounts/<int:account_id>/role")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,10 +13,11 @@ from flask_login import current_user, login_user, logout_user
 
 from cmc.extensions import limiter
 from cmc.models import Account, Outcome
-from cmc.services import accounts, audit, auth
+from cmc.services import accounts, audit, auth, mfa
 from cmc.services.errors import AuthenticationError, GoneError, ValidationError
+from cmc.services.passwords import verify_password
 from cmc.web.access import Access, access
-from cmc.web.forms import SetPasswordForm, SignInForm
+from cmc.web.forms import CodeForm, ConfirmPasswordForm, SetPasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__)
 
@@ -46,8 +49,20 @@ def begin_session(account: Account, method: str = "password") -> None:
     key = auth.start_session(account, address=request.remote_addr or "",
                              user_agent=request.headers.get("User-Agent", ""), method=method)
     session["sk"] = key
+    session["auth_at"] = time.time()
     session.permanent = True
     login_user(account)
+
+
+def signed_in_at() -> datetime | None:
+    """When this browser last proved who it is (sign-in or password confirmation)."""
+    stamp = session.get("auth_at")
+    return datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, (int, float)) else None
+
+
+def _pending_key() -> str:
+    pending = session.get("mfa_pending") or {}
+    return f"mfa:{pending.get('id', '-')}"
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -68,6 +83,11 @@ def sign_in() -> Any:
         except AuthenticationError as exc:
             error = exc.message
         else:
+            if account.has_second_factor:
+                # Half signed in: the password was right, the code comes next. No session exists yet.
+                session.clear()
+                session["mfa_pending"] = {"id": account.id, "at": time.time(), "next": next_path}
+                return redirect(url_for("auth.second_factor"))
             begin_session(account)
             return redirect(next_path or url_for("home.index"))
     elif request.method == "POST":
@@ -76,14 +96,68 @@ def sign_in() -> Any:
     return render_template("auth/sign_in.html", form=form, error=error, next_path=next_path), status
 
 
+PENDING_SECONDS = 300
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@access(Access.PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_pending_key, methods=["POST"],
+               deduct_when=_failed)
+def second_factor() -> Any:
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    pending = session.get("mfa_pending")
+    if not pending or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        session.pop("mfa_pending", None)
+        flash(_("Sign in again: the code must follow the password within 5 minutes."), "info")
+        return redirect(url_for("auth.sign_in"))
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        account = mfa.verify(int(pending["id"]), form.code.data or "")
+        if account is not None:
+            next_path = safe_next(pending.get("next"))
+            begin_session(account, method="password+totp")
+            return redirect(next_path or url_for("home.index"))
+        error = _("That code is not right, or it has been used already. Enter the newest code from your app, "
+                  "or one of your recovery codes.")
+    elif request.method == "POST":
+        error = _("Enter the 6-digit code from your authenticator app.")
+    return render_template("auth/second_factor.html", form=form, error=error), 401 if error else 200
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], deduct_when=_failed)
+def confirm_password() -> Any:
+    """Prove it is still you before a sensitive action (a fresh sign-in without signing out)."""
+    next_path = safe_next(request.args.get("next")) or url_for("home.index")
+    form = ConfirmPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data or ""):
+            session["auth_at"] = time.time()
+            return redirect(next_path)
+        audit.record_now(current_user._get_current_object(), "auth.confirm_password", outcome=Outcome.FAILED,
+                         target_type="account", target_id=current_user.id,
+                         target_party_id=current_user.party_id)
+        error = _("That password is not right.")
+    return render_template("auth/confirm_password.html", form=form, error=error,
+                           next_path=next_path), 401 if error else 200
+
+
 @bp.errorhandler(429)
 def throttled(_exc: Any) -> Any:
     """Too many failed sign-ins: say so plainly, record it, and keep the form."""
+    error = _("Too many failed attempts. Wait 15 minutes, then try again, or ask your focal point to help.")
+    if request.endpoint == "auth.second_factor":
+        pending = session.get("mfa_pending") or {}
+        audit.record_now(None, "auth.second_factor", outcome=Outcome.FAILED, target_type="account",
+                         target_id=pending.get("id"), details={"reason": "throttled"})
+        return render_template("auth/second_factor.html", form=CodeForm(), error=error), 429
     audit.record_now(None, "auth.sign_in", outcome=Outcome.FAILED, actor_label=_account_key()[7:],
                      details={"reason": "throttled"})
-    form = SignInForm()
-    error = _("Too many failed attempts. Wait 15 minutes, then try again, or ask your focal point to help.")
-    return render_template("auth/sign_in.html", form=form, error=error, next_path=None), 429
+    return render_template("auth/sign_in.html", form=SignInForm(), error=error, next_path=None), 429
 
 
 @bp.post("/sign-out")

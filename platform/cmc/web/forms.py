@@ -19,6 +19,19 @@ class SignInForm(FlaskForm):
                                                          Length(max=1024)])
 
 
+class CodeForm(FlaskForm):
+    """A second-factor code (6 digits) or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=32)])
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Re-enter the password before a sensitive action."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                         Length(max=1024)])
+
+
 class SetPasswordForm(FlaskForm):
     """The invitee chooses a password."""
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cmc.services import accounts, auth
+from cmc.extensions import limiter
+from cmc.services import accounts, auth, mfa
 from cmc.services.errors import ValidationError
 from cmc.web.access import Access, access
-from cmc.web.forms import ChangePasswordForm, EmptyForm, ProfileForm, TokenForm
+from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -73,6 +74,68 @@ def password() -> Any:
         return _render(password=form, errors={f"password-{k}": v for k, v in exc.fields.items()}, status=422)
     flash(_("Your password is changed. Your other sessions have been signed out."), "success")
     return redirect(url_for("settings.index"))
+
+
+@bp.get("/security")
+@access(Access.SIGNED_IN)
+def security() -> Any:
+    """Second factor: status, and enrolment with a QR code and the key to type by hand."""
+    account = current_user._get_current_object()
+    enrol = not account.has_second_factor or request.args.get("renew") == "1"
+    if enrol:
+        return _enrolment_page(account, CodeForm(), {}, 200)
+    return render_template("settings/security.html", account=account, enrol=False,
+                           required=mfa.requires_second_factor(account),
+                           codes_left=mfa.recovery_codes_left(account))
+
+
+def _enrolment_page(account: Any, form: CodeForm, errors: dict[str, str], status: int) -> Any:
+    secret = mfa.begin_enrolment(account)
+    return render_template("settings/security.html", account=account, enrol=True, form=form, errors=errors,
+                           required=mfa.requires_second_factor(account), secret=secret,
+                           qr=mfa.qr_svg(mfa.provisioning_uri(account, secret))), status
+
+
+@bp.post("/security/confirm")
+@access(Access.SIGNED_IN)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=lambda: f"enrol:{current_user.id}",
+               deduct_when=lambda response: response.status_code >= 400)
+def security_confirm() -> Any:
+    """Confirm enrolment with the first code; show the recovery codes once."""
+    account = current_user._get_current_object()
+    form = CodeForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            codes = mfa.confirm_enrolment(account, form.code.data or "")
+        except ValidationError as exc:
+            errors = exc.fields
+        else:
+            return render_template("settings/recovery_codes.html", codes=codes)
+    else:
+        errors = _form_errors(form)
+    return _enrolment_page(account, form, errors, 422)
+
+
+@bp.get("/sessions")
+@access(Access.SIGNED_IN)
+def sessions() -> Any:
+    """Where I am signed in, and a button to end each session."""
+    account = current_user._get_current_object()
+    current_id = g.auth_session.id if g.get("auth_session") else None
+    return render_template("settings/sessions.html", sessions=auth.list_sessions(account, account),
+                           current_id=current_id, action_form=EmptyForm())
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@access(Access.SIGNED_IN)
+def end_session(session_id: int) -> Any:
+    """End one of my sessions; its browser is signed out and its live connection drops at once."""
+    auth.end_session(current_user._get_current_object(), session_id)
+    if g.get("auth_session") and g.auth_session.id == session_id:
+        return redirect(url_for("auth.sign_in"))
+    flash(_("The session is ended. That browser is signed out."), "success")
+    return redirect(url_for("settings.sessions"))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
