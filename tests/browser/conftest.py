@@ -22,9 +22,11 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect
 
@@ -35,8 +37,6 @@ AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 
 DEMO_PASSWORD = "caribbean-demo-2026"
 SECRETARIAT = "secretariat@cmc.demo"
-FOCAL_JM = "focal.jm@cmc.demo"
-DELEGATE_TT = "delegate.tt@cmc.demo"
 SESSION_COOKIE = "cmc_session"
 
 CHROMIUM = "/usr/bin/chromium"
@@ -58,6 +58,8 @@ SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "sign-in": ("/sign-in", None, 200),
     "home": ("/", SECRETARIAT, 200),
     "settings": ("/settings/", SECRETARIAT, 200),
+    "settings-security": ("/settings/security", SECRETARIAT, 200),
+    "settings-sessions": ("/settings/sessions", SECRETARIAT, 200),
     "settings-tokens": ("/settings/tokens", SECRETARIAT, 200),
     "admin-accounts": ("/admin/accounts", SECRETARIAT, 200),
     "admin-invite": ("/admin/accounts/invite", SECRETARIAT, 200),
@@ -222,38 +224,101 @@ def submit_sign_in() -> Callable[..., None]:
     return sign_in_through_form
 
 
+@dataclass
+class SecondFactor:
+    """What the tests know of an account's authenticator: its secret, the last time step used (the server
+    refuses a code twice), and its unused recovery codes."""
+
+    secret: str
+    last_step: int
+    recovery_codes: list[str]
+
+    def next_code(self) -> str:
+        """A code the server will accept now: the current step or the next (inside its skew window) if not
+        used yet, else a recovery code. Never sleeps."""
+        now = int(time.time())
+        totp = pyotp.TOTP(self.secret)
+        for offset in (0, 1):
+            step = totp.timecode(datetime.fromtimestamp(now)) + offset
+            if step > self.last_step:
+                self.last_step = step
+                return totp.at(now, counter_offset=offset)
+        assert self.recovery_codes, "no TOTP step and no recovery code left; sign in less often"
+        return self.recovery_codes.pop()
+
+
+def _enrol_second_factor(page: Page) -> SecondFactor:
+    """On the enrolment page: read the key, confirm with a code, keep the recovery codes shown once."""
+    expect(page.get_by_role("heading", name="Set up an authenticator app")).to_be_visible()
+    secret = "".join(page.locator("#totp-key").inner_text().split())
+    totp = pyotp.TOTP(secret)
+    now = int(time.time())
+    page.locator("main form").get_by_label("Code").fill(totp.at(now))
+    page.get_by_role("button", name="Turn on second factor").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second factor is on")
+    codes = [c.strip() for c in page.locator("#recovery-codes code").all_inner_texts()]
+    assert len(codes) >= 5, codes
+    return SecondFactor(secret=secret, last_step=totp.timecode(datetime.fromtimestamp(now)), recovery_codes=codes)
+
+
+@dataclass
+class Secretariat:
+    """The demo secretariat after it set up its second factor (mandatory for the role), and a signed-in
+    session of it that tests looking only at pages share."""
+
+    email: str
+    name: str
+    second_factor: SecondFactor
+    storage_state: dict[str, Any]
+
+
 @pytest.fixture(scope="session")
-def sign_in() -> Callable[..., None]:
-    """``sign_in(page, email, password=DEMO_PASSWORD)``: sign in through the form and wait for home."""
-
-    def do(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-        sign_in_through_form(page, email, password)
-        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Welcome, "))
-
-    return do
-
-
-@pytest.fixture(scope="session")
-def secretariat_state(browser: Browser, live_server: LiveServer, browser_context_args: dict[str, Any]
-                      ) -> dict[str, Any]:
-    """A signed-in secretariat session (cookies), shared by the tests that only look at pages."""
+def secretariat(browser: Browser, live_server: LiveServer, browser_context_args: dict[str, Any]) -> Secretariat:
+    """Sign the demo secretariat in through the form; the platform sends it to set up its second factor
+    first; do that, continue to home, and keep the session."""
     context = browser.new_context(**browser_context_args)
     try:
         page = context.new_page()
         sign_in_through_form(page, SECRETARIAT)
+        expect(page).to_have_url(re.compile(r"/settings/security"))
+        factor = _enrol_second_factor(page)
+        page.get_by_role("link", name="I have saved them, continue").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ana Secretariat")
-        return context.storage_state()
+        return Secretariat(email=SECRETARIAT, name="Ana Secretariat", second_factor=factor,
+                           storage_state=context.storage_state())
     finally:
         context.close()
 
 
 @pytest.fixture
-def new_signed_in_context(new_context: Callable[..., BrowserContext], secretariat_state: dict[str, Any]
+def sign_in(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """``sign_in(page, email, password=DEMO_PASSWORD)``: sign in through the form (with the authenticator
+    code when the platform asks for one) and wait for home."""
+
+    def do(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+        factor = None
+        if email == SECRETARIAT:
+            # Enrolment happens once, in its own browser, before this sign-in.
+            factor = request.getfixturevalue("secretariat").second_factor
+        sign_in_through_form(page, email, password)
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_have_text(re.compile(r"^(Welcome, |Enter your code$)"))
+        if heading.inner_text().strip() == "Enter your code":
+            assert factor is not None, f"{email} has a second factor the tests do not know"
+            page.get_by_label("Code").fill(factor.next_code())
+            page.get_by_role("button", name="Continue").click()
+        expect(heading).to_have_text(re.compile(r"^Welcome, "))
+
+    return do
+
+
+@pytest.fixture
+def new_signed_in_context(new_context: Callable[..., BrowserContext], secretariat: Secretariat
                           ) -> Callable[..., BrowserContext]:
     """``new_signed_in_context()``: a fresh context carrying the shared secretariat session."""
 
     def make(**kwargs: Any) -> BrowserContext:
-        return new_context(storage_state=secretariat_state, **kwargs)
+        return new_context(storage_state=secretariat.storage_state, **kwargs)
 
     return make
 
@@ -261,8 +326,8 @@ def new_signed_in_context(new_context: Callable[..., BrowserContext], secretaria
 @pytest.fixture
 def open_screen(new_context: Callable[..., BrowserContext], new_signed_in_context: Callable[..., BrowserContext]
                 ) -> Callable[..., Page]:
-    """``open_screen(name, viewport={"width": .., "height": ..})``: a page on one of SCREENS, with the right person signed in,
-    loaded, with the live connection up on signed-in pages."""
+    """``open_screen(name, viewport={"width": .., "height": ..})``: a page on one of SCREENS, with the right
+    person signed in, loaded, with the live connection up on signed-in pages."""
 
     def do(name: str, viewport: dict[str, int] | None = None) -> Page:
         path, who, status = SCREENS[name]

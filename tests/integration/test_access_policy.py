@@ -39,6 +39,8 @@ EXPECTED: dict[str, Access] = {
     "admin.account_reactivate": M,
     "admin.account_end_session": A,
     "admin.account_reset_second_factor": A,
+    "admin.audit_trail": M,
+    "admin.audit_export": M,
     "admin.parties_list": A,
     "admin.party_new": A,
     "admin.party_edit": A,

@@ -7,19 +7,23 @@ chain from that row on. ``verify_chain`` names the first broken row.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import Select, or_, select, text
 
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, AuditEvent, Outcome
+from cmc.models import Account, AuditEvent, Outcome, Party
 from cmc.models.types import utcnow
+from cmc.services import permissions
 
 #: Detail keys that must never reach the trail, whatever a caller passes.
 _SECRET_WORDS = ("password", "token", "secret", "cookie", "totp", "otp", "recovery")
@@ -143,3 +147,74 @@ def verify_chain(batch: int = 2000) -> ChainReport:
             previous = row.row_hash
             last_id = row.id
         db.session.expunge_all()
+
+
+@dataclass
+class AuditFilter:
+    """What the trail page and its export filter by (all optional)."""
+
+    actor: str = ""  # part of the actor's email
+    party: str = ""  # a party code: rows where it is the actor's party or the target's
+    action: str = ""  # an action or its prefix, e.g. "auth." or "account.role"
+    outcome: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def search(viewer: Account, filters: AuditFilter) -> Select[tuple[AuditEvent]]:
+    """The trail rows the viewer may read, newest first: everything for the secretariat, rows about their
+    party's items for a focal point (deny by default for everyone else)."""
+    permissions.require(permissions.can_read_audit(viewer), action="audit.read", target_type="audit")
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if not permissions.is_secretariat(viewer):
+        query = query.where(AuditEvent.target_party_id == viewer.party_id)
+    if filters.actor:
+        query = query.where(AuditEvent.actor_label.ilike(f"%{_like(filters.actor)}%", escape="\\"))
+    if filters.party:
+        party_id = db.session.scalar(select(Party.id).where(Party.code == filters.party.upper()))
+        query = query.where(or_(AuditEvent.actor_party_id == party_id, AuditEvent.target_party_id == party_id))
+    if filters.action:
+        query = query.where(AuditEvent.action.like(f"{_like(filters.action)}%", escape="\\"))
+    if filters.outcome in {o.value for o in Outcome}:
+        query = query.where(AuditEvent.outcome == Outcome(filters.outcome))
+    if filters.date_from:
+        query = query.where(AuditEvent.at >= datetime.combine(filters.date_from, time.min, UTC))
+    if filters.date_to:
+        query = query.where(AuditEvent.at < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC))
+    return query
+
+
+def _like(text_value: str) -> str:
+    return text_value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")[:100]
+
+
+CSV_COLUMNS = ["id", "at", "actor", "actor_party", "action", "target_type", "target_id", "target_party",
+               "outcome", "address", "details", "row_hash"]
+
+
+def _cell(value: object) -> str:
+    text_value = "" if value is None else str(value)
+    # A spreadsheet would run a cell that starts like a formula (CSV injection): make it plain text.
+    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text_value
+    return text_value
+
+
+def export_csv(viewer: Account, filters: AuditFilter) -> Iterator[str]:
+    """The filtered trail as CSV lines, streamed in batches; the export itself is recorded."""
+    query = search(viewer, filters)
+    record_now(viewer, "audit.export", target_type="audit",
+               details={k: str(v) for k, v in vars(filters).items() if v})
+    codes = dict(db.session.execute(select(Party.id, Party.code)).all())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield buffer.getvalue()
+    for row in db.session.scalars(query.execution_options(yield_per=500)):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_cell(v) for v in (
+            row.id, row.at.isoformat(), row.actor_label, codes.get(row.actor_party_id, ""), row.action,
+            row.target_type, row.target_id, codes.get(row.target_party_id, ""), row.outcome, row.address,
+            json.dumps(row.details, ensure_ascii=False, sort_keys=True), row.row_hash)])
+        yield buffer.getvalue()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from cmc.extensions import db
-from cmc.models import Account, Role
-from cmc.services import accounts, auth, mfa, parties, permissions
+from cmc.models import Account, Party, Role
+from cmc.services import accounts, audit, auth, mfa, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
+from cmc.web import error_response
 from cmc.web.access import Access, access
 from cmc.web.auth_views import signed_in_at
 from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm
@@ -226,3 +229,57 @@ def party_restore(party_id: int) -> Any:
     return redirect(url_for("admin.parties_list"))
 
 
+
+
+def _audit_filter() -> tuple[audit.AuditFilter, dict[str, str]]:
+    args = request.args
+    errors: dict[str, str] = {}
+
+    def parse_date(name: str) -> date | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("Enter a date like 2026-11-28.")
+            return None
+
+    filters = audit.AuditFilter(actor=(args.get("actor") or "").strip()[:100],
+                                party=(args.get("party") or "").strip()[:12],
+                                action=(args.get("action") or "").strip()[:64],
+                                outcome=(args.get("outcome") or "").strip(),
+                                date_from=parse_date("date_from"), date_to=parse_date("date_to"))
+    return filters, errors
+
+
+@bp.get("/audit")
+@access(Access.MANAGER)
+def audit_trail() -> Any:
+    """The audit trail: all of it for the secretariat, what concerns their party for a focal point."""
+    actor = _actor()
+    filters, errors = _audit_filter()
+    page = paginate(audit.search(actor, filters), per_page=50)
+    codes = dict(db.session.execute(db.select(Party.id, Party.code)).all())
+    return render_template("admin/audit.html", page=page, filters=filters, errors=errors, codes=codes,
+                           party_choices=parties.list_parties() if permissions.is_secretariat(actor) else [],
+                           status=422 if errors else 200), 422 if errors else 200
+
+
+@bp.get("/audit.csv")
+@access(Access.MANAGER)
+def audit_export() -> Any:
+    """The filtered trail as CSV (streamed)."""
+    filters, errors = _audit_filter()
+    if errors:
+        return error_response(422, next(iter(errors.values())))
+    lines = audit.export_csv(_actor(), filters)
+    first = next(lines)  # runs the permission check and records the export before streaming starts
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(_chain(first, lines)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="cmc-audit-{stamp}.csv"'})
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
