@@ -121,3 +121,36 @@ def test_every_route_answers_each_role_as_the_table_says(role, app, make_account
                 f"{role} {method} {path}: {response.status_code} not in {sorted(allowed)}"
             )
             assert response.status_code != 500
+
+
+#: Socket.IO inbound event -> the roles that may use it. Keep in step with cmc.realtime.events.EVENTS.
+SOCKET_EVENTS: dict[str, set[str]] = {
+    "ping:server": {"delegate", "observer", "focal_point", "secretariat"},
+}
+
+
+def test_every_socket_event_is_in_the_table(app):
+    from cmc.extensions import socketio
+    from cmc.realtime.events import EVENTS
+
+    registered = set(socketio.server.handlers["/"]) - {"connect", "disconnect"}
+    assert registered == set(SOCKET_EVENTS), f"events not in the table: {registered ^ set(SOCKET_EVENTS)}"
+    assert set(EVENTS) == set(SOCKET_EVENTS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_socket_event_answers_each_role_as_the_table_says(role, app, make_account, sign_in):
+    from cmc.extensions import socketio
+
+    client = _client_for(role, app, make_account, sign_in)
+    socket = socketio.test_client(app, flask_test_client=client)
+    try:
+        if role == "anonymous":
+            assert not socket.is_connected()  # nobody reaches an event without signing in
+            return
+        for event, allowed in SOCKET_EVENTS.items():
+            answer = socket.emit(event, {}, callback=True)
+            assert answer["ok"] is (role in allowed), f"{role} {event}: {answer}"
+    finally:
+        if socket.is_connected():
+            socket.disconnect()

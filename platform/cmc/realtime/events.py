@@ -13,9 +13,6 @@ from flask import request, session
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from cmc.extensions import db
-from cmc.models import AccessToken, AuthSession
-from cmc.models.types import utcnow
 from cmc.services import auth
 
 log = logging.getLogger("cmc.realtime")
@@ -70,15 +67,6 @@ def register_handlers(socketio: SocketIO) -> None:
 
 
 def _recheck() -> Any:
-    """Re-check the connection's credentials for an inbound event; disconnects it when they are gone."""
-    # Each event runs in its own app context, whose teardown closes the database session.
+    """The account this connection still acts for, re-checked for every inbound event (None if gone)."""
     via = session.get("rt_via") or {}
-    if "token" in via:
-        token = db.session.get(AccessToken, via["token"])
-        if token is None or not token.usable(utcnow()) or not token.account.is_active:
-            return None
-        return token.account
-    row = db.session.get(AuthSession, via.get("session", -1))
-    if row is None or not row.account.is_active:
-        return None
-    return row.account
+    return auth.live_account(session_id=via.get("session"), token_id=via.get("token"))

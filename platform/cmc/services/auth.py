@@ -115,6 +115,30 @@ def resume_session(key: str | None) -> LiveSession | None:
     return LiveSession(session=row, account=row.account)
 
 
+def live_account(*, session_id: int | None = None, token_id: int | None = None) -> Account | None:
+    """The account behind a live connection, if what it connected with is still valid now.
+
+    Socket events call this on every inbound event: a session that ended, went idle or grew too old, or
+    a token revoked or expired, no longer acts for anyone.
+    """
+    now = utcnow()
+    if token_id is not None:
+        token = db.session.get(AccessToken, token_id)
+        if token is None or not token.usable(now) or not token.account.is_active:
+            return None
+        return token.account
+    if session_id is None:
+        return None
+    row = db.session.get(AuthSession, session_id)
+    if row is None or not row.account.is_active:
+        return None
+    cfg = current_app.config
+    if (now - row.last_seen_at > timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+            or now - row.created_at > timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])):
+        return None
+    return row.account
+
+
 def sign_out(account: Account, key: str | None) -> None:
     """End the session behind ``key`` (a copied cookie is dead afterwards) and its live connections."""
     if not key:
