@@ -52,11 +52,13 @@ def register_cli(app: Any) -> None:
             click.echo("The database already has data; nothing seeded.")
         else:
             result = seeding.seed(demo=demo)
-            click.echo(f"Seeded {result['parties']} parties and {result['accounts']} demo accounts.")
+            click.echo(f"Seeded {result['parties']} parties, {result['networks']} networks and "
+                       f"{result['accounts']} demo accounts.")
         if demo:
-            click.echo(f"Demo sign-ins (password for all: {seeding.DEMO_PASSWORD}):")
+            click.echo(f"Demo sign-ins (password for all: {seeding.DEMO_PASSWORD}; the secretariat and the "
+                       "network coordinator set up a second factor at their first sign-in):")
             for item in seeding.DEMO_ACCOUNTS:
-                click.echo(f"  {item.email:<26} {item.role.value:<12} {item.party}")
+                click.echo(f"  {item.email:<26} {item.role.value:<12} {item.party:<6} {item.title}")
 
     accounts_group = click.Group("accounts", help="Manage accounts.")
     app.cli.add_command(accounts_group)

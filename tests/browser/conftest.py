@@ -261,6 +261,12 @@ def _enrol_second_factor(page: Page) -> SecondFactor:
     return SecondFactor(secret=secret, last_step=totp.timecode(datetime.fromtimestamp(now)), recovery_codes=codes)
 
 
+@pytest.fixture(scope="session")
+def enrol_second_factor() -> Callable[[Page], SecondFactor]:
+    """``factor = enrol_second_factor(page)`` on the enrolment page: returns what the tests must know."""
+    return _enrol_second_factor
+
+
 @dataclass
 class Secretariat:
     """The demo secretariat after it set up its second factor (mandatory for the role), and a signed-in

@@ -116,6 +116,7 @@ def test_short_password_shows_the_error_summary_and_keeps_the_form(
     # Following the summary's link takes the person to the field.
     summary_link.click()
     expect(invitee).to_have_url(link + "#password")
+    expect(field).to_be_focused()
     expect(field).to_be_in_viewport()
 
     # The link is not spent by a failed attempt: a good password still works.

@@ -45,15 +45,15 @@ def test_upgrade_creates_the_schema_in_wal_mode(upgraded):
 
 def test_seed_is_idempotent_and_prints_demo_sign_ins(upgraded):
     first = upgraded("seed", "--demo")
-    assert first.returncode == 0 and "Seeded 27 parties and 5 demo accounts" in first.stdout
+    assert first.returncode == 0 and "Seeded 27 parties, 3 networks and 6 demo accounts" in first.stdout
     assert "secretariat@cmc.demo" in first.stdout
     second = upgraded("seed", "--demo")
-    assert "Seeded 0 parties and 0 demo accounts" in second.stdout
+    assert "Seeded 0 parties, 0 networks and 0 demo accounts" in second.stdout
     third = upgraded("seed", "--demo", "--if-empty")
     assert "nothing seeded" in third.stdout
     with sqlite3.connect(upgraded.db) as conn:
         assert conn.execute("select count(*) from parties").fetchone()[0] == 27
-        assert conn.execute("select count(*) from accounts").fetchone()[0] == 5
+        assert conn.execute("select count(*) from accounts").fetchone()[0] == 6
 
 
 def test_accounts_create_with_password_from_stdin(upgraded):

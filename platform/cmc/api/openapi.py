@@ -84,6 +84,61 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "last_used_at": {"type": "string", "format": "date-time", "nullable": True},
         },
     },
+    "Network": {
+        "type": "object",
+        "properties": {
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "kind": {"type": "string", "enum": ["thematic_network", "technical_network", "dialogue_space"]},
+            "alerts_enabled": {"type": "boolean"},
+            "archived": {"type": "boolean"},
+            "my_role": {"type": "string", "enum": ["coordinator", "member"], "nullable": True},
+            "party_count": {"type": "integer"},
+            "member_count": {"type": "integer"},
+            "charter": {"type": "string"},
+            "parties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Member": {
+        "type": "object",
+        "properties": {
+            "account_id": {"type": "integer"},
+            "name": {"type": "string"},
+            "party": {"type": "string"},
+            "role": {"type": "string", "enum": ["coordinator", "member"]},
+        },
+    },
+    "Thread": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "network": {"type": "string"},
+            "network_id": {"type": "integer"},
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "body_html": {"type": "string", "description": "Rendered Markdown, sanitised"},
+            "author": {"type": "object"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "edited": {"type": "boolean"},
+            "pinned": {"type": "boolean"},
+            "reply_count": {"type": "integer"},
+            "last_activity_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Reply": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "thread_id": {"type": "integer"},
+            "body": {"type": "string"},
+            "body_html": {"type": "string"},
+            "deleted": {"type": "boolean"},
+            "author": {"type": "object"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "edited": {"type": "boolean"},
+        },
+    },
 }
 
 RESPONSES = {
@@ -92,6 +147,7 @@ RESPONSES = {
     "Forbidden": "The policy refuses this action",
     "NotFound": "No such thing, or nothing the caller may read",
     "Conflict": "Clashes with existing data",
+    "Gone": "It existed but cannot be used any more (deleted, archived)",
     "UnsupportedMediaType": "The body is not application/json",
     "ValidationFailed": "The values break a rule; fields says which",
     "TooManyRequests": "Slow down",
@@ -127,6 +183,7 @@ def build_spec() -> dict[str, Any]:
         path = rule.rule.removeprefix("/api/v1")
         for converter_arg in rule.arguments:
             path = path.replace(f"<int:{converter_arg}>", "{" + converter_arg + "}")
+            path = path.replace(f"<string:{converter_arg}>", "{" + converter_arg + "}")
             path = path.replace(f"<{converter_arg}>", "{" + converter_arg + "}")
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

@@ -13,7 +13,7 @@ from flask import request, session
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from cmc.services import auth
+from cmc.services import auth, networks
 
 log = logging.getLogger("cmc.realtime")
 
@@ -48,6 +48,8 @@ def register_handlers(socketio: SocketIO) -> None:
         join_room(f"user:{account.id}")
         for kind, ident in via.items():
             join_room(f"{kind}:{ident}")
+        for network_id in networks.readable_network_ids(account):
+            join_room(f"network:{network_id}")
         session["rt_account_id"] = account.id
         session["rt_via"] = via
         log.debug("connect sid=%s account=%s", request.sid, account.id)  # type: ignore[attr-defined]

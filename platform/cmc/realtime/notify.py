@@ -58,3 +58,29 @@ def to_user(account_id: int, event: str, payload: dict[str, object]) -> None:
     """Send one event to every live connection of one account."""
     if _socketio_ready():
         socketio.emit(event, payload, to=f"user:{account_id}", namespace=NAMESPACE)
+
+
+def to_network(network_id: int, event: str, payload: dict[str, object]) -> None:
+    """Send one event to every live connection that may read the network."""
+    if _socketio_ready():
+        socketio.emit(event, payload, to=f"network:{network_id}", namespace=NAMESPACE)
+
+
+def _user_sids(account_id: int) -> list[str]:
+    return [sid for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, f"user:{account_id}")]
+
+
+def join_network(account_id: int, network_id: int) -> None:
+    """Put the account's live connections in the network's room (it has just become a member)."""
+    if not _socketio_ready():
+        return
+    for sid in _user_sids(account_id):
+        socketio.server.enter_room(sid, f"network:{network_id}", namespace=NAMESPACE)
+
+
+def leave_network(account_id: int, network_id: int) -> None:
+    """Take the account's live connections out of the network's room (it has just lost access)."""
+    if not _socketio_ready():
+        return
+    for sid in _user_sids(account_id):
+        socketio.server.leave_room(sid, f"network:{network_id}", namespace=NAMESPACE)

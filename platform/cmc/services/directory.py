@@ -5,22 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from cmc.models import Account
+from cmc.services.networks import is_coordinator_anywhere, networks_of
 
-
-def networks_of(account: Account) -> list[dict[str, Any]]:
-    """The networks the account belongs to, as ``{id, slug, name, role}``.
-
-    Networks arrive with the networks issue; until then nobody belongs to any.
-    """
-    return []
-
-
-def is_coordinator_anywhere(account: Account) -> bool:
-    """Whether the account coordinates at least one network (coordinators must use a second factor).
-
-    Networks arrive with the networks issue; until then nobody coordinates one.
-    """
-    return False
+__all__ = ["describe", "is_coordinator_anywhere", "networks_of"]
 
 
 def describe(account: Account) -> dict[str, Any]:

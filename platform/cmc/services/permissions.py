@@ -6,7 +6,10 @@ page, API and socket layers translate (and the trail records as denied).
 
 from __future__ import annotations
 
-from cmc.models import Account, Party, PartyStatus, Role
+from sqlalchemy import select
+
+from cmc.extensions import db
+from cmc.models import Account, Membership, Network, NetworkRole, Party, PartyStatus, Role
 from cmc.services.errors import DeniedError
 
 
@@ -97,3 +100,74 @@ def require(
         target_id=target_id,
         target_party_id=target_party_id,
     )
+
+
+# --- networks ---------------------------------------------------------------------------------------
+
+def network_role(actor: Account | None, network: Network) -> NetworkRole | None:
+    """The actor's role in the network, or None when not a member."""
+    if actor is None:
+        return None
+    return db.session.scalar(
+        select(Membership.role).where(Membership.network_id == network.id, Membership.account_id == actor.id)
+    )
+
+
+def can_read_network(actor: Account | None, network: Network) -> bool:
+    """Members read a network's content; the secretariat reads every network. Everyone else sees only its
+    directory entry."""
+    if actor is None or not actor.is_active:
+        return False
+    return is_secretariat(actor) or network_role(actor, network) is not None
+
+
+def can_post_in(actor: Account | None, network: Network) -> bool:
+    """Members who are not observers post in networks that are not archived."""
+    return (
+        can_read_network(actor, network)
+        and actor is not None
+        and not actor.is_observer
+        and not network.archived
+    )
+
+
+def can_moderate(actor: Account | None, network: Network) -> bool:
+    """Coordinators (and the secretariat) pin and delete in their network."""
+    if not can_read_network(actor, network):
+        return False
+    return is_secretariat(actor) or network_role(actor, network) == NetworkRole.COORDINATOR
+
+
+def can_manage_networks(actor: Account | None) -> bool:
+    """Only the secretariat creates, edits and archives networks."""
+    return is_secretariat(actor)
+
+
+def can_manage_member(actor: Account | None, network: Network, target: Account, role: NetworkRole) -> bool:
+    """Who may add, remove or change ``target`` in ``network`` (as ``role``).
+
+    Secretariat: anyone. A coordinator: anyone in their own network. A focal point: delegates of their own
+    party, as plain members, in networks their party takes part in. Never in an archived network.
+    """
+    if actor is None or not actor.is_active or network.archived:
+        return False
+    if is_secretariat(actor):
+        return True
+    if network_role(actor, network) == NetworkRole.COORDINATOR:
+        return True
+    return (
+        is_focal_point(actor)
+        and target.party_id == actor.party_id
+        and target.role == Role.DELEGATE
+        and role == NetworkRole.MEMBER
+        and any(party.id == actor.party_id for party in network.parties)
+    )
+
+
+def can_list_members_to_manage(actor: Account | None, network: Network) -> bool:
+    """Whether the actor sees the member management page of the network at all."""
+    if actor is None or network.archived:
+        return False
+    if is_secretariat(actor) or network_role(actor, network) == NetworkRole.COORDINATOR:
+        return True
+    return is_focal_point(actor) and any(party.id == actor.party_id for party in network.parties)

@@ -17,6 +17,8 @@ from cmc.extensions import db, login_manager
 from cmc.models import Account, Outcome
 from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ServiceError
+from cmc.services.markup import render as render_markdown
+from cmc.services.markup import safe as safe_html
 from cmc.web.access import Access, access, rule_of, satisfied
 
 log = logging.getLogger("cmc.web")
@@ -222,12 +224,15 @@ def register_web(app: Flask) -> None:
             log.exception("health check: database unreachable")
             return {"status": "degraded", "database": "unreachable"}, 503
 
-    from cmc.web import admin, auth_views, home, settings
+    from cmc.web import admin, auth_views, home, networks, settings
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(networks.bp)
+    app.jinja_env.filters["safe_html"] = safe_html
+    app.jinja_env.filters["markdown"] = lambda text: safe_html(render_markdown(text or ""))
 
 
 def _format_dt(value: Any, fmt: str = "d MMM yyyy, HH:mm zzz") -> str:
@@ -240,7 +245,8 @@ def navigation() -> list[dict[str, str]]:
     """The main navigation for the current person: sections that exist now, Admin for managers."""
     if not current_user.is_authenticated:
         return []
-    items = [{"endpoint": "home.index", "label": _("Home")}]
+    items = [{"endpoint": "home.index", "label": _("Home")},
+             {"endpoint": "networks.directory", "label": _("Networks")}]
     if satisfied(Access.MANAGER):
         items.append({"endpoint": "admin.index", "label": _("Admin")})
     return items

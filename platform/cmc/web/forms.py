@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from cmc.models import PartyKind, PartyStatus, Role
@@ -106,3 +115,32 @@ class TokenForm(FlaskForm):
                  SelectChoice("366", _l("In one year")), SelectChoice("", _l("Never"))],
         default="90",
     )
+
+
+class NetworkForm(FlaskForm):
+    """Create or edit a network (secretariat)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the network's name.")), Length(max=120)])
+    slug = StringField(_l("Web address"), validators=[DataRequired(_l("Enter the web address.")), Length(max=60)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("thematic_network", _l("Thematic network")),
+                                            SelectChoice("technical_network", _l("Technical network")),
+                                            SelectChoice("dialogue_space", _l("Dialogue space"))])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
+    charter = TextAreaField(_l("Charter"), validators=[Optional(), Length(max=50_000)])
+    alerts_enabled = BooleanField(_l("Early alerts are exchanged in this network"))
+    parties = SelectMultipleField(_l("Participating parties"), choices=[])
+
+
+class ThreadForm(FlaskForm):
+    """Start or edit a thread."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Give the thread a title.")), Length(max=200)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write something first.")),
+                                                    Length(max=50_000)])
+
+
+class ReplyForm(FlaskForm):
+    """Reply in a thread, or edit a reply."""
+
+    body = TextAreaField(_l("Your reply"), validators=[DataRequired(_l("Write something first.")),
+                                                      Length(max=50_000)])

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from cmc.services import directory
+from cmc.extensions import db
+from cmc.services import directory, networks
 from cmc.web.access import Access, access
 
 bp = Blueprint("home", __name__)
@@ -18,5 +19,6 @@ bp = Blueprint("home", __name__)
 def index() -> Any:
     """The signed-in person's home page."""
     account = current_user._get_current_object()
-    return render_template("home/index.html", account=account,
-                           networks=directory.networks_of(account))
+    activity = list(db.session.scalars(networks.activity_query(account).limit(15)))
+    return render_template("home/index.html", account=account, networks=directory.networks_of(account),
+                           activity=activity)

@@ -26,11 +26,13 @@ class Page:
         return self.number > 1
 
 
-def paginate(query: Select[Any], *, per_page: int = 25) -> Page:
-    """Run ``query`` for the page named by ``?page=`` (bad values mean page 1)."""
+def paginate(query: Select[Any], *, per_page: int = 25, scalars: bool = True) -> Page:
+    """Run ``query`` for the page named by ``?page=`` (bad values mean page 1); ``scalars=False`` keeps
+    rows of several columns as tuples."""
     try:
         number = max(1, min(int(request.args.get("page", "1")), 100_000))
     except ValueError:
         number = 1
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset((number - 1) * per_page)))
+    limited = query.limit(per_page + 1).offset((number - 1) * per_page)
+    rows = list(db.session.scalars(limited)) if scalars else [tuple(row) for row in db.session.execute(limited)]
     return Page(items=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page)

@@ -1,0 +1,339 @@
+"""Network pages: directory, workspace, members, threads and replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from cmc.extensions import db
+from cmc.models import Account, Reply
+from cmc.services import networks, parties, permissions
+from cmc.services.errors import ConflictError, ValidationError
+from cmc.web.access import Access, access
+from cmc.web.forms import EmptyForm, NetworkForm, ReplyForm, ThreadForm
+from cmc.web.pagination import paginate
+
+bp = Blueprint("networks", __name__)
+
+
+def _actor() -> Account:
+    return current_user._get_current_object()
+
+
+def _form_errors(form: Any) -> dict[str, str]:
+    return {name: messages[0] for name, messages in form.errors.items() if name != "csrf_token"}
+
+
+def _workspace_context(network: Any) -> dict[str, Any]:
+    actor = _actor()
+    return {
+        "network": network,
+        "my_role": permissions.network_role(actor, network),
+        "can_post": permissions.can_post_in(actor, network),
+        "can_moderate": permissions.can_moderate(actor, network),
+        "can_manage_members": permissions.can_list_members_to_manage(actor, network),
+        "is_secretariat": permissions.is_secretariat(actor),
+        "action_form": EmptyForm(),
+    }
+
+
+@bp.get("/networks")
+@access(Access.SIGNED_IN)
+def directory() -> Any:
+    """Every network: name, description, parties, members, and whether I am in it."""
+    actor = _actor()
+    entries = networks.directory(actor, include_archived=permissions.is_secretariat(actor))
+    return render_template("networks/directory.html", entries=entries,
+                           can_create=permissions.can_manage_networks(actor))
+
+
+@bp.get("/networks/<slug>")
+@access(Access.SIGNED_IN)
+def workspace(slug: str) -> Any:
+    """A network's home: overview, charter, threads, members and latest activity."""
+    network = networks.open_network(_actor(), slug)
+    page = paginate(networks.threads_query(_actor(), network), per_page=20, scalars=False)
+    activity = list(db.session.scalars(networks.activity_query(_actor(), network).limit(8)))
+    groups = networks.members_by_party(_actor(), network)
+    return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
+                           member_total=sum(len(g.members) for g in groups), **_workspace_context(network))
+
+
+@bp.get("/networks/<slug>/activity")
+@access(Access.SIGNED_IN)
+def activity(slug: str) -> Any:
+    """The network's whole activity feed, newest first."""
+    network = networks.open_network(_actor(), slug)
+    page = paginate(networks.activity_query(_actor(), network), per_page=30)
+    return render_template("networks/activity.html", page=page, **_workspace_context(network))
+
+
+@bp.get("/networks/<slug>/members")
+@access(Access.SIGNED_IN)
+def members(slug: str) -> Any:
+    """Members by party; managers add and remove people here."""
+    actor = _actor()
+    network = networks.open_network(actor, slug)
+    manageable = permissions.can_list_members_to_manage(actor, network)
+    return render_template("networks/members.html", groups=networks.members_by_party(actor, network),
+                           candidates=networks.candidates(actor, network) if manageable else [],
+                           errors={}, **_workspace_context(network))
+
+
+@bp.post("/networks/<slug>/members")
+@access(Access.SIGNED_IN)
+def add_member(slug: str) -> Any:
+    """Add a person to the network (or change their role)."""
+    actor = _actor()
+    try:
+        account_id = int(request.form.get("account_id", ""))
+    except ValueError:
+        account_id = 0
+    try:
+        networks.add_member(actor, slug, account_id, request.form.get("role", "member"))
+    except ValidationError as exc:
+        network = networks.open_network(actor, slug)
+        return render_template("networks/members.html", groups=networks.members_by_party(actor, network),
+                               candidates=networks.candidates(actor, network), errors=exc.fields or
+                               {"account": exc.message}, **_workspace_context(network)), 422
+    flash(_("The member list is updated."), "success")
+    return redirect(url_for("networks.members", slug=slug))
+
+
+@bp.post("/networks/<slug>/members/<int:account_id>/remove")
+@access(Access.SIGNED_IN)
+def remove_member(slug: str, account_id: int) -> Any:
+    """Remove a person from the network; they lose access at once."""
+    networks.remove_member(_actor(), slug, account_id)
+    flash(_("The person is removed from the network."), "success")
+    return redirect(url_for("networks.members", slug=slug))
+
+
+def _network_form(network: Any | None) -> NetworkForm:
+    form = NetworkForm(obj=network) if request.method == "GET" else NetworkForm()
+    form.parties.choices = [SelectChoice(p.code, f"{p.name} ({p.code})")
+                            for p in parties.list_parties(include_retired=False)]
+    if request.method == "GET":
+        if network is not None:
+            form.kind.data = network.kind.value
+            form.parties.data = [p.code for p in network.parties]
+        else:
+            form.parties.data = [p.code for p in parties.list_parties(include_retired=False)]
+    return form
+
+
+def _save_network(network: Any | None) -> Any:
+    actor = _actor()
+    form = _network_form(network)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data = networks.NetworkInput(slug=form.slug.data or "", name=form.name.data or "",
+                                         description=form.description.data or "", charter=form.charter.data or "",
+                                         kind=form.kind.data or "", alerts_enabled=bool(form.alerts_enabled.data),
+                                         party_codes=list(form.parties.data or []))
+            try:
+                saved = (networks.create_network(actor, data) if network is None
+                         else networks.update_network(actor, network.slug, data))
+            except (ValidationError, ConflictError) as exc:
+                errors = exc.fields
+            else:
+                flash(_("%(name)s is saved.", name=saved.name), "success")
+                return redirect(url_for("networks.workspace", slug=saved.slug))
+        else:
+            errors = _form_errors(form)
+    return render_template("networks/form.html", form=form, network=network, errors=errors), 422 if errors else 200
+
+
+@bp.route("/networks/new", methods=["GET", "POST"])
+@access(Access.SECRETARIAT)
+def create() -> Any:
+    """Create a network or dialogue space."""
+    return _save_network(None)
+
+
+@bp.route("/networks/<slug>/edit", methods=["GET", "POST"])
+@access(Access.SECRETARIAT)
+def edit(slug: str) -> Any:
+    """Edit a network's description, charter, parties and settings."""
+    return _save_network(networks.entry(slug))
+
+
+@bp.post("/networks/<slug>/archive")
+@access(Access.SECRETARIAT)
+def archive(slug: str) -> Any:
+    """Archive a network: it stays readable, nothing changes any more."""
+    network = networks.set_archived(_actor(), slug, True)
+    flash(_("%(name)s is archived and now read-only.", name=network.name), "success")
+    return redirect(url_for("networks.workspace", slug=slug))
+
+
+@bp.post("/networks/<slug>/reopen")
+@access(Access.SECRETARIAT)
+def reopen(slug: str) -> Any:
+    """Reopen an archived network."""
+    network = networks.set_archived(_actor(), slug, False)
+    flash(_("%(name)s is open again.", name=network.name), "success")
+    return redirect(url_for("networks.workspace", slug=slug))
+
+
+@bp.route("/networks/<slug>/threads/new", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def new_thread(slug: str) -> Any:
+    """Start a discussion."""
+    actor = _actor()
+    network = networks.open_network(actor, slug)
+    form = ThreadForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                thread = networks.create_thread(actor, slug, form.title.data or "", form.body.data or "")
+            except ValidationError as exc:
+                errors = exc.fields
+            else:
+                return redirect(url_for("networks.thread", thread_id=thread.id))
+        else:
+            errors = _form_errors(form)
+    elif not permissions.can_post_in(actor, network):
+        return _cannot_post(network)
+    return render_template("networks/thread_form.html", form=form, errors=errors, thread=None,
+                           **_workspace_context(network)), 422 if errors else 200
+
+
+def _cannot_post(network: Any) -> Any:
+    if network.archived:
+        message = _("This network is archived: it can be read but no longer changed.")
+        status = 410
+    else:
+        message = _("Observers read the network but do not post in it.")
+        status = 403
+    return render_template("errors/error.html", status=status, title=_("You cannot post here"),
+                           message=message), status
+
+
+@bp.get("/threads/<int:thread_id>")
+@access(Access.SIGNED_IN)
+def thread(thread_id: int) -> Any:
+    """A thread with its replies (paginated) and the reply form."""
+    actor = _actor()
+    item = networks.open_thread(actor, thread_id)
+    previous_visit = networks.mark_visited(actor, item)
+    page = paginate(networks.replies_query(item), per_page=50)
+    return render_template("networks/thread.html", thread=item, page=page, previous_visit=previous_visit,
+                           form=ReplyForm(), errors={}, **_workspace_context(item.network))
+
+
+@bp.post("/threads/<int:thread_id>/replies")
+@access(Access.SIGNED_IN)
+def reply(thread_id: int) -> Any:
+    """Post a reply."""
+    actor = _actor()
+    form = ReplyForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            networks.add_reply(actor, thread_id, form.body.data or "")
+        except ValidationError as exc:
+            errors = exc.fields
+        else:
+            return redirect(url_for("networks.thread", thread_id=thread_id, page=request.args.get("page"))
+                            + "#reply-form")
+    else:
+        errors = _form_errors(form)
+    item = networks.open_thread(actor, thread_id)
+    page = paginate(networks.replies_query(item), per_page=50)
+    return render_template("networks/thread.html", thread=item, page=page, previous_visit=None, form=form,
+                           errors=errors, **_workspace_context(item.network)), 422
+
+
+@bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def edit_thread(thread_id: int) -> Any:
+    """The author edits their thread (history kept)."""
+    actor = _actor()
+    item = networks.open_thread(actor, thread_id)
+    form = ThreadForm(obj=item) if request.method == "GET" else ThreadForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                networks.edit_thread(actor, thread_id, form.title.data or "", form.body.data or "")
+            except ValidationError as exc:
+                errors = exc.fields
+            else:
+                flash(_("Your changes are saved; the earlier text stays in the history."), "success")
+                return redirect(url_for("networks.thread", thread_id=thread_id))
+        else:
+            errors = _form_errors(form)
+    return render_template("networks/thread_form.html", form=form, errors=errors, thread=item,
+                           **_workspace_context(item.network)), 422 if errors else 200
+
+
+@bp.post("/threads/<int:thread_id>/delete")
+@access(Access.SIGNED_IN)
+def delete_thread(thread_id: int) -> Any:
+    """Delete a thread (author or coordinator); it is kept for the record."""
+    item = networks.delete_thread(_actor(), thread_id)
+    flash(_("The thread is deleted."), "success")
+    return redirect(url_for("networks.workspace", slug=item.network.slug))
+
+
+@bp.post("/threads/<int:thread_id>/pin")
+@access(Access.SIGNED_IN)
+def pin_thread(thread_id: int) -> Any:
+    """Pin or unpin a thread (coordinators)."""
+    pinned = request.form.get("pinned", "1") == "1"
+    networks.set_pinned(_actor(), thread_id, pinned)
+    flash(_("The thread is pinned to the top.") if pinned else _("The thread is unpinned."), "success")
+    return redirect(url_for("networks.thread", thread_id=thread_id))
+
+
+@bp.route("/replies/<int:reply_id>/edit", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def edit_reply(reply_id: int) -> Any:
+    """The author edits their reply (history kept)."""
+    actor = _actor()
+    history = networks.history(actor, "reply", reply_id)  # also checks the reply is readable
+    item = db.session.get(Reply, reply_id)
+    assert item is not None
+    form = ReplyForm(obj=item) if request.method == "GET" else ReplyForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                networks.edit_reply(actor, reply_id, form.body.data or "")
+            except ValidationError as exc:
+                errors = exc.fields
+            else:
+                flash(_("Your reply is updated; the earlier text stays in the history."), "success")
+                return redirect(url_for("networks.thread", thread_id=item.thread_id) + f"#reply-{reply_id}")
+        else:
+            errors = _form_errors(form)
+    return render_template("networks/reply_form.html", form=form, errors=errors, reply=item, history=history,
+                           **_workspace_context(item.thread.network)), 422 if errors else 200
+
+
+@bp.post("/replies/<int:reply_id>/delete")
+@access(Access.SIGNED_IN)
+def delete_reply(reply_id: int) -> Any:
+    """Delete a reply (author or coordinator)."""
+    item = networks.delete_reply(_actor(), reply_id)
+    flash(_("The reply is deleted."), "success")
+    return redirect(url_for("networks.thread", thread_id=item.thread_id))
+
+
+@bp.get("/threads/<int:thread_id>/history")
+@access(Access.SIGNED_IN)
+def thread_history(thread_id: int) -> Any:
+    """Earlier versions of a thread's title and text."""
+    actor = _actor()
+    revisions = networks.history(actor, "thread", thread_id)
+    item = networks.open_thread(actor, thread_id)
+    return render_template("networks/history.html", thread=item, revisions=revisions,
+                           **_workspace_context(item.network))
+
