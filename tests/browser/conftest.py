@@ -188,6 +188,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             server.process.wait(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def server_log_stays_clean(live_server: LiveServer) -> Iterator[None]:
+    """Fail a test during which the server logged an error or a traceback (a 500 behind a friendly page,
+    a route without an access rule, a crashed greenlet), showing what it logged."""
+    start = live_server.log_path.stat().st_size if live_server.log_path.exists() else 0
+    yield
+    with open(live_server.log_path, "rb") as log:
+        log.seek(start)
+        new = log.read().decode(errors="replace")
+    bad = [line for line in new.splitlines() if re.search(r" (ERROR|CRITICAL) |^Traceback ", line)]
+    if bad:
+        pytest.fail("the server logged errors during this test:\n" + new[-4000:], pytrace=False)
+
+
 # --------------------------------------------------------------------------------------------- Playwright
 
 @pytest.fixture(scope="session")
