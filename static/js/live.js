@@ -4,15 +4,16 @@
 (function () {
   "use strict";
   if (typeof io === "undefined") { return; }
-  var box = document.getElementById("live-status");
-  var label = box ? box.querySelector(".live-label") : null;
+  var boxes = document.querySelectorAll(".live-status");
   var words = { online: "Live", offline: "Offline - reconnecting", connecting: "Connecting" };
 
   function show(state) {
-    if (!box) { return; }
-    box.setAttribute("data-state", state);
-    if (label) { label.textContent = words[state]; }
-    box.setAttribute("title", "Live connection: " + words[state]);
+    boxes.forEach(function (box) {
+      var label = box.querySelector(".live-label");
+      box.setAttribute("data-state", state);
+      if (label) { label.textContent = words[state]; }
+      box.setAttribute("title", "Live connection: " + words[state]);
+    });
   }
 
   var socket = io({

@@ -32,12 +32,10 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, 
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SCREENSHOTS = ROOT / "screenshots"
 AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 
 DEMO_PASSWORD = "caribbean-demo-2026"
 SECRETARIAT = "secretariat@cmc.demo"
-SESSION_COOKIE = "cmc_session"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -50,7 +48,6 @@ CHROMIUM_ARGS = [
 ]
 
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 
 #: The pages every visual and accessibility check covers: name -> (path, who is signed in, expected status).
 #: A path of None is found at run time (the edit page of Jamaica, whose id the seed decides).

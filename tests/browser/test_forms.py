@@ -51,10 +51,7 @@ FORMS: dict[str, tuple[str, Callable[[Page], None]]] = {
 
 @pytest.mark.parametrize("form", [
     "invite", "party", "profile",
-    pytest.param("password", marks=pytest.mark.xfail(strict=True, reason=(
-        "App bug: settings.password() passes _form_errors(form) keyed 'current'/'confirm' while the fields"
-        " have ids 'password-current'/'password-confirm': the summary links lead nowhere and no field is"
-        " marked invalid (platform/cmc/web/settings.py, password()). Remove this mark once fixed."))),
+    "password",
     "token",
 ])
 def test_error_summary_links_reach_their_fields(form: str, open_screen: Callable[..., Page]) -> None:
@@ -99,9 +96,4 @@ def test_a_token_is_shown_once_and_its_table_fits_a_phone(page: Page, sign_in: C
 
     page.set_viewport_size({"width": 390, "height": 844})
     sizes = page.evaluate(WIDTH_JS)
-    if sizes[0] > sizes[1] and sizes[2] and all(e.startswith("visually-hidden ") for e in sizes[2]):
-        # Known app bug, reported: Bootstrap's .visually-hidden is position:absolute, and .table-responsive is
-        # not positioned, so the hidden "Revoke <name>" text escapes the scrolling box and widens the page.
-        # Fix: `.table-responsive { position: relative; }` in static/css/app.css.
-        pytest.xfail(f"hidden button text escapes .table-responsive and widens the page on a phone: {sizes}")
     assert sizes[0] <= sizes[1], f"the tokens page scrolls sideways on a phone: {sizes}"

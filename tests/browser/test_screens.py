@@ -4,6 +4,7 @@ scrolling on a phone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def test_screenshot(screen_name: str, width: int, open_screen: Callable[..., Pag
     target.unlink(missing_ok=True)
     page.screenshot(path=str(target), full_page=True, animations="disabled", caret="hide")
     assert target.exists() and target.stat().st_size > 1000, f"no screenshot at {target}"
+
+    # UI.md: "Page - Network or meeting - CMC Platform".
+    title = page.title()
+    assert re.fullmatch(r"\S.* - CMC Platform", title), f"{screen_name}: title {title!r}"
 
     h1s = page.locator("h1")
     assert h1s.count() == 1, f"{screen_name}: {h1s.count()} h1 elements: {h1s.all_inner_texts()}"

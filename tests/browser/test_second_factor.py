@@ -99,9 +99,4 @@ def test_recovery_codes_page_is_accessible(
     submit_sign_in(page, email, PASSWORD)
     enrol_second_factor(page)
     problems = axe_check(page)
-    if len(problems) == 1 and problems[0].startswith("- color-contrast") and "#d63384" in problems[0] \
-            and all("code" in line for line in problems[0].splitlines()[1:] if line.startswith("    [")):
-        # Known app bug, reported: Bootstrap's <code> pink #d63384 on the page background #f6f8fa is 4.22:1
-        # (< 4.5:1). Fix in static/css/app.css; this test then passes without this branch.
-        pytest.xfail("recovery codes: <code> colour #d63384 on #f6f8fa has contrast 4.22:1 (app bug)")
     assert not problems, f"axe on the recovery codes ({page.url}):\n" + "\n".join(problems)

@@ -57,8 +57,9 @@ def accounts_list() -> Any:
 def _invite_form(actor: Account) -> InviteForm:
     form = InviteForm()
     if permissions.is_secretariat(actor):
-        form.party.choices = [SelectChoice(p.code, f"{p.name} ({p.code})")
-                              for p in parties.list_parties(include_retired=False)]
+        # No party is chosen for the inviter: a hurried invitation must not go to the first in the list.
+        form.party.choices = [SelectChoice("", _("Choose a party"))] + [
+            SelectChoice(p.code, f"{p.name} ({p.code})") for p in parties.list_parties(include_retired=False)]
     else:
         form.party.choices = [SelectChoice(actor.party.code, f"{actor.party.name} ({actor.party.code})")]
         form.role.choices = [c for c in ROLE_CHOICES if c.value == Role.DELEGATE.value]

@@ -65,7 +65,9 @@ def password() -> Any:
     """Change the password; every other session ends."""
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return _render(password=form, errors=_form_errors(form), status=422)
+        # The password fields have ids prefixed "password-" (the profile form has a "name" too).
+        return _render(password=form, errors={f"password-{k}": v for k, v in _form_errors(form).items()},
+                       status=422)
     try:
         accounts.change_password(current_user._get_current_object(), current=form.current.data or "",
                                  new=form.new.data or "", confirm=form.confirm.data or "",
