@@ -59,7 +59,7 @@ def test_invitee_sets_a_password_and_is_signed_in_then_the_link_is_spent(
 
     expect(invitee).to_have_url(base_url + "/")
     expect(invitee.get_by_role("heading", level=1)).to_have_text(f"Welcome, {name}")
-    expect(invitee.locator("header .party-code")).to_have_text("JM")
+    expect(invitee.locator("header .user-link .party-code")).to_have_text("JM")
     expect(invitee.locator("header .user-name")).to_have_text(name)
     expect(invitee.get_by_text(f"Welcome, {name}. Your password is set.")).to_be_visible()
     expect(invitee.locator("#live-status")).to_have_attribute("data-state", "online", timeout=10_000)
@@ -74,7 +74,7 @@ def test_invitee_sets_a_password_and_is_signed_in_then_the_link_is_spent(
 
     # And the new password signs in through the ordinary form.
     sign_in(invitee, email, GOOD_PASSWORD)
-    expect(invitee.locator("header .party-code")).to_have_text("JM")
+    expect(invitee.locator("header .user-link .party-code")).to_have_text("JM")
 
 
 def test_short_password_shows_the_error_summary_and_keeps_the_form(

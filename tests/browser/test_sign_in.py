@@ -33,7 +33,7 @@ def test_sign_in_live_connection_and_sign_out_kills_the_cookie(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {DELEGATE_NAME}")
     header = page.locator("header")
     expect(header.locator(".user-name")).to_have_text(DELEGATE_NAME)
-    expect(header.locator(".party-code")).to_have_text("TT")
+    expect(header.locator(".user-link .party-code")).to_have_text("TT")
     expect(page).to_have_title(re.compile(r"^Home - CMC Platform$"))
 
     # The live connection comes up and says so in words.
