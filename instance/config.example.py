@@ -47,5 +47,9 @@ RATELIMIT_STORAGE_URI = "memory://"
 # Unset async mode: gevent in `cmc serve` (patched by gevent), threading elsewhere.
 # SOCKETIO_ASYNC_MODE = "gevent"
 
+# Uploads: the largest file accepted (MB), and where files are kept (unset: instance/uploads).
+MAX_UPLOAD_MB = 50
+# UPLOAD_DIR = "/srv/cmc/uploads"
+
 # Log level of the cmc loggers.
 LOG_LEVEL = "INFO"

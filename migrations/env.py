@@ -15,6 +15,13 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+def include_object(object_, name, type_, reflected, compare_to):
+    """Leave the full-text search objects (made by hand-written DDL) out of autogenerate."""
+    from cmc.models.document import FTS_OBJECTS
+
+    return not (name and name.startswith(FTS_OBJECTS))
+
+
 def get_engine():
     # Flask-SQLAlchemy 3: the engine is an attribute (get_engine() is deprecated).
     return current_app.extensions['migrate'].db.engine
@@ -96,6 +103,8 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object,
+            include_name=lambda name, type_, parent_names: include_object(None, name, type_, True, None),
             **conf_args
         )
 

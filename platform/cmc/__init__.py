@@ -31,6 +31,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config_module.load(app, config)
     configure_logging(app)
 
+    from cmc.storage import LocalStorage
+    from cmc.uploads import UploadRequest, remove_request_temp_files
+
+    app.request_class = UploadRequest
+    storage = LocalStorage(app.config["UPLOAD_DIR"])
+    storage.sweep_temp()  # what a crash or a cut connection left behind
+    app.extensions["cmc_storage"] = storage
+    app.teardown_request(remove_request_temp_files)
+
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

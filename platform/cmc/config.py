@@ -33,6 +33,8 @@ ENV_SETTINGS: dict[str, type] = {
     "SOCKETIO_ASYNC_MODE": str,
     "ALLOWED_ORIGINS": str,
     "LOG_LEVEL": str,
+    "MAX_UPLOAD_MB": int,
+    "UPLOAD_DIR": str,
 }
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -65,6 +67,8 @@ def defaults() -> dict[str, Any]:
         "SOCKETIO_ASYNC_MODE": None,  # None: gevent in a gevent-patched server, threading elsewhere
         "ALLOWED_ORIGINS": None,  # None: BASE_URL's origin only
         "LOG_LEVEL": "INFO",
+        "MAX_UPLOAD_MB": 50,
+        "UPLOAD_DIR": None,  # None: instance/uploads
         "TESTING": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
@@ -115,6 +119,9 @@ def _derive(app: Flask) -> None:
         cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 15})
     else:
         cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+    # The whole request may carry the file plus a few form fields; the file itself is checked exactly later.
+    cfg["MAX_CONTENT_LENGTH"] = (int(cfg["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+    cfg["UPLOAD_DIR"] = cfg["UPLOAD_DIR"] or os.path.join(app.instance_path, "uploads")
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])

@@ -12,6 +12,13 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError, SAWarning
 
 from cmc.extensions import db
+from cmc.models.document import FTS_OBJECTS
+
+
+def _fts_object(change) -> bool:
+    obj = change[1] if isinstance(change, tuple) and len(change) > 1 else None
+    name = getattr(obj, "name", "") or ""
+    return name.startswith(FTS_OBJECTS)
 
 
 def _empty(app):
@@ -29,6 +36,8 @@ def test_upgrade_matches_the_models_and_downgrades(app):
         warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("ignore", SAWarning)
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    # The full-text search objects are made by hand-written DDL on purpose; the search tests cover them.
+    diff = [d for d in diff if not _fts_object(d)]
     assert diff == [], f"models and migrations differ: {diff}"
     with db.engine.connect() as conn:
         # The case-insensitive unique email index exists: a second "same" email is refused.

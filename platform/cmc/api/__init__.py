@@ -55,7 +55,12 @@ def _csrf_for_cookie_sessions() -> None:
 
 def register_api(app: Flask) -> None:
     """Register the API blueprint (exempt from form CSRF: it checks the header itself) and its spec."""
-    from cmc.api import network_resources, openapi, resources  # noqa: F401  (routes register on import)
+    from cmc.api import (  # noqa: F401  (routes register on import)
+        document_resources,
+        network_resources,
+        openapi,
+        resources,
+    )
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

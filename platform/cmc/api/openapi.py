@@ -139,6 +139,38 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "edited": {"type": "boolean"},
         },
     },
+    "Document": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "kind": {"type": "string"},
+            "status": {"type": "string", "nullable": True},
+            "languages": {"type": "array", "items": {"type": "string"}},
+            "audience": {"type": "string", "enum": ["network", "all", "named"]},
+            "named_parties": {"type": "array", "items": {"type": "string"}},
+            "owner_party": {"type": "string"},
+            "network": {"type": "string", "nullable": True},
+            "current_version": {"type": "integer"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "versions": {"type": "array", "items": {"$ref": "#/components/schemas/DocumentVersion"}},
+        },
+    },
+    "DocumentVersion": {
+        "type": "object",
+        "properties": {
+            "number": {"type": "integer"},
+            "filename": {"type": "string"},
+            "size": {"type": "integer"},
+            "sha256": {"type": "string"},
+            "content_type": {"type": "string"},
+            "note": {"type": "string"},
+            "uploader": {"type": "object"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "restored_from": {"type": "integer", "nullable": True},
+        },
+    },
 }
 
 RESPONSES = {
@@ -148,7 +180,8 @@ RESPONSES = {
     "NotFound": "No such thing, or nothing the caller may read",
     "Conflict": "Clashes with existing data",
     "Gone": "It existed but cannot be used any more (deleted, archived)",
-    "UnsupportedMediaType": "The body is not application/json",
+    "UnsupportedMediaType": "The body or file is not of an accepted type",
+    "PayloadTooLarge": "The file is over the upload limit",
     "ValidationFailed": "The values break a rule; fields says which",
     "TooManyRequests": "Slow down",
 }

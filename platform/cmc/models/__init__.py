@@ -2,6 +2,15 @@
 
 from cmc.models.account import AccessToken, Account, AuthSession, Invitation, RecoveryCode, Role
 from cmc.models.audit import AuditEvent, Outcome
+from cmc.models.document import (
+    Audience,
+    Document,
+    DocumentKind,
+    DocumentText,
+    DocumentVersion,
+    ProtocolStatus,
+    document_parties,
+)
 from cmc.models.network import (
     Activity,
     Membership,
@@ -20,8 +29,13 @@ __all__ = [
     "AccessToken",
     "Account",
     "Activity",
+    "Audience",
     "AuditEvent",
     "AuthSession",
+    "Document",
+    "DocumentKind",
+    "DocumentText",
+    "DocumentVersion",
     "Invitation",
     "Membership",
     "Network",
@@ -31,11 +45,13 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyStatus",
+    "ProtocolStatus",
     "RecoveryCode",
     "Reply",
     "Revision",
     "Role",
     "Thread",
     "ThreadVisit",
+    "document_parties",
     "network_parties",
 ]

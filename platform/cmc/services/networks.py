@@ -317,7 +317,8 @@ def _check_text(title: str | None, body: str) -> tuple[str | None, str]:
     return clean_title, body
 
 
-def _require_post(actor: Account, network: Network, action: str) -> None:
+def require_post(actor: Account, network: Network, action: str) -> None:
+    """Refuse a change in ``network`` with the right answer: 410 archived, 403 observer, 404 outsider."""
     if network.archived and permissions.can_read_network(actor, network):
         raise GoneError(_("This network is archived: it can be read but no longer changed."))
     if actor.is_observer and permissions.can_read_network(actor, network):
@@ -359,7 +360,7 @@ def create_thread(actor: Account, slug: str, title: str, body: str) -> Thread:
     clean_title, body = _check_text(title, body)
     with write_transaction():
         network = entry(slug)
-        _require_post(actor, network, "thread.create")
+        require_post(actor, network, "thread.create")
         now = utcnow()
         thread = Thread(network_id=network.id, author_id=actor.id, title=clean_title or "", body=body,
                         body_html=markup.render(body), created_at=now, last_activity_at=now)
@@ -418,7 +419,7 @@ def add_reply(actor: Account, thread_id: int, body: str) -> Reply:
     with write_transaction():
         thread = open_thread(actor, thread_id)
         network = thread.network
-        _require_post(actor, network, "reply.create")
+        require_post(actor, network, "reply.create")
         now = utcnow()
         reply = Reply(thread_id=thread.id, author_id=actor.id, body=body, body_html=markup.render(body),
                       created_at=now)
@@ -439,7 +440,7 @@ def edit_thread(actor: Account, thread_id: int, title: str, body: str) -> Thread
     clean_title, body = _check_text(title, body)
     with write_transaction():
         thread = open_thread(actor, thread_id)
-        _require_post(actor, thread.network, "thread.edit")
+        require_post(actor, thread.network, "thread.edit")
         permissions.require(thread.author_id == actor.id, action="thread.edit", target_type="thread",
                             target_id=thread.id, message=_("Only the author can edit a thread."))
         db.session.add(Revision(subject_type="thread", subject_id=thread.id, title=thread.title, body=thread.body,
@@ -454,7 +455,7 @@ def edit_reply(actor: Account, reply_id: int, body: str) -> Reply:
     _title, body = _check_text(None, body)
     with write_transaction():
         reply = _open_reply(actor, reply_id)
-        _require_post(actor, reply.thread.network, "reply.edit")
+        require_post(actor, reply.thread.network, "reply.edit")
         permissions.require(reply.author_id == actor.id, action="reply.edit", target_type="reply",
                             target_id=reply.id, message=_("Only the author can edit a reply."))
         db.session.add(Revision(subject_type="reply", subject_id=reply.id, body=reply.body,
@@ -487,7 +488,7 @@ def delete_thread(actor: Account, thread_id: int) -> Thread:
     """Soft-delete a thread: its author or a coordinator. Audited."""
     with write_transaction():
         thread = open_thread(actor, thread_id)
-        _require_post(actor, thread.network, "thread.delete")
+        require_post(actor, thread.network, "thread.delete")
         permissions.require(thread.author_id == actor.id or permissions.can_moderate(actor, thread.network),
                             action="thread.delete", target_type="thread", target_id=thread.id,
                             target_party_id=thread.author.party_id,
@@ -504,7 +505,7 @@ def delete_reply(actor: Account, reply_id: int) -> Reply:
     with write_transaction():
         reply = _open_reply(actor, reply_id)
         network = reply.thread.network
-        _require_post(actor, network, "reply.delete")
+        require_post(actor, network, "reply.delete")
         permissions.require(reply.author_id == actor.id or permissions.can_moderate(actor, network),
                             action="reply.delete", target_type="reply", target_id=reply.id,
                             target_party_id=reply.author.party_id,
@@ -519,7 +520,7 @@ def set_pinned(actor: Account, thread_id: int, pinned: bool) -> Thread:
     """Pin a thread to the top of its network, or unpin it (coordinators)."""
     with write_transaction():
         thread = open_thread(actor, thread_id)
-        _require_post(actor, thread.network, "thread.pin")
+        require_post(actor, thread.network, "thread.pin")
         permissions.require(permissions.can_moderate(actor, thread.network), action="thread.pin",
                             target_type="thread", target_id=thread.id,
                             message=_("Only a coordinator can pin threads."))
@@ -537,3 +538,10 @@ def activity_query(actor: Account, network: Network | None = None) -> Select[Any
                             target_type="network", target_id=network.id, hide=True)
         return query.where(Activity.network_id == network.id)
     return query.where(Activity.network_id.in_(readable_network_ids(actor)))
+
+
+def record_activity(network_id: int, actor: Account | None, verb: str, subject_type: str, subject_id: int | None,
+                    summary: str) -> None:
+    """Add a line to a network's activity feed (inside the caller's transaction)."""
+    db.session.add(Activity(network_id=network_id, actor_id=actor.id if actor else None, verb=verb,
+                            subject_type=subject_type, subject_id=subject_id, summary=summary[:300]))

@@ -19,6 +19,7 @@ from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ServiceError
 from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
+from cmc.uploads import too_large_message
 from cmc.web.access import Access, access, rule_of, satisfied
 
 log = logging.getLogger("cmc.web")
@@ -31,7 +32,7 @@ CSP = (
 
 def wants_json() -> bool:
     """Whether the current request is for the JSON API (errors then answer JSON)."""
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.headers.get("X-Requested-With") == "fetch"
 
 
 def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Any, int]:
@@ -196,7 +197,7 @@ def register_web(app: Flask) -> None:
         status = exc.code or 500
         message = None
         if status == 413:
-            message = _("The request is larger than this platform accepts.")
+            message = too_large_message()
         if status == 429:
             message = _("Too many attempts. Wait a few minutes, then try again.")
         return error_response(status, message)
@@ -224,13 +225,14 @@ def register_web(app: Flask) -> None:
             log.exception("health check: database unreachable")
             return {"status": "degraded", "database": "unreachable"}, 503
 
-    from cmc.web import admin, auth_views, home, networks, settings
+    from cmc.web import admin, auth_views, documents, home, networks, settings
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(networks.bp)
+    app.register_blueprint(documents.bp)
     app.jinja_env.filters["safe_html"] = safe_html
     app.jinja_env.filters["markdown"] = lambda text: safe_html(render_markdown(text or ""))
 
@@ -246,7 +248,8 @@ def navigation() -> list[dict[str, str]]:
     if not current_user.is_authenticated:
         return []
     items = [{"endpoint": "home.index", "label": _("Home")},
-             {"endpoint": "networks.directory", "label": _("Networks")}]
+             {"endpoint": "networks.directory", "label": _("Networks")},
+             {"endpoint": "documents.index", "label": _("Documents")}]
     if satisfied(Access.MANAGER):
         items.append({"endpoint": "admin.index", "label": _("Admin")})
     return items

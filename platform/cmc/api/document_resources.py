@@ -1,0 +1,275 @@
+"""Document endpoints of the API. Each docstring's YAML after ``---`` is its OpenAPI operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
+from cmc.models import Account, Document, DocumentVersion
+from cmc.services import documents, networks
+from cmc.uploads import check
+from cmc.web.access import Access, access
+from cmc.web.documents import send_version
+from cmc.web.pagination import paginate
+
+
+def _actor() -> Account:
+    return current_user._get_current_object()
+
+
+def version_json(version: DocumentVersion) -> dict[str, Any]:
+    """One version's metadata."""
+    return {"number": version.number, "filename": version.original_filename, "size": version.size,
+            "sha256": version.sha256, "content_type": version.content_type, "note": version.note,
+            "uploader": {"id": version.uploader.id, "name": version.uploader.name},
+            "created_at": version.created_at.isoformat(), "restored_from": version.restored_from}
+
+
+def document_json(document: Document, *, with_versions: bool = False) -> dict[str, Any]:
+    """A document's metadata as the API shows it."""
+    body: dict[str, Any] = {
+        "id": document.id, "title": document.title, "description": document.description,
+        "kind": str(document.kind), "status": str(document.status) if document.status else None,
+        "languages": document.language_list, "audience": str(document.audience),
+        "named_parties": [p.code for p in document.named_parties], "owner_party": document.owner_party.code,
+        "network": document.network.slug if document.network else None,
+        "current_version": document.current_version, "updated_at": document.updated_at.isoformat(),
+    }
+    if with_versions:
+        body["versions"] = [version_json(v) for v in documents.versions(document)]
+    return body
+
+
+def _multipart_input() -> documents.DocumentInput:
+    if not request.content_type or not request.content_type.startswith("multipart/form-data"):
+        raise UnsupportedMediaType(_("Send the file as multipart/form-data with a part named file."))
+    form = request.form
+    languages = form.getlist("languages") or [code for code in form.get("language", "en").split(",")]
+    return documents.DocumentInput(title=form.get("title", ""), description=form.get("description", ""),
+                                   kind=form.get("kind", "report"), languages=languages,
+                                   audience=form.get("audience", "network"), party_codes=form.getlist("parties"),
+                                   status=form.get("status", ""), note=form.get("note", ""))
+
+
+def _checked_file() -> Any:
+    return check(request.files.get("file"), max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+
+
+@bp.get("/documents")
+@access(Access.SIGNED_IN)
+def list_documents() -> Any:
+    """Documents I may read.
+    ---
+    get:
+      summary: List or search the documents I may read (25 a page)
+      tags: [documents]
+      parameters:
+        - {name: q, in: query, schema: {type: string}, description: words to find in title, description and text}
+        - {name: network, in: query, schema: {type: string}}
+        - {name: kind, in: query, schema: {type: string}}
+        - {name: language, in: query, schema: {type: string}}
+        - {name: party, in: query, schema: {type: string}}
+        - {name: status, in: query, schema: {type: string}}
+        - {name: sort, in: query, schema: {type: string, enum: [date, title]}}
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
+      responses:
+        200:
+          description: One page of documents
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/Document'}}
+                  page: {type: integer}
+                  has_next: {type: boolean}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    args = request.args
+    network = networks.open_network(_actor(), args["network"]) if args.get("network") else None
+    filters = documents.DocumentFilter(network=network, kind=args.get("kind", ""), language=args.get("language", ""),
+                                       party=args.get("party", "")[:12], status=args.get("status", ""),
+                                       query=args.get("q", "")[:200], sort=args.get("sort", "date"))
+    page = paginate(documents.list_query(_actor(), filters), per_page=25)
+    return jsonify(items=[document_json(d) for d in page.items], page=page.number, has_next=page.has_next)
+
+
+@bp.post("/networks/<slug>/documents")
+@access(Access.SIGNED_IN)
+def upload_document(slug: str) -> Any:
+    """Upload a document.
+    ---
+    post:
+      summary: Upload a document into a network (multipart); version 1
+      tags: [documents]
+      parameters:
+        - {name: slug, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file, title]
+              properties:
+                file: {type: string, format: binary}
+                title: {type: string}
+                description: {type: string}
+                kind: {type: string, enum: [report, protocol, presentation, statement, minutes, statistics, other]}
+                languages: {type: array, items: {type: string}}
+                audience: {type: string, enum: [network, all, named]}
+                parties: {type: array, items: {type: string}}
+                status: {type: string, enum: [draft, under_review, adopted]}
+                note: {type: string}
+      responses:
+        201:
+          description: The document
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Document'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        410: {$ref: '#/components/responses/Gone'}
+        413: {$ref: '#/components/responses/PayloadTooLarge'}
+        415: {$ref: '#/components/responses/UnsupportedMediaType'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    data = _multipart_input()
+    networks.open_network(_actor(), slug)  # a non-member learns nothing, not even whether the file was fine
+    document = documents.upload(_actor(), slug, data, _checked_file())
+    return jsonify(document_json(document, with_versions=True)), 201
+
+
+@bp.get("/documents/<int:document_id>")
+@access(Access.SIGNED_IN)
+def get_document(document_id: int) -> Any:
+    """A document and its versions.
+    ---
+    get:
+      summary: A document's metadata and every version
+      tags: [documents]
+      parameters:
+        - {name: document_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200:
+          description: The document
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Document'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return jsonify(document_json(documents.get(_actor(), document_id), with_versions=True))
+
+
+@bp.post("/documents/<int:document_id>/versions")
+@access(Access.SIGNED_IN)
+def upload_version(document_id: int) -> Any:
+    """Upload a new version.
+    ---
+    post:
+      summary: Upload a new file as version n+1 (multipart)
+      tags: [documents]
+      parameters:
+        - {name: document_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary}
+                note: {type: string}
+      responses:
+        201:
+          description: The new version
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/DocumentVersion'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        413: {$ref: '#/components/responses/PayloadTooLarge'}
+        415: {$ref: '#/components/responses/UnsupportedMediaType'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    if not request.content_type or not request.content_type.startswith("multipart/form-data"):
+        raise UnsupportedMediaType(_("Send the file as multipart/form-data with a part named file."))
+    documents.get(_actor(), document_id)
+    version = documents.add_version(_actor(), document_id, _checked_file(), request.form.get("note", ""))
+    return jsonify(version_json(version)), 201
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>/download")
+@access(Access.SIGNED_IN)
+def download_version(document_id: int, number: int) -> Any:
+    """Download a version.
+    ---
+    get:
+      summary: The file of one version, as an attachment (audited)
+      tags: [documents]
+      parameters:
+        - {name: document_id, in: path, required: true, schema: {type: integer}}
+        - {name: number, in: path, required: true, schema: {type: integer}}
+      responses:
+        200:
+          description: The file; X-Document-SHA256 carries its hash
+          content:
+            application/octet-stream:
+              schema: {type: string, format: binary}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    document, version = documents.open_version(_actor(), document_id, number)
+    return send_version(document, version)
+
+
+@bp.put("/documents/<int:document_id>/audience")
+@access(Access.SIGNED_IN)
+def set_audience(document_id: int) -> Any:
+    """Change who may read a document.
+    ---
+    put:
+      summary: Narrow or widen the audience (the originating party, or the secretariat)
+      tags: [documents]
+      parameters:
+        - {name: document_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [audience]
+              properties:
+                audience: {type: string, enum: [network, all, named]}
+                parties: {type: array, items: {type: string}}
+      responses:
+        200:
+          description: The document
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Document'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        415: {$ref: '#/components/responses/UnsupportedMediaType'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    data = json_body()
+    audience = data.get("audience")
+    parties = data.get("parties", [])
+    if not isinstance(audience, str) or not isinstance(parties, list):
+        raise BadRequestBody(_("audience must be a string and parties a list of party codes."),
+                             fields={"audience": "required"})
+    document = documents.change_audience(_actor(), document_id, audience, [str(p) for p in parties])
+    return jsonify(document_json(document))

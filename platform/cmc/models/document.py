@@ -1,0 +1,133 @@
+"""Documents shared in networks (and later meetings): metadata, audience, and every version's file."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DDL, BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cmc.extensions import db
+from cmc.models.account import Account
+from cmc.models.network import Network
+from cmc.models.party import Party
+from cmc.models.types import UTCDateTime, str_enum, utcnow
+
+
+class DocumentKind(enum.StrEnum):
+    """What a document is."""
+
+    REPORT = "report"
+    PROTOCOL = "protocol"
+    PRESENTATION = "presentation"
+    STATEMENT = "statement"
+    MINUTES = "minutes"
+    STATISTICS = "statistics"
+    OTHER = "other"
+
+
+class Audience(enum.StrEnum):
+    """Who may read a document."""
+
+    NETWORK = "network"  # members of its network (the default)
+    ALL = "all"  # every account of every CMC party
+    NAMED = "named"  # named parties, plus the owning party and the secretariat
+
+
+class ProtocolStatus(enum.StrEnum):
+    """Where a protocol stands."""
+
+    DRAFT = "draft"
+    UNDER_REVIEW = "under_review"
+    ADOPTED = "adopted"
+
+
+document_parties = Table(
+    "document_parties",
+    db.metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("party_id", ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Document(db.Model):
+    """A shared document; its content lives in its versions."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_network_updated", "network_id", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), default=None)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind), default=DocumentKind.REPORT)
+    languages: Mapped[str] = mapped_column(String(40), default="en")  # ';'-separated ISO 639 codes
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience), default=Audience.NETWORK)
+    status: Mapped[ProtocolStatus | None] = mapped_column(str_enum(ProtocolStatus), default=None)
+    owner_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    current_version: Mapped[int] = mapped_column(default=0)
+
+    network: Mapped[Network | None] = relationship()
+    owner_party: Mapped[Party] = relationship()
+    uploader: Mapped[Account] = relationship()
+    named_parties: Mapped[list[Party]] = relationship(secondary=document_parties, order_by=Party.name)
+
+    @property
+    def language_list(self) -> list[str]:
+        """The document's languages."""
+        return [code for code in self.languages.split(";") if code]
+
+
+class DocumentVersion(db.Model):
+    """One uploaded file of a document. Versions are never changed or removed."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_document_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(120))
+    extension: Mapped[str] = mapped_column(String(10))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    restored_from: Mapped[int | None] = mapped_column(default=None)
+
+    uploader: Mapped[Account] = relationship()
+
+
+class DocumentText(db.Model):
+    """The searchable text of a document (title, description and the current version's words)."""
+
+    __tablename__ = "document_texts"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
+# Full-text search: an FTS5 table on SQLite (rowid = document id), a GIN expression index on PostgreSQL.
+# Created with the table, so that migrations and the tests' create_all build the same thing.
+FTS_OBJECTS = ("document_fts", "ix_document_texts_search")
+SQLITE_FTS = DDL(
+    "CREATE VIRTUAL TABLE IF NOT EXISTS document_fts USING fts5("
+    "title, description, body, tokenize = 'unicode61 remove_diacritics 2')"
+)
+POSTGRES_FTS = DDL(
+    "CREATE INDEX IF NOT EXISTS ix_document_texts_search ON document_texts USING gin "
+    "(to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || coalesce(body, '')))"
+)
+event.listen(DocumentText.__table__, "after_create", SQLITE_FTS.execute_if(dialect="sqlite"))
+event.listen(DocumentText.__table__, "after_create", POSTGRES_FTS.execute_if(dialect="postgresql"))
+event.listen(DocumentText.__table__, "after_drop",
+             DDL("DROP TABLE IF EXISTS document_fts").execute_if(dialect="sqlite"))

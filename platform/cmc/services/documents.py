@@ -1,0 +1,377 @@
+"""Documents: upload, versions, restore, audience, search and audited downloads."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+
+from cmc.database import write_transaction
+from cmc.extensions import db
+from cmc.models import (
+    Account,
+    Audience,
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    Membership,
+    Network,
+    Party,
+    ProtocolStatus,
+    document_parties,
+)
+from cmc.models.types import utcnow
+from cmc.services import audit, networks, permissions, search
+from cmc.services.errors import ValidationError
+from cmc.services.extract import extract_text
+from cmc.uploads import CheckedFile
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+SORTS = {"date": (Document.updated_at.desc(), Document.id.desc()), "title": (Document.title, Document.id)}
+
+
+def storage() -> Any:
+    """The app's file storage (local directory in the embedded profile)."""
+    return current_app.extensions["cmc_storage"]
+
+
+# --- who may do what ---------------------------------------------------------------------------------
+
+def readable_clause(actor: Account) -> ColumnElement[bool]:
+    """SQL condition: the documents ``actor`` may read. Deny by default."""
+    if not actor.is_active:
+        return false()
+    if permissions.is_secretariat(actor):
+        return true()
+    my_networks = select(Membership.network_id).where(Membership.account_id == actor.id)
+    named_for_me = select(document_parties.c.document_id).where(document_parties.c.party_id == actor.party_id)
+    return or_(
+        and_(Document.audience == Audience.NETWORK, Document.network_id.in_(my_networks)),
+        Document.audience == Audience.ALL,
+        and_(Document.audience == Audience.NAMED,
+             or_(Document.id.in_(named_for_me), Document.owner_party_id == actor.party_id)),
+    )
+
+
+def can_read(actor: Account, document: Document) -> bool:
+    """Whether ``actor`` may read ``document`` (the same rule as ``readable_clause``)."""
+    if not actor.is_active:
+        return False
+    if permissions.is_secretariat(actor):
+        return True
+    if document.audience == Audience.ALL:
+        return True
+    if document.audience == Audience.NETWORK:
+        return document.network is not None and permissions.network_role(actor, document.network) is not None
+    return document.owner_party_id == actor.party_id or any(p.id == actor.party_id for p in document.named_parties)
+
+
+def can_change(actor: Account, document: Document) -> bool:
+    """New versions, metadata, restore: the uploader, people of the owning party who may post in the network,
+    the network's coordinators, and the secretariat."""
+    if permissions.is_secretariat(actor):
+        return True
+    network = document.network
+    if network is None or not permissions.can_post_in(actor, network):
+        return False
+    return (document.uploader_id == actor.id or actor.party_id == document.owner_party_id
+            or permissions.can_moderate(actor, network))
+
+
+def can_change_audience(actor: Account, document: Document) -> bool:
+    """The originating party (its uploader or focal point) narrows or widens the audience; and the secretariat."""
+    if permissions.is_secretariat(actor):
+        return True
+    if document.network is not None and document.network.archived:
+        return False
+    return actor.party_id == document.owner_party_id and (
+        document.uploader_id == actor.id or permissions.is_focal_point(actor))
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def get(actor: Account, document_id: int) -> Document:
+    """A document the actor may read; 404 otherwise (recorded as a denied access)."""
+    document = db.session.get(Document, document_id)
+    permissions.require(document is not None and can_read(actor, document), action="document.read",
+                        target_type="document", target_id=document_id,
+                        target_party_id=document.owner_party_id if document else None, hide=True)
+    assert document is not None
+    return document
+
+
+def versions(document: Document) -> list[DocumentVersion]:
+    """Every version of a document, newest first (the caller has checked access)."""
+    return list(db.session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+                                   .order_by(DocumentVersion.number.desc())))
+
+
+@dataclass
+class DocumentFilter:
+    """Filters of the documents lists."""
+
+    network: Network | None = None
+    kind: str = ""
+    language: str = ""
+    party: str = ""
+    status: str = ""
+    query: str = ""
+    sort: str = "date"
+
+
+def list_query(actor: Account, filters: DocumentFilter) -> Select[tuple[Document]]:
+    """The documents the actor may read, filtered, sorted, or ranked by relevance when searching."""
+    query = select(Document).where(readable_clause(actor))
+    if filters.network is not None:
+        query = query.where(Document.network_id == filters.network.id)
+    if filters.kind in {k.value for k in DocumentKind}:
+        query = query.where(Document.kind == DocumentKind(filters.kind))
+    if filters.status in {s.value for s in ProtocolStatus}:
+        query = query.where(Document.status == ProtocolStatus(filters.status))
+    if filters.language and _LANGUAGE.match(filters.language):
+        query = query.where(or_(Document.languages == filters.language,
+                                Document.languages.like(f"{filters.language};%"),
+                                Document.languages.like(f"%;{filters.language}"),
+                                Document.languages.like(f"%;{filters.language};%")))
+    if filters.party:
+        query = query.join(Party, Party.id == Document.owner_party_id).where(Party.code == filters.party.upper())
+    if filters.query.strip():
+        matched = search.matches(filters.query)
+        if matched is None:
+            return query.where(false())
+        return query.join(matched, matched.c.document_id == Document.id).order_by(matched.c.rank, Document.id)
+    return query.order_by(*SORTS.get(filters.sort, SORTS["date"]))
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+@dataclass
+class DocumentInput:
+    """What the uploader says about a document."""
+
+    title: str
+    description: str = ""
+    kind: str = DocumentKind.REPORT.value
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    audience: str = Audience.NETWORK.value
+    party_codes: list[str] = field(default_factory=list)
+    status: str = ""
+    note: str = ""
+
+
+def _validate(data: DocumentInput) -> dict[str, Any]:
+    fields: dict[str, str] = {}
+    title = " ".join(data.title.split())
+    if not title:
+        fields["title"] = _("Give the document a title.")
+    elif len(title) > 200:
+        fields["title"] = _("Keep the title to 200 characters or fewer.")
+    if len(data.description) > 5000:
+        fields["description"] = _("Keep the description under 5,000 characters.")
+    if data.kind not in {k.value for k in DocumentKind}:
+        fields["kind"] = _("Choose what kind of document this is.")
+    languages = [code.strip().lower() for code in data.languages if code.strip()]
+    if not languages or not all(_LANGUAGE.match(code) for code in languages):
+        fields["languages"] = _("Choose at least one language.")
+    status = None
+    if data.kind == DocumentKind.PROTOCOL.value:
+        if data.status not in {s.value for s in ProtocolStatus}:
+            fields["status"] = _("Say whether the protocol is a draft, under review or adopted.")
+        else:
+            status = ProtocolStatus(data.status)
+    if len(data.note) > 500:
+        fields["note"] = _("Keep the note under 500 characters.")
+    audience, named = _audience(data.audience, data.party_codes, fields)
+    if fields:
+        raise ValidationError(next(iter(fields.values())), fields=fields)
+    return {"title": title, "description": data.description.strip(), "kind": DocumentKind(data.kind),
+            "languages": ";".join(dict.fromkeys(languages)), "status": status, "audience": audience,
+            "named_parties": named}
+
+
+def _audience(value: str, codes: list[str], fields: dict[str, str]) -> tuple[Audience, list[Party]]:
+    if value not in {a.value for a in Audience}:
+        fields["audience"] = _("Choose who may read the document.")
+        return Audience.NETWORK, []
+    audience = Audience(value)
+    if audience != Audience.NAMED:
+        return audience, []
+    wanted = {c.strip().upper() for c in codes if c.strip()}
+    named = list(db.session.scalars(select(Party).where(Party.code.in_(wanted)))) if wanted else []
+    if not wanted or len(named) != len(wanted):
+        fields["parties"] = _("Name the parties that may read it.")
+    return audience, named
+
+
+def _add_version(document: Document, actor: Account, checked: CheckedFile, note: str,
+                 restored_from: int | None = None) -> tuple[DocumentVersion, str]:
+    # The next number is read inside the write transaction: BEGIN IMMEDIATE on SQLite, a row lock on
+    # PostgreSQL, so two simultaneous uploads get n+1 and n+2 and neither is lost.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    number = (db.session.scalar(select(func.max(DocumentVersion.number))
+                                .where(DocumentVersion.document_id == document.id)) or 0) + 1
+    key = storage().keep(checked.temp_path)
+    version = DocumentVersion(document_id=document.id, number=number, uploader_id=actor.id, size=checked.size,
+                              sha256=checked.sha256, content_type=checked.content_type,
+                              extension=checked.extension, original_filename=checked.original_filename,
+                              storage_key=key, note=note.strip()[:500], restored_from=restored_from)
+    db.session.add(version)
+    document.current_version = number
+    document.updated_at = utcnow()
+    return version, key
+
+
+def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile) -> Document:
+    """Create a document with its first version: the file is renamed into place, then the row committed."""
+    values = _validate(data)
+    text_body = extract_text(checked.temp_path, checked.extension)  # before the write lock: it can be slow
+    key: str | None = None
+    try:
+        with write_transaction():
+            network = networks.entry(slug)
+            networks.require_post(actor, network, "document.upload")
+            named = values.pop("named_parties")
+            document = Document(network_id=network.id, owner_party_id=actor.party_id, uploader_id=actor.id,
+                                **values)
+            document.named_parties = named
+            db.session.add(document)
+            db.session.flush()
+            version, key = _add_version(document, actor, checked, data.note)
+            search.index(document, text_body)
+            audit.record(actor, "document.upload", target_type="document", target_id=document.id,
+                         target_party_id=document.owner_party_id,
+                         details={"version": version.number, "sha256": version.sha256, "size": version.size})
+            networks.record_activity(network.id, actor, "document.new", "document", document.id, document.title)
+    except BaseException:
+        if key is not None:
+            storage().discard(key)  # the row was not written: the file must not stay either
+        raise
+    return document
+
+
+def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "") -> DocumentVersion:
+    """Upload a new file as version n+1."""
+    text_body = extract_text(checked.temp_path, checked.extension)
+    key: str | None = None
+    try:
+        with write_transaction():
+            document = get(actor, document_id)
+            _require_change(actor, document, "document.version")
+            version, key = _add_version(document, actor, checked, note)
+            search.index(document, text_body)
+            audit.record(actor, "document.version", target_type="document", target_id=document.id,
+                         target_party_id=document.owner_party_id,
+                         details={"version": version.number, "sha256": version.sha256, "size": version.size})
+    except BaseException:
+        if key is not None:
+            storage().discard(key)
+        raise
+    return version
+
+
+def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
+    """Make an earlier version the newest again, as a new version (history is never rewritten)."""
+    document = get(actor, document_id)
+    old = db.session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == document.id,
+                                                          DocumentVersion.number == number))
+    permissions.require(old is not None, action="document.restore", target_type="document",
+                        target_id=document_id, hide=True)
+    assert old is not None
+    _require_change(actor, document, "document.restore")
+    handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
+    with handle, storage().open(old.storage_key) as source:
+        shutil.copyfileobj(source, handle, 1024 * 1024)
+    checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
+                          extension=old.extension, content_type=old.content_type, size=old.size,
+                          sha256=old.sha256)
+    text_body = extract_text(checked.temp_path, checked.extension)
+    key: str | None = None
+    try:
+        with write_transaction():
+            document = get(actor, document_id)
+            version, key = _add_version(document, actor, checked, _("Restored from version %(n)d", n=number),
+                                        restored_from=number)
+            search.index(document, text_body)
+            audit.record(actor, "document.restore", target_type="document", target_id=document.id,
+                         target_party_id=document.owner_party_id,
+                         details={"from": number, "version": version.number})
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        if key is not None:
+            storage().discard(key)
+        raise
+    return version
+
+
+def _require_change(actor: Account, document: Document, action: str) -> None:
+    if document.network is not None:
+        networks.require_post(actor, document.network, action)
+    permissions.require(can_change(actor, document), action=action, target_type="document",
+                        target_id=document.id, target_party_id=document.owner_party_id,
+                        message=_("Only the uploader's party, the network's coordinators and the secretariat "
+                                  "change this document."))
+
+
+def update(actor: Account, document_id: int, data: DocumentInput) -> Document:
+    """Change title, description, kind, languages and protocol status (the audience has its own action)."""
+    with write_transaction():
+        document = get(actor, document_id)
+        _require_change(actor, document, "document.update")
+        values = _validate(DocumentInput(**{**data.__dict__, "audience": document.audience.value,
+                                            "party_codes": [p.code for p in document.named_parties]}))
+        values.pop("audience")
+        values.pop("named_parties")
+        before = {"status": str(document.status) if document.status else None, "title": document.title}
+        for key, value in values.items():
+            setattr(document, key, value)
+        document.updated_at = utcnow()
+        search.index(document)
+        audit.record(actor, "document.update", target_type="document", target_id=document.id,
+                     target_party_id=document.owner_party_id,
+                     details={"before": before, "after": {"status": str(document.status) if document.status
+                                                          else None, "title": document.title}})
+    return document
+
+
+def change_audience(actor: Account, document_id: int, audience: str, party_codes: list[str]) -> Document:
+    """Narrow or widen who may read a document (its originating party, or the secretariat). Audited."""
+    with write_transaction():
+        document = get(actor, document_id)
+        permissions.require(can_change_audience(actor, document), action="document.audience",
+                            target_type="document", target_id=document.id, target_party_id=document.owner_party_id,
+                            message=_("Only the party that shared the document changes who may read it."))
+        fields: dict[str, str] = {}
+        new_audience, named = _audience(audience, party_codes, fields)
+        if fields:
+            raise ValidationError(next(iter(fields.values())), fields=fields)
+        before = {"audience": str(document.audience), "parties": [p.code for p in document.named_parties]}
+        document.audience = new_audience
+        document.named_parties = named
+        audit.record(actor, "document.audience", target_type="document", target_id=document.id,
+                     target_party_id=document.owner_party_id,
+                     details={"before": before, "after": {"audience": str(new_audience),
+                                                          "parties": [p.code for p in named]}})
+    return document
+
+
+def open_version(actor: Account, document_id: int, number: int | None = None) -> tuple[Document, DocumentVersion]:
+    """The file of one version (the newest when ``number`` is None), for download. Every download is audited."""
+    document = get(actor, document_id)
+    version = db.session.scalar(select(DocumentVersion).where(
+        DocumentVersion.document_id == document.id,
+        DocumentVersion.number == (number if number is not None else document.current_version)))
+    permissions.require(version is not None, action="document.download", target_type="document",
+                        target_id=document_id, hide=True)
+    assert version is not None
+    audit.record_now(actor, "document.download", target_type="document", target_id=document.id,
+                     target_party_id=document.owner_party_id,
+                     details={"version": version.number, "sha256": version.sha256})
+    return document, version

@@ -1,0 +1,60 @@
+"""One search service over two engines: SQLite FTS5 (embedded) and PostgreSQL full-text search (production).
+
+Callers get a SQL selectable of ``(document_id, rank)`` and combine it with the readable-documents rule,
+so results never include what the person may not read. User input is never SQL and never FTS syntax:
+it is cut into words, and each word is quoted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Float, Integer, Subquery, text
+
+from cmc.extensions import db
+from cmc.models import Document, DocumentText
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 12
+
+
+def words(query: str) -> list[str]:
+    """The words of a search query (punctuation, quotes and operators dropped)."""
+    return _WORD.findall(query or "")[:MAX_WORDS]
+
+
+def index(document: Document, body: str | None = None) -> None:
+    """(Re)index a document's title, description and, when given, its text (inside the caller's transaction)."""
+    row = db.session.get(DocumentText, document.id)
+    if row is None:
+        row = DocumentText(document_id=document.id, body=body or "")
+        db.session.add(row)
+    elif body is not None:
+        row.body = body
+    row.title, row.description = document.title, document.description
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        params = {"id": document.id, "t": row.title, "d": row.description, "b": row.body}
+        db.session.execute(text("DELETE FROM document_fts WHERE rowid = :id"), params)
+        db.session.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
+                                "VALUES (:id, :t, :d, :b)"), params)
+
+
+def matches(query: str) -> Subquery | None:
+    """``(document_id, rank)`` of every document matching all words of ``query`` (best first: lower rank),
+    or None when the query has no words."""
+    terms = words(query)
+    if not terms:
+        return None
+    if db.session.get_bind().dialect.name == "sqlite":
+        fts_query = " ".join('"' + term.replace('"', "") + '"' for term in terms)
+        statement = text("SELECT rowid AS document_id, bm25(document_fts) AS rank FROM document_fts "
+                         "WHERE document_fts MATCH :q").bindparams(q=fts_query)
+    else:
+        statement = text(
+            "SELECT document_id, -ts_rank(v, q) AS rank FROM ("
+            "  SELECT document_id, to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, '')"
+            "         || ' ' || coalesce(body, '')) AS v, plainto_tsquery('simple', :q) AS q"
+            "  FROM document_texts) AS s WHERE v @@ q"
+        ).bindparams(q=" ".join(terms))
+    return statement.columns(document_id=Integer, rank=Float).subquery("matches")
