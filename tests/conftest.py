@@ -11,7 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from cmc import create_app
@@ -41,7 +41,8 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         # End the test's own read transaction so that what it reads afterwards is fresh.
-        db.session.commit()
+        if has_app_context():
+            db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -201,12 +202,13 @@ def sign_in(app: Flask) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def signed_in(client: FlaskClient, sign_in: Callable[..., Any], make_account: Callable[..., Account]
+def signed_in(app: Flask, sign_in: Callable[..., Any], make_account: Callable[..., Account]
               ) -> Callable[..., tuple[FlaskClient, Account]]:
-    """``signed_in("secretariat")`` gives a client signed in as a new account of that role."""
+    """``signed_in("secretariat")`` gives a new client signed in as a new account of that role."""
 
     def do(role: str = "delegate", **kwargs: Any) -> tuple[FlaskClient, Account]:
         account = make_account(role, **kwargs)
+        client = app.test_client()
         response = sign_in(client, account)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client, account

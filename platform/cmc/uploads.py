@@ -68,14 +68,16 @@ class UploadRequest(Request):
                          filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
         folder = current_app.extensions["cmc_storage"].temp_dir()
         handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=folder, delete=False)  # noqa: SIM115
-        g.setdefault("upload_temp_files", []).append(Path(handle.name))
+        g.setdefault("upload_temp_files", []).append(handle)
         return handle
 
 
 def remove_request_temp_files(_exc: BaseException | None = None) -> None:
-    """Teardown: delete the request's temporary upload files that were not kept (aborted or refused)."""
-    for path in g.pop("upload_temp_files", []):
-        path.unlink(missing_ok=True)
+    """Teardown: close and delete the request's temporary upload files that were not kept (an upload that
+    was refused, or cut off halfway by the client, leaves nothing behind)."""
+    for handle in g.pop("upload_temp_files", []):
+        handle.close()
+        Path(handle.name).unlink(missing_ok=True)
 
 
 @dataclass

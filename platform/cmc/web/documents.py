@@ -92,13 +92,14 @@ def upload(slug: str) -> Any:
     network = networks.open_network(actor, slug)
     errors: dict[str, str] = {}
     status = 200
+    message = ""
     if request.method == "POST":
         try:
             checked = check(request.files.get("file"), max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
             document = documents.upload(actor, slug, _input_from_form(), checked)
         except ServiceError as exc:
             if isinstance(exc, ValidationError) or exc.fields:
-                errors, status = exc.fields or {"file": exc.message}, exc.status
+                errors, status, message = exc.fields or {"file": exc.message}, exc.status, exc.message
             else:
                 raise
         else:
@@ -107,8 +108,7 @@ def upload(slug: str) -> Any:
                 return {"location": url_for("documents.show", document_id=document.id)}, 201
             return redirect(url_for("documents.show", document_id=document.id))
         if request.headers.get("X-Requested-With") == "fetch":
-            return {"error": {"code": "validation_failed", "message": next(iter(errors.values())),
-                              "fields": errors}}, status
+            return {"error": {"code": "validation_failed", "message": message, "fields": errors}}, status
     elif not permissions.can_post_in(actor, network):
         networks.require_post(actor, network, "document.upload")
     return render_template("documents/upload.html", network=network, errors=errors, form=request.form,
