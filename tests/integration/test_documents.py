@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
-from sqlalchemy import select
 
 from cmc.extensions import db
 from cmc.models import AuditEvent, Document, DocumentVersion
