@@ -128,7 +128,10 @@ def register_cli(app: Any) -> None:
         from flask import current_app
 
         from cmc.extensions import socketio
+        from cmc.realtime.server import serve as serve_forever
 
-        click.echo(f"CMC Platform on http://{host}:{port}/ (async mode: {socketio.server.async_mode})")
-        socketio.run(current_app._get_current_object(), host=host, port=port, use_reloader=False,
-                     log_output=False)
+        mode = socketio.server.async_mode
+        if mode != "gevent":
+            fail("cmc serve needs gevent (start it as `cmc serve`, which patches the standard library first)")
+        click.echo(f"CMC Platform on http://{host}:{port}/ (gevent with websockets)")
+        serve_forever(current_app._get_current_object(), host, port)

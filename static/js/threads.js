@@ -56,6 +56,12 @@
       body.appendChild(prose);
       item.appendChild(body);
       list.appendChild(item);
+      var count = document.getElementById("reply-count");
+      if (count) {
+        var n = Number(count.getAttribute("data-count")) + 1;
+        count.setAttribute("data-count", String(n));
+        count.textContent = n + (n === 1 ? " reply" : " replies");
+      }
     });
   }
 }());

@@ -108,7 +108,9 @@ def account_detail(account_id: int) -> Any:
 @access(Access.SECRETARIAT)
 def account_end_session(account_id: int, session_id: int) -> Any:
     """End one session of someone else (secretariat); that browser and its live connection drop at once."""
-    accounts.get_managed_account(_actor(), account_id)
+    account = accounts.get_managed_account(_actor(), account_id)
+    if session_id not in {s.id for s in auth.list_sessions(_actor(), account)}:
+        return error_response(404)
     auth.end_session(_actor(), session_id)
     flash(_("The session is ended."), "success")
     return redirect(url_for("admin.account_detail", account_id=account_id))

@@ -126,7 +126,7 @@ class NetworkForm(FlaskForm):
                                             SelectChoice("technical_network", _l("Technical network")),
                                             SelectChoice("dialogue_space", _l("Dialogue space"))])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
-    charter = TextAreaField(_l("Charter"), validators=[Optional(), Length(max=50_000)])
+    charter = TextAreaField(_l("Charter"), validators=[Optional(), Length(max=50_000)], render_kw={"rows": 8})
     alerts_enabled = BooleanField(_l("Early alerts are exchanged in this network"))
     parties = SelectMultipleField(_l("Participating parties"), choices=[])
 
@@ -136,11 +136,11 @@ class ThreadForm(FlaskForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the thread a title.")), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write something first.")),
-                                                    Length(max=50_000)])
+                                                    Length(max=50_000)], render_kw={"rows": 10})
 
 
 class ReplyForm(FlaskForm):
     """Reply in a thread, or edit a reply."""
 
     body = TextAreaField(_l("Your reply"), validators=[DataRequired(_l("Write something first.")),
-                                                      Length(max=50_000)])
+                                                      Length(max=50_000)], render_kw={"rows": 5})

@@ -1,0 +1,307 @@
+"""Live connections against the real server (``cmc serve``: gevent with websockets, in a subprocess), with real
+``socketio.Client`` connections over websockets only (DESIGN.md section 6): authentication at connect, the
+allowed origin, token revocation, server-chosen rooms and the ping event.
+
+``tests/integration/test_realtime.py`` proves the same rules in-process with Flask-SocketIO's test client;
+this file proves them over the wire, through the handshake a real client makes.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import socketio
+import websocket
+from socketio.exceptions import ConnectionError as SocketConnectionError
+
+from tests.live_server import LiveServer, running_live_server
+
+LISTENER = "delegate.do@cmc.demo"  # member of Migrant Smuggling and Refugee Protection, not of Border Management
+POSTER = "delegate.tt@cmc.demo"  # member of Migrant Smuggling and Border Management
+REVOKER = "focal.jm@cmc.demo"
+CONNECT_TIMEOUT = 3.0
+EVENT_TIMEOUT = 2.0
+SILENCE = 1.0  # how long "nothing arrives" is watched for
+DROP_WITHIN = 1.0  # DESIGN.md: revocation disconnects "at once"
+FOREIGN_ORIGINS = ["https://evil.example", "http://127.0.0.1.evil.example", "null"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """This module's own real server, freshly migrated and demo-seeded."""
+    with running_live_server(tmp_path_factory.mktemp("cmc-realtime-live")) as live_server:
+        yield live_server
+
+
+@pytest.fixture(autouse=True)
+def server_log_stays_clean(server: LiveServer) -> Iterator[None]:
+    """Refused handshakes are normal traffic: the server must not log them (or anything else) as errors."""
+    mark = server.log_mark()
+    yield
+    problems = server.problems_since(mark)
+    if problems:
+        pytest.fail("the server logged errors during this test:\n" + problems, pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def tokens(server: LiveServer) -> dict[str, str]:
+    """A personal access token of the listener and of the poster (``cmc tokens create``)."""
+    return {email: server.create_token(email, "realtime live tests") for email in (LISTENER, POSTER)}
+
+
+class TrackedWebSocket(websocket.WebSocket):
+    """The websocket-client socket under ``socketio.Client``, remembered so teardown can close it: when the
+    server closes a websocket right after the upgrade, the client raises without closing it."""
+
+    opened: list[websocket.WebSocket] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        TrackedWebSocket.opened.append(self)
+
+
+@dataclass
+class Live:
+    """One real Socket.IO client and what it received: every server event in order, the reasons it was
+    refused, and when (monotonic clock) the server dropped it."""
+
+    client: socketio.Client
+    url: str
+    token: str | None
+    events: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
+    seen: list[tuple[str, Any]] = field(default_factory=list)
+    refusals: list[Any] = field(default_factory=list)
+    dropped: threading.Event = field(default_factory=threading.Event)
+    dropped_at: float | None = None
+
+    def __post_init__(self) -> None:
+        def on_any(event: str, *args: Any) -> None:
+            self.events.put((event, args[0] if len(args) == 1 else args))
+
+        def on_disconnect(*_reason: Any) -> None:
+            self.dropped_at = time.monotonic()
+            self.dropped.set()
+
+        def on_connect_error(data: Any = None) -> None:
+            self.refusals.append(data)
+
+        self.client.on("*", on_any)
+        self.client.on("disconnect", on_disconnect)
+        self.client.on("connect_error", on_connect_error)
+
+    def connect(self) -> Live:
+        """Connect over websockets only; raises ``socketio.exceptions.ConnectionError`` when refused."""
+        self.client.connect(self.url, transports=["websocket"],
+                            auth={"token": self.token} if self.token is not None else None,
+                            wait_timeout=CONNECT_TIMEOUT)
+        return self
+
+    def call(self, event: str, *data: Any) -> Any:
+        return self.client.call(event, *data, timeout=EVENT_TIMEOUT)
+
+    def next_event(self, name: str, match: Callable[[Any], bool] | None = None, timeout: float = EVENT_TIMEOUT
+                   ) -> Any:
+        """The next ``name`` event that ``match`` accepts within ``timeout``; fail otherwise. Every event
+        received meanwhile is kept in ``seen``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                event, data = self.events.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                pytest.fail(f"no {name!r} event within {timeout} s; received {self.seen}", pytrace=False)
+            self.seen.append((event, data))
+            if event == name and (match is None or match(data)):
+                return data
+
+    def drain(self, seconds: float) -> None:
+        """Keep in ``seen`` everything that arrives within ``seconds`` from now."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self.seen.append(self.events.get(timeout=left))
+            except queue.Empty:
+                return
+
+
+@pytest.fixture
+def live(server: LiveServer) -> Iterator[Callable[..., Live]]:
+    """``live(token=None, origin=<the server's base URL>)``: a client, not yet connected (``.connect()``).
+    Every client is disconnected, and every socket closed, when the test ends."""
+    made: list[Live] = []
+
+    def make(token: str | None = None, *, origin: str = server.base_url) -> Live:
+        client = socketio.Client(reconnection=False, handle_sigint=False,
+                                 websocket_extra_options={"origin": origin, "class_": TrackedWebSocket})
+        made.append(Live(client=client, url=server.base_url, token=token))
+        return made[-1]
+
+    yield make
+    for conn in made:
+        if conn.client.connected:
+            conn.client.disconnect()
+        conn.client.shutdown()
+    for sock in TrackedWebSocket.opened:
+        sock.close(timeout=0.2)  # does nothing once the server has closed it ...
+        sock.shutdown()  # ... so release the socket itself
+    TrackedWebSocket.opened.clear()
+
+
+def _post_thread(server: LiveServer, token: str, slug: str, title: str) -> dict[str, Any]:
+    answer = server.api("POST", f"/networks/{slug}/threads", token=token,
+                        json_body={"title": title, "body": f"Posted by the live tests: *{title}*."})
+    assert answer.status == 201, answer
+    return dict(answer.body)
+
+
+def _title(stem: str) -> str:
+    return f"{stem} {uuid.uuid4().hex[:8]}"
+
+
+# --- (a) authentication at connect ----------------------------------------------------------------------
+
+def test_connect_without_cookie_or_token_is_refused(live: Callable[..., Live]) -> None:
+    conn = live()
+    with pytest.raises(SocketConnectionError):
+        conn.connect()
+    assert not conn.client.connected
+    assert any("unauthenticated" in str(r) for r in conn.refusals), conn.refusals
+
+
+@pytest.mark.parametrize("bad", ["cmc_made_up_token", "not-even-a-token"])
+def test_connect_with_an_unknown_token_is_refused(live: Callable[..., Live], bad: str) -> None:
+    conn = live(bad)
+    with pytest.raises(SocketConnectionError):
+        conn.connect()
+    assert any("unauthenticated" in str(r) for r in conn.refusals), conn.refusals
+
+
+# --- (b) a token connects and receives the events of its networks ------------------------------------------
+
+def test_token_connects_and_receives_a_thread_posted_through_the_api(
+    server: LiveServer, live: Callable[..., Live], tokens: dict[str, str],
+) -> None:
+    listener = live(tokens[LISTENER]).connect()
+    assert listener.client.connected
+
+    title = _title("Night landings")
+    created = _post_thread(server, tokens[POSTER], "migrant-smuggling", title)
+
+    event = listener.next_event("thread:new", lambda t: t.get("id") == created["id"])
+    assert event["title"] == title
+    assert event["network"] == "migrant-smuggling"
+    assert event["network_id"] == created["network_id"]
+    assert event["author"]["party"] == "TT"
+    assert "<em>" in event["body_html"]
+    assert [name for name, _data in listener.seen] == ["thread:new"], listener.seen
+
+
+# --- (c) origins -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("origin", FOREIGN_ORIGINS)
+def test_a_foreign_origin_is_refused_even_with_a_valid_token(
+    live: Callable[..., Live], tokens: dict[str, str], origin: str,
+) -> None:
+    conn = live(tokens[LISTENER], origin=origin)
+    # cmc serve refuses the websocket handshake itself (403), before any upgrade.
+    with pytest.raises(SocketConnectionError):
+        conn.connect()
+    assert not conn.client.connected and conn.client.eio.state != "connected"
+    assert not conn.client.namespaces
+
+
+@pytest.mark.parametrize("origin", FOREIGN_ORIGINS)
+def test_a_foreign_origin_gets_no_engineio_session_on_the_wire(
+    server: LiveServer, tokens: dict[str, str], origin: str,
+) -> None:
+    """The same refusal on the wire, with websocket-client alone: the handshake gets 403, no upgrade."""
+    url = server.base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(url, origin=origin, timeout=CONNECT_TIMEOUT)
+    assert refused.value.status_code == 403
+
+
+def test_the_configured_origin_is_accepted(server: LiveServer, live: Callable[..., Live],
+                                           tokens: dict[str, str]) -> None:
+    conn = live(tokens[LISTENER], origin=server.base_url).connect()
+    assert conn.client.connected
+    assert conn.call("ping:server", {})["ok"] is True
+
+
+# --- (d) revocation ----------------------------------------------------------------------------------------
+
+def test_a_revoked_token_is_dropped_at_once_and_refused_afterwards(
+    server: LiveServer, live: Callable[..., Live],
+) -> None:
+    # A token made through the API (which answers its id), with a token from the command line.
+    first = server.create_token(REVOKER, "makes the doomed token")
+    made = server.api("POST", "/tokens", token=first, json_body={"name": "doomed"})
+    assert made.status == 201, made
+    doomed_id, doomed = made.body["id"], made.body["secret"]
+
+    conn = live(doomed).connect()
+    assert conn.call("ping:server", {})["ok"] is True
+    bystander = live(first).connect()  # another token of the same account stays connected
+
+    started = time.monotonic()
+    answer = server.api("DELETE", f"/tokens/{doomed_id}", token=doomed)
+    assert answer.status == 204, answer
+    assert conn.dropped.wait(DROP_WITHIN), (
+        f"the connection made with the revoked token was still open {DROP_WITHIN} s after the revocation")
+    assert conn.dropped_at is not None and conn.dropped_at - started <= DROP_WITHIN
+    assert not conn.client.connected
+
+    again = live(doomed)
+    with pytest.raises(SocketConnectionError):
+        again.connect()
+    assert any("unauthenticated" in str(r) for r in again.refusals), again.refusals
+    assert server.api("GET", "/me", token=doomed).status == 401
+
+    assert bystander.client.connected and not bystander.dropped.is_set()
+    assert bystander.call("ping:server", {})["ok"] is True
+
+
+# --- (e) clients never name rooms ------------------------------------------------------------------------
+
+def test_a_room_named_by_the_client_is_not_joined(
+    server: LiveServer, live: Callable[..., Live], tokens: dict[str, str],
+) -> None:
+    me = server.api("GET", "/me", token=tokens[POSTER])
+    assert me.status == 200, me
+    foreign_id = next(n["id"] for n in me.body["networks"] if n["slug"] == "border-management")
+    mine = server.api("GET", "/me", token=tokens[LISTENER]).body["networks"]
+    assert foreign_id not in {n["id"] for n in mine}, "the listener must not be a member of Border Management"
+
+    listener = live(tokens[LISTENER]).connect()
+    for event in ("join", "join_room", "enter_room", "subscribe"):
+        listener.client.emit(event, {"room": f"network:{foreign_id}"})
+    listener.client.emit("join", f"network:{foreign_id}")
+    # Sent after the emits on the same connection: once answered, the server has handled them.
+    assert listener.call("ping:server", {})["ok"] is True
+
+    foreign = _post_thread(server, tokens[POSTER], "border-management", _title("Not for the listener"))
+    posted_at = time.monotonic()
+    own = _post_thread(server, tokens[POSTER], "migrant-smuggling", _title("For the listener"))
+    # The connection is alive and receives its own networks' events ...
+    listener.next_event("thread:new", lambda t: t.get("id") == own["id"])
+    # ... but nothing of the room it named.
+    listener.drain(max(SILENCE - (time.monotonic() - posted_at), 0.0))
+    leaked = [(name, data) for name, data in listener.seen if isinstance(data, dict)
+              and (data.get("id") == foreign["id"] or data.get("network_id") == foreign_id)]
+    assert not leaked, f"events of network:{foreign_id} reached a non-member who named the room: {leaked}"
+
+
+# --- (f) ping -----------------------------------------------------------------------------------------------
+
+def test_ping_server_answers_ok_with_the_account(server: LiveServer, live: Callable[..., Live],
+                                                 tokens: dict[str, str]) -> None:
+    account_id = server.api("GET", "/me", token=tokens[LISTENER]).body["id"]
+    conn = live(tokens[LISTENER]).connect()
+    assert conn.call("ping:server", {}) == {"ok": True, "account_id": account_id}
+    assert conn.call("ping:server")["ok"] is True  # no payload at all

@@ -1,0 +1,200 @@
+"""The real server for end-to-end tests: ``cmc db upgrade``, ``cmc seed --demo`` and ``cmc serve`` (gevent with
+websockets) in a subprocess, on a free port and an instance folder of its own.
+
+Used by the browser suite (``tests/browser/conftest.py``) and by the live Socket.IO tests
+(``tests/integration/test_realtime_live.py``); each builds its fixture on :func:`running_live_server`.
+Nothing here is a pytest fixture, so importing it has no side effect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The password of every demo account (``cmc seed --demo``).
+DEMO_PASSWORD = "caribbean-demo-2026"
+
+SERVER_START_TIMEOUT = 20.0
+SERVER_STOP_TIMEOUT = 10.0
+
+#: A line of the server's output that means something went wrong on its side.
+_BAD_LINE = re.compile(r" (ERROR|CRITICAL) |^Traceback ")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cmc_executable() -> str:
+    """The ``cmc`` console script of the interpreter running the tests (else the checkout's venv)."""
+    beside_python = Path(sys.executable).parent / "cmc"
+    if beside_python.exists():
+        return str(beside_python)
+    return str(ROOT / ".venv" / "bin" / "cmc")
+
+
+@dataclass
+class ApiResponse:
+    """What the JSON API answered: status, headers and the decoded body (None when empty)."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class LiveServer:
+    """The running ``cmc serve``: where it answers, its instance folder, and its environment."""
+
+    base_url: str
+    instance_path: Path
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def cmc(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``cmc ARGS`` against the same instance (database) as the server; raise if it fails."""
+        result = subprocess.run([cmc_executable(), *args], env=self.env, cwd=ROOT, input=input_text,
+                                capture_output=True, text=True, timeout=60, check=False)
+        if result.returncode != 0:
+            raise AssertionError(f"cmc {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout}\n{result.stderr}")
+        return result
+
+    def create_token(self, email: str, name: str = "tests") -> str:
+        """A new personal access token of ``email`` (``cmc tokens create``); returns its secret."""
+        secret = self.cmc("tokens", "create", "--email", email, "--name", name).stdout.strip().splitlines()[-1]
+        assert secret.startswith("cmc_"), f"cmc tokens create printed {secret!r}"
+        return secret
+
+    def api(self, method: str, path: str, *, token: str | None = None, json_body: Any = None,
+            headers: dict[str, str] | None = None, timeout: float = 5.0) -> ApiResponse:
+        """Call the JSON API (``path`` below ``/api/v1``, or absolute from ``/``) and return its answer
+        whatever the status; a bearer ``token`` when given."""
+        full = path if path.startswith("/api/") else "/api/v1" + path
+        data = None if json_body is None else json.dumps(json_body).encode()
+        request = urllib.request.Request(self.url(full), data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if token is not None:
+            request.add_header("Authorization", f"Bearer {token}")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, answer_headers, raw = response.status, dict(response.headers.items()), response.read()
+        except urllib.error.HTTPError as exc:
+            with exc:
+                status, answer_headers, raw = exc.code, dict(exc.headers.items()), exc.read()
+        body = json.loads(raw) if raw and answer_headers.get("Content-Type", "").startswith("application/json") \
+            else (raw.decode(errors="replace") or None)
+        return ApiResponse(status=status, headers=answer_headers, body=body)
+
+    def output(self) -> str:
+        """What the server has printed so far (stdout and stderr)."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_mark(self) -> int:
+        """Where the server's output ends now; pass it to :meth:`problems_since` later."""
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def problems_since(self, mark: int) -> str | None:
+        """The server's output after ``mark`` (its last 4,000 characters) if it logged an error or a
+        traceback there (a 500 behind a friendly page, a route without an access rule, a crashed
+        greenlet); None when it stayed clean."""
+        with open(self.log_path, "rb") as log:
+            log.seek(mark)
+            new = log.read().decode(errors="replace")
+        if any(_BAD_LINE.search(line) for line in new.splitlines()):
+            return new[-4000:]
+        return None
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL if it lingers) and reap it."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=SERVER_STOP_TIMEOUT)
+
+
+def wait_healthy(server: LiveServer, timeout: float = SERVER_START_TIMEOUT) -> None:
+    """Wait until the server answers 200 on ``/healthz``; raise with its output if it dies or never does."""
+    deadline = time.monotonic() + timeout
+    last_error = "no answer yet"
+    assert server.process is not None
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"cmc serve exited with status {server.process.returncode} before answering.\n"
+                               f"--- server output ---\n{server.output()}")
+        try:
+            with urllib.request.urlopen(server.url("/healthz"), timeout=2) as response:
+                if response.status == 200:
+                    return
+                last_error = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            with exc:
+                last_error = f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = str(exc)
+        time.sleep(0.1)
+    raise RuntimeError(f"cmc serve did not answer 200 on /healthz within {timeout:.0f} s (last: {last_error}).\n"
+                       f"--- server output ---\n{server.output()}")
+
+
+@contextmanager
+def running_live_server(instance: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """The real server on a free port, with a fresh migrated and demo-seeded database in ``instance``
+    (an empty folder); stopped when the block ends."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CMC_")}  # hermetic: no stray settings
+    env.update({
+        "CMC_INSTANCE_PATH": str(instance),
+        "CMC_SECRET_KEY": secrets.token_urlsafe(36),  # 48 characters
+        "CMC_BASE_URL": base_url,
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.update(extra_env or {})
+    server = LiveServer(base_url=base_url, instance_path=instance, env=env, log_path=instance / "serve.log")
+    server.cmc("db", "upgrade")
+    server.cmc("seed", "--demo")
+
+    with open(server.log_path, "wb") as log:
+        server.process = subprocess.Popen(
+            [cmc_executable(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_healthy(server)
+        yield server
+    finally:
+        server.stop()
