@@ -56,6 +56,7 @@ def _csrf_for_cookie_sessions() -> None:
 def register_api(app: Flask) -> None:
     """Register the API blueprint (exempt from form CSRF: it checks the header itself) and its spec."""
     from cmc.api import (  # noqa: F401  (routes register on import)
+        alert_resources,
         document_resources,
         network_resources,
         openapi,

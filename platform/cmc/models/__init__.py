@@ -1,6 +1,17 @@
 """Models: data and invariants only (no ``current_app``, no emits, no commits)."""
 
 from cmc.models.account import AccessToken, Account, AuthSession, Invitation, RecoveryCode, Role
+from cmc.models.alert import (
+    Alert,
+    AlertEventType,
+    AlertInfo,
+    AlertMail,
+    AlertReceipt,
+    AlertState,
+    CapStatus,
+    LiveConnection,
+    MsgType,
+)
 from cmc.models.audit import AuditEvent, Outcome
 from cmc.models.document import (
     Audience,
@@ -29,15 +40,24 @@ __all__ = [
     "AccessToken",
     "Account",
     "Activity",
+    "Alert",
+    "AlertEventType",
+    "AlertInfo",
+    "AlertMail",
+    "AlertReceipt",
+    "AlertState",
     "Audience",
     "AuditEvent",
     "AuthSession",
+    "CapStatus",
     "Document",
     "DocumentKind",
     "DocumentText",
     "DocumentVersion",
     "Invitation",
+    "LiveConnection",
     "Membership",
+    "MsgType",
     "Network",
     "NetworkKind",
     "NetworkRole",

@@ -7,20 +7,49 @@ import time would outlive the app they were meant for.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import request, session
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from cmc.services import auth, networks
+from cmc.extensions import db
+from cmc.services import alerts, auth, networks
+from cmc.services.errors import ServiceError
 
 log = logging.getLogger("cmc.realtime")
 
 #: Inbound events and who may send them; the access-control proof reads this table.
 EVENTS: dict[str, str] = {
     "ping:server": "signed_in",
+    "alerts:sync": "signed_in",
+    "alert:ack": "member of the alert's network",
+    "alert:received": "member of the alert's network",
+    "alert:opened": "member of the alert's network",
 }
+
+#: Inbound events a connection may send per window before it is refused (a flood must not stall the server).
+RATE_LIMIT = 30
+RATE_WINDOW = 10.0
+_buckets: dict[str, tuple[float, float]] = {}
+
+
+def _allowed(sid: str) -> bool:
+    """A token bucket per connection: RATE_LIMIT events per RATE_WINDOW seconds."""
+    now = time.monotonic()
+    tokens, last = _buckets.get(sid, (float(RATE_LIMIT), now))
+    tokens = min(float(RATE_LIMIT), tokens + (now - last) * RATE_LIMIT / RATE_WINDOW)
+    if tokens < 1:
+        _buckets[sid] = (tokens, now)
+        return False
+    _buckets[sid] = (tokens - 1, now)
+    return True
+
+
+def _alert_id(data: Any, key: str = "id") -> int | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _identify(auth_payload: Any) -> tuple[Any, dict[str, int]]:
@@ -52,8 +81,55 @@ def register_handlers(socketio: SocketIO) -> None:
             join_room(f"network:{network_id}")
         session["rt_account_id"] = account.id
         session["rt_via"] = via
+        alerts.connection_opened(request.sid, account.id)  # type: ignore[attr-defined]
         log.debug("connect sid=%s account=%s", request.sid, account.id)  # type: ignore[attr-defined]
         return True
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_args: Any) -> None:
+        sid = request.sid  # type: ignore[attr-defined]
+        _buckets.pop(sid, None)
+        alerts.connection_closed(sid)
+
+    @socketio.on("alerts:sync")
+    def on_sync(data: Any = None) -> dict[str, Any]:
+        account = _recheck()
+        if account is None:
+            return {"ok": False, "error": "unauthenticated"}
+        if not _allowed(request.sid):  # type: ignore[attr-defined]
+            return {"ok": False, "error": "rate limited: slow down"}
+        after_id = _alert_id(data, "after_id")
+        if after_id is None:
+            return {"ok": False, "error": "after_id must be a whole number, 0 or more"}
+        return {"ok": True, "alerts": [alerts.alert_json(a) for a in alerts.sync(account, after_id)]}
+
+    def _alert_event(data: Any, action: Any) -> dict[str, Any]:
+        account = _recheck()
+        if account is None:
+            return {"ok": False, "error": "unauthenticated"}
+        if not _allowed(request.sid):  # type: ignore[attr-defined]
+            return {"ok": False, "error": "rate limited: slow down"}
+        alert_id = _alert_id(data)
+        if alert_id is None:
+            return {"ok": False, "error": "id must be the number of an alert"}
+        try:
+            action(account, alert_id)
+        except ServiceError as exc:
+            db.session.rollback()
+            return {"ok": False, "error": exc.message}
+        return {"ok": True}
+
+    @socketio.on("alert:ack")
+    def on_ack(data: Any = None) -> dict[str, Any]:
+        return _alert_event(data, alerts.acknowledge)
+
+    @socketio.on("alert:received")
+    def on_received(data: Any = None) -> dict[str, Any]:
+        return _alert_event(data, lambda account, alert_id: alerts.mark(account, alert_id, "delivered"))
+
+    @socketio.on("alert:opened")
+    def on_opened(data: Any = None) -> dict[str, Any]:
+        return _alert_event(data, lambda account, alert_id: alerts.mark(account, alert_id, "opened"))
 
     @socketio.on("ping:server")
     def on_ping(_data: Any = None) -> dict[str, Any]:

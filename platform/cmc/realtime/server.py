@@ -40,6 +40,30 @@ def serve(app: Flask, host: str, port: int) -> None:
     """Serve pages and websockets until stopped (gevent must already have patched the standard library)."""
     from gevent import pywsgi
 
+    from cmc.extensions import socketio
+
+    socketio.start_background_task(housekeeping, app)
     handler = make_handler({o.rstrip("/") for o in app.config["ALLOWED_ORIGINS"]})
     server = pywsgi.WSGIServer((host, port), app, handler_class=handler, log=None, error_log=log)
     server.serve_forever()
+
+
+def housekeeping(app: Flask, interval: float = 60.0) -> None:
+    """Every minute: keep this process's live connections counted as online, and flag alerts that a party
+    has not acknowledged in time."""
+    from cmc.extensions import db, socketio
+    from cmc.services import alerts
+
+    with app.app_context():
+        alerts.refresh_presence(starting=True)
+        db.session.remove()
+    while True:
+        socketio.sleep(interval)
+        with app.app_context():
+            try:
+                alerts.refresh_presence()
+                alerts.flag_overdue()
+            except Exception:  # housekeeping must survive a passing database error
+                log.exception("housekeeping failed; trying again in a minute")
+            finally:
+                db.session.remove()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Membership, Network, NetworkRole, Role
-from cmc.services import accounts, audit, networks, parties
+from cmc.services import accounts, alerts, audit, networks, parties
 from cmc.services.auth import find_account_by_email
 from cmc.services.networks import NetworkInput
 
@@ -103,6 +103,9 @@ def seed_networks() -> int:
             values = networks._validate_network(replace(item, party_codes=codes))
             db.session.add(Network(**values))
             added += 1
+        db.session.flush()
+        for network in db.session.scalars(select(Network).where(Network.alerts_enabled.is_(True))):
+            alerts.seed_event_types(network)
         if added:
             audit.record(None, "network.seed", target_type="network", details={"added": added}, actor_label="seed")
     return added

@@ -225,7 +225,7 @@ def register_web(app: Flask) -> None:
             log.exception("health check: database unreachable")
             return {"status": "degraded", "database": "unreachable"}, 503
 
-    from cmc.web import admin, auth_views, documents, home, networks, settings
+    from cmc.web import admin, alerts, auth_views, documents, home, networks, settings
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
@@ -233,6 +233,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(networks.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(alerts.bp)
     app.jinja_env.filters["safe_html"] = safe_html
     app.jinja_env.filters["markdown"] = lambda text: safe_html(render_markdown(text or ""))
 
@@ -243,13 +244,14 @@ def _format_dt(value: Any, fmt: str = "d MMM yyyy, HH:mm zzz") -> str:
     return format_datetime(value, fmt)
 
 
-def navigation() -> list[dict[str, str]]:
+def navigation() -> list[dict[str, Any]]:
     """The main navigation for the current person: sections that exist now, Admin for managers."""
     if not current_user.is_authenticated:
         return []
     items = [{"endpoint": "home.index", "label": _("Home")},
              {"endpoint": "networks.directory", "label": _("Networks")},
-             {"endpoint": "documents.index", "label": _("Documents")}]
+             {"endpoint": "documents.index", "label": _("Documents")},
+             {"endpoint": "alerts.index", "label": _("Alerts"), "count": "alerts"}]
     if satisfied(Access.MANAGER):
         items.append({"endpoint": "admin.index", "label": _("Admin")})
     return items

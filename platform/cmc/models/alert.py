@@ -1,0 +1,171 @@
+"""Early alerts: a CAP 1.2 profile restricted to a network, with delivery and acknowledgement by party."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cmc.extensions import db
+from cmc.models.account import Account
+from cmc.models.network import Network
+from cmc.models.party import Party
+from cmc.models.types import UTCDateTime, str_enum, utcnow
+
+
+class AlertState(enum.StrEnum):
+    """Where an alert is in the workflow."""
+
+    DRAFT = "draft"  # written by a member, not yet submitted
+    SUBMITTED = "submitted"  # waiting for a coordinator
+    RETURNED = "returned"  # sent back to its author with a comment
+    PUBLISHED = "published"
+
+
+class CapStatus(enum.StrEnum):
+    """CAP ``status`` (the profile allows three of the five)."""
+
+    ACTUAL = "Actual"
+    EXERCISE = "Exercise"
+    TEST = "Test"
+
+
+class MsgType(enum.StrEnum):
+    """CAP ``msgType``."""
+
+    ALERT = "Alert"
+    UPDATE = "Update"
+    CANCEL = "Cancel"
+
+
+SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
+CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
+CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
+              "CBRNE", "Other")
+
+
+class Alert(db.Model):
+    """One CAP message. Updates and cancellations are alerts of their own that reference the original."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("network_id", "idempotency_key", name="uq_alert_idempotency"),
+        Index("ix_alerts_network_published", "network_id", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    identifier: Mapped[str] = mapped_column(String(120), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    state: Mapped[AlertState] = mapped_column(str_enum(AlertState), default=AlertState.DRAFT)
+    status: Mapped[CapStatus] = mapped_column(str_enum(CapStatus), default=CapStatus.ACTUAL)
+    msg_type: Mapped[MsgType] = mapped_column(str_enum(MsgType), default=MsgType.ALERT)
+    references_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), default=None)
+    restriction: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    review_comment: Mapped[str] = mapped_column(String(1000), default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    ack_within_minutes: Mapped[int] = mapped_column(default=60)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+    superseded_by_id: Mapped[int | None] = mapped_column(default=None)  # the latest update or cancel
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    network: Mapped[Network] = relationship()
+    author: Mapped[Account] = relationship(foreign_keys=[author_id])
+    party: Mapped[Party] = relationship()
+    references: Mapped[Alert | None] = relationship(remote_side=[id], foreign_keys=[references_id])
+    infos: Mapped[list[AlertInfo]] = relationship(order_by="AlertInfo.id", cascade="all, delete-orphan",
+                                                  back_populates="alert")
+
+
+class AlertInfo(db.Model):
+    """A CAP ``info`` block: one per language."""
+
+    __tablename__ = "alert_infos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    category: Mapped[str] = mapped_column(String(20), default="Security")
+    event: Mapped[str] = mapped_column(String(120))
+    urgency: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(20))
+    certainty: Mapped[str] = mapped_column(String(20))
+    headline: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    instruction: Mapped[str] = mapped_column(Text, default="")
+    expires: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    area_desc: Mapped[str] = mapped_column(String(300), default="")
+    geocodes: Mapped[list[str]] = mapped_column(JSON, default=list)  # affected parties' codes
+    circle: Mapped[str] = mapped_column(String(120), default="")  # "lat,lon radius_km"
+    polygon: Mapped[str] = mapped_column(Text, default="")  # "lat,lon lat,lon ... (closed)"
+
+    alert: Mapped[Alert] = relationship(back_populates="infos")
+
+
+class AlertEventType(db.Model):
+    """An event a network's coordinators have configured, with a template for new alerts."""
+
+    __tablename__ = "alert_event_types"
+    __table_args__ = (UniqueConstraint("network_id", "code", name="uq_alert_event_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    event: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(20), default="Security")
+    urgency: Mapped[str] = mapped_column(String(20), default="Expected")
+    severity: Mapped[str] = mapped_column(String(20), default="Moderate")
+    certainty: Mapped[str] = mapped_column(String(20), default="Likely")
+    headline_template: Mapped[str] = mapped_column(String(160), default="")
+    instruction_template: Mapped[str] = mapped_column(Text, default="")
+
+
+class AlertReceipt(db.Model):
+    """Per party: when a connection of that party first received, first opened, and acknowledged an alert."""
+
+    __tablename__ = "alert_receipts"
+    __table_args__ = (UniqueConstraint("alert_id", "party_id", name="uq_alert_receipt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+
+    party: Mapped[Party] = relationship()
+    acknowledged_by: Mapped[Account | None] = relationship()
+
+
+class AlertMail(db.Model):
+    """An alert e-mailed to one account (at most one mail per alert and person)."""
+
+    __tablename__ = "alert_mails"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LiveConnection(db.Model):
+    """A live Socket.IO connection, so that any process can tell who is online (for alert e-mails).
+
+    Realtime processes refresh ``seen_at`` of their own rows every minute; rows of a process that died
+    stop counting after two minutes.
+    """
+
+    __tablename__ = "live_connections"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    process: Mapped[str] = mapped_column(String(80), index=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

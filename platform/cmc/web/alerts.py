@@ -1,0 +1,235 @@
+"""Alert pages: the list, composing (with event templates), the alert with its acknowledgement grid."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from cmc.extensions import db
+from cmc.models import Account, AlertState
+from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
+from cmc.services import alerts, networks, permissions
+from cmc.services.errors import ConflictError, ValidationError
+from cmc.web.access import Access, access
+from cmc.web.forms import EmptyForm
+from cmc.web.pagination import paginate
+
+bp = Blueprint("alerts", __name__)
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands"}
+
+
+def _actor() -> Account:
+    return current_user._get_current_object()
+
+
+@bp.app_context_processor
+def _alert_globals() -> dict[str, Any]:
+    """The navigation count of alerts waiting for my party, and the newest alert id for the live client."""
+    if not current_user.is_authenticated:
+        return {}
+    actor = _actor()
+    return {"alerts_waiting": alerts.unacknowledged_count(actor), "alerts_latest_id": alerts.latest_id(actor)}
+
+
+def parse_expires(raw: str, timezone: str) -> datetime | None:
+    """A datetime-local value in the person's time zone, as UTC (None when empty; ValueError when bad)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromisoformat(raw)
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC)
+
+
+def input_from_form(form: Any, timezone: str) -> alerts.AlertInput:
+    """Read the compose form (one info block per filled language)."""
+    try:
+        expires = parse_expires(form.get("expires", ""), timezone)
+    except ValueError as exc:
+        raise ValidationError(_("Enter the expiry as a date and time."), fields={"expires": _("Not a date.")}) from exc
+    try:
+        ack_minutes = int(form.get("ack_within_minutes", "60") or 60)
+    except ValueError:
+        ack_minutes = -1
+    common = {"event": form.get("event", ""), "severity": form.get("severity", ""), "urgency": form.get("urgency", ""),
+              "certainty": form.get("certainty", ""), "category": form.get("category", "Security"),
+              "expires": expires, "area_desc": form.get("area_desc", ""), "geocodes": form.getlist("geocodes"),
+              "circle": form.get("circle", ""), "polygon": form.get("polygon", "")}
+    infos = [alerts.InfoInput(language="en", headline=form.get("headline", ""),
+                              description=form.get("description", ""), instruction=form.get("instruction", ""),
+                              **common)]
+    for code in ("es", "fr", "nl"):
+        if form.get(f"headline_{code}", "").strip():
+            infos.append(alerts.InfoInput(language=code, headline=form.get(f"headline_{code}", ""),
+                                          description=form.get(f"description_{code}", ""),
+                                          instruction=form.get(f"instruction_{code}", ""), **common))
+    return alerts.AlertInput(infos=infos, status=form.get("status", "Actual"),
+                             restriction=form.get("restriction", ""), note=form.get("note", ""),
+                             ack_within_minutes=ack_minutes)
+
+
+def _compose_context(network: Any, errors: dict[str, str], form: Any, original: Any = None) -> dict[str, Any]:
+    return {"network": network, "errors": errors, "form": form, "original": original,
+            "event_types": alerts.event_types(network), "severities": SEVERITIES, "urgencies": URGENCIES,
+            "certainties": CERTAINTIES, "categories": CATEGORIES, "languages": LANGUAGE_NAMES,
+            "can_publish": alerts.can_publish(_actor(), network), "csrf_form": EmptyForm(),
+            # One key per form shown: a double click or a resent form makes one alert, not two.
+            "idempotency_key": request.form.get("idempotency_key") or uuid.uuid4().hex}
+
+
+@bp.get("/alerts")
+@access(Access.SIGNED_IN)
+def index() -> Any:
+    """Active alerts in my networks, then history."""
+    actor = _actor()
+    active = list(db.session.scalars(alerts.list_query(actor, active=True).limit(100)))
+    page = paginate(alerts.list_query(actor, active=False), per_page=25)
+    return render_template("alerts/index.html", active=active, page=page, network=None)
+
+
+@bp.get("/networks/<slug>/alerts")
+@access(Access.SIGNED_IN)
+def network_alerts(slug: str) -> Any:
+    """A network's alerts: active, drafts to approve, history."""
+    actor = _actor()
+    network = networks.open_network(actor, slug)
+    active = list(db.session.scalars(alerts.list_query(actor, network=network, active=True).limit(100)))
+    page = paginate(alerts.list_query(actor, network=network, active=False), per_page=25)
+    drafts = list(db.session.scalars(alerts.drafts_query(actor, network).limit(50)))
+    return render_template("alerts/index.html", active=active, page=page, network=network, drafts=drafts,
+                           can_submit=alerts.can_submit(actor, network),
+                           can_publish=alerts.can_publish(actor, network))
+
+
+@bp.route("/networks/<slug>/alerts/new", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def compose(slug: str) -> Any:
+    """Compose an alert: coordinators publish, members submit for approval."""
+    actor = _actor()
+    network = networks.open_network(actor, slug)
+    if not network.alerts_enabled:
+        return render_template("errors/error.html", status=410, title=_("No alerts in this network"),
+                               message=_("This network does not exchange early alerts.")), 410
+    networks.require_post(actor, network, "alert.publish")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            data = input_from_form(request.form, actor.timezone)
+            alert, _created = alerts.publish(actor, slug, data, idempotency_key=request.form.get("idempotency_key"))
+        except ValidationError as exc:
+            errors = exc.fields or {"headline": exc.message}
+        else:
+            if alert.state == AlertState.PUBLISHED:
+                flash(_("The alert is published to every member of %(network)s.", network=network.name), "success")
+            else:
+                flash(_("Your draft is submitted. A coordinator will publish it or return it with a comment."),
+                      "success")
+            return redirect(url_for("alerts.show", alert_id=alert.id))
+    form: Any = request.form
+    if request.method == "GET":
+        form = MultiDict({"restriction": _("For members of the %(network)s network only", network=network.name),
+                          "ack_within_minutes": "60"})
+    return render_template("alerts/compose.html", **_compose_context(network, errors, form)), \
+        422 if errors else 200
+
+
+@bp.get("/alerts/<int:alert_id>")
+@access(Access.SIGNED_IN)
+def show(alert_id: int) -> Any:
+    """One alert: its content, my party's acknowledgement, and for coordinators the grid by party."""
+    actor = _actor()
+    alert = alerts.get(actor, alert_id)
+    rows = alerts.grid(actor, alert_id) if alert.state == AlertState.PUBLISHED else []
+    mine = next((r for r in rows if r.party_code == actor.party.code), None)
+    if alert.state == AlertState.PUBLISHED:
+        alerts.mark(actor, alert_id, "opened")
+    return render_template("alerts/show.html", alert=alert, rows=rows, mine=mine, network=alert.network,
+                           full_grid=alerts.can_see_grid(actor, alert),
+                           can_publish=alerts.can_publish(actor, alert.network), csrf_form=EmptyForm(),
+                           severities=SEVERITIES, urgencies=URGENCIES, certainties=CERTAINTIES)
+
+
+@bp.post("/alerts/<int:alert_id>/ack")
+@access(Access.SIGNED_IN)
+def ack(alert_id: int) -> Any:
+    """Acknowledge the alert for my party."""
+    alerts.acknowledge(_actor(), alert_id)
+    flash(_("Acknowledged for %(party)s.", party=_actor().party.name), "success")
+    return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/approve")
+@access(Access.SIGNED_IN)
+def approve(alert_id: int) -> Any:
+    """Publish a submitted draft (coordinators)."""
+    try:
+        alerts.approve(_actor(), alert_id)
+    except (ConflictError, ValidationError) as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("The alert is published."), "success")
+    return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/return")
+@access(Access.SIGNED_IN)
+def return_draft(alert_id: int) -> Any:
+    """Send a draft back with a comment (coordinators)."""
+    try:
+        alerts.return_draft(_actor(), alert_id, request.form.get("comment", ""))
+    except (ConflictError, ValidationError) as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("The draft is returned to its author."), "success")
+    return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/cancel")
+@access(Access.SIGNED_IN)
+def cancel(alert_id: int) -> Any:
+    """Cancel an alert (coordinators); members see the cancellation at once."""
+    try:
+        new = alerts.cancel(_actor(), alert_id, request.form.get("note", ""))
+    except ConflictError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("alerts.show", alert_id=alert_id))
+    flash(_("The alert is cancelled."), "success")
+    return redirect(url_for("alerts.show", alert_id=new.id))
+
+
+@bp.route("/alerts/<int:alert_id>/update", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def revise(alert_id: int) -> Any:
+    """Issue an update that references the alert (coordinators)."""
+    actor = _actor()
+    original = alerts.get(actor, alert_id, audit_read=False)
+    permissions.require(alerts.can_publish(actor, original.network), action="alert.update", target_type="alert",
+                        target_id=alert_id, message=_("Only a coordinator of the network updates alerts."))
+    errors: dict[str, str] = {}
+    form: Any = request.form
+    if request.method == "POST":
+        try:
+            new = alerts.revise(actor, alert_id, input_from_form(request.form, actor.timezone))
+        except (ValidationError, ConflictError) as exc:
+            errors = exc.fields or {"headline": exc.message}
+        else:
+            flash(_("The update is published."), "success")
+            return redirect(url_for("alerts.show", alert_id=new.id))
+    else:
+        info = original.infos[0]
+        form = {"headline": info.headline, "event": info.event, "severity": info.severity, "urgency": info.urgency,
+                "certainty": info.certainty, "category": info.category, "description": info.description,
+                "instruction": info.instruction, "area_desc": info.area_desc, "circle": info.circle,
+                "polygon": info.polygon, "restriction": original.restriction, "status": str(original.status),
+                "ack_within_minutes": original.ack_within_minutes, "geocodes": info.geocodes}
+    return render_template("alerts/compose.html", **_compose_context(original.network, errors, form, original)), \
+        422 if errors else 200
