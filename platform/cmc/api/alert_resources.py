@@ -140,8 +140,10 @@ def publish_alert(slug: str) -> Any:
         415: {$ref: '#/components/responses/UnsupportedMediaType'}
         422: {$ref: '#/components/responses/ValidationFailed'}
     """
-    data = _input(json_body())
-    alert, created = alerts.publish(_actor(), slug, data, idempotency_key=request.headers.get("Idempotency-Key"))
+    body = json_body()
+    data = _input(body)
+    alert, created = alerts.publish(_actor(), slug, data, idempotency_key=request.headers.get("Idempotency-Key"),
+                                    submit=body.get("submit") is True)
     return jsonify(alerts.alert_json(alert)), 201 if created else 200
 
 
@@ -176,7 +178,8 @@ def import_alert(slug: str) -> Any:
         raise UnsupportedMediaType(_("Send the CAP document as application/cap+xml."))
     networks.open_network(_actor(), slug)
     data = cap.parse(request.get_data(cache=False)[: cap.MAX_IMPORT_BYTES + 1])
-    alert, created = alerts.publish(_actor(), slug, data, idempotency_key=request.headers.get("Idempotency-Key"))
+    alert, created = alerts.publish(_actor(), slug, data, idempotency_key=request.headers.get("Idempotency-Key"),
+                                    submit=request.args.get("submit") == "1")
     return jsonify(alerts.alert_json(alert)), 201 if created else 200
 
 

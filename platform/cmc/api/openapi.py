@@ -179,6 +179,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "restriction": {"type": "string", "maxLength": 300},
             "note": {"type": "string"},
             "ack_within_minutes": {"type": "integer", "minimum": 5},
+            "submit": {"type": "boolean", "description": "members: submit a draft for a coordinator"},
             "infos": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/AlertInfo"}},
         },
     },

@@ -289,8 +289,9 @@ def _after_publish(alert_id: int, event: str = "alert:new") -> None:
         mail_offline_members(alert)
 
 
-def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str | None = None) -> tuple[Alert, bool]:
-    """A coordinator publishes an alert; a member's becomes a draft submitted for approval.
+def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str | None = None,
+            submit: bool = False) -> tuple[Alert, bool]:
+    """A coordinator publishes an alert; a member may only ``submit`` it as a draft for approval.
 
     Returns the alert and whether it was created now (False: the idempotency key had been used, and the
     alert made then is returned instead of a second one).
@@ -304,7 +305,11 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
         if existing is not None:
             return existing, False
     networks.require_post(actor, network, "alert.publish")
-    coordinator = can_publish(actor, network)
+    coordinator = can_publish(actor, network) and not submit
+    if not coordinator and not can_publish(actor, network):
+        permissions.require(submit, action="alert.publish", target_type="network", target_id=network.id,
+                            message=_("Only a coordinator of the network publishes alerts. Submit it as a draft "
+                                      "for a coordinator to approve."))
     validate(data, network)
     try:
         with write_transaction():

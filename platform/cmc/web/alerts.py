@@ -124,7 +124,8 @@ def compose(slug: str) -> Any:
     if request.method == "POST":
         try:
             data = input_from_form(request.form, actor.timezone)
-            alert, _created = alerts.publish(actor, slug, data, idempotency_key=request.form.get("idempotency_key"))
+            alert, _created = alerts.publish(actor, slug, data, idempotency_key=request.form.get("idempotency_key"),
+                                             submit=not alerts.can_publish(actor, network))
         except ValidationError as exc:
             errors = exc.fields or {"headline": exc.message}
         else:
