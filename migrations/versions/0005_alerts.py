@@ -72,6 +72,8 @@ def upgrade():
     sa.Column('sid', sa.String(length=64), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('process', sa.String(length=80), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=True),
+    sa.Column('token_id', sa.Integer(), nullable=True),
     sa.Column('seen_at', cmc.models.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('sid')

@@ -168,4 +168,6 @@ class LiveConnection(db.Model):
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     process: Mapped[str] = mapped_column(String(80), index=True)
+    session_id: Mapped[int | None] = mapped_column(default=None)  # what it connected with, to drop it later
+    token_id: Mapped[int | None] = mapped_column(default=None)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

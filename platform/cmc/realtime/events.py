@@ -81,7 +81,8 @@ def register_handlers(socketio: SocketIO) -> None:
             join_room(f"network:{network_id}")
         session["rt_account_id"] = account.id
         session["rt_via"] = via
-        alerts.connection_opened(request.sid, account.id)  # type: ignore[attr-defined]
+        alerts.connection_opened(request.sid, account.id, session_id=via.get("session"),  # type: ignore[attr-defined]
+                                 token_id=via.get("token"))
         log.debug("connect sid=%s account=%s", request.sid, account.id)  # type: ignore[attr-defined]
         return True
 

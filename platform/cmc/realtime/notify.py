@@ -10,7 +10,8 @@ import logging
 
 from flask import current_app
 
-from cmc.extensions import socketio
+from cmc.extensions import db, socketio
+from cmc.models import LiveConnection
 
 log = logging.getLogger("cmc.realtime")
 NAMESPACE = "/"
@@ -20,14 +21,24 @@ def _socketio_ready() -> bool:
     return "socketio" in current_app.extensions and socketio.server is not None
 
 
-def _disconnect_room(room: str) -> int:
-    """Disconnect every connection of this process in ``room``; return how many were dropped."""
+def _sids(room: str, **owner: int) -> set[str]:
+    """The connections in ``room``: those of this process, and, from the table of live connections, those
+    held by other processes (python-socketio forwards a disconnect or room change for a sid it does not hold
+    to its owner through the message queue)."""
+    local = {sid for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, room)}
+    query = db.select(LiveConnection.sid)
+    for column, value in owner.items():
+        query = query.where(getattr(LiveConnection, column) == value)
+    return local | set(db.session.scalars(query))
+
+
+def _disconnect_room(room: str, **owner: int) -> int:
+    """Disconnect every connection in ``room``, in any process; return how many were asked to drop."""
     if not _socketio_ready():
         return 0
-    server = socketio.server
-    sids = [sid for sid, _eio in server.manager.get_participants(NAMESPACE, room)]
+    sids = _sids(room, **owner)
     for sid in sids:
-        server.disconnect(sid, namespace=NAMESPACE)
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
     if sids:
         log.info("dropped %d live connection(s) of %s", len(sids), room)
     return len(sids)
@@ -35,7 +46,7 @@ def _disconnect_room(room: str) -> int:
 
 def disconnect_session(session_id: int) -> None:
     """Drop the live connections opened with one browser session."""
-    _disconnect_room(f"session:{session_id}")
+    _disconnect_room(f"session:{session_id}", session_id=session_id)
 
 
 def disconnect_sessions(session_ids: list[int]) -> None:
@@ -46,12 +57,12 @@ def disconnect_sessions(session_ids: list[int]) -> None:
 
 def disconnect_token(token_id: int) -> None:
     """Drop the live connections opened with one personal access token."""
-    _disconnect_room(f"token:{token_id}")
+    _disconnect_room(f"token:{token_id}", token_id=token_id)
 
 
 def disconnect_account(account_id: int) -> None:
     """Drop every live connection of an account (deactivation, role change)."""
-    _disconnect_room(f"user:{account_id}")
+    _disconnect_room(f"user:{account_id}", account_id=account_id)
 
 
 def to_user(account_id: int, event: str, payload: dict[str, object]) -> None:
@@ -66,8 +77,8 @@ def to_network(network_id: int, event: str, payload: dict[str, object]) -> None:
         socketio.emit(event, payload, to=f"network:{network_id}", namespace=NAMESPACE)
 
 
-def _user_sids(account_id: int) -> list[str]:
-    return [sid for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, f"user:{account_id}")]
+def _user_sids(account_id: int) -> set[str]:
+    return _sids(f"user:{account_id}", account_id=account_id)
 
 
 def join_network(account_id: int, network_id: int) -> None:

@@ -659,10 +659,13 @@ def flag_overdue() -> int:
 
 # --- presence and mail --------------------------------------------------------------------------------
 
-def connection_opened(sid: str, account_id: int) -> None:
-    """Remember a live connection (any process can then tell the account is online)."""
+def connection_opened(sid: str, account_id: int, *, session_id: int | None = None,
+                      token_id: int | None = None) -> None:
+    """Remember a live connection: any process can then tell the account is online, and find the
+    connection to drop it when the session ends or the token is revoked."""
     with write_transaction():
-        db.session.merge(LiveConnection(sid=sid, account_id=account_id, process=PROCESS_ID, seen_at=utcnow()))
+        db.session.merge(LiveConnection(sid=sid, account_id=account_id, process=PROCESS_ID, seen_at=utcnow(),
+                                        session_id=session_id, token_id=token_id))
 
 
 def connection_closed(sid: str) -> None:
