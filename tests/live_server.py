@@ -134,6 +134,32 @@ class LiveServer:
             return new[-4000:]
         return None
 
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on (kept across restarts)."""
+        return int(self.base_url.rsplit(":", 1)[1])
+
+    def start(self) -> None:
+        """Start ``cmc serve`` on this server's port, instance folder and environment (the database must be
+        migrated already), appending to its log, and wait until it answers. :func:`running_live_server`
+        starts it the first time; a test calls it again after :meth:`stop` or :meth:`kill` to restart the
+        server on the same instance, as an operator would after a crash."""
+        if self.process is not None and self.process.returncode is None:
+            raise RuntimeError("the server is still running; stop or kill it first")
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [cmc_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )
+        wait_healthy(self)
+
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash or a power cut would (it cleans nothing up), and reap it."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.kill()
+        self.process.wait(timeout=SERVER_STOP_TIMEOUT)
+
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL if it lingers) and reap it."""
         if self.process is None or self.process.returncode is not None:
@@ -173,7 +199,8 @@ def wait_healthy(server: LiveServer, timeout: float = SERVER_START_TIMEOUT) -> N
 @contextmanager
 def running_live_server(instance: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """The real server on a free port, with a fresh migrated and demo-seeded database in ``instance``
-    (an empty folder); stopped when the block ends."""
+    (an empty folder); stopped when the block ends (also after a test has killed and restarted it with
+    :meth:`LiveServer.kill` and :meth:`LiveServer.start`)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CMC_")}  # hermetic: no stray settings
@@ -187,14 +214,8 @@ def running_live_server(instance: Path, *, extra_env: dict[str, str] | None = No
     server = LiveServer(base_url=base_url, instance_path=instance, env=env, log_path=instance / "serve.log")
     server.cmc("db", "upgrade")
     server.cmc("seed", "--demo")
-
-    with open(server.log_path, "wb") as log:
-        server.process = subprocess.Popen(
-            [cmc_executable(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )
     try:
-        wait_healthy(server)
+        server.start()
         yield server
     finally:
         server.stop()

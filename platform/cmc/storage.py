@@ -7,6 +7,7 @@ crash leaves either the whole file or none. Leftover temporary files are swept w
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import secrets
@@ -79,13 +80,19 @@ class LocalStorage:
         self._target(key).unlink(missing_ok=True)
 
     def sweep_temp(self) -> int:
-        """Delete temporary files left by a crash or an aborted upload; return how many."""
+        """Delete temporary files left by a crash or an aborted upload; return how many.
+
+        A file still being written holds an exclusive lock (see ``cmc.uploads``): it is skipped, so any
+        process may sweep at any time without harming an upload in flight.
+        """
         removed = 0
         for leftover in self.temp_dir().glob("upload-*"):
             try:
-                leftover.unlink()
+                with open(leftover, "rb") as handle:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    leftover.unlink()
                 removed += 1
-            except OSError:  # another process may be using it right now; the next start sweeps it
+            except (BlockingIOError, FileNotFoundError):  # in use by an upload, or gone already
                 continue
         if removed:
             log.info("swept %d leftover temporary upload file(s)", removed)

@@ -7,6 +7,7 @@ the request ends unless the document service has renamed it into place.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import tempfile
 import unicodedata
@@ -68,6 +69,9 @@ class UploadRequest(Request):
                          filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
         folder = current_app.extensions["cmc_storage"].temp_dir()
         handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=folder, delete=False)  # noqa: SIM115
+        # Locked while this request owns it: a sweep (another process starting) skips it, and the lock
+        # dies with the process, so what a crash leaves behind is swept.
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         g.setdefault("upload_temp_files", []).append(handle)
         return handle
 

@@ -22,8 +22,10 @@ from typing import Any
 
 import pyotp
 import pytest
+import requests
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect
 
+from tests.files import docx, pdf
 from tests.live_server import DEMO_PASSWORD, ROOT, LiveServer, running_live_server
 
 HERE = Path(__file__).resolve().parent
@@ -46,7 +48,8 @@ DESKTOP = {"width": 1280, "height": 800}
 
 #: The pages every visual and accessibility check covers: name -> (path, who is signed in, expected status).
 #: A path of None is found at run time by ``_screen_path`` (the edit page of Jamaica, whose id the seed decides;
-#: a thread of Migrant Smuggling, posted by the ``sample_thread`` fixture). The secretariat reads every network.
+#: a thread of Migrant Smuggling, posted by the ``sample_thread`` fixture; the documents pages, once the
+#: ``sample_document`` fixture has uploaded a document with two versions). The secretariat reads every network.
 SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "sign-in": ("/sign-in", None, 200),
     "home": ("/", SECRETARIAT, 200),
@@ -63,6 +66,10 @@ SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "network-thread": (None, SECRETARIAT, 200),
     "network-members": ("/networks/migrant-smuggling/members", SECRETARIAT, 200),
     "network-new-thread": ("/networks/migrant-smuggling/threads/new", SECRETARIAT, 200),
+    "network-documents": (None, SECRETARIAT, 200),
+    "network-upload": ("/networks/migrant-smuggling/documents/new", SECRETARIAT, 200),
+    "document": (None, SECRETARIAT, 200),
+    "documents-search": (None, SECRETARIAT, 200),
     "error-404": ("/no-such-page-here", SECRETARIAT, 404),
 }
 
@@ -291,6 +298,45 @@ def sample_thread(live_server: LiveServer) -> int:
     return thread_id
 
 
+@dataclass
+class SampleDocument:
+    """A document of Migrant Smuggling with two versions, and a word that search finds inside its PDF."""
+
+    id: int
+    search_word: str
+
+
+def _api_upload(live_server: LiveServer, token: str, path: str, fields: dict[str, str], filename: str,
+                content: bytes, content_type: str) -> dict[str, Any]:
+    """POST a multipart upload to the JSON API (``path`` below ``/api/v1``); return the created resource."""
+    answer = requests.post(live_server.url("/api/v1" + path), timeout=30, data=fields,
+                           headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                           files={"file": (filename, content, content_type)})
+    assert answer.status_code == 201, f"POST {path}: {answer.status_code} {answer.text[:500]}"
+    return dict(answer.json())
+
+
+@pytest.fixture(scope="session")
+def sample_document(live_server: LiveServer) -> SampleDocument:
+    """A Migrant Smuggling report uploaded by Trinidad and Tobago through the JSON API: a PDF as version 1
+    and a Word file with a note as version 2, with the long file names people give their files (for the
+    screens of the documents pages)."""
+    token = live_server.create_token("delegate.tt@cmc.demo", "sample document")
+    document = _api_upload(
+        live_server, token, "/networks/migrant-smuggling/documents",
+        {"title": "Regional assessment of maritime smuggling routes in the eastern Caribbean, 2026",
+         "description": "Routes, vessels and landing points reported by the coast guards of six parties "
+                        "between January and October. Comments are welcome before the December meeting.",
+         "kind": "report", "languages": "en"},
+        "CMC-regional-assessment-maritime-smuggling-routes-eastern-caribbean-2026-draft-v1.pdf",
+        pdf("Landing points reported by the coast guards: Icacos, Cedros, Speyside"), "application/pdf")
+    _api_upload(live_server, token, f"/documents/{document['id']}/versions", {"note": "Figures for October added"},
+                "CMC-regional-assessment-maritime-smuggling-routes-eastern-caribbean-2026-final.docx",
+                docx("Landing points reported by the coast guards: Icacos, Cedros, Speyside, Toco"),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return SampleDocument(id=int(document["id"]), search_word="Speyside")
+
+
 def _screen_path(name: str, page: Page, request: pytest.FixtureRequest) -> str:
     """The path of a screen whose address the data decides (SCREENS has None for it)."""
     if name == "admin-party-edit":  # the edit page of Jamaica, whose id the seed decides
@@ -301,6 +347,11 @@ def _screen_path(name: str, page: Page, request: pytest.FixtureRequest) -> str:
         return path
     if name == "network-thread":
         return f"/threads/{request.getfixturevalue('sample_thread')}"
+    if name in ("network-documents", "document", "documents-search"):
+        document: SampleDocument = request.getfixturevalue("sample_document")
+        return {"network-documents": "/networks/migrant-smuggling/documents",
+                "document": f"/documents/{document.id}",
+                "documents-search": f"/documents?q={document.search_word}"}[name]
     raise AssertionError(f"SCREENS[{name!r}] has no path and no rule to find one")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import tempfile
@@ -287,14 +288,17 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
     assert old is not None
     _require_change(actor, document, "document.restore")
     handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
-    with handle, storage().open(old.storage_key) as source:
-        shutil.copyfileobj(source, handle, 1024 * 1024)
-    checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
-                          extension=old.extension, content_type=old.content_type, size=old.size,
-                          sha256=old.sha256)
-    text_body = extract_text(checked.temp_path, checked.extension)
+    # Locked until we are done (closing releases it): a sweep by another process skips it.
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     key: str | None = None
     try:
+        with storage().open(old.storage_key) as source:
+            shutil.copyfileobj(source, handle, 1024 * 1024)
+        handle.flush()
+        checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
+                              extension=old.extension, content_type=old.content_type, size=old.size,
+                              sha256=old.sha256)
+        text_body = extract_text(checked.temp_path, checked.extension)
         with write_transaction():
             document = get(actor, document_id)
             version, key = _add_version(document, actor, checked, _("Restored from version %(n)d", n=number),
@@ -304,10 +308,12 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
                          target_party_id=document.owner_party_id,
                          details={"from": number, "version": version.number})
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
         if key is not None:
             storage().discard(key)
         raise
+    finally:
+        handle.close()
+        Path(handle.name).unlink(missing_ok=True)  # gone already when it was kept
     return version
 
 

@@ -213,6 +213,7 @@ def register_web(app: Flask) -> None:
         return {"nav_items": navigation(), "live_socket": current_user.is_authenticated}
 
     app.jinja_env.filters["datetime"] = _format_dt
+    app.jinja_env.filters["filesize"] = _format_size
 
     @app.get("/healthz")
     @access(Access.PUBLIC)
@@ -242,6 +243,14 @@ def _format_dt(value: Any, fmt: str = "d MMM yyyy, HH:mm zzz") -> str:
     if value is None:
         return ""
     return format_datetime(value, fmt)
+
+
+def _format_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def navigation() -> list[dict[str, Any]]:
