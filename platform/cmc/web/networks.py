@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from cmc.extensions import db
 from cmc.models import Account, Reply
-from cmc.services import networks, parties, permissions
+from cmc.services import alerts, documents, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm, NetworkForm, ReplyForm, ThreadForm
@@ -59,8 +59,13 @@ def workspace(slug: str) -> Any:
     page = paginate(networks.threads_query(_actor(), network), per_page=20, scalars=False)
     activity = list(db.session.scalars(networks.activity_query(_actor(), network).limit(8)))
     groups = networks.members_by_party(_actor(), network)
+    latest_documents = list(db.session.scalars(documents.list_query(
+        _actor(), documents.DocumentFilter(network=network)).limit(5)))
+    active_alerts = list(db.session.scalars(alerts.list_query(_actor(), network=network, active=True).limit(5))) \
+        if network.alerts_enabled else []
     return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
-                           member_total=sum(len(g.members) for g in groups), **_workspace_context(network))
+                           member_total=sum(len(g.members) for g in groups), latest_documents=latest_documents,
+                           active_alerts=active_alerts, **_workspace_context(network))
 
 
 @bp.get("/networks/<slug>/activity")
