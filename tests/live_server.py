@@ -171,6 +171,17 @@ class LiveServer:
             self.process.kill()
             self.process.wait(timeout=SERVER_STOP_TIMEOUT)
 
+    def sibling(self, *, extra_env: dict[str, str] | None = None) -> LiveServer:
+        """Another ``cmc serve`` on the same instance folder (the same database and uploads) and the same
+        environment plus ``extra_env``, on a free port of its own, with its own ``CMC_BASE_URL`` (hence its
+        own allowed origin) and its own log; not started yet (:meth:`start` it, :meth:`stop` it). Several
+        processes behind one site, as a deployment with a shared message queue runs them."""
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = {**self.env, "CMC_BASE_URL": base_url, **(extra_env or {})}
+        return LiveServer(base_url=base_url, instance_path=self.instance_path, env=env,
+                          log_path=self.instance_path / f"serve-{port}.log")
+
 
 def wait_healthy(server: LiveServer, timeout: float = SERVER_START_TIMEOUT) -> None:
     """Wait until the server answers 200 on ``/healthz``; raise with its output if it dies or never does."""
@@ -214,6 +225,18 @@ def running_live_server(instance: Path, *, extra_env: dict[str, str] | None = No
     server = LiveServer(base_url=base_url, instance_path=instance, env=env, log_path=instance / "serve.log")
     server.cmc("db", "upgrade")
     server.cmc("seed", "--demo")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def running_sibling_server(first: LiveServer, *, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """A second real server on ``first``'s instance folder (already migrated and seeded), started on a free
+    port of its own (:meth:`LiveServer.sibling`); stopped when the block ends."""
+    server = first.sibling(extra_env=extra_env)
     try:
         server.start()
         yield server
