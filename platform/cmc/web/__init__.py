@@ -226,7 +226,7 @@ def register_web(app: Flask) -> None:
             log.exception("health check: database unreachable")
             return {"status": "degraded", "database": "unreachable"}, 503
 
-    from cmc.web import admin, alerts, auth_views, documents, home, networks, settings
+    from cmc.web import admin, alerts, auth_views, documents, home, meetings, networks, settings
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
@@ -235,6 +235,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(networks.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(alerts.bp)
+    app.register_blueprint(meetings.bp)
     app.jinja_env.filters["safe_html"] = safe_html
     app.jinja_env.filters["markdown"] = lambda text: safe_html(render_markdown(text or ""))
 
@@ -260,7 +261,8 @@ def navigation() -> list[dict[str, Any]]:
     items = [{"endpoint": "home.index", "label": _("Home")},
              {"endpoint": "networks.directory", "label": _("Networks")},
              {"endpoint": "documents.index", "label": _("Documents")},
-             {"endpoint": "alerts.index", "label": _("Alerts"), "count": "alerts"}]
+             {"endpoint": "alerts.index", "label": _("Alerts"), "count": "alerts"},
+             {"endpoint": "meetings.index", "label": _("Meetings")}]
     if satisfied(Access.MANAGER):
         items.append({"endpoint": "admin.index", "label": _("Admin")})
     return items

@@ -1,0 +1,149 @@
+"""Meetings and their agendas: draft items, published agenda versions with change lists, registrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cmc.extensions import db
+from cmc.models.account import Account
+from cmc.models.network import Network
+from cmc.models.party import Party
+from cmc.models.types import UTCDateTime, str_enum, utcnow
+
+
+class MeetingKind(enum.StrEnum):
+    """What sort of meeting."""
+
+    ANNUAL = "annual_meeting"
+    WORKSHOP = "technical_workshop"
+    NETWORK = "network_meeting"
+    WEBINAR = "webinar"
+
+
+class MeetingFormat(enum.StrEnum):
+    """Where people meet."""
+
+    IN_PERSON = "in_person"
+    VIRTUAL = "virtual"
+    HYBRID = "hybrid"
+
+
+class MeetingStatus(enum.StrEnum):
+    """Where the meeting stands."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    IN_SESSION = "in_session"
+    CONCLUDED = "concluded"
+    CANCELLED = "cancelled"
+
+
+class ItemKind(enum.StrEnum):
+    """What an agenda item is."""
+
+    OPENING = "opening"
+    SESSION = "session"
+    PANEL = "panel"
+    BREAK = "break"
+    CLOSING = "closing"
+
+
+class RegistrationStatus(enum.StrEnum):
+    """A delegation's registration."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class Meeting(db.Model):
+    """A meeting of the consultations; its agenda is built from items and published in versions."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind, 30), default=MeetingKind.ANNUAL)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Port_of_Spain")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    host_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), default=None)
+    format: Mapped[MeetingFormat] = mapped_column(str_enum(MeetingFormat), default=MeetingFormat.IN_PERSON)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[MeetingStatus] = mapped_column(str_enum(MeetingStatus), default=MeetingStatus.DRAFT)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id"), default=None)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The draft agenda's version number: every save checks it, so two editors never overwrite each other.
+    agenda_revision: Mapped[int] = mapped_column(default=0)
+    agenda_last_change: Mapped[str] = mapped_column(String(300), default="")  # shown in a conflict message
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    host_party: Mapped[Party | None] = relationship()
+    network: Mapped[Network | None] = relationship()
+    items: Mapped[list[AgendaItem]] = relationship(order_by="(AgendaItem.day, AgendaItem.position)",
+                                                   cascade="all, delete-orphan", back_populates="meeting")
+
+
+class AgendaItem(db.Model):
+    """One item of the draft agenda."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (Index("ix_agenda_items_meeting", "meeting_id", "day", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(default=0)
+    session: Mapped[str] = mapped_column(String(120), default="")
+    start_time: Mapped[time | None] = mapped_column(Time, default=None)
+    end_time: Mapped[time | None] = mapped_column(Time, default=None)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[ItemKind] = mapped_column(str_enum(ItemKind), default=ItemKind.SESSION)
+    presenters: Mapped[str] = mapped_column(String(300), default="")
+    document_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+
+
+class AgendaVersion(db.Model):
+    """A published, frozen agenda: a snapshot of the items and the change list against the version before."""
+
+    __tablename__ = "agenda_versions"
+    __table_args__ = (UniqueConstraint("meeting_id", "number", name="uq_agenda_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()
+    items: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+
+    published_by: Mapped[Account] = relationship()
+
+
+class Registration(db.Model):
+    """A party's delegation to a meeting."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("meeting_id", "party_id", name="uq_registration"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus),
+                                                       default=RegistrationStatus.PENDING)
+    as_observer: Mapped[bool] = mapped_column(default=False)
+    # [{"name", "title", "role": head|delegate|adviser, "attended": bool}]
+    members: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    party: Mapped[Party] = relationship()

@@ -1,0 +1,518 @@
+"""Meetings: the secretariat's agenda builder, published agenda versions with change lists, registration
+of delegations, and the iCalendar export."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+
+from cmc.database import write_transaction
+from cmc.extensions import db
+from cmc.models import (
+    Account,
+    AgendaItem,
+    AgendaVersion,
+    ItemKind,
+    Meeting,
+    MeetingFormat,
+    MeetingKind,
+    MeetingStatus,
+    Membership,
+    Party,
+    PartyStatus,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
+from cmc.realtime import notify
+from cmc.services import audit, documents, permissions
+from cmc.services.errors import ConflictError, DeniedError, ValidationError
+from cmc.services.mail import send_mail
+
+MAX_DAYS = 14
+
+
+# --- who may do what -------------------------------------------------------------------------------------
+
+def can_manage(actor: Account | None) -> bool:
+    """Only the secretariat creates meetings and edits agendas."""
+    return permissions.is_secretariat(actor)
+
+
+def can_read(actor: Account, meeting: Meeting) -> bool:
+    """Drafts: the secretariat only. Network meetings: that network's readers. Plenary meetings: everyone."""
+    if not actor.is_active:
+        return False
+    if can_manage(actor):
+        return True
+    if meeting.status == MeetingStatus.DRAFT:
+        return False
+    if meeting.network is not None:
+        return permissions.can_read_network(actor, meeting.network)
+    return True
+
+
+def visible_query(actor: Account) -> Select[tuple[Meeting]]:
+    """Meetings the actor may see, soonest first."""
+    query = select(Meeting).order_by(Meeting.start_date.desc(), Meeting.id.desc())
+    if can_manage(actor):
+        return query
+    mine = select(Membership.network_id).where(Membership.account_id == actor.id)
+    return query.where(Meeting.status != MeetingStatus.DRAFT,
+                       or_(Meeting.network_id.is_(None), Meeting.network_id.in_(mine)))
+
+
+def get(actor: Account, meeting_id: int) -> Meeting:
+    """A meeting the actor may see (404 otherwise)."""
+    meeting = db.session.get(Meeting, meeting_id)
+    permissions.require(meeting is not None and can_read(actor, meeting), action="meeting.read",
+                        target_type="meeting", target_id=meeting_id, hide=True)
+    assert meeting is not None
+    return meeting
+
+
+def _require_manage(actor: Account, meeting_id: int | None, action: str) -> None:
+    permissions.require(can_manage(actor), action=action, target_type="meeting", target_id=meeting_id,
+                        message=_("Only the secretariat prepares meetings and agendas."))
+
+
+# --- meetings --------------------------------------------------------------------------------------------
+
+@dataclass
+class MeetingInput:
+    """What the secretariat says about a meeting."""
+
+    title: str
+    kind: str
+    start_date: date | None
+    end_date: date | None
+    timezone: str = "America/Port_of_Spain"
+    venue: str = ""
+    city: str = ""
+    host_party: str = ""
+    format: str = MeetingFormat.IN_PERSON.value
+    link: str = ""
+    network_id: int | None = None
+    description: str = ""
+    status: str = MeetingStatus.DRAFT.value
+
+
+def _validate_meeting(data: MeetingInput) -> dict[str, Any]:
+    fields: dict[str, str] = {}
+    title = " ".join(data.title.split())
+    if not title or len(title) > 200:
+        fields["title"] = _("Give the meeting a title (up to 200 characters).")
+    if data.kind not in {k.value for k in MeetingKind}:
+        fields["kind"] = _("Choose the kind of meeting.")
+    if data.start_date is None:
+        fields["start_date"] = _("Enter the first day.")
+    if data.end_date is None:
+        fields["end_date"] = _("Enter the last day.")
+    if data.start_date and data.end_date:
+        if data.end_date < data.start_date:
+            fields["end_date"] = _("The meeting ends before it starts. Check the dates.")
+        elif (data.end_date - data.start_date).days >= MAX_DAYS:
+            fields["end_date"] = _("A meeting lasts at most %(n)d days.", n=MAX_DAYS)
+    if data.timezone not in zoneinfo.available_timezones():
+        fields["timezone"] = _("Choose a time zone, for example America/Port_of_Spain.")
+    if data.format not in {f.value for f in MeetingFormat}:
+        fields["format"] = _("Choose in person, virtual or hybrid.")
+    if data.format != MeetingFormat.IN_PERSON.value and data.link and not data.link.startswith("https://"):
+        fields["link"] = _("The meeting link must start with https://.")
+    if data.status not in {s.value for s in MeetingStatus}:
+        fields["status"] = _("Choose a status.")
+    host = None
+    if data.host_party:
+        host = db.session.scalar(select(Party).where(Party.code == data.host_party.upper()))
+        if host is None:
+            fields["host_party"] = _("There is no party with that code.")
+    if fields:
+        raise ValidationError(next(iter(fields.values())), fields=fields)
+    return {"title": title, "kind": MeetingKind(data.kind), "start_date": data.start_date, "end_date": data.end_date,
+            "timezone": data.timezone, "venue": data.venue.strip()[:200], "city": data.city.strip()[:120],
+            "host_party_id": host.id if host else None, "format": MeetingFormat(data.format),
+            "link": data.link.strip()[:300], "network_id": data.network_id, "description": data.description.strip(),
+            "status": MeetingStatus(data.status)}
+
+
+def save_meeting(actor: Account, data: MeetingInput, meeting_id: int | None = None) -> Meeting:
+    """Create or edit a meeting (secretariat); items outside new dates are refused."""
+    _require_manage(actor, meeting_id, "meeting.save")
+    values = _validate_meeting(data)
+    with write_transaction():
+        if meeting_id is None:
+            meeting = Meeting(**values)
+            db.session.add(meeting)
+        else:
+            meeting = get(actor, meeting_id)
+            outside = [i.title for i in meeting.items if not values["start_date"] <= i.day <= values["end_date"]]
+            if outside:
+                message = _("Some agenda items fall outside the new dates: %(items)s.", items=", ".join(outside)[:200])
+                raise ValidationError(message, fields={"end_date": message})
+            for key, value in values.items():
+                setattr(meeting, key, value)
+        db.session.flush()
+        audit.record(actor, "meeting.save", target_type="meeting", target_id=meeting.id,
+                     details={"title": meeting.title, "status": str(meeting.status)})
+    return meeting
+
+
+# --- the agenda builder ----------------------------------------------------------------------------------
+
+@dataclass
+class ItemInput:
+    """An agenda item as the form or the API gives it."""
+
+    day: date | None
+    title: str
+    start_time: time | None = None
+    end_time: time | None = None
+    session: str = ""
+    description: str = ""
+    kind: str = ItemKind.SESSION.value
+    presenters: str = ""
+    document_ids: list[int] = field(default_factory=list)
+
+
+def _check_revision(meeting: Meeting, base_revision: int) -> None:
+    if meeting.agenda_revision != base_revision:
+        raise ConflictError(_("Someone else changed the agenda since you opened it: %(change)s. Your change was "
+                              "not saved; reload the agenda and make it again.",
+                              change=meeting.agenda_last_change or _("an earlier edit")),
+                            current_revision=meeting.agenda_revision)
+
+
+def _touch(meeting: Meeting, actor: Account, change: str) -> None:
+    meeting.agenda_revision += 1
+    meeting.agenda_last_change = f"{actor.name}: {change}"[:300]
+
+
+def _validate_item(actor: Account, meeting: Meeting, data: ItemInput) -> dict[str, Any]:
+    fields: dict[str, str] = {}
+    title = " ".join(data.title.split())
+    if not title or len(title) > 200:
+        fields["title"] = _("Give the item a title (up to 200 characters).")
+    if data.day is None or not meeting.start_date <= data.day <= meeting.end_date:
+        fields["day"] = _("Choose a day of the meeting (%(start)s to %(end)s).", start=meeting.start_date.isoformat(),
+                          end=meeting.end_date.isoformat())
+    if data.start_time and data.end_time and data.end_time <= data.start_time:
+        fields["end_time"] = _("The item ends before it starts.")
+    if data.kind not in {k.value for k in ItemKind}:
+        fields["kind"] = _("Choose the kind of item.")
+    readable: list[int] = []
+    for document_id in dict.fromkeys(data.document_ids):
+        try:
+            documents.get(actor, document_id)
+        except DeniedError:
+            fields["document_ids"] = _("Document %(id)d does not exist or you may not read it.", id=document_id)
+            break
+        readable.append(document_id)
+    if fields:
+        raise ValidationError(next(iter(fields.values())), fields=fields)
+    return {"day": data.day, "title": title, "start_time": data.start_time, "end_time": data.end_time,
+            "session": data.session.strip()[:120], "description": data.description.strip(),
+            "kind": ItemKind(data.kind), "presenters": data.presenters.strip()[:300], "document_ids": readable}
+
+
+def overlaps(meeting: Meeting) -> list[str]:
+    """Warnings for items of the same day whose times overlap (shown, never silently accepted)."""
+    warnings = []
+    by_day: dict[date, list[AgendaItem]] = {}
+    for item in meeting.items:
+        if item.start_time and item.end_time:
+            by_day.setdefault(item.day, []).append(item)
+    for day_items in by_day.values():
+        ordered = sorted(day_items, key=lambda i: i.start_time or time.min)
+        for first, second in pairwise(ordered):
+            if second.start_time and first.end_time and second.start_time < first.end_time:
+                warnings.append(_("“%(a)s” and “%(b)s” overlap on %(day)s.", a=first.title, b=second.title,
+                                  day=first.day.isoformat()))
+    return warnings
+
+
+def add_item(actor: Account, meeting_id: int, data: ItemInput, base_revision: int) -> AgendaItem:
+    """Add an item at the end of its day."""
+    _require_manage(actor, meeting_id, "agenda.edit")
+    with write_transaction():
+        meeting = get(actor, meeting_id)
+        _check_revision(meeting, base_revision)
+        values = _validate_item(actor, meeting, data)
+        last = db.session.scalar(select(func.max(AgendaItem.position)).where(
+            AgendaItem.meeting_id == meeting.id, AgendaItem.day == values["day"]))
+        item = AgendaItem(meeting_id=meeting.id, position=(last or 0) + 1, **values)
+        db.session.add(item)
+        _touch(meeting, actor, _("added “%(t)s”", t=item.title))
+    return item
+
+
+def update_item(actor: Account, item_id: int, data: ItemInput, base_revision: int) -> AgendaItem:
+    """Change an item."""
+    item = db.session.get(AgendaItem, item_id)
+    permissions.require(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
+                        hide=True)
+    assert item is not None
+    _require_manage(actor, item.meeting_id, "agenda.edit")
+    with write_transaction():
+        item = db.session.get(AgendaItem, item_id)
+        assert item is not None
+        _check_revision(item.meeting, base_revision)
+        values = _validate_item(actor, item.meeting, data)
+        if values["day"] != item.day:
+            last = db.session.scalar(select(func.max(AgendaItem.position)).where(
+                AgendaItem.meeting_id == item.meeting_id, AgendaItem.day == values["day"]))
+            item.position = (last or 0) + 1
+        for key, value in values.items():
+            setattr(item, key, value)
+        _touch(item.meeting, actor, _("changed “%(t)s”", t=item.title))
+    return item
+
+
+def remove_item(actor: Account, item_id: int, base_revision: int) -> None:
+    """Remove an item from the draft agenda (published versions keep it)."""
+    item = db.session.get(AgendaItem, item_id)
+    permissions.require(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
+                        hide=True)
+    assert item is not None
+    _require_manage(actor, item.meeting_id, "agenda.edit")
+    with write_transaction():
+        item = db.session.get(AgendaItem, item_id)
+        assert item is not None
+        meeting = item.meeting
+        _check_revision(meeting, base_revision)
+        title = item.title
+        db.session.delete(item)
+        _touch(meeting, actor, _("removed “%(t)s”", t=title))
+
+
+def move_item(actor: Account, item_id: int, direction: int, base_revision: int) -> AgendaItem:
+    """Move an item one place up (-1) or down (+1) within its day: the keyboard twin of drag and drop."""
+    if direction not in (-1, 1):
+        raise ValidationError(_("Move an item up or down by one place."), fields={"direction": "-1 or 1"})
+    item = db.session.get(AgendaItem, item_id)
+    permissions.require(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
+                        hide=True)
+    assert item is not None
+    _require_manage(actor, item.meeting_id, "agenda.edit")
+    with write_transaction():
+        item = db.session.get(AgendaItem, item_id)
+        assert item is not None
+        _check_revision(item.meeting, base_revision)
+        day_items = sorted((i for i in item.meeting.items if i.day == item.day), key=lambda i: (i.position, i.id))
+        index = day_items.index(item)
+        target = index + direction
+        if 0 <= target < len(day_items):
+            day_items[index], day_items[target] = day_items[target], day_items[index]
+            for position, each in enumerate(day_items, start=1):
+                each.position = position
+            _touch(item.meeting, actor, _("moved “%(t)s”", t=item.title))
+    return item
+
+
+# --- publishing ------------------------------------------------------------------------------------------
+
+def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
+    """The draft agenda as plain data, in agenda order (what a version freezes)."""
+    return [{"id": i.id, "day": i.day.isoformat(), "position": n, "session": i.session,
+             "start": i.start_time.strftime("%H:%M") if i.start_time else "",
+             "end": i.end_time.strftime("%H:%M") if i.end_time else "", "title": i.title,
+             "description": i.description, "kind": str(i.kind), "presenters": i.presenters,
+             "document_ids": list(i.document_ids)}
+            for n, i in enumerate(sorted(meeting.items, key=lambda i: (i.day, i.position, i.id)), start=1)]
+
+
+def change_list(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    """A readable list of what changed between two agenda snapshots."""
+    old = {item["id"]: item for item in before}
+    new = {item["id"]: item for item in after}
+    changes: list[str] = []
+    for item in after:
+        previous = old.get(item["id"])
+        if previous is None:
+            changes.append(_("Added “%(t)s” on %(day)s.", t=item["title"], day=item["day"]))
+            continue
+        if previous["title"] != item["title"]:
+            changes.append(_("Retitled “%(a)s” as “%(b)s”.", a=previous["title"], b=item["title"]))
+        if (previous["start"], previous["end"]) != (item["start"], item["end"]):
+            changes.append(_("Retimed “%(t)s”: %(a)s to %(b)s.", t=item["title"],
+                             a=f"{previous['start']}-{previous['end']}", b=f"{item['start']}-{item['end']}"))
+        if previous["day"] != item["day"] or previous["position"] != item["position"]:
+            changes.append(_("Moved “%(t)s” (now item %(n)d on %(day)s).", t=item["title"], n=item["position"],
+                             day=item["day"]))
+        added_documents = set(item["document_ids"]) - set(previous["document_ids"])
+        if added_documents:
+            changes.append(_("Added %(n)d document(s) to “%(t)s”.", n=len(added_documents), t=item["title"]))
+    for item in before:
+        if item["id"] not in new:
+            changes.append(_("Removed “%(t)s”.", t=item["title"]))
+    return changes
+
+
+def versions(meeting: Meeting) -> list[AgendaVersion]:
+    """Published versions, newest first."""
+    return list(db.session.scalars(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id)
+                                   .order_by(AgendaVersion.number.desc())))
+
+
+def get_version(actor: Account, meeting_id: int, number: int) -> tuple[Meeting, AgendaVersion]:
+    """One published version of a meeting's agenda."""
+    meeting = get(actor, meeting_id)
+    version = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id,
+                                                            AgendaVersion.number == number))
+    permissions.require(version is not None, action="agenda.read", target_type="meeting", target_id=meeting_id,
+                        hide=True)
+    assert version is not None
+    return meeting, version
+
+
+def publish_agenda(actor: Account, meeting_id: int, base_revision: int) -> AgendaVersion:
+    """Freeze the draft as version n+1 with its change list; registered delegations are told."""
+    _require_manage(actor, meeting_id, "agenda.publish")
+    with write_transaction():
+        meeting = get(actor, meeting_id)
+        _check_revision(meeting, base_revision)
+        items = snapshot(meeting)
+        if not items:
+            raise ValidationError(_("The agenda is empty. Add at least one item, then publish."),
+                                  fields={"agenda": _("Add an item first.")})
+        previous = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id)
+                                     .order_by(AgendaVersion.number.desc()).limit(1))
+        if previous is not None and previous.items == items:
+            raise ConflictError(_("Nothing changed since version %(n)d.", n=previous.number))
+        number = (previous.number if previous else 0) + 1
+        changes = change_list(previous.items, items) if previous else [_("First published agenda.")]
+        version = AgendaVersion(meeting_id=meeting.id, number=number, items=items, changes=changes,
+                                published_by_id=actor.id)
+        db.session.add(version)
+        if meeting.status == MeetingStatus.DRAFT:
+            meeting.status = MeetingStatus.PUBLISHED
+        audit.record(actor, "agenda.publish", target_type="meeting", target_id=meeting.id,
+                     details={"version": number, "changes": len(changes)})
+    if number > 1:
+        _notify_registered(meeting, version)
+    return version
+
+
+def _notify_registered(meeting: Meeting, version: AgendaVersion) -> None:
+    parties = db.session.scalars(select(Registration.party_id).where(
+        Registration.meeting_id == meeting.id, Registration.status != RegistrationStatus.DECLINED)).all()
+    people = db.session.scalars(select(Account).where(Account.party_id.in_(parties), Account.active.is_(True),
+                                                      Account.role.in_([Role.FOCAL_POINT, Role.DELEGATE]))).all()
+    link = current_app.config["BASE_URL"].rstrip("/") + f"/meetings/{meeting.id}/agenda/{version.number}"
+    text = "\n".join(f"- {change}" for change in version.changes)
+    for person in people:
+        notify.to_user(person.id, "notification", {
+            "kind": "agenda.changed", "meeting_id": meeting.id,
+            "text": _("The agenda of %(m)s changed (version %(n)d).", m=meeting.title, n=version.number)})
+        send_mail(person.email, _("Agenda changed: %(m)s (version %(n)d)", m=meeting.title, n=version.number),
+                  _("The agenda of %(m)s was published again as version %(n)d.\n\n%(changes)s\n\n%(link)s",
+                    m=meeting.title, n=version.number, changes=text, link=link))
+
+
+# --- registration ----------------------------------------------------------------------------------------
+
+DELEGATION_ROLES = ("head", "delegate", "adviser")
+
+
+def register(actor: Account, meeting_id: int, party_code: str, members: list[dict[str, str]]) -> Registration:
+    """A focal point registers their own party's delegation (the secretariat may register any party)."""
+    meeting = get(actor, meeting_id)
+    party = db.session.scalar(select(Party).where(Party.code == party_code.upper()))
+    permissions.require(party is not None and (can_manage(actor) or (permissions.is_focal_point(actor)
+                                                                       and party.id == actor.party_id)),
+                        action="meeting.register", target_type="meeting", target_id=meeting.id,
+                        target_party_id=party.id if party else None,
+                        message=_("A focal point registers the delegation of their own party only."))
+    assert party is not None
+    if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.CONCLUDED, MeetingStatus.DRAFT):
+        raise ConflictError(_("Registration is closed for this meeting."))
+    clean = []
+    for member in members:
+        name = " ".join(str(member.get("name", "")).split())
+        role = str(member.get("role", "delegate"))
+        if not name:
+            continue
+        if role not in DELEGATION_ROLES or len(name) > 120:
+            raise ValidationError(_("Each member needs a name and a role: head, delegate or adviser."),
+                                  fields={"members": _("Check the names and roles.")})
+        clean.append({"name": name, "title": str(member.get("title", ""))[:120], "role": role, "attended": False})
+    if not clean:
+        raise ValidationError(_("Name at least the head of delegation."), fields={"members": _("Add a name.")})
+    if sum(1 for m in clean if m["role"] == "head") != 1:
+        raise ValidationError(_("Name exactly one head of delegation."), fields={"members": _("One head.")})
+    with write_transaction():
+        registration = db.session.scalar(select(Registration).where(Registration.meeting_id == meeting.id,
+                                                                    Registration.party_id == party.id))
+        if registration is None:
+            registration = Registration(meeting_id=meeting.id, party_id=party.id, registered_by_id=actor.id)
+            db.session.add(registration)
+        registration.members = clean
+        registration.status = RegistrationStatus.PENDING
+        registration.as_observer = party.status == PartyStatus.OBSERVER
+        audit.record(actor, "meeting.register", target_type="meeting", target_id=meeting.id,
+                     target_party_id=party.id, details={"members": len(clean)})
+    return registration
+
+
+def decide_registration(actor: Account, registration_id: int, confirm: bool) -> Registration:
+    """The secretariat confirms or declines a delegation."""
+    registration = db.session.get(Registration, registration_id)
+    permissions.require(registration is not None, action="meeting.registration", target_type="registration",
+                        target_id=registration_id, hide=True)
+    assert registration is not None
+    _require_manage(actor, registration.meeting_id, "meeting.registration")
+    with write_transaction():
+        registration = db.session.get(Registration, registration_id)
+        assert registration is not None
+        registration.status = RegistrationStatus.CONFIRMED if confirm else RegistrationStatus.DECLINED
+        audit.record(actor, "meeting.registration", target_type="meeting", target_id=registration.meeting_id,
+                     target_party_id=registration.party_id, details={"status": str(registration.status)})
+    return registration
+
+
+def registrations(meeting: Meeting) -> list[Registration]:
+    """Delegations by party name."""
+    return list(db.session.scalars(select(Registration).join(Party, Party.id == Registration.party_id)
+                                   .where(Registration.meeting_id == meeting.id).order_by(Party.name)))
+
+
+# --- iCalendar -------------------------------------------------------------------------------------------
+
+def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
+    """The meeting and its sessions as iCalendar, in the meeting's time zone (text is never markup here)."""
+    from icalendar import Calendar, Event
+
+    zone = zoneinfo.ZoneInfo(meeting.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//CMC Platform//Caribbean Migration Consultations//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-timezone", meeting.timezone)
+    whole = Event()
+    whole.add("uid", f"meeting-{meeting.id}@cmc-platform")
+    whole.add("summary", meeting.title)
+    whole.add("dtstart", meeting.start_date)
+    whole.add("dtend", meeting.end_date + timedelta(days=1))
+    whole.add("location", ", ".join(x for x in (meeting.venue, meeting.city) if x) or meeting.link)
+    whole.add("description", meeting.description)
+    calendar.add_component(whole)
+    for item in version.items if version else []:
+        if not item["start"]:
+            continue
+        day = date.fromisoformat(str(item["day"]))
+        start = datetime.combine(day, time.fromisoformat(str(item["start"])), zone)
+        end = datetime.combine(day, time.fromisoformat(str(item["end"] or item["start"])), zone)
+        event = Event()
+        event.add("uid", f"meeting-{meeting.id}-item-{item['id']}@cmc-platform")
+        event.add("summary", f"{item['title']}")
+        event.add("dtstart", start)
+        event.add("dtend", max(end, start + timedelta(minutes=5)))
+        if item["description"]:
+            event.add("description", str(item["description"]))
+        calendar.add_component(event)
+    return calendar.to_ical()

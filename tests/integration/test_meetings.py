@@ -1,0 +1,199 @@
+"""Meetings: the agenda builder, versions with change lists, conflicts, registration and iCalendar."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from cmc.extensions import db
+from cmc.models import AgendaVersion, Meeting
+from cmc.services import meetings
+from cmc.services.errors import ConflictError, DeniedError, ValidationError
+from tests.conftest import form_token
+
+START, END = date(2027, 3, 10), date(2027, 3, 11)
+
+
+@pytest.fixture
+def admin(make_account, make_party):
+    make_party("TT")
+    make_party("JM")
+    make_party("US", status="observer")
+    return make_account("secretariat")
+
+
+@pytest.fixture
+def meeting(admin):
+    return meetings.save_meeting(admin, meetings.MeetingInput(
+        title="Second CMC meeting", kind="annual_meeting", start_date=START, end_date=END, venue="Hyatt",
+        city="Port of Spain", host_party="TT", status="draft"))
+
+
+def item(title, day=START, start="09:00", end="10:00", **kwargs):
+    return meetings.ItemInput(day=day, title=title, start_time=time.fromisoformat(start),
+                              end_time=time.fromisoformat(end), **kwargs)
+
+
+def build(admin, meeting, *titles):
+    for n, title in enumerate(titles):
+        meetings.add_item(admin, meeting.id, item(title, start=f"{9 + n:02d}:00", end=f"{10 + n:02d}:00"),
+                          meeting.agenda_revision)
+    return meeting
+
+
+def test_build_publish_retime_and_publish_again_with_a_change_list(admin, meeting):
+    build(admin, meeting, "Opening", "Smuggling routes", "Closing")
+    first = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    assert first.number == 1 and [i["title"] for i in first.items] == ["Opening", "Smuggling routes", "Closing"]
+    closing = next(i for i in meeting.items if i.title == "Closing")
+    meetings.move_item(admin, closing.id, -1, meeting.agenda_revision)
+    routes = next(i for i in meeting.items if i.title == "Smuggling routes")
+    meetings.update_item(admin, routes.id, item("Smuggling routes", start="14:00", end="15:30"),
+                         meeting.agenda_revision)
+    meetings.add_item(admin, meeting.id, item("Field visit", day=END), meeting.agenda_revision)
+    second = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    text = " ".join(second.changes)
+    assert second.number == 2
+    assert "Retimed “Smuggling routes”: 10:00-11:00 to 14:00-15:30." in text
+    assert "Moved “Closing”" in text and "Added “Field visit” on 2027-03-11." in text
+    assert db.session.scalar(select(AgendaVersion).where(AgendaVersion.number == 1)).items == first.items
+    assert meeting.status == "published"
+
+
+def test_two_saves_from_the_same_base_version_conflict(admin, meeting, make_account):
+    build(admin, meeting, "Opening")
+    base = meeting.agenda_revision
+    colleague = make_account("secretariat", party="UNHCR")
+    meetings.add_item(colleague, meeting.id, item("Panel on protection"), base)
+    with pytest.raises(ConflictError) as conflict:
+        meetings.add_item(admin, meeting.id, item("Coffee"), base)
+    assert "Panel on protection" in conflict.value.message
+    assert [i.title for i in db.session.get(Meeting, meeting.id).items] == ["Opening", "Panel on protection"]
+
+
+@pytest.mark.parametrize(("start", "end", "field"), [(END, START, "end_date"), (START, None, "end_date")])
+def test_meeting_dates_are_checked(admin, start, end, field):
+    with pytest.raises(ValidationError) as refused:
+        meetings.save_meeting(admin, meetings.MeetingInput(title="X", kind="webinar", start_date=start,
+                                                           end_date=end))
+    assert field in refused.value.fields
+    assert db.session.scalar(select(db.func.count()).select_from(Meeting)) == 0
+
+
+def test_item_outside_the_dates_and_backwards_times_are_refused(admin, meeting):
+    with pytest.raises(ValidationError) as outside:
+        meetings.add_item(admin, meeting.id, item("Late", day=date(2027, 3, 12)), meeting.agenda_revision)
+    assert "day" in outside.value.fields
+    with pytest.raises(ValidationError) as backwards:
+        meetings.add_item(admin, meeting.id, item("Backwards", start="11:00", end="10:00"), meeting.agenda_revision)
+    assert "end_time" in backwards.value.fields
+
+
+def test_overlaps_are_warned(admin, meeting):
+    meetings.add_item(admin, meeting.id, item("A", start="09:00", end="10:30"), meeting.agenda_revision)
+    meetings.add_item(admin, meeting.id, item("B", start="10:00", end="11:00"), meeting.agenda_revision)
+    assert meetings.overlaps(meeting) and "overlap" in meetings.overlaps(meeting)[0]
+
+
+def test_publishing_an_empty_agenda_is_refused(admin, meeting):
+    with pytest.raises(ValidationError) as refused:
+        meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    assert "empty" in refused.value.message
+
+
+def test_delegate_cannot_edit_and_draft_is_hidden(admin, meeting, signed_in):
+    client, delegate = signed_in("delegate", party="TT")
+    with pytest.raises(DeniedError):
+        meetings.add_item(delegate, meeting.id, item("Mine"), meeting.agenda_revision)
+    assert client.get(f"/meetings/{meeting.id}").status_code == 404  # drafts: the secretariat only
+    build(admin, meeting, "Opening")
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    assert client.get(f"/meetings/{meeting.id}").status_code == 200
+    response = client.post(f"/meetings/{meeting.id}/items", data={"title": "x", "day": "2027-03-10",
+                                                                  "csrf_token": form_token(client, "/")})
+    assert response.status_code == 403
+
+
+def test_document_links_are_checked_against_what_the_person_may_read(admin, meeting):
+    with pytest.raises(ValidationError) as refused:
+        meetings.add_item(admin, meeting.id, item("With a document", document_ids=[424242]),
+                          meeting.agenda_revision)
+    assert "document_ids" in refused.value.fields
+
+
+def test_registration_by_focal_points_of_their_own_party(admin, meeting, make_account):
+    build(admin, meeting, "Opening")
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    focal = make_account("focal_point", party="JM")
+    registration = meetings.register(focal, meeting.id, "JM", [{"name": "Minister", "role": "head"},
+                                                               {"name": "Officer", "role": "delegate"}])
+    assert registration.status == "pending" and not registration.as_observer
+    with pytest.raises(DeniedError):
+        meetings.register(focal, meeting.id, "TT", [{"name": "Someone", "role": "head"}])
+    with pytest.raises(ValidationError):
+        meetings.register(focal, meeting.id, "JM", [{"name": "A", "role": "delegate"}])  # no head
+    observer_focal = make_account("focal_point", party="US")
+    assert meetings.register(observer_focal, meeting.id, "US", [{"name": "Obs", "role": "head"}]).as_observer
+    confirmed = meetings.decide_registration(admin, registration.id, True)
+    assert confirmed.status == "confirmed"
+
+
+def test_registered_delegations_are_told_of_a_new_version(admin, meeting, make_account, caplog):
+    build(admin, meeting, "Opening")
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    focal = make_account("focal_point", party="JM")
+    meetings.register(focal, meeting.id, "JM", [{"name": "Minister", "role": "head"}])
+    meetings.add_item(admin, meeting.id, item("New session", start="11:00", end="12:00"), meeting.agenda_revision)
+    with caplog.at_level("INFO", logger="cmc.mail"):
+        meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    assert focal.email in caplog.text and "New session" in caplog.text
+
+
+def test_html_in_an_item_title_is_escaped_in_the_page_and_the_ics(admin, meeting, signed_in):
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    build(admin, meeting, hostile)
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    client, _delegate = signed_in("delegate", party="TT")
+    page = client.get(f"/meetings/{meeting.id}/agenda/1").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    ics = client.get(f"/meetings/{meeting.id}/agenda/1.ics")
+    assert ics.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(ics.data)
+    summaries = [str(c.get("summary")) for c in calendar.walk("VEVENT")]
+    assert hostile in summaries  # plain text in iCalendar: no markup is interpreted there
+
+
+def test_ics_holds_the_sessions_in_the_meetings_time_zone(admin, meeting, signed_in):
+    build(admin, meeting, "Opening", "Routes")
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    client, _delegate = signed_in("delegate", party="TT")
+    calendar = Calendar.from_ical(client.get(f"/meetings/{meeting.id}/agenda/1.ics").data)
+    events = calendar.walk("VEVENT")
+    assert [str(e.get("summary")) for e in events] == ["Second CMC meeting", "Opening", "Routes"]
+    opening = events[1].decoded("dtstart")
+    assert opening.hour == 9 and str(opening.tzinfo) == "America/Port_of_Spain"
+
+
+def test_builder_pages_move_with_buttons_and_conflict_message(admin, meeting, signed_in):
+    client, _secretariat = signed_in("secretariat", party="UNHCR")
+    build(admin, meeting, "First", "Second")
+    page = client.get(f"/meetings/{meeting.id}/agenda").get_data(as_text=True)
+    revision = re.search(r'name="revision" value="(\d+)"', page).group(1)
+    second = next(i for i in meeting.items if i.title == "Second")
+    token = form_token(client, f"/meetings/{meeting.id}/agenda")
+    moved = client.post(f"/meetings/{meeting.id}/items/{second.id}/move",
+                        data={"direction": "up", "revision": revision, "csrf_token": token})
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert [i.title for i in db.session.get(Meeting, meeting.id).items] == ["Second", "First"]
+    stale = client.post(f"/meetings/{meeting.id}/items/{second.id}/move",
+                        data={"direction": "down", "revision": revision, "csrf_token": token})
+    assert stale.status_code == 409 and "changed the agenda" in stale.get_data(as_text=True)
+    empty = client.post(f"/meetings/{meeting.id}/items", data={"title": "", "day": "2027-03-10",
+                                                               "revision": str(meeting.agenda_revision),
+                                                               "csrf_token": token})
+    assert empty.status_code == 422 and 'id="error-summary"' in empty.get_data(as_text=True)
