@@ -399,10 +399,12 @@ def test_pages_compose_show_ack_and_nav_count(net, signed_in):
     networks.add_member(admin, network.slug, _delegate.id)
     home = client.get("/").get_data(as_text=True)
     assert 'id="alerts-count" data-count="1"' in home
+    assert 'id="alerts-waiting"' in home and "Boat sighted" in home.split('id="alerts-waiting"')[1]
     shown = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
     assert "Boat sighted" in shown and "Acknowledge for TT" in shown
     client.post(f"/alerts/{alert_id}/ack", data={"csrf_token": form_token(client, "/")})
-    assert 'data-count="0"' in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-count="0"' in home and 'id="alerts-waiting"' not in home
     grid = coordinator_client.get(f"/alerts/{alert_id}").get_data(as_text=True)
     assert 'data-party="TT" data-state="acknowledged"' in grid
     bad = coordinator_client.post(f"/networks/{network.slug}/alerts/new", data={**data, "idempotency_key": "f2",

@@ -514,6 +514,13 @@ def latest_id(actor: Account) -> int:
     return int(db.session.scalar(select(func.max(Alert.id)).where(_readable(actor))) or 0)
 
 
+def unacknowledged_query(actor: Account) -> Select[tuple[Alert]]:
+    """Active alerts of the actor's networks that the actor's party has not acknowledged, newest first."""
+    acked = select(AlertReceipt.alert_id).where(AlertReceipt.party_id == actor.party_id,
+                                                AlertReceipt.acknowledged_at.is_not(None))
+    return select(Alert).where(_readable(actor), active_clause(), Alert.id.not_in(acked)).order_by(Alert.id.desc())
+
+
 def unacknowledged_count(actor: Account) -> int:
     """Active alerts in the actor's networks that the actor's party has not acknowledged yet."""
     acked = select(AlertReceipt.alert_id).where(AlertReceipt.party_id == actor.party_id,

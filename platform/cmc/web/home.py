@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import current_user
 
 from cmc.extensions import db
-from cmc.services import directory, networks
+from cmc.models import Meeting
+from cmc.services import alerts, directory, meetings, networks
 from cmc.web.access import Access, access
 
 bp = Blueprint("home", __name__)
@@ -20,5 +22,8 @@ def index() -> Any:
     """The signed-in person's home page."""
     account = current_user._get_current_object()
     activity = list(db.session.scalars(networks.activity_query(account).limit(15)))
+    waiting = list(db.session.scalars(alerts.unacknowledged_query(account).limit(10)))
+    upcoming = list(db.session.scalars(meetings.visible_query(account)
+                                       .where(Meeting.end_date >= date.today()).limit(5)))
     return render_template("home/index.html", account=account, networks=directory.networks_of(account),
-                           activity=activity)
+                           activity=activity, waiting=waiting, upcoming=upcoming)
