@@ -26,10 +26,13 @@ instance/config.py:
 	@$(PYTHON) -c "import secrets; print('# Written by make run; see config.example.py for every setting.'); print('SECRET_KEY = ' + repr(secrets.token_urlsafe(48)))" > instance/config.py
 	@echo "Wrote a new SECRET_KEY to instance/config.py"
 
+# The address people use follows HOST and PORT (links in mail, the allowed live-connection origin),
+# unless CMC_BASE_URL says otherwise.
+run: export CMC_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) instance/config.py
 	$(BIN)/cmc db upgrade
 	$(BIN)/cmc seed --demo --if-empty
-	@echo "Open http://$(HOST):$(PORT)/ (stop with Ctrl+C)"
+	@echo "Open $$CMC_BASE_URL/ (stop with Ctrl+C)"
 	$(BIN)/cmc serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (never `playwright install`: it downloads and fails here).

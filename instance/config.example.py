@@ -5,7 +5,7 @@
 
 # Signs session cookies and CSRF tokens. Required outside tests; at least 32 characters.
 # Generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))"
-SECRET_KEY = "change-me-to-a-long-random-string-of-48-characters"
+# SECRET_KEY = "<paste the generated value here>"
 
 # Database. Unset: SQLite at instance/cmc.db (WAL mode). Production: PostgreSQL through psycopg 3.
 # DATABASE_URL = "postgresql://cmc@127.0.0.1:5432/cmc"
@@ -50,6 +50,13 @@ RATELIMIT_STORAGE_URI = "memory://"
 # Uploads: the largest file accepted (MB), and where files are kept (unset: instance/uploads).
 MAX_UPLOAD_MB = 50
 # UPLOAD_DIR = "/srv/cmc/uploads"
+
+# Behind a reverse proxy (nginx): how many proxies set X-Forwarded-For/-Proto, so that client addresses
+# (rate limits, the audit trail) and https are seen right. 0 when the app faces clients directly.
+PROXY_HOPS = 0
+
+# The CAP sender id of exported alerts (the originating party's code is appended).
+CAP_SENDER = "cmc-platform"
 
 # Log level of the cmc loggers.
 LOG_LEVEL = "INFO"

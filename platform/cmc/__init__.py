@@ -35,6 +35,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from cmc.uploads import UploadRequest, remove_request_temp_files
 
     app.request_class = UploadRequest
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly the configured number of proxies for the client address and scheme.
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     storage = LocalStorage(app.config["UPLOAD_DIR"])
     storage.sweep_temp()  # what a crash or a cut connection left behind
     app.extensions["cmc_storage"] = storage

@@ -35,6 +35,8 @@ ENV_SETTINGS: dict[str, type] = {
     "LOG_LEVEL": str,
     "MAX_UPLOAD_MB": int,
     "UPLOAD_DIR": str,
+    "PROXY_HOPS": int,
+    "CAP_SENDER": str,
 }
 
 MIN_SECRET_KEY_LENGTH = 32
@@ -68,6 +70,8 @@ def defaults() -> dict[str, Any]:
         "ALLOWED_ORIGINS": None,  # None: BASE_URL's origin only
         "LOG_LEVEL": "INFO",
         "MAX_UPLOAD_MB": 50,
+        "PROXY_HOPS": 0,
+        "CAP_SENDER": "cmc-platform",
         "UPLOAD_DIR": None,  # None: instance/uploads
         "TESTING": False,
         "BABEL_DEFAULT_LOCALE": "en",
@@ -147,6 +151,9 @@ def _check(app: Flask) -> None:
         if not key:
             app.config["SECRET_KEY"] = "testing-" + "x" * MIN_SECRET_KEY_LENGTH
         return
+    if str(key or "").lower().startswith(("change-me", "changeme", "<paste")):
+        raise ConfigError("SECRET_KEY is still the example's placeholder. Generate a random one "
+                          "(`make run` writes one into instance/config.py).")
     if not key or len(str(key)) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(
             f"SECRET_KEY is missing or shorter than {MIN_SECRET_KEY_LENGTH} characters. "

@@ -143,6 +143,7 @@ def test_expired_alert_drops_out_of_the_active_list(net):
     ({"infos": [info(headline="")]}, "headline"),
     ({"infos": [info(severity="Catastrophic")]}, "severity"),
     ({"infos": [info(expires=utcnow() - timedelta(hours=1))]}, "expires"),
+    ({"infos": [info(expires=utcnow() + timedelta(days=4000))]}, "expires"),
     ({"infos": [info(polygon="18.0,-76.0 18.5,-76.0 18.5,-76.5 18.1,-76.5")]}, "polygon"),
     ({"infos": [info(circle="18.0,-76.0 -5")]}, "circle"),
     ({"infos": [info(description="x" * (5 * 1024 * 1024))]}, "description"),
@@ -244,6 +245,8 @@ def test_acknowledgement_grid_by_party(app, net, signed_in):
     assert [r.party_code for r in alerts.grid(delegate, alert.id)] == ["TT"]  # members see their own line
     events = [p for p in socket.get_received() if p["name"] == "alert:ack"]
     assert events and events[-1]["args"][0]["row"]["party"] == "TT"
+    # Another party's member sees nothing of TT's line; the full grid is for coordinators.
+    assert [p for p in watcher.get_received() if p["name"] == "alert:ack"] == []
     socket.disconnect()
     watcher.disconnect()
 
@@ -256,6 +259,52 @@ def test_acknowledging_an_alert_of_another_network_is_refused(app, net, signed_i
     answer = socket.emit("alert:ack", {"id": alert.id}, callback=True)
     assert answer["ok"] is False and answer["error"] == "Not found."
     assert db.session.scalar(select(AlertReceipt).where(AlertReceipt.acknowledged_at.is_not(None))) is None
+    socket.disconnect()
+
+
+def test_a_far_future_expiry_is_a_clear_error_not_a_crash(net, signed_in):
+    network, admin, _coordinator, _member = net
+    client, coordinator = signed_in("delegate", party="TT", second_factor=True)
+    networks.add_member(admin, network.slug, coordinator.id, "coordinator")
+    body = {"infos": [{"headline": "x", "event": "y", "severity": "Minor", "expires": "9999-12-31T23:59:59-12:00"}]}
+    response = client.post(f"/api/v1/networks/{network.slug}/alerts", json=body,
+                           headers={"X-CSRFToken": form_token(client, "/")})
+    assert response.status_code == 422
+    page = client.post(f"/networks/{network.slug}/alerts/new", data={
+        "csrf_token": form_token(client, "/"), "headline": "x", "event": "y", "severity": "Minor",
+        "urgency": "Expected", "certainty": "Likely", "category": "Security", "restriction": "r",
+        "ack_within_minutes": "60", "expires": "9999-12-31T23:59"})
+    assert page.status_code == 422
+    assert db.session.scalar(select(db.func.count()).select_from(Alert)) == 0
+
+
+def test_someone_elses_idempotency_key_never_returns_their_alert(net):
+    network, _admin, _coordinator, member = net
+    author, other = member(), member(party="JM")
+    draft, _ = alerts.publish(author, network.slug, alert_input(), idempotency_key="same", submit=True)
+    with pytest.raises(ConflictError):
+        alerts.publish(other, network.slug, alert_input(), idempotency_key="same", submit=True)
+    assert draft.author_id == author.id
+
+
+def test_coordinator_without_second_factor_gets_no_live_data(app, net, signed_in):
+    network, admin, coordinator, _member = net
+    alerts.publish(coordinator, network.slug, alert_input())
+    client, unenrolled = signed_in("delegate", party="JM")
+    networks.add_member(admin, network.slug, unenrolled.id, "coordinator")
+    socket = socketio.test_client(app, flask_test_client=client)
+    assert not socket.is_connected()
+
+
+def test_socket_denials_are_audited(app, net, signed_in):
+    network, _admin, coordinator, _member = net
+    alert, _ = alerts.publish(coordinator, network.slug, alert_input())
+    client, _outsider = signed_in("delegate", party="BB")
+    socket = socketio.test_client(app, flask_test_client=client)
+    socket.emit("alert:ack", {"id": alert.id}, callback=True)
+    denied = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied",
+                                                         AuditEvent.action == "alert.ack")).all()
+    assert denied and denied[-1].details["event"] == "alert:ack"
     socket.disconnect()
 
 

@@ -82,11 +82,13 @@ def test_tokens_are_stored_hashed_and_shown_once(client, make_account):
     assert listed[0]["name"] == "national system" and "secret" not in listed[0]
 
 
-def test_create_and_revoke_token_through_the_api(client, make_account, token_for):
-    account = make_account()
+def test_create_and_revoke_token_through_the_api(signed_in, client, token_for):
+    browser, account = signed_in("delegate")
     secret = token_for(account)
-    created = client.post("/api/v1/tokens", json={"name": "feed reader", "expires_in_days": 30},
-                          headers=bearer(secret))
+    minted = client.post("/api/v1/tokens", json={"name": "child"}, headers=bearer(secret))
+    assert minted.status_code == 403  # a token cannot outlive itself by minting others
+    created = browser.post("/api/v1/tokens", json={"name": "feed reader", "expires_in_days": 30},
+                           headers={"X-CSRFToken": form_token(browser, "/")})
     assert created.status_code == 201
     new_secret = created.get_json()["secret"]
     assert client.get("/api/v1/me", headers=bearer(new_secret)).status_code == 200

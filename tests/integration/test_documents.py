@@ -155,8 +155,9 @@ def test_file_names_are_only_metadata(app, space, signed_in, filename, stored):
     _status, headers, _data = _fetch(client, f"/documents/{version.document_id}/versions/1/download")
     disposition = headers["Content-Disposition"]
     assert "\r" not in disposition and "\n" not in disposition
-    if not stored.isascii():
-        assert "filename*=UTF-8''" in disposition
+    assert "filename*=UTF-8''" in disposition
+    fallback = disposition.split('filename="', 1)[1].split('"', 1)[0]
+    assert fallback.strip(" .") and not fallback.startswith(".")  # never an empty ASCII name
 
 
 def test_raw_cr_lf_in_a_file_name_breaks_only_that_request(app, space, signed_in):

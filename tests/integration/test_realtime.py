@@ -115,3 +115,13 @@ def test_clients_cannot_choose_rooms(signed_in, make_account, socket_for):
     for event in ("join", "join_room", "subscribe"):
         assert client.emit(event, {"room": f"user:{other.id}"}, callback=True) is None
     assert _rooms(client) == before
+
+
+def test_role_change_drops_every_connection_of_the_account(app, signed_in, make_account, socket_for):
+    flask_client, account = signed_in("delegate", party="JM")
+    live = socket_for(flask_client)
+    assert live.is_connected()
+    admin = make_account("secretariat")
+    accounts.change_role(admin, account.id, "focal_point")
+    assert not live.is_connected()
+    assert flask_client.get("/").status_code == 302  # signed out: the new role needs a new sign-in

@@ -167,3 +167,18 @@ def test_only_the_secretariat_resets(signed_in, make_account):
                            data={"csrf_token": form_token(client, "/")})
     assert response.status_code == 403
     assert db.session.get(Account, target.id).has_second_factor
+
+
+def test_replacing_a_second_factor_needs_a_fresh_password(app, make_account, sign_in):
+    account = make_account("secretariat")
+    client = app.test_client()
+    sign_in(client, account)
+    with client.session_transaction() as cookie_session:
+        cookie_session["auth_at"] -= 11 * 60
+    response = client.get("/settings/security?renew=1")
+    assert response.status_code == 302 and "/confirm-password" in response.headers["Location"]
+    token = form_token(client, "/settings/")
+    response = client.post("/settings/security/confirm", data={"code": "123456", "csrf_token": token})
+    assert response.status_code == 302 and "/confirm-password" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Account, account.id).totp_pending_secret is None

@@ -67,3 +67,25 @@ def test_example_config_documents_every_setting():
     text = (Path(__file__).resolve().parents[2] / "instance" / "config.example.py").read_text()
     for name in ENV_SETTINGS:
         assert f"{name} =" in text or f"# {name} =" in text, f"{name} is not documented in config.example.py"
+
+
+def test_the_examples_placeholder_key_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("CMC_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="placeholder"):
+        create_app(_base(tmp_path, SECRET_KEY="change-me-to-a-long-random-string-of-48-characters"))
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path, monkeypatch):
+    monkeypatch.setenv("CMC_SECRET_KEY", "k" * 40)
+    app = create_app(_base(tmp_path, PROXY_HOPS=1))
+    from flask import request
+
+    @app.get("/probe-address")
+    def probe() -> str:
+        return request.remote_addr or ""
+
+    from cmc.web.access import Access, access
+
+    access(Access.PUBLIC)(probe)
+    response = app.test_client().get("/probe-address", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"

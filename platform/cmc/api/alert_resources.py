@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -32,7 +32,9 @@ def _input(data: dict[str, Any]) -> alerts.AlertInput:
         expires = block.get("expires")
         try:
             when = datetime.fromisoformat(expires) if isinstance(expires, str) and expires else None
-        except ValueError as exc:
+            if when is not None and when.tzinfo is not None:
+                when.astimezone(UTC)  # a date at the edge of the calendar cannot be stored
+        except (ValueError, OverflowError) as exc:
             raise ValidationError(_("expires must be an ISO 8601 date-time with a time zone."),
                                   fields={"expires": "format"}) from exc
         if when is not None and when.tzinfo is None:

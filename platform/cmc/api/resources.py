@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import g, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
 from cmc.models import AccessToken, Party
 from cmc.services import auth, directory, parties
+from cmc.services.errors import DeniedError
 from cmc.web.access import Access, access
 
 
@@ -181,6 +182,10 @@ def create_token() -> Any:
         415: {$ref: '#/components/responses/UnsupportedMediaType'}
         422: {$ref: '#/components/responses/ValidationFailed'}
     """
+    if g.get("access_token") is not None:
+        # A token cannot outlive itself by minting others: new tokens need a signed-in person.
+        raise DeniedError(_("Create tokens while signed in, not with another token."), action="token.create",
+                          target_type="token")
     data = json_body()
     name = data.get("name")
     days = data.get("expires_in_days")

@@ -15,8 +15,9 @@ from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cmc.extensions import db
-from cmc.services import alerts, auth, networks
-from cmc.services.errors import ServiceError
+from cmc.models import Outcome
+from cmc.services import alerts, audit, auth, mfa, networks
+from cmc.services.errors import DeniedError, ServiceError
 
 log = logging.getLogger("cmc.realtime")
 
@@ -60,10 +61,14 @@ def _identify(auth_payload: Any) -> tuple[Any, dict[str, int]]:
         if found is None:
             raise SocketRefused("unauthenticated: the token is unknown, expired or revoked")
         account, token_row = found
+        if mfa.must_enrol(account):
+            raise SocketRefused("second factor required: set it up in the platform first")
         return account, {"token": token_row.id}
     live = auth.resume_session(session.get("sk"))
     if live is None:
         raise SocketRefused("unauthenticated: sign in first")
+    if mfa.must_enrol(live.account):
+        raise SocketRefused("second factor required: set it up in the platform first")
     return live.account, {"session": live.session.id}
 
 
@@ -115,6 +120,12 @@ def register_handlers(socketio: SocketIO) -> None:
             return {"ok": False, "error": "id must be the number of an alert"}
         try:
             action(account, alert_id)
+        except DeniedError as exc:
+            db.session.rollback()
+            audit.record_now(account, exc.action or "socket.denied", target_type=exc.target_type or "alert",
+                             target_id=exc.target_id, target_party_id=exc.target_party_id, outcome=Outcome.DENIED,
+                             details={"event": event_name(), "status": exc.status})
+            return {"ok": False, "error": exc.message}
         except ServiceError as exc:
             db.session.rollback()
             return {"ok": False, "error": exc.message}
@@ -148,4 +159,13 @@ def register_handlers(socketio: SocketIO) -> None:
 def _recheck() -> Any:
     """The account this connection still acts for, re-checked for every inbound event (None if gone)."""
     via = session.get("rt_via") or {}
-    return auth.live_account(session_id=via.get("session"), token_id=via.get("token"))
+    account = auth.live_account(session_id=via.get("session"), token_id=via.get("token"))
+    if account is not None and mfa.must_enrol(account):
+        return None
+    return account
+
+
+def event_name() -> str:
+    """The name of the inbound event being handled (for the audit trail)."""
+    event = getattr(request, "event", None)  # Flask-SocketIO sets {"message": name, "args": ...}
+    return str(event.get("message", "")) if isinstance(event, dict) else ""

@@ -48,6 +48,7 @@ LANGUAGES = ("en", "es", "fr", "nl")
 MAX_DESCRIPTION = 20_000
 URGENT = ("Extreme", "Severe")
 SYNC_LIMIT = 500
+MAX_EXPIRY = timedelta(days=366)
 ONLINE_WINDOW = timedelta(minutes=2)
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 _COORD = re.compile(r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$")
@@ -193,6 +194,8 @@ def validate(data: AlertInput, network: Network) -> None:
             fields["instruction"] = _("Keep the instruction under 5,000 characters.")
         if info.expires is not None and info.expires <= now:
             fields["expires"] = _("The expiry is in the past. Choose a later time.")
+        elif info.expires is not None and info.expires > now + MAX_EXPIRY:
+            fields["expires"] = _("An alert expires within a year. Choose an earlier time.")
         unknown = [code for code in info.geocodes if code not in participating]
         if unknown:
             fields["geocodes"] = _("These parties do not take part in the network: %(codes)s.",
@@ -301,17 +304,18 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
     key = (idempotency_key or "").strip()[:80] or None
     network = networks.open_network(actor, slug)
     _require_alerts_on(network)
-    if key is not None:
-        existing = db.session.scalar(select(Alert).where(Alert.network_id == network.id,
-                                                         Alert.idempotency_key == key))
-        if existing is not None:
-            return existing, False
     networks.require_post(actor, network, "alert.publish")
     coordinator = can_publish(actor, network) and not submit
     if not coordinator and not can_publish(actor, network):
         permissions.require(submit, action="alert.publish", target_type="network", target_id=network.id,
                             message=_("Only a coordinator of the network publishes alerts. Submit it as a draft "
                                       "for a coordinator to approve."))
+    if key is not None:
+        # A key belongs to its author: someone else's key never returns their alert.
+        existing = db.session.scalar(select(Alert).where(Alert.network_id == network.id, Alert.author_id == actor.id,
+                                                         Alert.idempotency_key == key))
+        if existing is not None:
+            return existing, False
     validate(data, network)
     try:
         with write_transaction():
@@ -327,9 +331,9 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
         # The same key raced in from a retried request: the first one won; return it.
         db.session.rollback()
         existing = db.session.scalar(select(Alert).where(Alert.network_id == network.id,
-                                                         Alert.idempotency_key == key))
+                                                         Alert.author_id == actor.id, Alert.idempotency_key == key))
         if existing is None:
-            raise
+            raise ConflictError(_("This idempotency key is already used in this network. Use a new key.")) from None
         return existing, False
     if coordinator:
         _after_publish(alert_id)
@@ -634,7 +638,17 @@ def _push_grid_row(alert: Alert, party_id: int) -> None:
     row = GridRow(receipt.party.code, receipt.party.name, receipt.delivered_at, receipt.opened_at,
                   receipt.acknowledged_at, receipt.acknowledged_by.name if receipt.acknowledged_by else "",
                   overdue=receipt.acknowledged_at is None and utcnow() > deadline)
-    notify.to_network(alert.network_id, "alert:ack", {"alert_id": alert.id, "row": row.as_json()})
+    # The full grid is for coordinators and the secretariat; members see their own party's line only.
+    recipients = set(db.session.scalars(select(Membership.account_id).where(
+        Membership.network_id == alert.network_id, Membership.role == NetworkRole.COORDINATOR)))
+    recipients |= set(db.session.scalars(select(Account.id).where(Account.role == Role.SECRETARIAT,
+                                                                   Account.active.is_(True))))
+    recipients |= set(db.session.scalars(select(Account.id).join(Membership, Membership.account_id == Account.id)
+                                         .where(Membership.network_id == alert.network_id,
+                                                Account.party_id == party_id)))
+    payload = {"alert_id": alert.id, "row": row.as_json()}
+    for account_id in recipients:
+        notify.to_user(account_id, "alert:ack", payload)
 
 
 def flag_overdue() -> int:

@@ -12,8 +12,6 @@ from typing import Any, TypeVar
 
 from flask_login import current_user
 
-from cmc.models import Role
-
 F = TypeVar("F", bound=Callable[..., Any])
 ATTRIBUTE = "_cmc_access"
 
@@ -50,8 +48,12 @@ def satisfied(rule: Access) -> bool | None:
         return None
     if rule == Access.SIGNED_IN:
         return True
+    # The same rules the services apply (cmc.services.permissions decides; this only asks).
+    from cmc.services import permissions
+
+    account = current_user._get_current_object()
     if rule == Access.MANAGER:
-        return current_user.role in (Role.SECRETARIAT, Role.FOCAL_POINT)
+        return permissions.can_list_accounts(account)
     if rule == Access.SECRETARIAT:
-        return current_user.role == Role.SECRETARIAT
+        return permissions.is_secretariat(account)
     return False

@@ -54,7 +54,7 @@ def input_from_form(form: Any, timezone: str) -> alerts.AlertInput:
     """Read the compose form (one info block per filled language)."""
     try:
         expires = parse_expires(form.get("expires", ""), timezone)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ValidationError(_("Enter the expiry as a date and time."), fields={"expires": _("Not a date.")}) from exc
     try:
         ack_minutes = int(form.get("ack_within_minutes", "60") or 60)

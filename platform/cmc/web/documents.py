@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -203,6 +204,14 @@ def send_version(document: Any, version: Any) -> Any:
     response = send_file(documents.storage().path(version.storage_key), mimetype=version.content_type,
                          as_attachment=True, download_name=version.original_filename, max_age=0, etag=False,
                          conditional=False)
+    # RFC 6266: an ASCII fallback that is never empty (a Cyrillic name would become ".pdf"), and the real
+    # name in filename*.
+    ascii_name = version.original_filename.encode("ascii", "ignore").decode().strip(" .")
+    stem = ascii_name.rsplit(".", 1)[0] if "." in ascii_name else ascii_name
+    fallback = ascii_name if stem.strip(" ._-") else f"document-{document.id}-v{version.number}.{version.extension}"
+    fallback = fallback.replace('"', "'").replace("\\", "_")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(version.original_filename, safe="")}')
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
