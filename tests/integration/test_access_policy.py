@@ -96,6 +96,7 @@ EXPECTED: dict[str, Access] = {
     "alerts.return_draft": S,
     "alerts.cancel": S,
     "alerts.revise": S,
+    "alerts.event_types": S,
     "meetings.index": S,
     "meetings.create": A,
     "meetings.edit": A,

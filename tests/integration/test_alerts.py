@@ -459,3 +459,25 @@ def test_pages_compose_show_ack_and_nav_count(net, signed_in):
     bad = coordinator_client.post(f"/networks/{network.slug}/alerts/new", data={**data, "idempotency_key": "f2",
                                                                                 "headline": ""})
     assert bad.status_code == 422 and 'id="error-summary"' in bad.get_data(as_text=True)
+
+
+def test_coordinators_configure_event_types_members_cannot(net, signed_in):
+    network, admin, _coordinator, _member = net
+    client, coordinator = signed_in("delegate", party="TT", second_factor=True)
+    networks.add_member(admin, network.slug, coordinator.id, "coordinator")
+    token = form_token(client, "/")
+    saved = client.post(f"/networks/{network.slug}/alerts/event-types", data={
+        "csrf_token": token, "code": "hurricane", "event": "Arrivals after a hurricane", "category": "Rescue",
+        "urgency": "Immediate", "severity": "Extreme", "certainty": "Likely",
+        "headline_template": "Arrivals after the hurricane at {area}"})
+    assert saved.status_code == 302
+    assert [t.code for t in alerts.event_types(network)] == ["hurricane"]
+    bad = client.post(f"/networks/{network.slug}/alerts/event-types", data={
+        "csrf_token": token, "code": "Bad Code!", "event": "x", "category": "Rescue", "urgency": "Immediate",
+        "severity": "Extreme", "certainty": "Likely"})
+    assert bad.status_code == 422
+    member_client, member_account = signed_in("delegate", party="JM")
+    networks.add_member(admin, network.slug, member_account.id)
+    assert member_client.get(f"/networks/{network.slug}/alerts/event-types").status_code == 403
+    compose = client.get(f"/networks/{network.slug}/alerts/new").get_data(as_text=True)
+    assert 'data-headline="Arrivals after the hurricane at {area}"' in compose

@@ -234,3 +234,31 @@ def revise(alert_id: int) -> Any:
                 "ack_within_minutes": original.ack_within_minutes, "geocodes": info.geocodes}
     return render_template("alerts/compose.html", **_compose_context(original.network, errors, form, original)), \
         422 if errors else 200
+
+
+@bp.route("/networks/<slug>/alerts/event-types", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def event_types(slug: str) -> Any:
+    """Coordinators configure the network's event types and their templates."""
+    actor = _actor()
+    network = networks.open_network(actor, slug)
+    permissions.require(alerts.can_publish(actor, network), action="alert.event_type", target_type="network",
+                        target_id=network.id, message=_("Only a coordinator of the network configures event types."))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            alerts.save_event_type(actor, slug, code=form.get("code", "").strip(), event=form.get("event", ""),
+                                   category=form.get("category", ""), urgency=form.get("urgency", ""),
+                                   severity=form.get("severity", ""), certainty=form.get("certainty", ""),
+                                   headline_template=form.get("headline_template", ""),
+                                   instruction_template=form.get("instruction_template", ""))
+        except ValidationError as exc:
+            errors = exc.fields
+        else:
+            flash(_("The event type is saved."), "success")
+            return redirect(url_for("alerts.event_types", slug=slug))
+    return render_template("alerts/event_types.html", network=network, types=alerts.event_types(network),
+                           errors=errors, form=request.form, severities=SEVERITIES, urgencies=URGENCIES,
+                           certainties=CERTAINTIES, categories=CATEGORIES, csrf_form=EmptyForm()), \
+        422 if errors else 200
