@@ -237,3 +237,107 @@ def test_every_socket_event_answers_each_role_as_the_table_says(role, app, make_
     finally:
         if socket.is_connected():
             socket.disconnect()
+
+
+# --- record-level proof: who may do what with real records ------------------------------------------------
+#
+# One small world (a network with TT, JM, BS and the observer US in it; Barbados outside), real records,
+# real CSRF tokens; each role is asked to do each action, and the answer must be the one in this table.
+
+RECORD_ROLES = ["anonymous", "outsider", "member", "observer", "focal_point", "coordinator", "secretariat"]
+
+#: action -> expected status per role, in RECORD_ROLES order
+RECORD_TABLE: dict[str, tuple[int, ...]] = {
+    "read workspace": (302, 404, 200, 200, 404, 200, 200),
+    "read thread": (302, 404, 200, 200, 404, 200, 200),
+    "start thread": (302, 404, 302, 403, 404, 302, 302),
+    "reply": (302, 404, 302, 403, 404, 302, 302),
+    "pin thread": (302, 404, 403, 403, 404, 302, 302),
+    "add a JM delegate": (302, 403, 403, 403, 302, 302, 302),
+    "read document": (302, 404, 200, 200, 404, 200, 200),
+    "read alert": (302, 404, 200, 200, 404, 200, 200),
+    "publish alert (API)": (401, 404, 403, 403, 404, 201, 201),
+    "edit agenda": (302, 403, 403, 403, 403, 403, 302),
+}
+
+
+@pytest.fixture
+def world(app, make_party, make_account):
+    from cmc.extensions import db
+    from cmc.models import Document
+    from cmc.services import alerts, meetings, networks
+
+    for code in ("TT", "JM", "BS", "BB"):
+        make_party(code)
+    make_party("US", status="observer")
+    admin = make_account("secretariat")
+    network = networks.create_network(admin, networks.NetworkInput(
+        slug="ms", name="Migrant Smuggling", alerts_enabled=True, party_codes=["TT", "JM", "BS", "US"]))
+    people = {
+        "outsider": make_account("delegate", party="BB"),
+        "member": make_account("delegate", party="TT"),
+        "observer": make_account("delegate", party="US"),
+        "focal_point": make_account("focal_point", party="JM"),
+        "coordinator": make_account("delegate", party="BS", second_factor=True),
+        "secretariat": admin,
+    }
+    for role in ("member", "observer"):
+        networks.add_member(admin, network.slug, people[role].id)
+    networks.add_member(admin, network.slug, people["coordinator"].id, "coordinator")
+    thread = networks.create_thread(people["member"], network.slug, "Routes", "Body")
+    document = Document(network_id=network.id, title="Report", owner_party_id=people["member"].party_id,
+                        uploader_id=people["member"].id)
+    db.session.add(document)
+    db.session.commit()
+    alert, _ = alerts.publish(people["coordinator"], network.slug, alerts.AlertInput(
+        infos=[alerts.InfoInput(headline="Boat", event="Vessel", severity="Minor")]))
+    from datetime import date
+
+    meeting = meetings.save_meeting(admin, meetings.MeetingInput(
+        title="Meeting", kind="webinar", start_date=date(2027, 1, 5), end_date=date(2027, 1, 5)))
+    jm_delegate = make_account("delegate", party="JM")
+    return {"network": network, "thread": thread, "document": document, "alert": alert, "people": people,
+            "jm_delegate": jm_delegate, "meeting": meeting}
+
+
+def _act(client, action, world):
+    from tests.conftest import csrf_from
+
+    slug, thread, meeting = world["network"].slug, world["thread"].id, world["meeting"]
+    home = client.get("/")
+    token = csrf_from(home.get_data(as_text=True)) if home.status_code == 200 else ""
+    post = lambda path, **data: client.post(path, data={"csrf_token": token, **data})  # noqa: E731
+    if action == "read workspace":
+        return client.get(f"/networks/{slug}")
+    if action == "read thread":
+        return client.get(f"/threads/{thread}")
+    if action == "start thread":
+        return post(f"/networks/{slug}/threads/new", title="New", body="Text")
+    if action == "reply":
+        return post(f"/threads/{thread}/replies", body="A reply")
+    if action == "pin thread":
+        return post(f"/threads/{thread}/pin", pinned="1")
+    if action == "add a JM delegate":
+        return post(f"/networks/{slug}/members", account_id=str(world["jm_delegate"].id), role="member")
+    if action == "read document":
+        return client.get(f"/documents/{world['document'].id}")
+    if action == "read alert":
+        return client.get(f"/alerts/{world['alert'].id}")
+    if action == "publish alert (API)":
+        return client.post(f"/api/v1/networks/{slug}/alerts", headers={"X-CSRFToken": token},
+                           json={"infos": [{"headline": "H", "event": "E", "severity": "Minor"}]})
+    if action == "edit agenda":
+        return post(f"/meetings/{meeting.id}/items", title="Item", day="2027-01-05",
+                    revision=str(meeting.agenda_revision))
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize("role", RECORD_ROLES)
+def test_every_role_gets_the_tables_answer_on_real_records(role, app, world, sign_in):
+    client = app.test_client()
+    if role != "anonymous":
+        assert sign_in(client, world["people"][role]).status_code == 302
+    for action, expected in RECORD_TABLE.items():
+        response = _act(client, action, world)
+        want = expected[RECORD_ROLES.index(role)]
+        assert response.status_code == want, f"{role} / {action}: {response.status_code}, expected {want}"
