@@ -44,6 +44,8 @@ RATELIMIT_STORAGE_URI = "memory://"
 
 # Live connections. Unset message queue: one process. Several processes share Redis:
 # SOCKETIO_MESSAGE_QUEUE = "redis://127.0.0.1:6379/0"
+# The Redis pub/sub channel: give each deployment sharing one Redis its own.
+SOCKETIO_CHANNEL = "cmc-socketio"
 # Unset async mode: gevent in `cmc serve` (patched by gevent), threading elsewhere.
 # SOCKETIO_ASYNC_MODE = "gevent"
 

@@ -57,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"] or _default_async_mode(),
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # Redis pub/sub ignores the database number: deployments sharing a Redis need their own channel.
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         manage_session=True,
         logger=False,

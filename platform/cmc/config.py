@@ -31,6 +31,7 @@ ENV_SETTINGS: dict[str, type] = {
     "LOGIN_LIMIT_PER_ACCOUNT": str,
     "SOCKETIO_MESSAGE_QUEUE": str,
     "SOCKETIO_ASYNC_MODE": str,
+    "SOCKETIO_CHANNEL": str,
     "ALLOWED_ORIGINS": str,
     "LOG_LEVEL": str,
     "MAX_UPLOAD_MB": int,
@@ -66,6 +67,7 @@ def defaults() -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 5 minutes",
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
         "SOCKETIO_MESSAGE_QUEUE": None,
+        "SOCKETIO_CHANNEL": "cmc-socketio",
         "SOCKETIO_ASYNC_MODE": None,  # None: gevent in a gevent-patched server, threading elsewhere
         "ALLOWED_ORIGINS": None,  # None: BASE_URL's origin only
         "LOG_LEVEL": "INFO",

@@ -10,8 +10,12 @@
   var body = document.body;
   var userId = body.getAttribute("data-user-id") || "0";
   var storeKey = "cmc-alert-last-" + userId;
-  var stored = Number(window.sessionStorage.getItem(storeKey) || 0);
-  var lastId = Math.max(stored, Number(body.getAttribute("data-last-alert-id") || 0));
+  // The tab's own high-water mark wins: alerts published while the tab was elsewhere are caught up.
+  // A tab's first page starts from the newest alert already on the page (no toasts for old alerts).
+  var pageLatest = Number(body.getAttribute("data-last-alert-id") || 0);
+  var stored = window.sessionStorage.getItem(storeKey);
+  var lastId = stored === null ? pageLatest : Number(stored);
+  if (stored === null) { window.sessionStorage.setItem(storeKey, String(lastId)); }
   var seen = {};
   var toasts = document.getElementById("alert-toasts");
   var SYMBOL = { Extreme: "\u26a0", Severe: "\u26a0", Moderate: "\u25b2", Minor: "\u25cf", Unknown: "?" };
@@ -92,7 +96,8 @@
     if (!alert || typeof alert.id !== "number" || seen[alert.id]) { return; }
     remember(alert.id);
     show(alert);
-    if (alert.msg_type === "Alert") { bumpCount(1); }
+    // The page's count already includes alerts up to the newest it was rendered with.
+    if (alert.msg_type === "Alert" && alert.id > pageLatest) { bumpCount(1); }
     window.CMCLive.socket.emit("alert:received", { id: alert.id }, function () {});
     document.dispatchEvent(new CustomEvent("cmc:alert", { detail: alert }));
   }
@@ -106,18 +111,34 @@
   window.CMCLive.on("connect", sync);
   window.CMCLive.on("alert:new", receive);
   window.CMCLive.on("alert:update", receive);
+  function applyRow(gridRow) {
+    var grid = document.getElementById("ack-grid");
+    var row = grid && grid.querySelector('tr[data-party="' + gridRow.party + '"]');
+    if (!row) { return; }
+    var when = function (value) { return value ? new Date(value).toLocaleString() : "\u2014"; };
+    row.querySelector(".delivered").textContent = gridRow.delivered_at ? "Delivered " + when(gridRow.delivered_at) : "Not yet";
+    row.querySelector(".opened").textContent = gridRow.opened_at ? "Opened " + when(gridRow.opened_at) : "Not yet";
+    row.querySelector(".acknowledged").textContent = gridRow.acknowledged_at ?
+      "Acknowledged by " + gridRow.acknowledged_by + " at " + when(gridRow.acknowledged_at) : "Not yet";
+    row.setAttribute("data-state", gridRow.acknowledged_at ? "acknowledged" : (gridRow.delivered_at ? "delivered" : "missing"));
+  }
+
   window.CMCLive.on("alert:ack", function (event) {
     var grid = document.getElementById("ack-grid");
     if (!grid || Number(grid.getAttribute("data-alert-id")) !== event.alert_id) { return; }
-    var row = grid.querySelector('tr[data-party="' + event.row.party + '"]');
-    if (!row) { return; }
-    var when = function (value) { return value ? new Date(value).toLocaleString() : "\u2014"; };
-    row.querySelector(".delivered").textContent = event.row.delivered_at ? "Delivered " + when(event.row.delivered_at) : "Not yet";
-    row.querySelector(".opened").textContent = event.row.opened_at ? "Opened " + when(event.row.opened_at) : "Not yet";
-    row.querySelector(".acknowledged").textContent = event.row.acknowledged_at ?
-      "Acknowledged by " + event.row.acknowledged_by + " at " + when(event.row.acknowledged_at) : "Not yet";
-    row.setAttribute("data-state", event.row.acknowledged_at ? "acknowledged" : (event.row.delivered_at ? "delivered" : "missing"));
+    applyRow(event.row);
   });
+
+  // After a (re)connect the grid catches up on what changed while the link was down.
+  function refreshGrid() {
+    var grid = document.getElementById("ack-grid");
+    if (!grid) { return; }
+    fetch("/api/v1/alerts/" + grid.getAttribute("data-alert-id") + "/grid", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+      .then(function (data) { (data.items || []).forEach(applyRow); })
+      .catch(function () { /* the next reconnect tries again */ });
+  }
+  window.CMCLive.on("connect", refreshGrid);
   if (window.CMCLive.socket.connected) { sync(); }
 
   window.CMCAlerts = { lastId: function () { return lastId; }, seen: seen };

@@ -49,7 +49,9 @@ DESKTOP = {"width": 1280, "height": 800}
 #: The pages every visual and accessibility check covers: name -> (path, who is signed in, expected status).
 #: A path of None is found at run time by ``_screen_path`` (the edit page of Jamaica, whose id the seed decides;
 #: a thread of Migrant Smuggling, posted by the ``sample_thread`` fixture; the documents pages, once the
-#: ``sample_document`` fixture has uploaded a document with two versions). The secretariat reads every network.
+#: ``sample_document`` fixture has uploaded a document with two versions; the alerts pages, once the
+#: ``sample_alerts`` fixture has published alerts and submitted a draft). The secretariat reads every network;
+#: the coordinator of Migrant Smuggling (``COORDINATOR``) sees the compose form and the acknowledgement grid.
 SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "sign-in": ("/sign-in", None, 200),
     "home": ("/", SECRETARIAT, 200),
@@ -70,6 +72,10 @@ SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "network-upload": ("/networks/migrant-smuggling/documents/new", SECRETARIAT, 200),
     "document": (None, SECRETARIAT, 200),
     "documents-search": (None, SECRETARIAT, 200),
+    "alerts": (None, SECRETARIAT, 200),
+    "network-alerts": (None, COORDINATOR, 200),
+    "alert-compose": ("/networks/migrant-smuggling/alerts/new", COORDINATOR, 200),
+    "alert": (None, COORDINATOR, 200),
     "error-404": ("/no-such-page-here", SECRETARIAT, 404),
 }
 
@@ -337,6 +343,42 @@ def sample_document(live_server: LiveServer) -> SampleDocument:
     return SampleDocument(id=int(document["id"]), search_word="Speyside")
 
 
+@pytest.fixture(scope="session")
+def sample_alerts(live_server: LiveServer, coordinator: EnrolledAccount) -> int:
+    """Alerts of Migrant Smuggling for the screens of the alerts pages, through the JSON API: a Severe alert in
+    English and Spanish with an area, acknowledged by Trinidad and Tobago (so the grid mixes states), a Moderate
+    exercise, and a draft a Dominican Republic delegate submitted for approval. Returns the Severe alert's id."""
+    coordinator_token = live_server.create_token(COORDINATOR, "sample alerts")
+    area = {"area_desc": "Gulf of Paria and the Serpent's Mouth, between Icacos Point and the Venezuelan coast",
+            "geocodes": ["TT"], "circle": "10.05,-61.9 25"}
+    severe = live_server.api("POST", "/networks/migrant-smuggling/alerts", token=coordinator_token, json_body={
+        "status": "Actual", "ack_within_minutes": 120, "infos": [
+            {"language": "en", "headline": "Two pirogues with about 60 people left Tucupita for the south coast "
+                                           "of Trinidad", "event": "Suspected smuggling vessel",
+             "severity": "Severe", "urgency": "Immediate", "certainty": "Likely",
+             "description": "The coast guard of Trinidad and Tobago reports two wooden pirogues with outboard "
+                            "engines, about 30 people each, seen leaving the Orinoco delta at 21:00.",
+             "instruction": "Alert coast guard and immigration posts on the south coast; refer people in need "
+                            "of protection to UNHCR and IOM.", **area},
+            {"language": "es", "headline": "Dos peñeros con unas 60 personas salieron de Tucupita hacia la costa "
+                                           "sur de Trinidad", "event": "Embarcación sospechosa de tráfico",
+             "severity": "Severe", "urgency": "Immediate", "certainty": "Likely", **area}]})
+    assert severe.status == 201, severe
+    exercise = live_server.api("POST", "/networks/migrant-smuggling/alerts", token=coordinator_token, json_body={
+        "status": "Exercise", "infos": [{"headline": "Exercise: document fraud pattern at Punta Cana airport",
+                                         "event": "Document fraud pattern", "severity": "Moderate"}]})
+    assert exercise.status == 201, exercise
+    tt = live_server.create_token("delegate.tt@cmc.demo", "sample alerts")
+    acked = live_server.api("POST", f"/alerts/{severe.body['id']}/ack", token=tt)
+    assert acked.status == 200, acked
+    do = live_server.create_token("delegate.do@cmc.demo", "sample alerts")
+    draft = live_server.api("POST", "/networks/migrant-smuggling/alerts", token=do, json_body={
+        "submit": True, "infos": [{"headline": "Route change: boats now land east of Samaná at dawn",
+                                   "event": "Route change", "severity": "Moderate"}]})
+    assert draft.status == 201 and draft.body["state"] == "submitted", draft
+    return int(severe.body["id"])
+
+
 def _screen_path(name: str, page: Page, request: pytest.FixtureRequest) -> str:
     """The path of a screen whose address the data decides (SCREENS has None for it)."""
     if name == "admin-party-edit":  # the edit page of Jamaica, whose id the seed decides
@@ -352,6 +394,10 @@ def _screen_path(name: str, page: Page, request: pytest.FixtureRequest) -> str:
         return {"network-documents": "/networks/migrant-smuggling/documents",
                 "document": f"/documents/{document.id}",
                 "documents-search": f"/documents?q={document.search_word}"}[name]
+    if name in ("alerts", "network-alerts", "alert"):
+        alert_id: int = request.getfixturevalue("sample_alerts")
+        return {"alerts": "/alerts", "network-alerts": "/networks/migrant-smuggling/alerts",
+                "alert": f"/alerts/{alert_id}"}[name]
     raise AssertionError(f"SCREENS[{name!r}] has no path and no rule to find one")
 
 
@@ -363,7 +409,10 @@ def open_screen(new_context: Callable[..., BrowserContext], new_signed_in_contex
 
     def do(name: str, viewport: dict[str, int] | None = None) -> Page:
         path, who, status = SCREENS[name]
-        context = new_signed_in_context() if who else new_context()
+        if who == COORDINATOR:
+            context = new_context(storage_state=request.getfixturevalue("coordinator").storage_state)
+        else:
+            context = new_signed_in_context() if who else new_context()
         page = context.new_page()
         page.set_viewport_size(viewport or DESKTOP)
         if path is None:

@@ -149,10 +149,10 @@ def show(alert_id: int) -> Any:
     """One alert: its content, my party's acknowledgement, and for coordinators the grid by party."""
     actor = _actor()
     alert = alerts.get(actor, alert_id)
+    if alert.state == AlertState.PUBLISHED:
+        alerts.mark(actor, alert_id, "opened")  # first, so my own party's line shows it
     rows = alerts.grid(actor, alert_id) if alert.state == AlertState.PUBLISHED else []
     mine = next((r for r in rows if r.party_code == actor.party.code), None)
-    if alert.state == AlertState.PUBLISHED:
-        alerts.mark(actor, alert_id, "opened")
     return render_template("alerts/show.html", alert=alert, rows=rows, mine=mine, network=alert.network,
                            full_grid=alerts.can_see_grid(actor, alert),
                            can_publish=alerts.can_publish(actor, alert.network), csrf_form=EmptyForm(),
