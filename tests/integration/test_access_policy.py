@@ -103,6 +103,8 @@ EXPECTED: dict[str, Access] = {
     "meetings.show": S,
     "meetings.version": S,
     "meetings.ics": S,
+    "meetings.pdf": S,
+    "meetings.pack": S,
     "meetings.builder": A,
     "meetings.add_item": A,
     "meetings.update_item": A,

@@ -197,3 +197,64 @@ def test_builder_pages_move_with_buttons_and_conflict_message(admin, meeting, si
                                                                "revision": str(meeting.agenda_revision),
                                                                "csrf_token": token})
     assert empty.status_code == 422 and 'id="error-summary"' in empty.get_data(as_text=True)
+
+
+def test_printable_pdf_holds_the_version_in_order_with_the_meeting_on_every_page(admin, meeting, signed_in):
+    import io
+
+    from pypdf import PdfReader
+
+    titles = [f"Session {n:02d} on <b>routes</b>" for n in range(1, 31)]  # long enough for several pages
+    for n, title in enumerate(titles):
+        meetings.add_item(admin, meeting.id, item(title, day=START if n < 15 else END, start="09:00", end="09:20"),
+                          meeting.agenda_revision)
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    client, _delegate = signed_in("delegate", party="TT")
+    response = client.get(f"/meetings/{meeting.id}/agenda/1.pdf")
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 2
+    for text in pages:
+        assert "Second CMC meeting" in text and "Agenda version 1" in text
+    whole = " ".join(pages)
+    positions = [whole.index(title) for title in titles]
+    assert positions == sorted(positions)  # in agenda order, markup printed as text
+
+
+def test_document_pack_holds_readable_documents_in_agenda_order(admin, meeting, signed_in, make_account, app):
+    import io
+    import zipfile
+    from pathlib import Path
+
+    from cmc.services import documents, networks
+    from cmc.uploads import CheckedFile
+    from tests.files import pdf
+
+    network = networks.create_network(admin, networks.NetworkInput(slug="bm", name="Border", party_codes=["TT"]))
+    author = make_account("delegate", party="TT")
+    networks.add_member(admin, network.slug, author.id)
+    made = []
+    for title in ("Second doc", "First doc"):
+        temp = Path(app.config["UPLOAD_DIR"], "tmp", f"upload-{title.replace(' ', '')}")
+        content = pdf(title)
+        temp.write_bytes(content)
+        import hashlib
+
+        checked = CheckedFile(temp_path=temp, original_filename=f"{title}.pdf", extension="pdf",
+                              content_type="application/pdf", size=len(content),
+                              sha256=hashlib.sha256(content).hexdigest())
+        made.append(documents.upload(author, network.slug, documents.DocumentInput(title=title), checked))
+    meetings.add_item(admin, meeting.id, item("Opening", document_ids=[made[1].id]), meeting.agenda_revision)
+    meetings.add_item(admin, meeting.id, item("Routes", start="10:00", end="11:00", document_ids=[made[0].id]),
+                      meeting.agenda_revision)
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    member_client, member = signed_in("delegate", party="TT")
+    networks.add_member(admin, network.slug, member.id)
+    archive = zipfile.ZipFile(io.BytesIO(member_client.get(f"/meetings/{meeting.id}/agenda/1.zip").data))
+    names = [n for n in archive.namelist() if n != "README.txt"]
+    assert names == ["01 First doc (v1).pdf", "02 Second doc (v1).pdf"]
+    outsider_client, _outsider = signed_in("delegate", party="JM")
+    archive = zipfile.ZipFile(io.BytesIO(outsider_client.get(f"/meetings/{meeting.id}/agenda/1.zip").data))
+    assert archive.namelist() == ["README.txt"]  # nothing the person may not read
+    assert "2 left out" in archive.read("README.txt").decode()

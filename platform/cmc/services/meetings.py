@@ -516,3 +516,44 @@ def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
             event.add("description", str(item["description"]))
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+# --- printable agenda and document pack ------------------------------------------------------------------
+
+def agenda_pdf(meeting: Meeting, version: AgendaVersion, html: str) -> bytes:
+    """The printable A4 agenda of one version (the HTML comes from a template; WeasyPrint lays it out)."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=None).write_pdf()
+
+
+def document_pack(actor: Account, meeting: Meeting, version: AgendaVersion) -> tuple[bytes, int, int]:
+    """A ZIP of the documents linked in a version that the actor may read, in agenda order.
+
+    Returns the archive, how many files it holds and how many were left out (not readable by the actor)."""
+    import io
+    import zipfile
+
+    from cmc.models import Document
+
+    buffer = io.BytesIO()
+    added = skipped = 0
+    seen: set[int] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, item in enumerate(version.items, start=1):
+            for document_id in item.get("document_ids", []) or []:
+                if document_id in seen:
+                    continue
+                seen.add(document_id)
+                document = db.session.get(Document, document_id)
+                if document is None or not documents.can_read(actor, document) or not document.current_version:
+                    skipped += 1
+                    continue
+                _doc, file_version = documents.open_version(actor, document_id, None)
+                safe_title = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in document.title)[:60]
+                name = f"{number:02d} {safe_title} (v{file_version.number}).{file_version.extension}"
+                archive.write(documents.storage().path(file_version.storage_key), arcname=name)
+                added += 1
+        archive.writestr("README.txt", f"{meeting.title}\nAgenda version {version.number}\n"
+                                       f"{added} document(s) in agenda order; {skipped} left out.\n")
+    return buffer.getvalue(), added, skipped

@@ -141,6 +141,28 @@ def ics(meeting_id: int, number: int) -> Any:
                     headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}-v{number}.ics"'})
 
 
+@bp.get("/meetings/<int:meeting_id>/agenda/<int:number>.pdf")
+@access(Access.SIGNED_IN)
+def pdf(meeting_id: int, number: int) -> Any:
+    """The printable A4 agenda of one version (meeting, version and date on every page)."""
+    meeting, agenda = meetings.get_version(_actor(), meeting_id, number)
+    # The running header is a CSS string: keep only characters that need no escaping there.
+    header_title = "".join(ch for ch in meeting.title if ch not in '"\\<>&\'')[:90]
+    html = render_template("meetings/print.html", meeting=meeting, agenda=agenda, header_title=header_title)
+    return Response(meetings.agenda_pdf(meeting, agenda, html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="agenda-{meeting.id}-v{number}.pdf"'})
+
+
+@bp.get("/meetings/<int:meeting_id>/agenda/<int:number>.zip")
+@access(Access.SIGNED_IN)
+def pack(meeting_id: int, number: int) -> Any:
+    """The documents of one agenda version that I may read, in agenda order, as a ZIP."""
+    meeting, agenda = meetings.get_version(_actor(), meeting_id, number)
+    data, _added, _skipped = meetings.document_pack(_actor(), meeting, agenda)
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="documents-{meeting.id}-v{number}.zip"'})
+
+
 @bp.get("/meetings/<int:meeting_id>/agenda")
 @access(Access.SECRETARIAT)
 def builder(meeting_id: int) -> Any:
