@@ -258,3 +258,36 @@ def test_document_pack_holds_readable_documents_in_agenda_order(admin, meeting, 
     archive = zipfile.ZipFile(io.BytesIO(outsider_client.get(f"/meetings/{meeting.id}/agenda/1.zip").data))
     assert archive.namelist() == ["README.txt"]  # nothing the person may not read
     assert "2 left out" in archive.read("README.txt").decode()
+
+
+def test_meetings_api_builds_publishes_and_registers(admin, meeting, signed_in):
+    client, _secretariat = signed_in("secretariat", party="UNHCR")
+    headers = {"X-CSRFToken": form_token(client, "/")}
+    added = client.post(f"/api/v1/meetings/{meeting.id}/items", headers=headers,
+                        json={"revision": meeting.agenda_revision, "day": "2027-03-10", "title": "Opening",
+                              "start_time": "09:00", "end_time": "09:30"})
+    assert added.status_code == 201
+    stale = client.post(f"/api/v1/meetings/{meeting.id}/items", headers=headers,
+                        json={"revision": 0, "day": "2027-03-10", "title": "Late"})
+    assert stale.status_code == 409 and "Opening" in stale.get_json()["error"]["message"]
+    bad = client.post(f"/api/v1/meetings/{meeting.id}/items", headers=headers,
+                      json={"revision": added.get_json()["agenda_revision"], "day": "10/03/2027", "title": "x"})
+    assert bad.status_code == 400
+    published = client.post(f"/api/v1/meetings/{meeting.id}/publish", headers=headers,
+                            json={"revision": added.get_json()["agenda_revision"]})
+    assert published.status_code == 201 and published.get_json()["number"] == 1
+    focal_client, _focal = signed_in("focal_point", party="JM")
+    focal_headers = {"X-CSRFToken": form_token(focal_client, "/")}
+    registered = focal_client.post(f"/api/v1/meetings/{meeting.id}/registrations", headers=focal_headers,
+                                   json={"members": [{"name": "Minister", "role": "head"}]})
+    assert registered.status_code == 201 and registered.get_json()["party"] == "JM"
+    other = focal_client.post(f"/api/v1/meetings/{meeting.id}/registrations", headers=focal_headers,
+                              json={"party": "TT", "members": [{"name": "X", "role": "head"}]})
+    assert other.status_code == 403
+    got = focal_client.get(f"/api/v1/meetings/{meeting.id}").get_json()
+    assert got["versions"][0]["items"][0]["title"] == "Opening" and got["registrations"][0]["party"] == "JM"
+    delegate_client, _delegate = signed_in("delegate", party="TT")
+    refused = delegate_client.post(f"/api/v1/meetings/{meeting.id}/items",
+                                   headers={"X-CSRFToken": form_token(delegate_client, "/")},
+                                   json={"revision": 2, "day": "2027-03-10", "title": "Mine"})
+    assert refused.status_code == 403

@@ -58,6 +58,7 @@ def register_api(app: Flask) -> None:
     from cmc.api import (  # noqa: F401  (routes register on import)
         alert_resources,
         document_resources,
+        meeting_resources,
         network_resources,
         openapi,
         resources,

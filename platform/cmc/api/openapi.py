@@ -232,6 +232,37 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "overdue": {"type": "boolean"},
         },
     },
+    "Meeting": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "kind": {"type": "string"},
+            "status": {"type": "string", "enum": ["draft", "published", "in_session", "concluded", "cancelled"]},
+            "start_date": {"type": "string", "format": "date"},
+            "end_date": {"type": "string", "format": "date"},
+            "timezone": {"type": "string"},
+            "agenda_revision": {"type": "integer"},
+            "versions": {"type": "array", "items": {"type": "object"}},
+            "registrations": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "AgendaItemInput": {
+        "type": "object",
+        "required": ["day", "title", "revision"],
+        "properties": {
+            "revision": {"type": "integer", "description": "the agenda_revision the change starts from"},
+            "day": {"type": "string", "format": "date"},
+            "title": {"type": "string", "maxLength": 200},
+            "start_time": {"type": "string", "example": "09:30"},
+            "end_time": {"type": "string", "example": "10:30"},
+            "kind": {"type": "string", "enum": ["opening", "session", "panel", "break", "closing"]},
+            "session": {"type": "string"},
+            "presenters": {"type": "string"},
+            "description": {"type": "string"},
+            "document_ids": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
 }
 
 RESPONSES = {

@@ -1,0 +1,221 @@
+"""Meeting endpoints of the API. Each docstring's YAML after ``---`` is its OpenAPI operation."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from flask import jsonify
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cmc.api import BadRequestBody, bp, json_body
+from cmc.models import Account, AgendaVersion, Meeting, Registration
+from cmc.services import meetings
+from cmc.web.access import Access, access
+from cmc.web.pagination import paginate
+
+
+def _actor() -> Account:
+    return current_user._get_current_object()
+
+
+def meeting_json(meeting: Meeting) -> dict[str, Any]:
+    """A meeting as the API shows it."""
+    return {"id": meeting.id, "title": meeting.title, "kind": str(meeting.kind), "status": str(meeting.status),
+            "start_date": meeting.start_date.isoformat(), "end_date": meeting.end_date.isoformat(),
+            "timezone": meeting.timezone, "venue": meeting.venue, "city": meeting.city,
+            "host_party": meeting.host_party.code if meeting.host_party else None, "format": str(meeting.format),
+            "network": meeting.network.slug if meeting.network else None, "agenda_revision": meeting.agenda_revision}
+
+
+def version_json(version: AgendaVersion) -> dict[str, Any]:
+    """A published agenda version."""
+    return {"number": version.number, "published_at": version.published_at.isoformat(), "changes": version.changes,
+            "items": version.items}
+
+
+def registration_json(registration: Registration) -> dict[str, Any]:
+    """A delegation."""
+    return {"id": registration.id, "party": registration.party.code, "status": str(registration.status),
+            "as_observer": registration.as_observer, "members": registration.members}
+
+
+@bp.get("/meetings")
+@access(Access.SIGNED_IN)
+def list_meetings() -> Any:
+    """Meetings I may see.
+    ---
+    get:
+      summary: Meetings I may see, newest first (20 a page)
+      tags: [meetings]
+      parameters:
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
+      responses:
+        200:
+          description: One page of meetings
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/Meeting'}}
+                  has_next: {type: boolean}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+    """
+    page = paginate(meetings.visible_query(_actor()), per_page=20)
+    return jsonify(items=[meeting_json(m) for m in page.items], page=page.number, has_next=page.has_next)
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@access(Access.SIGNED_IN)
+def get_meeting(meeting_id: int) -> Any:
+    """One meeting with its agenda versions and delegations.
+    ---
+    get:
+      summary: A meeting, its published agenda versions and its delegations
+      tags: [meetings]
+      parameters:
+        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
+      responses:
+        200:
+          description: The meeting
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Meeting'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    meeting = meetings.get(_actor(), meeting_id)
+    body = meeting_json(meeting) | {"versions": [version_json(v) for v in meetings.versions(meeting)],
+                                    "registrations": [registration_json(r) for r in meetings.registrations(meeting)]}
+    return jsonify(body)
+
+
+def _item_input(data: dict[str, Any]) -> meetings.ItemInput:
+    try:
+        day = date.fromisoformat(data["day"]) if isinstance(data.get("day"), str) else None
+        start = time.fromisoformat(data["start_time"]) if data.get("start_time") else None
+        end = time.fromisoformat(data["end_time"]) if data.get("end_time") else None
+    except (ValueError, TypeError) as exc:
+        raise BadRequestBody(_("day is YYYY-MM-DD; times are HH:MM."), fields={"day": "format"}) from exc
+    ids = data.get("document_ids", [])
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise BadRequestBody(_("document_ids must be a list of numbers."), fields={"document_ids": "type"})
+    texts = {k: data.get(k, "") for k in ("title", "session", "description", "kind", "presenters")}
+    if not all(isinstance(v, str) for v in texts.values()):
+        raise BadRequestBody(_("Text fields must be strings."), fields={"title": "type"})
+    return meetings.ItemInput(day=day, start_time=start, end_time=end, document_ids=ids,
+                              title=texts["title"], session=texts["session"], description=texts["description"],
+                              kind=texts["kind"] or "session", presenters=texts["presenters"])
+
+
+def _revision(data: dict[str, Any]) -> int:
+    revision = data.get("revision")
+    if not isinstance(revision, int) or isinstance(revision, bool):
+        raise BadRequestBody(_("revision (the agenda_revision you started from) is required."),
+                             fields={"revision": "required"})
+    return revision
+
+
+@bp.post("/meetings/<int:meeting_id>/items")
+@access(Access.SIGNED_IN)
+def add_agenda_item(meeting_id: int) -> Any:
+    """Add an agenda item.
+    ---
+    post:
+      summary: Add an item to the draft agenda (secretariat); 409 when the agenda changed since `revision`
+      tags: [meetings]
+      parameters:
+        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/AgendaItemInput'}
+      responses:
+        201: {description: Added; the new agenda_revision is returned}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    data = json_body()
+    added = meetings.add_item(_actor(), meeting_id, _item_input(data), _revision(data))
+    return jsonify(id=added.id, agenda_revision=added.meeting.agenda_revision), 201
+
+
+@bp.post("/meetings/<int:meeting_id>/publish")
+@access(Access.SIGNED_IN)
+def publish_agenda(meeting_id: int) -> Any:
+    """Publish the agenda.
+    ---
+    post:
+      summary: Publish the draft agenda as the next version (secretariat)
+      tags: [meetings]
+      parameters:
+        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [revision], properties: {revision: {type: integer}}}
+      responses:
+        201: {description: The new version}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    version = meetings.publish_agenda(_actor(), meeting_id, _revision(json_body()))
+    return jsonify(version_json(version)), 201
+
+
+@bp.post("/meetings/<int:meeting_id>/registrations")
+@access(Access.SIGNED_IN)
+def register_delegation(meeting_id: int) -> Any:
+    """Register a delegation.
+    ---
+    post:
+      summary: Register my party's delegation (focal points; the secretariat for any party)
+      tags: [meetings]
+      parameters:
+        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [members]
+              properties:
+                party: {type: string}
+                members:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      name: {type: string}
+                      role: {type: string, enum: [head, delegate, adviser]}
+                      title: {type: string}
+      responses:
+        201: {description: The registration}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409: {$ref: '#/components/responses/Conflict'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    data = json_body()
+    members = data.get("members")
+    if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+        raise BadRequestBody(_("members must be a list of people."), fields={"members": "type"})
+    party = data.get("party") or _actor().party.code
+    if not isinstance(party, str):
+        raise BadRequestBody(_("party must be a party code."), fields={"party": "type"})
+    registration = meetings.register(_actor(), meeting_id, party, members)
+    return jsonify(registration_json(registration)), 201
