@@ -291,3 +291,34 @@ def test_meetings_api_builds_publishes_and_registers(admin, meeting, signed_in):
                                    headers={"X-CSRFToken": form_token(delegate_client, "/")},
                                    json={"revision": 2, "day": "2027-03-10", "title": "Mine"})
     assert refused.status_code == 403
+
+
+def test_minutes_decisions_and_action_items_carried_forward(admin, meeting, signed_in, make_account):
+    from datetime import date as day
+
+    build(admin, meeting, "Opening")
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    meetings.save_minutes(admin, meeting.id, "Draft <script>alert(1)</script> **one**")
+    minutes = meetings.save_minutes(admin, meeting.id, "Final **text**", final=True)
+    assert "<script" not in minutes.body_html and minutes.revisions[0]["body"].startswith("Draft")
+    with pytest.raises(ConflictError):
+        meetings.save_minutes(admin, meeting.id, "Changed after the fact")
+    meetings.add_decision(admin, meeting.id, "Create the migrant smuggling network.")
+    action = meetings.add_action(admin, meeting.id, "Send the national protocol", owner_party="JM",
+                                 due=day(2027, 6, 1))
+    with pytest.raises(ValidationError):
+        meetings.add_action(admin, meeting.id, "No owner")
+    focal_client, focal = signed_in("focal_point", party="JM")
+    assert "Send the national protocol" in focal_client.get("/").get_data(as_text=True)
+    other_focal = make_account("focal_point", party="TT")
+    with pytest.raises(DeniedError):
+        meetings.set_action_status(other_focal, action.id, "done")
+    meetings.set_action_status(focal, action.id, "in_progress")
+    following = meetings.save_meeting(admin, meetings.MeetingInput(
+        title="Third CMC meeting", kind="annual_meeting", start_date=date(2027, 9, 1), end_date=date(2027, 9, 2)))
+    carried = meetings.carry_forward(admin, following.id, following.agenda_revision)
+    assert carried.title == "Follow-up of action items" and "Send the national protocol (JM" in carried.description
+    meetings.set_action_status(focal, action.id, "done")
+    assert meetings.open_actions_before(following) == []
+    page = focal_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Create the migrant smuggling network." in page and "<strong>text</strong>" in page

@@ -23,13 +23,17 @@ from cmc.models.document import (
     document_parties,
 )
 from cmc.models.meeting import (
+    ActionItem,
+    ActionStatus,
     AgendaItem,
     AgendaVersion,
+    Decision,
     ItemKind,
     Meeting,
     MeetingFormat,
     MeetingKind,
     MeetingStatus,
+    Minutes,
     Registration,
     RegistrationStatus,
 )
@@ -50,6 +54,8 @@ from cmc.models.party import Party, PartyKind, PartyStatus
 __all__ = [
     "AccessToken",
     "Account",
+    "ActionItem",
+    "ActionStatus",
     "Activity",
     "AgendaItem",
     "AgendaVersion",
@@ -63,6 +69,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "CapStatus",
+    "Decision",
     "Document",
     "DocumentKind",
     "DocumentText",
@@ -75,6 +82,7 @@ __all__ = [
     "MeetingKind",
     "MeetingStatus",
     "Membership",
+    "Minutes",
     "MsgType",
     "Network",
     "NetworkKind",

@@ -147,3 +147,56 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     party: Mapped[Party] = relationship()
+
+
+class ActionStatus(enum.StrEnum):
+    """Where an action item stands."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Minutes(db.Model):
+    """The minutes of a meeting (Markdown, sanitised); earlier texts are kept, the final one is locked."""
+
+    __tablename__ = "minutes"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    final_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revisions: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)  # [{body, at, by}]
+
+
+class Decision(db.Model):
+    """A decision taken at a meeting."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ActionItem(db.Model):
+    """Who must do what by when, after a meeting; owned by a party or a network."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (Index("ix_action_items_owner", "owner_party_id", "owner_network_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), default=None)
+    owner_network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id"), default=None)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+    status: Mapped[ActionStatus] = mapped_column(str_enum(ActionStatus), default=ActionStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+    owner_party: Mapped[Party | None] = relationship()
+    owner_network: Mapped[Network | None] = relationship()

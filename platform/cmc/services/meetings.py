@@ -17,22 +17,28 @@ from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import (
     Account,
+    ActionItem,
+    ActionStatus,
     AgendaItem,
     AgendaVersion,
+    Decision,
     ItemKind,
     Meeting,
     MeetingFormat,
     MeetingKind,
     MeetingStatus,
     Membership,
+    Minutes,
+    Network,
     Party,
     PartyStatus,
     Registration,
     RegistrationStatus,
     Role,
 )
+from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, documents, permissions
+from cmc.services import audit, documents, markup, permissions
 from cmc.services.errors import ConflictError, DeniedError, ValidationError
 from cmc.services.mail import send_mail
 
@@ -557,3 +563,124 @@ def document_pack(actor: Account, meeting: Meeting, version: AgendaVersion) -> t
         archive.writestr("README.txt", f"{meeting.title}\nAgenda version {version.number}\n"
                                        f"{added} document(s) in agenda order; {skipped} left out.\n")
     return buffer.getvalue(), added, skipped
+
+
+# --- after the meeting: minutes, decisions, action items -------------------------------------------------
+
+def save_minutes(actor: Account, meeting_id: int, body: str, *, final: bool = False) -> Minutes:
+    """Write the minutes (the earlier text is kept); ``final`` locks them for good."""
+    _require_manage(actor, meeting_id, "minutes.save")
+    if len(body) > 200_000:
+        raise ValidationError(_("The minutes are too long."), fields={"body": _("Too long.")})
+    with write_transaction():
+        meeting = get(actor, meeting_id)
+        minutes = db.session.get(Minutes, meeting.id)
+        if minutes is not None and minutes.final_at is not None:
+            raise ConflictError(_("The minutes are final and locked."))
+        if minutes is None:
+            minutes = Minutes(meeting_id=meeting.id, updated_by_id=actor.id, revisions=[])
+            db.session.add(minutes)
+        elif minutes.body:
+            minutes.revisions = [*minutes.revisions, {"body": minutes.body, "at": minutes.updated_at.isoformat(),
+                                                      "by": minutes.updated_by_id}]
+        minutes.body, minutes.body_html = body, markup.render(body)
+        minutes.updated_at, minutes.updated_by_id = utcnow(), actor.id
+        if final:
+            minutes.final_at = utcnow()
+        audit.record(actor, "minutes.final" if final else "minutes.save", target_type="meeting",
+                     target_id=meeting.id, details={"revisions": len(minutes.revisions)})
+    return minutes
+
+
+def add_decision(actor: Account, meeting_id: int, text: str) -> Decision:
+    """Record a decision of the meeting."""
+    _require_manage(actor, meeting_id, "decision.add")
+    if not text.strip() or len(text) > 5000:
+        raise ValidationError(_("Write the decision (up to 5,000 characters)."), fields={"decision": _("Required.")})
+    with write_transaction():
+        meeting = get(actor, meeting_id)
+        decision = Decision(meeting_id=meeting.id, text=text.strip())
+        db.session.add(decision)
+        audit.record(actor, "decision.add", target_type="meeting", target_id=meeting.id)
+    return decision
+
+
+def add_action(actor: Account, meeting_id: int, title: str, *, owner_party: str = "", owner_network: str = "",
+               due: date | None = None) -> ActionItem:
+    """Give someone something to do: owned by a party or a network, with a due date."""
+    _require_manage(actor, meeting_id, "action.add")
+    fields: dict[str, str] = {}
+    if not title.strip() or len(title) > 300:
+        fields["action_title"] = _("Say what must be done (up to 300 characters).")
+    party = db.session.scalar(select(Party).where(Party.code == owner_party.upper())) if owner_party else None
+    network = db.session.scalar(select(Network).where(Network.slug == owner_network)) if owner_network else None
+    if (party is None) == (network is None):
+        fields["owner"] = _("Choose one owner: a party or a network.")
+    if fields:
+        raise ValidationError(next(iter(fields.values())), fields=fields)
+    with write_transaction():
+        meeting = get(actor, meeting_id)
+        action = ActionItem(meeting_id=meeting.id, title=title.strip(), owner_party_id=party.id if party else None,
+                            owner_network_id=network.id if network else None, due_date=due)
+        db.session.add(action)
+        audit.record(actor, "action.add", target_type="meeting", target_id=meeting.id,
+                     target_party_id=party.id if party else None)
+    return action
+
+
+def can_update_action(actor: Account, action: ActionItem) -> bool:
+    """The secretariat, the owning party's focal point, or a coordinator of the owning network."""
+    if can_manage(actor):
+        return True
+    if action.owner_party_id is not None:
+        return permissions.is_focal_point(actor) and actor.party_id == action.owner_party_id
+    return action.owner_network is not None and permissions.can_moderate(actor, action.owner_network)
+
+
+def set_action_status(actor: Account, action_id: int, status: str) -> ActionItem:
+    """Move an action item along (open, in progress, done)."""
+    if status not in {s.value for s in ActionStatus}:
+        raise ValidationError(_("Choose open, in progress or done."), fields={"status": _("Choose a status.")})
+    action = db.session.get(ActionItem, action_id)
+    permissions.require(action is not None and can_read(actor, action.meeting), action="action.update",
+                        target_type="action", target_id=action_id, hide=True)
+    assert action is not None
+    permissions.require(can_update_action(actor, action), action="action.update", target_type="action",
+                        target_id=action_id, target_party_id=action.owner_party_id,
+                        message=_("Only the owner's focal point or coordinator, or the secretariat, updates this."))
+    with write_transaction():
+        action = db.session.get(ActionItem, action_id)
+        assert action is not None
+        action.status = ActionStatus(status)
+        audit.record(actor, "action.update", target_type="action", target_id=action.id,
+                     target_party_id=action.owner_party_id, details={"status": status})
+    return action
+
+
+def actions_for(actor: Account) -> Select[tuple[ActionItem]]:
+    """Open action items the actor's party or networks own, soonest due first (for home)."""
+    mine = select(Membership.network_id).where(Membership.account_id == actor.id)
+    return (select(ActionItem).where(ActionItem.status != ActionStatus.DONE,
+                                     or_(ActionItem.owner_party_id == actor.party_id,
+                                         ActionItem.owner_network_id.in_(mine)))
+            .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.id))
+
+
+def open_actions_before(meeting: Meeting) -> list[ActionItem]:
+    """Open action items of earlier meetings (what this meeting's agenda carries forward)."""
+    return list(db.session.scalars(select(ActionItem).join(Meeting, Meeting.id == ActionItem.meeting_id).where(
+        ActionItem.status != ActionStatus.DONE, Meeting.start_date < meeting.start_date)
+        .order_by(ActionItem.due_date.is_(None), ActionItem.due_date)))
+
+
+def carry_forward(actor: Account, meeting_id: int, base_revision: int) -> AgendaItem | None:
+    """Add a "Follow-up of action items" item on the first day listing every open action of earlier meetings."""
+    meeting = get(actor, meeting_id)
+    actions = open_actions_before(meeting)
+    if not actions:
+        raise ValidationError(_("No open action items from earlier meetings."), fields={"agenda": _("Nothing.")})
+    lines = [f"- {a.title} ({a.owner_party.code if a.owner_party else a.owner_network.name if a.owner_network else ''}"
+             f"{', due ' + a.due_date.isoformat() if a.due_date else ''}; {a.status.value.replace('_', ' ')})"
+             for a in actions]
+    return add_item(actor, meeting_id, ItemInput(day=meeting.start_date, title=_("Follow-up of action items"),
+                                                 description="\n".join(lines), kind="session"), base_revision)

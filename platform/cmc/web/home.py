@@ -25,5 +25,6 @@ def index() -> Any:
     waiting = list(db.session.scalars(alerts.unacknowledged_query(account).limit(10)))
     upcoming = list(db.session.scalars(meetings.visible_query(account)
                                        .where(Meeting.end_date >= date.today()).limit(5)))
+    actions = list(db.session.scalars(meetings.actions_for(account).limit(10)))
     return render_template("home/index.html", account=account, networks=directory.networks_of(account),
-                           activity=activity, waiting=waiting, upcoming=upcoming)
+                           activity=activity, waiting=waiting, upcoming=upcoming, actions=actions)

@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from cmc.extensions import db
-from cmc.models import Account, ItemKind, MeetingFormat, MeetingKind, MeetingStatus
+from cmc.models import Account, ActionItem, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
 from cmc.services import meetings, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
@@ -115,9 +116,16 @@ def show(meeting_id: int) -> Any:
     meeting = meetings.get(actor, meeting_id)
     all_versions = meetings.versions(meeting)
     mine = next((r for r in meetings.registrations(meeting) if r.party_id == actor.party_id), None)
+    actions = list(db.session.scalars(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
+                                      .order_by(ActionItem.id)))
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions,
                            current=all_versions[0] if all_versions else None,
                            registrations=meetings.registrations(meeting), mine=mine,
+                           minutes=db.session.get(Minutes, meeting.id), actions=actions,
+                           can_update_action={a.id: meetings.can_update_action(actor, a) for a in actions},
+                           decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
+                                                             .order_by(Decision.id))),
+                           network_choices=[e.network for e in networks.directory(actor)],
                            can_manage=meetings.can_manage(actor),
                            can_register=permissions.is_focal_point(actor) or meetings.can_manage(actor),
                            **_choices())
@@ -178,6 +186,7 @@ def _builder(meeting: Any, errors: dict[str, str], status: int, form: Any = None
     meeting_days = [meeting.start_date + timedelta(days=n)
                     for n in range((meeting.end_date - meeting.start_date).days + 1)]
     return render_template("meetings/builder.html", meeting=meeting, days=days, meeting_days=meeting_days,
+                           carried=meetings.open_actions_before(meeting),
                            warnings=meetings.overlaps(meeting), errors=errors, form=form or {},
                            versions=meetings.versions(meeting), **_choices()), status
 
@@ -276,3 +285,60 @@ def decide(registration_id: int) -> Any:
     """Confirm or decline a delegation."""
     registration = meetings.decide_registration(_actor(), registration_id, request.form.get("decision") == "confirm")
     return redirect(url_for("meetings.show", meeting_id=registration.meeting_id) + "#delegations")
+
+
+@bp.post("/meetings/<int:meeting_id>/minutes")
+@access(Access.SECRETARIAT)
+def minutes(meeting_id: int) -> Any:
+    """Save the minutes (earlier text kept); "final" locks them."""
+    try:
+        meetings.save_minutes(_actor(), meeting_id, request.form.get("body", ""),
+                              final=request.form.get("final") == "1")
+    except (ValidationError, ConflictError) as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("The minutes are saved."), "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting_id) + "#minutes")
+
+
+@bp.post("/meetings/<int:meeting_id>/decisions")
+@access(Access.SECRETARIAT)
+def decision(meeting_id: int) -> Any:
+    """Record a decision."""
+    try:
+        meetings.add_decision(_actor(), meeting_id, request.form.get("decision", ""))
+    except ValidationError as exc:
+        flash(exc.message, "danger")
+    return redirect(url_for("meetings.show", meeting_id=meeting_id) + "#decisions")
+
+
+@bp.post("/meetings/<int:meeting_id>/actions")
+@access(Access.SECRETARIAT)
+def action(meeting_id: int) -> Any:
+    """Add an action item with its owner and due date."""
+    try:
+        meetings.add_action(_actor(), meeting_id, request.form.get("action_title", ""),
+                            owner_party=request.form.get("owner_party", ""),
+                            owner_network=request.form.get("owner_network", ""),
+                            due=_date(request.form.get("due_date")))
+    except ValidationError as exc:
+        flash(exc.message, "danger")
+    return redirect(url_for("meetings.show", meeting_id=meeting_id) + "#actions")
+
+
+@bp.post("/meetings/actions/<int:action_id>/status")
+@access(Access.SIGNED_IN)
+def action_status(action_id: int) -> Any:
+    """Move an action item along (its owner's focal point or coordinator, or the secretariat)."""
+    updated = meetings.set_action_status(_actor(), action_id, request.form.get("status", ""))
+    flash(_("The action item is updated."), "success")
+    return redirect(request.form.get("back") if request.form.get("back") == "/" else
+                    url_for("meetings.show", meeting_id=updated.meeting_id) + "#actions")
+
+
+@bp.post("/meetings/<int:meeting_id>/carry-forward")
+@access(Access.SECRETARIAT)
+def carry_forward(meeting_id: int) -> Any:
+    """Add the open action items of earlier meetings as a section of this agenda."""
+    return _agenda_action(meeting_id, lambda: meetings.carry_forward(_actor(), meeting_id, _revision()),
+                          _("The open action items are on the agenda."))
