@@ -123,6 +123,8 @@ EXPECTED: dict[str, Access] = {
     "meetings.action": A,
     "meetings.action_status": S,
     "meetings.carry_forward": A,
+    "meetings.reorder": A,
+    "meetings.attendance": A,
     "networks.directory": S,
     "networks.workspace": S,
     "networks.activity": S,

@@ -322,3 +322,32 @@ def test_minutes_decisions_and_action_items_carried_forward(admin, meeting, sign
     assert meetings.open_actions_before(following) == []
     page = focal_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "Create the migrant smuggling network." in page and "<strong>text</strong>" in page
+
+
+def test_drag_and_drop_order_and_attendance(admin, meeting, signed_in, make_account):
+    client, _secretariat = signed_in("secretariat", party="UNHCR")
+    build(admin, meeting, "A", "B", "C")
+    ids = [i.id for i in sorted(meeting.items, key=lambda i: i.position)]
+    token = form_token(client, f"/meetings/{meeting.id}/agenda")
+    response = client.post(f"/meetings/{meeting.id}/reorder", data={
+        "csrf_token": token, "revision": str(meeting.agenda_revision), "day": "2027-03-10",
+        "order": ",".join(str(i) for i in [ids[2], ids[0], ids[1]])})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [i.title for i in db.session.get(Meeting, meeting.id).items] == ["C", "A", "B"]
+    partial = client.post(f"/meetings/{meeting.id}/reorder", data={
+        "csrf_token": token, "revision": str(db.session.get(Meeting, meeting.id).agenda_revision),
+        "day": "2027-03-10", "order": str(ids[0])})
+    assert partial.status_code == 422
+    meetings.publish_agenda(admin, meeting.id, db.session.get(Meeting, meeting.id).agenda_revision)
+    focal = make_account("focal_point", party="JM")
+    registration = meetings.register(focal, meeting.id, "JM", [{"name": "Minister", "role": "head"},
+                                                               {"name": "Officer", "role": "delegate"}])
+    meetings.decide_registration(admin, registration.id, True)
+    meetings.mark_attendance(admin, registration.id, [1])
+    db.session.expire_all()
+    from cmc.models import Registration
+
+    assert [m["attended"] for m in db.session.get(Registration, registration.id).members] == [False, True]
+    with pytest.raises(DeniedError):
+        meetings.mark_attendance(focal, registration.id, [0])

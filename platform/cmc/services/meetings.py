@@ -684,3 +684,34 @@ def carry_forward(actor: Account, meeting_id: int, base_revision: int) -> Agenda
              for a in actions]
     return add_item(actor, meeting_id, ItemInput(day=meeting.start_date, title=_("Follow-up of action items"),
                                                  description="\n".join(lines), kind="session"), base_revision)
+
+
+def reorder_day(actor: Account, meeting_id: int, day: date, item_ids: list[int], base_revision: int) -> None:
+    """Put one day's items in the given order (what drag and drop sends)."""
+    _require_manage(actor, meeting_id, "agenda.edit")
+    with write_transaction():
+        meeting = get(actor, meeting_id)
+        _check_revision(meeting, base_revision)
+        day_items = {i.id: i for i in meeting.items if i.day == day}
+        if sorted(item_ids) != sorted(day_items):
+            raise ValidationError(_("The new order must list every item of that day once."),
+                                  fields={"agenda": _("Reload and try again.")})
+        for position, item_id in enumerate(item_ids, start=1):
+            day_items[item_id].position = position
+        _touch(meeting, actor, _("reordered %(day)s", day=day.isoformat()))
+
+
+def mark_attendance(actor: Account, registration_id: int, attended: list[int]) -> Registration:
+    """The secretariat marks which members of a delegation attended (by their place in the list)."""
+    registration = db.session.get(Registration, registration_id)
+    permissions.require(registration is not None, action="meeting.attendance", target_type="registration",
+                        target_id=registration_id, hide=True)
+    assert registration is not None
+    _require_manage(actor, registration.meeting_id, "meeting.attendance")
+    with write_transaction():
+        registration = db.session.get(Registration, registration_id)
+        assert registration is not None
+        registration.members = [{**m, "attended": n in attended} for n, m in enumerate(registration.members)]
+        audit.record(actor, "meeting.attendance", target_type="meeting", target_id=registration.meeting_id,
+                     target_party_id=registration.party_id, details={"attended": len(attended)})
+    return registration

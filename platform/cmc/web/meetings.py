@@ -342,3 +342,23 @@ def carry_forward(meeting_id: int) -> Any:
     """Add the open action items of earlier meetings as a section of this agenda."""
     return _agenda_action(meeting_id, lambda: meetings.carry_forward(_actor(), meeting_id, _revision()),
                           _("The open action items are on the agenda."))
+
+
+@bp.post("/meetings/<int:meeting_id>/reorder")
+@access(Access.SECRETARIAT)
+def reorder(meeting_id: int) -> Any:
+    """One day's new order, as drag and drop sends it (the move buttons do the same one step at a time)."""
+    ids = [int(x) for x in request.form.get("order", "").split(",") if x.strip().isdigit()]
+    day = _date(request.form.get("day"))
+    return _agenda_action(meeting_id, lambda: meetings.reorder_day(_actor(), meeting_id, day or date.min, ids,
+                                                                    _revision()), _("The new order is saved."))
+
+
+@bp.post("/meetings/registrations/<int:registration_id>/attendance")
+@access(Access.SECRETARIAT)
+def attendance(registration_id: int) -> Any:
+    """Mark who of a delegation attended."""
+    attended = [int(x) for x in request.form.getlist("attended") if x.isdigit()]
+    registration = meetings.mark_attendance(_actor(), registration_id, attended)
+    flash(_("Attendance is saved."), "success")
+    return redirect(url_for("meetings.show", meeting_id=registration.meeting_id) + "#delegations")
