@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres lint perf install chromium clean-instance
+.PHONY: run test test-postgres lint install chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,3 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-
-perf: $(STAMP)
-	$(BIN)/python -m pytest tests/perf -p no:cacheprovider -o addopts="--import-mode=importlib" $(PYTEST_ARGS)
