@@ -258,16 +258,20 @@ def add_item(actor: Account, meeting_id: int, data: ItemInput, base_revision: in
     return item
 
 
-def update_item(actor: Account, item_id: int, data: ItemInput, base_revision: int) -> AgendaItem:
-    """Change an item."""
+def _editable_item(actor: Account, item_id: int) -> AgendaItem:
+    """An agenda item the actor may edit (inside the caller's write transaction); 404 when unknown."""
     item = db.session.get(AgendaItem, item_id)
     permissions.require(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
                         hide=True)
     assert item is not None
     _require_manage(actor, item.meeting_id, "agenda.edit")
+    return item
+
+
+def update_item(actor: Account, item_id: int, data: ItemInput, base_revision: int) -> AgendaItem:
+    """Change an item."""
     with write_transaction():
-        item = db.session.get(AgendaItem, item_id)
-        assert item is not None
+        item = _editable_item(actor, item_id)
         _check_revision(item.meeting, base_revision)
         values = _validate_item(actor, item.meeting, data)
         if values["day"] != item.day:
@@ -282,14 +286,8 @@ def update_item(actor: Account, item_id: int, data: ItemInput, base_revision: in
 
 def remove_item(actor: Account, item_id: int, base_revision: int) -> None:
     """Remove an item from the draft agenda (published versions keep it)."""
-    item = db.session.get(AgendaItem, item_id)
-    permissions.require(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
-                        hide=True)
-    assert item is not None
-    _require_manage(actor, item.meeting_id, "agenda.edit")
     with write_transaction():
-        item = db.session.get(AgendaItem, item_id)
-        assert item is not None
+        item = _editable_item(actor, item_id)
         meeting = item.meeting
         _check_revision(meeting, base_revision)
         title = item.title
@@ -301,14 +299,8 @@ def move_item(actor: Account, item_id: int, direction: int, base_revision: int) 
     """Move an item one place up (-1) or down (+1) within its day: the keyboard twin of drag and drop."""
     if direction not in (-1, 1):
         raise ValidationError(_("Move an item up or down by one place."), fields={"direction": "-1 or 1"})
-    item = db.session.get(AgendaItem, item_id)
-    permissions.require(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
-                        hide=True)
-    assert item is not None
-    _require_manage(actor, item.meeting_id, "agenda.edit")
     with write_transaction():
-        item = db.session.get(AgendaItem, item_id)
-        assert item is not None
+        item = _editable_item(actor, item_id)
         _check_revision(item.meeting, base_revision)
         day_items = sorted((i for i in item.meeting.items if i.day == item.day), key=lambda i: (i.position, i.id))
         index = day_items.index(item)
