@@ -5,6 +5,9 @@
   "use strict";
   var form = document.getElementById("reorder-form");
   if (!form) { return; }
+  // After a move, the page comes back at #item-<id>: put the focus on that item's same button again.
+  var moved = window.location.hash && document.querySelector(window.location.hash + " form[action$='/move'] button");
+  if (moved) { moved.focus(); }
   var dragged = null;
   document.querySelectorAll(".agenda-builder").forEach(function (list) {
     list.addEventListener("dragstart", function (event) {

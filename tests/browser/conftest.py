@@ -50,8 +50,9 @@ DESKTOP = {"width": 1280, "height": 800}
 #: A path of None is found at run time by ``_screen_path`` (the edit page of Jamaica, whose id the seed decides;
 #: a thread of Migrant Smuggling, posted by the ``sample_thread`` fixture; the documents pages, once the
 #: ``sample_document`` fixture has uploaded a document with two versions; the alerts pages, once the
-#: ``sample_alerts`` fixture has published alerts and submitted a draft). The secretariat reads every network;
-#: the coordinator of Migrant Smuggling (``COORDINATOR``) sees the compose form and the acknowledgement grid.
+#: ``sample_alerts`` fixture has published alerts and submitted a draft; the meeting pages, once the
+#: ``sample_meeting`` fixture has planned a meeting and published its agenda twice). The secretariat reads every
+#: network; the coordinator of Migrant Smuggling (``COORDINATOR``) sees the compose form and the acknowledgement grid.
 SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "sign-in": ("/sign-in", None, 200),
     "home": ("/", SECRETARIAT, 200),
@@ -76,6 +77,10 @@ SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "network-alerts": (None, COORDINATOR, 200),
     "alert-compose": ("/networks/migrant-smuggling/alerts/new", COORDINATOR, 200),
     "alert": (None, COORDINATOR, 200),
+    "meetings": (None, SECRETARIAT, 200),
+    "meeting": (None, SECRETARIAT, 200),
+    "meeting-agenda": (None, SECRETARIAT, 200),
+    "meeting-version": (None, SECRETARIAT, 200),
     "error-404": ("/no-such-page-here", SECRETARIAT, 404),
 }
 
@@ -379,6 +384,66 @@ def sample_alerts(live_server: LiveServer, coordinator: EnrolledAccount) -> int:
     return int(severe.body["id"])
 
 
+@pytest.fixture(scope="session")
+def sample_meeting(browser: Browser, browser_context_args: dict[str, Any], secretariat: EnrolledAccount,
+                   live_server: LiveServer) -> int:
+    """A two-day plenary meeting for the screens of the meeting pages: planned by the secretariat through the
+    "Plan a meeting" form (the API does not create meetings), its agenda added through the JSON API and
+    published twice (version 2 adds an item), and the delegation of Jamaica registered by its focal point.
+    Returns the meeting's id."""
+    context = browser.new_context(**browser_context_args, storage_state=secretariat.storage_state)
+    try:
+        page = context.new_page()
+        page.goto("/meetings/new")
+        page.get_by_label("Title", exact=True).fill(
+            "Twentieth Annual Meeting of the Caribbean Migration Consultations: protection at sea and regular "
+            "pathways")
+        page.get_by_label("First day").fill("2036-11-17")
+        page.get_by_label("Last day").fill("2036-11-18")
+        page.get_by_label("Venue").fill("Hyatt Regency Trinidad, Queen's Park Ballroom")
+        page.get_by_label("City").fill("Port of Spain")
+        page.get_by_label("Host party").select_option(label="Trinidad and Tobago")
+        page.get_by_label("Description").fill("Two days on protection at sea, regular pathways and the "
+                                              "regional plan of action.")
+        page.get_by_role("button", name="Save meeting").click()
+        expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
+        meeting_id = int(page.url.rsplit("/", 1)[1])
+    finally:
+        context.close()
+    token = live_server.create_token(SECRETARIAT, "sample meeting")
+    revision = 0
+    items = [
+        ("2036-11-17", "09:00", "09:30", "opening", "Opening of the meeting and adoption of the agenda",
+         "Chair (Trinidad and Tobago)", ""),
+        ("2036-11-17", "09:30", "11:00", "panel", "Protection at sea: disembarkation, screening and referral",
+         "Bahamas, Dominican Republic, UNHCR", "Each panellist speaks for ten minutes; questions follow."),
+        ("2036-11-17", "11:00", "11:30", "break", "Coffee break", "", ""),
+        ("2036-11-18", "09:00", "12:00", "session", "Regular pathways and labour mobility in the region",
+         "Jamaica, IOM", ""),
+    ]
+    for day, start, end, kind, title, presenters, description in items:
+        added = live_server.api("POST", f"/meetings/{meeting_id}/items", token=token, json_body={
+            "day": day, "start_time": start, "end_time": end, "kind": kind, "title": title,
+            "presenters": presenters, "description": description, "revision": revision})
+        assert added.status == 201, added
+        revision = int(added.body["agenda_revision"])
+    published = live_server.api("POST", f"/meetings/{meeting_id}/publish", token=token,
+                                json_body={"revision": revision})
+    assert published.status == 201, published
+    added = live_server.api("POST", f"/meetings/{meeting_id}/items", token=token, json_body={
+        "day": "2036-11-18", "start_time": "12:00", "end_time": "12:30", "kind": "closing",
+        "title": "Closing: conclusions of the chair and venue of the next meeting", "revision": revision})
+    assert added.status == 201, added
+    published = live_server.api("POST", f"/meetings/{meeting_id}/publish", token=token,
+                                json_body={"revision": int(added.body["agenda_revision"])})
+    assert published.status == 201, published
+    focal = live_server.create_token("focal.jm@cmc.demo", "sample meeting")
+    registered = live_server.api("POST", f"/meetings/{meeting_id}/registrations", token=focal, json_body={
+        "members": [{"name": "Marcus Campbell", "role": "head"}, {"name": "Simone Clarke", "role": "delegate"}]})
+    assert registered.status == 201, registered
+    return meeting_id
+
+
 def _screen_path(name: str, page: Page, request: pytest.FixtureRequest) -> str:
     """The path of a screen whose address the data decides (SCREENS has None for it)."""
     if name == "admin-party-edit":  # the edit page of Jamaica, whose id the seed decides
@@ -398,6 +463,11 @@ def _screen_path(name: str, page: Page, request: pytest.FixtureRequest) -> str:
         alert_id: int = request.getfixturevalue("sample_alerts")
         return {"alerts": "/alerts", "network-alerts": "/networks/migrant-smuggling/alerts",
                 "alert": f"/alerts/{alert_id}"}[name]
+    if name in ("meetings", "meeting", "meeting-agenda", "meeting-version"):
+        meeting_id: int = request.getfixturevalue("sample_meeting")
+        return {"meetings": "/meetings", "meeting": f"/meetings/{meeting_id}",
+                "meeting-agenda": f"/meetings/{meeting_id}/agenda",
+                "meeting-version": f"/meetings/{meeting_id}/agenda/2"}[name]
     raise AssertionError(f"SCREENS[{name!r}] has no path and no rule to find one")
 
 

@@ -317,12 +317,18 @@ def move_item(actor: Account, item_id: int, direction: int, base_revision: int) 
 
 def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
     """The draft agenda as plain data, in agenda order (what a version freezes)."""
-    return [{"id": i.id, "day": i.day.isoformat(), "position": n, "session": i.session,
-             "start": i.start_time.strftime("%H:%M") if i.start_time else "",
-             "end": i.end_time.strftime("%H:%M") if i.end_time else "", "title": i.title,
-             "description": i.description, "kind": str(i.kind), "presenters": i.presenters,
-             "document_ids": list(i.document_ids)}
-            for n, i in enumerate(sorted(meeting.items, key=lambda i: (i.day, i.position, i.id)), start=1)]
+    ordered = sorted(meeting.items, key=lambda i: (i.day, i.position, i.id))
+    rows = []
+    place: dict[date, int] = {}
+    for i in ordered:
+        # Positions count within a day: a change on day 1 does not "move" the items of day 2.
+        place[i.day] = place.get(i.day, 0) + 1
+        rows.append({"id": i.id, "day": i.day.isoformat(), "position": place[i.day], "session": i.session,
+                     "start": i.start_time.strftime("%H:%M") if i.start_time else "",
+                     "end": i.end_time.strftime("%H:%M") if i.end_time else "", "title": i.title,
+                     "description": i.description, "kind": str(i.kind), "presenters": i.presenters,
+                     "document_ids": list(i.document_ids)})
+    return rows
 
 
 def change_list(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
@@ -491,8 +497,10 @@ def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
     calendar.add("prodid", "-//CMC Platform//Caribbean Migration Consultations//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-timezone", meeting.timezone)
+    stamp = utcnow()
     whole = Event()
     whole.add("uid", f"meeting-{meeting.id}@cmc-platform")
+    whole.add("dtstamp", stamp)
     whole.add("summary", meeting.title)
     whole.add("dtstart", meeting.start_date)
     whole.add("dtend", meeting.end_date + timedelta(days=1))
@@ -507,12 +515,14 @@ def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
         end = datetime.combine(day, time.fromisoformat(str(item["end"] or item["start"])), zone)
         event = Event()
         event.add("uid", f"meeting-{meeting.id}-item-{item['id']}@cmc-platform")
+        event.add("dtstamp", stamp)
         event.add("summary", f"{item['title']}")
         event.add("dtstart", start)
         event.add("dtend", max(end, start + timedelta(minutes=5)))
         if item["description"]:
             event.add("description", str(item["description"]))
         calendar.add_component(event)
+    calendar.add_missing_timezones()  # RFC 5545: a VTIMEZONE for every TZID used
     return calendar.to_ical()
 
 

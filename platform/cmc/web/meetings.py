@@ -118,8 +118,9 @@ def show(meeting_id: int) -> Any:
     mine = next((r for r in meetings.registrations(meeting) if r.party_id == actor.party_id), None)
     actions = list(db.session.scalars(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
                                       .order_by(ActionItem.id)))
-    return render_template("meetings/show.html", meeting=meeting, versions=all_versions,
-                           current=all_versions[0] if all_versions else None,
+    current = all_versions[0] if all_versions else None
+    return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
+                           unpublished=bool(current) and meetings.snapshot(meeting) != current.items,
                            registrations=meetings.registrations(meeting), mine=mine,
                            minutes=db.session.get(Minutes, meeting.id), actions=actions,
                            can_update_action={a.id: meetings.can_update_action(actor, a) for a in actions},
@@ -201,7 +202,7 @@ def _item_input() -> meetings.ItemInput:
                               document_ids=ids)
 
 
-def _agenda_action(meeting_id: int, action: Any, success: str) -> Any:
+def _agenda_action(meeting_id: int, action: Any, success: str, anchor: str = "") -> Any:
     try:
         action()
     except ConflictError as exc:
@@ -212,7 +213,7 @@ def _agenda_action(meeting_id: int, action: Any, success: str) -> Any:
         db.session.rollback()
         return _builder(meetings.get(_actor(), meeting_id), exc.fields, 422, request.form)
     flash(success, "success")
-    return redirect(url_for("meetings.builder", meeting_id=meeting_id))
+    return redirect(url_for("meetings.builder", meeting_id=meeting_id) + anchor)
 
 
 @bp.post("/meetings/<int:meeting_id>/items")
@@ -236,8 +237,9 @@ def update_item(meeting_id: int, item_id: int) -> Any:
 def move_item(meeting_id: int, item_id: int) -> Any:
     """Move an item up or down (the keyboard twin of drag and drop)."""
     direction = -1 if request.form.get("direction") == "up" else 1
+    # Back to the moved item, so the next keyboard move starts where this one ended.
     return _agenda_action(meeting_id, lambda: meetings.move_item(_actor(), item_id, direction, _revision()),
-                          _("The item is moved."))
+                          _("The item is moved."), anchor=f"#item-{item_id}")
 
 
 @bp.post("/meetings/<int:meeting_id>/items/<int:item_id>/delete")
