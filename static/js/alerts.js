@@ -143,3 +143,22 @@
 
   window.CMCAlerts = { lastId: function () { return lastId; }, seen: seen };
 }());
+
+/* In-app notifications (a draft waiting for approval, an agenda that changed, an overdue acknowledgement):
+ * announced politely and shown briefly. */
+(function () {
+  "use strict";
+  if (!window.CMCLive) { return; }
+  var box = document.getElementById("alert-toasts");
+  window.CMCLive.on("notification", function (note) {
+    if (!note || !note.text || !box) { return; }
+    var toast = document.createElement("div");
+    toast.className = "alert-toast notification-toast";
+    toast.setAttribute("data-kind", String(note.kind || ""));
+    toast.textContent = note.text;
+    box.appendChild(toast);
+    var announcer = document.getElementById("alert-announcer");
+    if (announcer) { announcer.textContent = note.text; }
+    window.setTimeout(function () { toast.remove(); }, 15000);
+  });
+}());

@@ -102,6 +102,8 @@ EXPECTED: dict[str, Access] = {
     "api.add_agenda_item": S,
     "api.publish_agenda": S,
     "api.register_delegation": S,
+    "api.list_action_items": S,
+    "api.set_action_item_status": S,
     "meetings.index": S,
     "meetings.create": A,
     "meetings.edit": A,

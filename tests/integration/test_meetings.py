@@ -351,3 +351,24 @@ def test_drag_and_drop_order_and_attendance(admin, meeting, signed_in, make_acco
     assert [m["attended"] for m in db.session.get(Registration, registration.id).members] == [False, True]
     with pytest.raises(DeniedError):
         meetings.mark_attendance(focal, registration.id, [0])
+
+
+def test_action_items_api(admin, meeting, signed_in):
+    from datetime import date as day
+
+    action = meetings.add_action(admin, meeting.id, "Share the arrival figures", owner_party="JM",
+                                 due=day(2027, 5, 1))
+    meetings.save_meeting(admin, meetings.MeetingInput(title=meeting.title, kind="annual_meeting", start_date=START,
+                                                       end_date=END, status="published"), meeting.id)
+    client, _focal = signed_in("focal_point", party="JM")
+    listed = client.get("/api/v1/action-items").get_json()["items"]
+    assert [a["title"] for a in listed] == ["Share the arrival figures"]
+    headers = {"X-CSRFToken": form_token(client, "/")}
+    done = client.put(f"/api/v1/action-items/{action.id}/status", headers=headers, json={"status": "done"})
+    assert done.status_code == 200 and done.get_json()["status"] == "done"
+    bad = client.put(f"/api/v1/action-items/{action.id}/status", headers=headers, json={"status": "finished"})
+    assert bad.status_code == 422
+    other, _tt = signed_in("focal_point", party="TT")
+    refused = other.put(f"/api/v1/action-items/{action.id}/status", headers={"X-CSRFToken": form_token(other, "/")},
+                        json={"status": "open"})
+    assert refused.status_code == 403

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
-from cmc.models import Account, AgendaVersion, Meeting, Registration
+from cmc.extensions import db
+from cmc.models import Account, ActionItem, AgendaVersion, Meeting, Registration
 from cmc.services import meetings
 from cmc.web.access import Access, access
 from cmc.web.pagination import paginate
@@ -219,3 +220,70 @@ def register_delegation(meeting_id: int) -> Any:
         raise BadRequestBody(_("party must be a party code."), fields={"party": "type"})
     registration = meetings.register(_actor(), meeting_id, party, members)
     return jsonify(registration_json(registration)), 201
+
+
+def action_json(action: ActionItem) -> dict[str, Any]:
+    """An action item."""
+    return {"id": action.id, "meeting_id": action.meeting_id, "title": action.title, "status": str(action.status),
+            "owner_party": action.owner_party.code if action.owner_party else None,
+            "owner_network": action.owner_network.slug if action.owner_network else None,
+            "due_date": action.due_date.isoformat() if action.due_date else None}
+
+
+@bp.get("/action-items")
+@access(Access.SIGNED_IN)
+def list_action_items() -> Any:
+    """My open action items.
+    ---
+    get:
+      summary: Open action items owned by my party or my networks, soonest due first
+      tags: [meetings]
+      responses:
+        200:
+          description: Action items
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/ActionItem'}}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+    """
+    return jsonify(items=[action_json(a) for a in db.session.scalars(meetings.actions_for(_actor()).limit(200))])
+
+
+@bp.put("/action-items/<int:action_id>/status")
+@access(Access.SIGNED_IN)
+def set_action_item_status(action_id: int) -> Any:
+    """Move an action item along.
+    ---
+    put:
+      summary: Set an action item's status (its owner's focal point or coordinator, or the secretariat)
+      tags: [meetings]
+      parameters:
+        - {name: action_id, in: path, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [status]
+              properties:
+                status: {type: string, enum: [open, in_progress, done]}
+      responses:
+        200:
+          description: The action item
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/ActionItem'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
+    """
+    status = json_body().get("status")
+    if not isinstance(status, str):
+        raise BadRequestBody(_("status is required."), fields={"status": "required"})
+    return jsonify(action_json(meetings.set_action_status(_actor(), action_id, status)))

@@ -247,6 +247,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "registrations": {"type": "array", "items": {"type": "object"}},
         },
     },
+    "ActionItem": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "meeting_id": {"type": "integer"},
+            "title": {"type": "string"},
+            "status": {"type": "string", "enum": ["open", "in_progress", "done"]},
+            "owner_party": {"type": "string", "nullable": True},
+            "owner_network": {"type": "string", "nullable": True},
+            "due_date": {"type": "string", "format": "date", "nullable": True},
+        },
+    },
     "AgendaItemInput": {
         "type": "object",
         "required": ["day", "title", "revision"],
