@@ -95,10 +95,11 @@ def list_members(slug: str) -> Any:
     """Members of a network.
     ---
     get:
-      summary: Members grouped by party
+      summary: Members by party, 100 a page
       tags: [networks]
       parameters:
         - {name: slug, in: path, required: true, schema: {type: string}}
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
       responses:
         200:
           description: Members
@@ -114,9 +115,10 @@ def list_members(slug: str) -> Any:
         404: {$ref: '#/components/responses/NotFound'}
     """
     network = networks.open_network(_actor(), slug)
-    items = [{"account_id": account.id, "name": account.name, "party": group.party.code, "role": str(role)}
-             for group in networks.members_by_party(_actor(), network) for account, role in group.members]
-    return jsonify(items=items)
+    page = paginate(networks.members_query(_actor(), network), per_page=100, scalars=False)
+    items = [{"account_id": account.id, "name": account.name, "party": account.party.code, "role": str(role)}
+             for account, role in page.items]
+    return jsonify(items=items, page=page.number, has_next=page.has_next)
 
 
 @bp.post("/networks/<slug>/members")

@@ -112,14 +112,32 @@ class PartyMembers:
     members: list[tuple[Account, NetworkRole]] = field(default_factory=list)
 
 
-def members_by_party(actor: Account, network: Network) -> list[PartyMembers]:
-    """Members grouped by party (parties by name), for people who may read the network."""
+def members_query(actor: Account, network: Network) -> Select[Any]:
+    """``(account, role)`` of every member, by party name then name, for people who may read the network."""
     permissions.require(permissions.can_read_network(actor, network), action="network.members",
                         target_type="network", target_id=network.id, hide=True)
-    rows = db.session.execute(
-        select(Account, Membership.role).join(Membership, Membership.account_id == Account.id)
-        .join(Party, Party.id == Account.party_id)
-        .where(Membership.network_id == network.id).order_by(Party.name, Account.name)).all()
+    return (select(Account, Membership.role).join(Membership, Membership.account_id == Account.id)
+            .join(Party, Party.id == Account.party_id)
+            .where(Membership.network_id == network.id).order_by(Party.name, Account.name, Account.id))
+
+
+def member_count(network: Network) -> int:
+    """How many members the network has."""
+    return int(db.session.scalar(select(func.count()).select_from(Membership)
+                                 .where(Membership.network_id == network.id)) or 0)
+
+
+def group_by_party(rows: list[Any]) -> list[PartyMembers]:
+    """``(account, role)`` rows grouped by party, keeping their order."""
+    groups: dict[int, PartyMembers] = {}
+    for account, role in rows:
+        groups.setdefault(account.party_id, PartyMembers(account.party)).members.append((account, role))
+    return list(groups.values())
+
+
+def members_by_party(actor: Account, network: Network, limit: int = 500) -> list[PartyMembers]:
+    """Members grouped by party (at most ``limit`` of them), for people who may read the network."""
+    rows = db.session.execute(members_query(actor, network).limit(limit)).all()
     groups: dict[int, PartyMembers] = {}
     for account, role in rows:
         groups.setdefault(account.party_id, PartyMembers(account.party)).members.append((account, role))

@@ -58,13 +58,13 @@ def workspace(slug: str) -> Any:
     network = networks.open_network(_actor(), slug)
     page = paginate(networks.threads_query(_actor(), network), per_page=20, scalars=False)
     activity = list(db.session.scalars(networks.activity_query(_actor(), network).limit(8)))
-    groups = networks.members_by_party(_actor(), network)
+    groups = networks.members_by_party(_actor(), network, limit=40)
     latest_documents = list(db.session.scalars(documents.list_query(
         _actor(), documents.DocumentFilter(network=network)).limit(5)))
     active_alerts = list(db.session.scalars(alerts.list_query(_actor(), network=network, active=True).limit(5))) \
         if network.alerts_enabled else []
     return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
-                           member_total=sum(len(g.members) for g in groups), latest_documents=latest_documents,
+                           member_total=networks.member_count(network), latest_documents=latest_documents,
                            active_alerts=active_alerts, **_workspace_context(network))
 
 
@@ -84,7 +84,8 @@ def members(slug: str) -> Any:
     actor = _actor()
     network = networks.open_network(actor, slug)
     manageable = permissions.can_list_members_to_manage(actor, network)
-    return render_template("networks/members.html", groups=networks.members_by_party(actor, network),
+    page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
+    return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
                            candidates=networks.candidates(actor, network) if manageable else [],
                            errors={}, **_workspace_context(network))
 
@@ -102,7 +103,8 @@ def add_member(slug: str) -> Any:
         networks.add_member(actor, slug, account_id, request.form.get("role", "member"))
     except ValidationError as exc:
         network = networks.open_network(actor, slug)
-        return render_template("networks/members.html", groups=networks.members_by_party(actor, network),
+        page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
+        return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
                                candidates=networks.candidates(actor, network), errors=exc.fields or
                                {"account": exc.message}, **_workspace_context(network)), 422
     flash(_("The member list is updated."), "success")
