@@ -188,4 +188,15 @@ def test_openapi_describes_every_api_route(app, client):
 
 def test_healthz(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "storage": "ok"}
+
+
+@pytest.fixture
+def dead_redis(app_config):
+    app_config["SOCKETIO_MESSAGE_QUEUE"] = "redis://127.0.0.1:1/0"
+
+
+def test_healthz_reports_an_unreachable_message_queue(dead_redis, client):
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["redis"] == "unreachable"

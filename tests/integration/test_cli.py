@@ -123,3 +123,19 @@ def test_missing_secret_key_stops_with_a_clear_message(tmp_path):
                             check=False)
     assert result.returncode != 0
     assert "SECRET_KEY is missing or shorter than 32 characters" in result.stderr
+
+
+def test_backup_and_restore_commands(upgraded, tmp_path):
+    upgraded("seed", "--demo")
+    made = upgraded("backup", str(tmp_path / "bk"))
+    assert made.returncode == 0 and "written to" in made.stdout
+    again = upgraded("backup", str(tmp_path / "bk"))
+    assert again.returncode == 2 and "not empty" in again.stderr
+    env = {**os.environ, "CMC_INSTANCE_PATH": str(tmp_path / "restored"), "CMC_SECRET_KEY": secrets.token_urlsafe(40)}
+    env.pop("CMC_DATABASE_URL", None)
+    restored = subprocess.run([CMC, "restore", str(tmp_path / "bk")], env=env, capture_output=True, text=True,
+                              timeout=60, check=False)
+    assert restored.returncode == 0, restored.stderr
+    assert "Audit trail: intact" in restored.stdout
+    with sqlite3.connect(tmp_path / "restored" / "cmc.db") as conn:
+        assert conn.execute("select count(*) from accounts").fetchone()[0] == 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
@@ -218,13 +219,28 @@ def register_web(app: Flask) -> None:
     @app.get("/healthz")
     @access(Access.PUBLIC)
     def healthz() -> Any:
-        """Liveness and database status for monitoring."""
+        """Database, storage and (when configured) Redis status for monitoring; 503 when one is down."""
+        report: dict[str, str] = {}
         try:
             db.session.execute(text("SELECT 1"))
-            return {"status": "ok", "database": "ok"}, 200
+            report["database"] = "ok"
         except Exception:  # the probe must answer whatever the database does
             log.exception("health check: database unreachable")
-            return {"status": "degraded", "database": "unreachable"}, 503
+            report["database"] = "unreachable"
+        temp = current_app.extensions["cmc_storage"].temp_dir()
+        report["storage"] = "ok" if os.access(temp, os.W_OK) else "not writable"
+        queue = current_app.config.get("SOCKETIO_MESSAGE_QUEUE")
+        if queue:
+            try:
+                import redis
+
+                redis.Redis.from_url(queue, socket_timeout=2).ping()
+                report["redis"] = "ok"
+            except Exception:  # unreachable, refused, timed out: all mean live delivery is down
+                log.exception("health check: redis unreachable")
+                report["redis"] = "unreachable"
+        healthy = all(value == "ok" for value in report.values())
+        return {"status": "ok" if healthy else "degraded", **report}, 200 if healthy else 503
 
     from cmc.web import admin, alerts, auth_views, documents, home, meetings, networks, settings
 
