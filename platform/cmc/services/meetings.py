@@ -412,8 +412,9 @@ def _notify_registered(meeting: Meeting, version: AgendaVersion) -> None:
     text = "\n".join(f"- {change}" for change in version.changes)
     for person in people:
         notify.to_user(person.id, "notification", {
-            "kind": "agenda.changed", "meeting_id": meeting.id,
-            "text": _("The agenda of %(m)s changed (version %(n)d).", m=meeting.title, n=version.number)})
+            "kind": "agenda.changed", "meeting_id": meeting.id, "changes": version.changes,
+            "text": _("The agenda of %(m)s changed (version %(n)d): %(changes)s", m=meeting.title,
+                      n=version.number, changes=" ".join(version.changes[:3]))})
         send_mail(person.email, _("Agenda changed: %(m)s (version %(n)d)", m=meeting.title, n=version.number),
                   _("The agenda of %(m)s was published again as version %(n)d.\n\n%(changes)s\n\n%(link)s",
                     m=meeting.title, n=version.number, changes=text, link=link))
