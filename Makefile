@@ -42,14 +42,17 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The whole suite on SQLite (tests that need Redis or PostgreSQL for a second process run when
+# CMC_TEST_REDIS_URL / CMC_TEST_DATABASE_URL are set, as .ci/run sets them).
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The model, service and integration tests again on PostgreSQL.
-test-postgres: $(STAMP)
-	CMC_TEST_DATABASE_URL=$${CMC_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
-	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+# The whole suite again on PostgreSQL: the database tests, and every live server and browser test on a
+# fresh PostgreSQL database of its own.
+test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+test-postgres: $(STAMP) chromium
+	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

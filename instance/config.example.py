@@ -62,3 +62,7 @@ CAP_SENDER = "cmc-platform"
 
 # Log level of the cmc loggers.
 LOG_LEVEL = "INFO"
+
+# "text" (one readable line per record) or "json" (one JSON object per line: time, level, logger, message,
+# and, inside a request, its method, path, client address and account; for a log collector).
+LOG_FORMAT = "text"

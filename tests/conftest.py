@@ -22,7 +22,15 @@ from cmc.services.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("CMC_TEST_DATABASE_URL")
-BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+#: Which databases the database tests run on: ``CMC_TEST_BACKENDS`` (``sqlite``, ``postgres`` or both, comma
+#: separated; ``make test`` says sqlite, ``make test-postgres`` postgres); by default SQLite, plus PostgreSQL
+#: when ``CMC_TEST_DATABASE_URL`` is set.
+BACKENDS = [name.strip() for name in os.environ.get("CMC_TEST_BACKENDS", "").split(",") if name.strip()] \
+    or ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+if unknown := set(BACKENDS) - {"sqlite", "postgres"}:
+    raise pytest.UsageError(f"CMC_TEST_BACKENDS names unknown databases: {sorted(unknown)}")
+if "postgres" in BACKENDS and not POSTGRES_URL:
+    raise pytest.UsageError("CMC_TEST_BACKENDS asks for postgres but CMC_TEST_DATABASE_URL is not set")
 
 
 def free_port() -> int:

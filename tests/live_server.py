@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The password of every demo account (``cmc seed --demo``).
 DEMO_PASSWORD = "caribbean-demo-2026"
 
+#: Which database the live servers run on: ``CMC_TEST_LIVE_DATABASE=postgres`` (``make test-postgres``) gives
+#: each live server a fresh PostgreSQL database next to ``CMC_TEST_DATABASE_URL``; anything else, SQLite.
+LIVE_DATABASE = os.environ.get("CMC_TEST_LIVE_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("CMC_TEST_DATABASE_URL", "")
+
 SERVER_START_TIMEOUT = 20.0
 SERVER_STOP_TIMEOUT = 10.0
 
@@ -208,6 +213,39 @@ def wait_healthy(server: LiveServer, timeout: float = SERVER_START_TIMEOUT) -> N
 
 
 @contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``server_url`` (any database URL there, e.g.
+    ``CMC_TEST_DATABASE_URL``), dropped when the block ends, even with connections still open; yields its
+    URL. Each live server gets its own, so that servers and test runs never see each other's rows."""
+    import psycopg  # only the PostgreSQL runs need it
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server_url)
+    name = f"cmc_live_{secrets.token_hex(6)}"
+    admin_url = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def live_database(instance: Path) -> Iterator[dict[str, str]]:
+    """The environment that points a live server at its database: nothing for SQLite (the file in its
+    instance folder), ``CMC_DATABASE_URL`` of a fresh PostgreSQL database under ``make test-postgres``."""
+    if LIVE_DATABASE != "postgres":
+        yield {}
+        return
+    if not POSTGRES_URL:
+        raise RuntimeError("CMC_TEST_LIVE_DATABASE=postgres needs CMC_TEST_DATABASE_URL")
+    with fresh_postgres_database(POSTGRES_URL) as url:
+        yield {"CMC_DATABASE_URL": url}
+
+
+@contextmanager
 def running_live_server(instance: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """The real server on a free port, with a fresh migrated and demo-seeded database in ``instance``
     (an empty folder); stopped when the block ends (also after a test has killed and restarted it with
@@ -221,15 +259,17 @@ def running_live_server(instance: Path, *, extra_env: dict[str, str] | None = No
         "CMC_BASE_URL": base_url,
         "PYTHONUNBUFFERED": "1",
     })
-    env.update(extra_env or {})
-    server = LiveServer(base_url=base_url, instance_path=instance, env=env, log_path=instance / "serve.log")
-    server.cmc("db", "upgrade")
-    server.cmc("seed", "--demo")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    with live_database(instance) as database_env:
+        env.update(database_env)
+        env.update(extra_env or {})
+        server = LiveServer(base_url=base_url, instance_path=instance, env=env, log_path=instance / "serve.log")
+        server.cmc("db", "upgrade")
+        server.cmc("seed", "--demo")
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
 
 
 @contextmanager

@@ -34,6 +34,7 @@ ENV_SETTINGS: dict[str, type] = {
     "SOCKETIO_CHANNEL": str,
     "ALLOWED_ORIGINS": str,
     "LOG_LEVEL": str,
+    "LOG_FORMAT": str,
     "MAX_UPLOAD_MB": int,
     "UPLOAD_DIR": str,
     "PROXY_HOPS": int,
@@ -41,6 +42,7 @@ ENV_SETTINGS: dict[str, type] = {
 }
 
 MIN_SECRET_KEY_LENGTH = 32
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(RuntimeError):
@@ -71,6 +73,7 @@ def defaults() -> dict[str, Any]:
         "SOCKETIO_ASYNC_MODE": None,  # None: gevent in a gevent-patched server, threading elsewhere
         "ALLOWED_ORIGINS": None,  # None: BASE_URL's origin only
         "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "text",  # or "json": one JSON object per line, for a log collector
         "MAX_UPLOAD_MB": 50,
         "PROXY_HOPS": 0,
         "CAP_SENDER": "cmc-platform",
@@ -148,6 +151,8 @@ def _derive(app: Flask) -> None:
 
 def _check(app: Flask) -> None:
     """Refuse to run with settings that would be unsafe outside tests."""
+    if app.config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {app.config['LOG_FORMAT']!r}.")
     key = app.config.get("SECRET_KEY")
     if app.config.get("TESTING"):
         if not key:

@@ -4,6 +4,7 @@ and the audit chain intact. A backup with a changed file is refused before anyth
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,28 @@ from cmc.models import DocumentVersion
 from cmc.services import audit, backup, documents, networks, seed
 from cmc.services.auth import find_account_by_email
 from cmc.uploads import CheckedFile
+from tests.conftest import POSTGRES_URL
 from tests.files import docx, pdf
+from tests.live_server import fresh_postgres_database
 
 
-def _app(tmp_path: Path, name: str):
-    return create_app({"TESTING": True, "SKIP_INSTANCE_CONFIG": True, "INSTANCE_PATH": str(tmp_path / name),
-                       "SECRET_KEY": "k" * 40, "SOCKETIO_ASYNC_MODE": "threading"})
+def _app(tmp_path: Path, name: str, database_url: str | None = None):
+    config = {"TESTING": True, "SKIP_INSTANCE_CONFIG": True, "INSTANCE_PATH": str(tmp_path / name),
+              "SECRET_KEY": "k" * 40, "SOCKETIO_ASYNC_MODE": "threading"}
+    if database_url:
+        config["DATABASE_URL"] = database_url
+    return create_app(config)
+
+
+@pytest.fixture
+def databases(backend: str) -> Iterator[tuple[str | None, str | None]]:
+    """The source and target databases of a drill: two SQLite files in their instance folders, or two fresh
+    PostgreSQL databases (pg_dump and pg_restore then do the work)."""
+    if backend != "postgres":
+        yield None, None
+        return
+    with fresh_postgres_database(POSTGRES_URL) as source, fresh_postgres_database(POSTGRES_URL) as target:
+        yield source, target
 
 
 def _upload(app, account, title: str, content: bytes, extension: str) -> None:
@@ -32,8 +49,9 @@ def _upload(app, account, title: str, content: bytes, extension: str) -> None:
     documents.upload(account, "migrant-smuggling", documents.DocumentInput(title=title), checked)
 
 
-def test_restore_drill(tmp_path):
-    source = _app(tmp_path, "source")
+def test_restore_drill(tmp_path, backend, databases):
+    source_url, target_url = databases
+    source = _app(tmp_path, "source", source_url)
     with source.app_context():
         from flask_migrate import upgrade
 
@@ -45,11 +63,12 @@ def test_restore_drill(tmp_path):
         _upload(source, member, "Figures", docx("Figures"), "docx")
         expected = {v.storage_key: v.sha256 for v in db.session.scalars(select(DocumentVersion))}
         manifest = backup.backup(tmp_path / "backup")
-        assert manifest["database"] == "sqlite" and len(manifest["files"]) == 3
+        assert manifest["database"] == ("postgresql" if backend == "postgres" else "sqlite")
+        assert len(manifest["files"]) == 3
         db.session.remove()
         db.engine.dispose()
 
-    target = _app(tmp_path, "target")
+    target = _app(tmp_path, "target", target_url)
     with target.app_context():
         backup.restore(tmp_path / "backup")
         versions = db.session.scalars(select(DocumentVersion)).all()
