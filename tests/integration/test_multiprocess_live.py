@@ -20,14 +20,12 @@ prefix unique to this run (``instance/config.py``) and are deleted at the end.
 from __future__ import annotations
 
 import os
-import queue
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +33,9 @@ import pyotp
 import pytest
 import redis
 import requests
-import socketio
-import websocket
 
 from tests.live_server import DEMO_PASSWORD, LiveServer, running_live_server, running_sibling_server
+from tests.socket_client import CONNECT_TIMEOUT, EVENT_TIMEOUT, LiveClient, live_clients
 
 REDIS_URL = os.environ.get("CMC_TEST_REDIS_URL", "")
 
@@ -52,8 +49,6 @@ COORDINATOR = "coordinator.bs@cmc.demo"  # coordinates Migrant Smuggling: publis
 TT = "delegate.tt@cmc.demo"  # member of Migrant Smuggling (Trinidad and Tobago)
 DO = "delegate.do@cmc.demo"  # member of Migrant Smuggling (Dominican Republic)
 OUTSIDER_PASSWORD = "flying fish friday 2026"
-CONNECT_TIMEOUT = 3.0
-EVENT_TIMEOUT = 3.0
 SILENCE = 1.0  # how long "nothing arrives" is watched for
 DROP_WITHIN = 1.0  # DESIGN.md: revocation disconnects "at once"; here across processes
 
@@ -162,93 +157,17 @@ def server_logs_stay_clean(site: Site) -> Iterator[None]:
                         pytrace=False)
 
 
-class TrackedWebSocket(websocket.WebSocket):
-    """The websocket-client socket under ``socketio.Client``, remembered so teardown can close it even when
-    the server closed the connection first."""
-
-    opened: list[websocket.WebSocket] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        TrackedWebSocket.opened.append(self)
-
-
-@dataclass
-class Live:
-    """One real Socket.IO client on one process, and what it received (every server event, in order)."""
-
-    client: socketio.Client
-    server: LiveServer
-    token: str
-    events: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
-    seen: list[tuple[str, Any]] = field(default_factory=list)
-    dropped: threading.Event = field(default_factory=threading.Event)
-    dropped_at: float | None = None
-
-    def __post_init__(self) -> None:
-        def on_any(event: str, *args: Any) -> None:
-            self.events.put((event, args[0] if len(args) == 1 else args))
-
-        def on_disconnect(*_reason: Any) -> None:
-            self.dropped_at = time.monotonic()
-            self.dropped.set()
-
-        self.client.on("*", on_any)
-        self.client.on("disconnect", on_disconnect)
-
-    def connect(self) -> Live:
-        self.client.connect(self.server.base_url, transports=["websocket"], auth={"token": self.token},
-                            wait_timeout=CONNECT_TIMEOUT)
-        assert self.call("ping:server")["ok"] is True  # joined to its rooms, answering
-        return self
-
-    def call(self, event: str, *data: Any) -> Any:
-        return self.client.call(event, *data, timeout=EVENT_TIMEOUT)
-
-    def next_event(self, name: str, match: Callable[[Any], bool], timeout: float = EVENT_TIMEOUT) -> Any:
-        """The next ``name`` event that ``match`` accepts within ``timeout``; fail otherwise."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                event, data = self.events.get(timeout=max(deadline - time.monotonic(), 0.001))
-            except queue.Empty:
-                pytest.fail(f"no matching {name!r} event within {timeout} s on {self.server.base_url}; "
-                            f"received {self.seen}", pytrace=False)
-            self.seen.append((event, data))
-            if event == name and match(data):
-                return data
-
-    def drain(self, seconds: float) -> None:
-        """Keep in ``seen`` everything that arrives within ``seconds`` from now."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                self.seen.append(self.events.get(timeout=left))
-            except queue.Empty:
-                return
-
-
 @pytest.fixture
-def live(site: Site) -> Iterator[Callable[..., Live]]:
-    """``live(server, token)``: a client of ``server`` (not connected yet). Every client is disconnected, and
-    every socket closed, when the test ends."""
-    made: list[Live] = []
+def live(site: Site) -> Iterator[Callable[..., LiveClient]]:
+    """``live(server, token)``: a client of ``server`` (not connected yet) that checks, once connected, that
+    it answers ``ping:server``. Every client is disconnected, and every socket closed, when the test ends."""
+    with live_clients() as clients:
 
-    def make(server: LiveServer, token: str) -> Live:
-        client = socketio.Client(reconnection=False, handle_sigint=False,
-                                 websocket_extra_options={"origin": server.base_url, "class_": TrackedWebSocket})
-        made.append(Live(client=client, server=server, token=token))
-        return made[-1]
+        def make(server: LiveServer, token: str) -> LiveClient:
+            return clients.new(server.base_url, origin=server.base_url, token=token, event_timeout=EVENT_TIMEOUT,
+                               ping_after_connect=True)
 
-    yield make
-    for conn in made:
-        if conn.client.connected:
-            conn.client.disconnect()
-        conn.client.shutdown()
-    for sock in TrackedWebSocket.opened:
-        sock.close(timeout=0.2)
-        sock.shutdown()
-    TrackedWebSocket.opened.clear()
+        yield make
 
 
 def _publish(site: Site, server: LiveServer, headline: str, severity: str = "Moderate") -> dict[str, Any]:
@@ -273,7 +192,9 @@ def _mine(site: Site, seen: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 # --------------------------------------------------------------------------------------------- (a)
 
-def test_an_alert_published_through_a_reaches_clients_on_a_and_on_b(site: Site, live: Callable[..., Live]) -> None:
+def test_an_alert_published_through_a_reaches_clients_on_a_and_on_b(
+    site: Site, live: Callable[..., LiveClient],
+) -> None:
     on_b = live(site.b, site.tokens[TT]).connect()
     on_a = live(site.a, site.tokens[DO]).connect()
 
@@ -292,13 +213,13 @@ def test_an_alert_published_through_a_reaches_clients_on_a_and_on_b(site: Site, 
     on_a.drain(0.3)
     for conn in (on_b, on_a):
         copies = [d for name, d in conn.seen if name == "alert:new" and _headline(d) == headline]
-        assert len(copies) == 1, f"{conn.server.base_url} received the alert {len(copies)} times: {conn.seen}"
+        assert len(copies) == 1, f"{conn.url} received the alert {len(copies)} times: {conn.seen}"
 
 
 # --------------------------------------------------------------------------------------------- (b)
 
 def test_cmc_alerts_publish_as_a_separate_command_reaches_a_client_on_b(
-    site: Site, live: Callable[..., Live],
+    site: Site, live: Callable[..., LiveClient],
 ) -> None:
     on_b = live(site.b, site.tokens[DO]).connect()
     headline = site.headline("Route change towards the Mona Passage")
@@ -323,7 +244,7 @@ def test_cmc_alerts_publish_as_a_separate_command_reaches_a_client_on_b(
 # --------------------------------------------------------------------------------------------- (c)
 
 def test_revoking_a_token_through_a_drops_its_connection_on_b_at_once(
-    site: Site, live: Callable[..., Live],
+    site: Site, live: Callable[..., LiveClient],
 ) -> None:
     # A second token of the same account (the API makes tokens only for a signed-in person); its id from the
     # account's list of tokens.
@@ -355,7 +276,7 @@ def test_revoking_a_token_through_a_drops_its_connection_on_b_at_once(
 # --------------------------------------------------------------------------------------------- (d)
 
 def test_a_client_back_on_b_syncs_exactly_the_alerts_it_missed_and_a_non_member_gets_none(
-    site: Site, live: Callable[..., Live],
+    site: Site, live: Callable[..., LiveClient],
 ) -> None:
     outsider = live(site.b, site.tokens["outsider"]).connect()  # on B during the whole test
     outsider_on_a = live(site.a, site.tokens["outsider"]).connect()

@@ -8,25 +8,21 @@ this file proves them over the wire, through the handshake a real client makes.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import socketio
 import websocket
 from socketio.exceptions import ConnectionError as SocketConnectionError
 
 from tests.live_server import LiveServer, running_live_server
+from tests.socket_client import CONNECT_TIMEOUT, LiveClient, live_clients
 
 LISTENER = "delegate.do@cmc.demo"  # member of Migrant Smuggling and Refugee Protection, not of Border Management
 POSTER = "delegate.tt@cmc.demo"  # member of Migrant Smuggling and Border Management
 REVOKER = "focal.jm@cmc.demo"
-CONNECT_TIMEOUT = 3.0
 EVENT_TIMEOUT = 2.0
 SILENCE = 1.0  # how long "nothing arrives" is watched for
 DROP_WITHIN = 1.0  # DESIGN.md: revocation disconnects "at once"
@@ -56,101 +52,16 @@ def tokens(server: LiveServer) -> dict[str, str]:
     return {email: server.create_token(email, "realtime live tests") for email in (LISTENER, POSTER)}
 
 
-class TrackedWebSocket(websocket.WebSocket):
-    """The websocket-client socket under ``socketio.Client``, remembered so teardown can close it: when the
-    server closes a websocket right after the upgrade, the client raises without closing it."""
-
-    opened: list[websocket.WebSocket] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        TrackedWebSocket.opened.append(self)
-
-
-@dataclass
-class Live:
-    """One real Socket.IO client and what it received: every server event in order, the reasons it was
-    refused, and when (monotonic clock) the server dropped it."""
-
-    client: socketio.Client
-    url: str
-    token: str | None
-    events: queue.Queue[tuple[str, Any]] = field(default_factory=queue.Queue)
-    seen: list[tuple[str, Any]] = field(default_factory=list)
-    refusals: list[Any] = field(default_factory=list)
-    dropped: threading.Event = field(default_factory=threading.Event)
-    dropped_at: float | None = None
-
-    def __post_init__(self) -> None:
-        def on_any(event: str, *args: Any) -> None:
-            self.events.put((event, args[0] if len(args) == 1 else args))
-
-        def on_disconnect(*_reason: Any) -> None:
-            self.dropped_at = time.monotonic()
-            self.dropped.set()
-
-        def on_connect_error(data: Any = None) -> None:
-            self.refusals.append(data)
-
-        self.client.on("*", on_any)
-        self.client.on("disconnect", on_disconnect)
-        self.client.on("connect_error", on_connect_error)
-
-    def connect(self) -> Live:
-        """Connect over websockets only; raises ``socketio.exceptions.ConnectionError`` when refused."""
-        self.client.connect(self.url, transports=["websocket"],
-                            auth={"token": self.token} if self.token is not None else None,
-                            wait_timeout=CONNECT_TIMEOUT)
-        return self
-
-    def call(self, event: str, *data: Any) -> Any:
-        return self.client.call(event, *data, timeout=EVENT_TIMEOUT)
-
-    def next_event(self, name: str, match: Callable[[Any], bool] | None = None, timeout: float = EVENT_TIMEOUT
-                   ) -> Any:
-        """The next ``name`` event that ``match`` accepts within ``timeout``; fail otherwise. Every event
-        received meanwhile is kept in ``seen``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                event, data = self.events.get(timeout=max(deadline - time.monotonic(), 0.001))
-            except queue.Empty:
-                pytest.fail(f"no {name!r} event within {timeout} s; received {self.seen}", pytrace=False)
-            self.seen.append((event, data))
-            if event == name and (match is None or match(data)):
-                return data
-
-    def drain(self, seconds: float) -> None:
-        """Keep in ``seen`` everything that arrives within ``seconds`` from now."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                self.seen.append(self.events.get(timeout=left))
-            except queue.Empty:
-                return
-
-
 @pytest.fixture
-def live(server: LiveServer) -> Iterator[Callable[..., Live]]:
+def live(server: LiveServer) -> Iterator[Callable[..., LiveClient]]:
     """``live(token=None, origin=<the server's base URL>)``: a client, not yet connected (``.connect()``).
     Every client is disconnected, and every socket closed, when the test ends."""
-    made: list[Live] = []
+    with live_clients() as clients:
 
-    def make(token: str | None = None, *, origin: str = server.base_url) -> Live:
-        client = socketio.Client(reconnection=False, handle_sigint=False,
-                                 websocket_extra_options={"origin": origin, "class_": TrackedWebSocket})
-        made.append(Live(client=client, url=server.base_url, token=token))
-        return made[-1]
+        def make(token: str | None = None, *, origin: str = server.base_url) -> LiveClient:
+            return clients.new(server.base_url, origin=origin, token=token, event_timeout=EVENT_TIMEOUT)
 
-    yield make
-    for conn in made:
-        if conn.client.connected:
-            conn.client.disconnect()
-        conn.client.shutdown()
-    for sock in TrackedWebSocket.opened:
-        sock.close(timeout=0.2)  # does nothing once the server has closed it ...
-        sock.shutdown()  # ... so release the socket itself
-    TrackedWebSocket.opened.clear()
+        yield make
 
 
 def _post_thread(server: LiveServer, token: str, slug: str, title: str) -> dict[str, Any]:
@@ -166,7 +77,7 @@ def _title(stem: str) -> str:
 
 # --- (a) authentication at connect ----------------------------------------------------------------------
 
-def test_connect_without_cookie_or_token_is_refused(live: Callable[..., Live]) -> None:
+def test_connect_without_cookie_or_token_is_refused(live: Callable[..., LiveClient]) -> None:
     conn = live()
     with pytest.raises(SocketConnectionError):
         conn.connect()
@@ -175,7 +86,7 @@ def test_connect_without_cookie_or_token_is_refused(live: Callable[..., Live]) -
 
 
 @pytest.mark.parametrize("bad", ["cmc_made_up_token", "not-even-a-token"])
-def test_connect_with_an_unknown_token_is_refused(live: Callable[..., Live], bad: str) -> None:
+def test_connect_with_an_unknown_token_is_refused(live: Callable[..., LiveClient], bad: str) -> None:
     conn = live(bad)
     with pytest.raises(SocketConnectionError):
         conn.connect()
@@ -185,7 +96,7 @@ def test_connect_with_an_unknown_token_is_refused(live: Callable[..., Live], bad
 # --- (b) a token connects and receives the events of its networks ------------------------------------------
 
 def test_token_connects_and_receives_a_thread_posted_through_the_api(
-    server: LiveServer, live: Callable[..., Live], tokens: dict[str, str],
+    server: LiveServer, live: Callable[..., LiveClient], tokens: dict[str, str],
 ) -> None:
     listener = live(tokens[LISTENER]).connect()
     assert listener.client.connected
@@ -206,7 +117,7 @@ def test_token_connects_and_receives_a_thread_posted_through_the_api(
 
 @pytest.mark.parametrize("origin", FOREIGN_ORIGINS)
 def test_a_foreign_origin_is_refused_even_with_a_valid_token(
-    live: Callable[..., Live], tokens: dict[str, str], origin: str,
+    live: Callable[..., LiveClient], tokens: dict[str, str], origin: str,
 ) -> None:
     conn = live(tokens[LISTENER], origin=origin)
     # cmc serve refuses the websocket handshake itself (403), before any upgrade.
@@ -227,7 +138,7 @@ def test_a_foreign_origin_gets_no_engineio_session_on_the_wire(
     assert refused.value.status_code == 403
 
 
-def test_the_configured_origin_is_accepted(server: LiveServer, live: Callable[..., Live],
+def test_the_configured_origin_is_accepted(server: LiveServer, live: Callable[..., LiveClient],
                                            tokens: dict[str, str]) -> None:
     conn = live(tokens[LISTENER], origin=server.base_url).connect()
     assert conn.client.connected
@@ -237,7 +148,7 @@ def test_the_configured_origin_is_accepted(server: LiveServer, live: Callable[..
 # --- (d) revocation ----------------------------------------------------------------------------------------
 
 def test_a_revoked_token_is_dropped_at_once_and_refused_afterwards(
-    server: LiveServer, live: Callable[..., Live],
+    server: LiveServer, live: Callable[..., LiveClient],
 ) -> None:
     # Two tokens from the command line (a token cannot mint another through the API); the API tells the ids.
     first = server.create_token(REVOKER, "stays")
@@ -271,7 +182,7 @@ def test_a_revoked_token_is_dropped_at_once_and_refused_afterwards(
 # --- (e) clients never name rooms ------------------------------------------------------------------------
 
 def test_a_room_named_by_the_client_is_not_joined(
-    server: LiveServer, live: Callable[..., Live], tokens: dict[str, str],
+    server: LiveServer, live: Callable[..., LiveClient], tokens: dict[str, str],
 ) -> None:
     me = server.api("GET", "/me", token=tokens[POSTER])
     assert me.status == 200, me
@@ -300,7 +211,7 @@ def test_a_room_named_by_the_client_is_not_joined(
 
 # --- (f) ping -----------------------------------------------------------------------------------------------
 
-def test_ping_server_answers_ok_with_the_account(server: LiveServer, live: Callable[..., Live],
+def test_ping_server_answers_ok_with_the_account(server: LiveServer, live: Callable[..., LiveClient],
                                                  tokens: dict[str, str]) -> None:
     account_id = server.api("GET", "/me", token=tokens[LISTENER]).body["id"]
     conn = live(tokens[LISTENER]).connect()

@@ -6,7 +6,10 @@ page, API and socket layers translate (and the trail records as denied).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from cmc.extensions import db
 from cmc.models import Account, Membership, Network, NetworkRole, Party, PartyStatus, Role
@@ -104,13 +107,46 @@ def require(
 
 # --- networks ---------------------------------------------------------------------------------------
 
+_ROLE_CACHE = "cmc.network_roles"
+
+
 def network_role(actor: Account | None, network: Network) -> NetworkRole | None:
-    """The actor's role in the network, or None when not a member."""
+    """The actor's role in the network, or None when not a member.
+
+    One request asks this several times (the page's checks, then the service's own), so the answer is kept in
+    the database session: that is one request or socket event, and the cache is dropped whenever a membership
+    is written, committed or rolled back (see ``_forget_roles``), so a decision never reads a stale role.
+    """
     if actor is None:
         return None
-    return db.session.scalar(
-        select(Membership.role).where(Membership.network_id == network.id, Membership.account_id == actor.id)
-    )
+    cache: dict[tuple[int, int], NetworkRole | None] = db.session.info.setdefault(_ROLE_CACHE, {})
+    key = (network.id, actor.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(Membership.role).where(Membership.network_id == network.id, Membership.account_id == actor.id)
+        )
+    return cache[key]
+
+
+def _forget_roles(session: Session, *_args: Any) -> None:
+    session.info.pop(_ROLE_CACHE, None)
+
+
+def _forget_roles_on_membership_flush(session: Session, *_args: Any) -> None:
+    if any(isinstance(obj, Membership) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_ROLE_CACHE, None)
+
+
+def _forget_roles_on_membership_statement(state: ORMExecuteState) -> None:
+    # A bulk UPDATE or DELETE on memberships bypasses the flush.
+    if not state.is_select and any(getattr(m, "class_", None) is Membership for m in state.all_mappers):
+        state.session.info.pop(_ROLE_CACHE, None)
+
+
+event.listen(Session, "before_flush", _forget_roles_on_membership_flush)
+event.listen(Session, "after_commit", _forget_roles)
+event.listen(Session, "after_rollback", _forget_roles)
+event.listen(Session, "do_orm_execute", _forget_roles_on_membership_statement)
 
 
 def can_read_network(actor: Account | None, network: Network) -> bool:
