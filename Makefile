@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres lint install chromium
+.PHONY: run test test-postgres bench lint install chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ test: $(STAMP) chromium
 test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 test-postgres: $(STAMP) chromium
 	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
+# Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
+# BENCH="fanout pages" runs only those.
+bench: $(STAMP)
+	$(BIN)/python -m tests.perf.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

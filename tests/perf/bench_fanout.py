@@ -1,0 +1,88 @@
+"""Alert fan-out: N connected, signed-in members of one network (N = 1,000 and 2,000) receive 20 alerts published
+through the real API, in the production layout (gunicorn page workers that commit and emit through Redis; one
+gevent-websocket realtime process per core; PostgreSQL). The reference is a bare Node.js socket.io 4.8 server
+(``tests/perf/node/reference.js``) driven by the same Node.js driver in the same run, interleaved with the
+platform's runs.
+
+Targets (issue 8): every alert delivered, none twice, no disconnect; p99 at most 1.5x the reference; server CPU per
+alert at most 2.5x; the publishing request answered in at most the reference's time.
+
+Run: ``.venv/bin/python -m tests.perf.bench_fanout`` (``make bench`` runs every benchmark).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from tests.perf import fanout, harness
+from tests.perf.harness import Row, info_row, ratio_row
+
+SIZES = (1000, 2000)
+
+
+def _rows(clients: int, platform: dict[str, Any], reference: dict[str, Any]) -> list[Row]:
+    delivery = platform["delivery"]
+    clean = delivery["ratio"] == 1 and delivery["duplicates"] == 0 and delivery["disconnects"] == 0 \
+        and platform["connected"] == clients
+    rows = [
+        Row(figure=f"{clients} clients: delivered / expected (duplicates, disconnects)",
+            value=delivery["ratio"], unit="ratio",
+            reference=reference["delivery"]["ratio"], target="1.0, no duplicate, no disconnect", met=clean),
+        info_row(f"{clients} clients: duplicates + disconnects + unmatched",
+                 delivery["duplicates"] + delivery["disconnects"] + delivery["unmatched"], "events"),
+        ratio_row(f"{clients} clients: delivery latency p50", platform["latency_ms"]["p50"], "ms",
+                  reference["latency_ms"]["p50"]),
+        ratio_row(f"{clients} clients: delivery latency p99", platform["latency_ms"]["p99"], "ms",
+                  reference["latency_ms"]["p99"], at_most=1.5),
+        ratio_row(f"{clients} clients: server CPU per alert", platform["server"]["cpu_ms_per_alert"], "ms",
+                  reference["server"]["cpu_ms_per_alert"], at_most=2.5),
+        ratio_row(f"{clients} clients: publishing request (median)", platform["publish_http_ms"]["p50"], "ms",
+                  reference["publish_http_ms"]["p50"], at_most=1.0),
+        ratio_row(f"{clients} clients: server peak RSS (all processes)", platform["server"]["peak_rss_mb"], "MB",
+                  reference["server"]["peak_rss_mb"]),
+    ]
+    return rows
+
+
+def main() -> None:
+    """Prepare the members, start the layout and the reference, run the driver against each, write the result."""
+    print("== alert fan-out ==", flush=True)
+    fanout.ensure_node_modules()
+    prepared = fanout.prepare_fanout_instance(max(SIZES))
+    rows: list[Row] = []
+    notes: list[str] = []
+    raw: dict[str, Any] = {}
+    with fanout.running_reference() as (ref_url, ref_process), fanout.running_layout(prepared.instance) as layout:
+        for clients in SIZES:
+            print(f"  {clients} clients, reference (Node.js socket.io)...", flush=True)
+            reference = fanout.run_driver(fanout.reference_config(ref_url, ref_process.pid, clients))
+            print(f"  {clients} clients, platform ({len(layout.realtime)} realtime processes)...", flush=True)
+            platform = fanout.run_driver(fanout.platform_config(prepared, layout, clients))
+            raw[str(clients)] = {"platform": platform, "reference": reference}
+            rows += _rows(clients, platform, reference)
+        problems = layout.problems()
+    if problems:
+        notes.append("A server process logged errors during the run: " + " | ".join(problems)[:1500])
+    notes.append("Latency is measured from the start of the publishing request to the event's arrival at each "
+                 "client, on one clock; it includes the request (for the platform: token check, the alert's "
+                 "transaction on PostgreSQL, the Redis hop) and the driver's own reading of every event "
+                 "(about 25-30 us each, the same for both servers).")
+    notes.append("Server CPU counts every server process: for the platform the page workers and the realtime "
+                 "processes (not PostgreSQL or Redis); for the reference its one Node.js process.")
+    setup = (f"{harness.machine_description()}. Platform: gunicorn {harness.gunicorn_version()} page workers "
+             f"(sync, -w {harness.default_workers()}) and {os.cpu_count()} realtime processes "
+             "(GeventWebSocketWorker, worker_connections 5000) on PostgreSQL and Redis; clients spread round robin "
+             "over the realtime processes; each client is a different member signed in with a personal access "
+             "token, in the Migrant Smuggling network; 2 warm-up alerts, then 20 measured, each published when the "
+             "previous one reached every client. Reference: node tests/perf/node/reference.js (socket.io 4.8.4). "
+             "Driver: node tests/perf/node/fanout.js (socket.io-client 4.8.4, websocket transport), on the same "
+             "machine, sharing its cores with the servers.")
+    harness.write_result("fanout", "Alert fan-out (1,000 and 2,000 members)", setup, rows, notes)
+    # The driver's full output, for whoever wants more than the table (connect times, fan-out completion).
+    (harness.RESULTS / "fanout-raw.json").write_text(json.dumps(raw, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
