@@ -43,11 +43,29 @@ def register_cli(app: Any) -> None:
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also create the demo accounts.")
     @click.option("--if-empty", is_flag=True, help="Do nothing unless the database has no parties yet.")
-    def seed_command(demo: bool, if_empty: bool) -> None:
+    @click.option("--scale", type=float, default=None,
+                  help="Generate a large benchmark data set, N times the scale-1 size (e.g. 0.01, 1, 2); "
+                       "only on an empty or freshly seeded database.")
+    @click.option("--alerts", "alert_count", type=int, default=None,
+                  help="With --scale: generate exactly this many alerts (the rest stays as --scale says).")
+    def seed_command(demo: bool, if_empty: bool, scale: float | None, alert_count: int | None) -> None:
         """Add the bundled parties (and demo accounts) that are missing; safe to repeat."""
         from cmc.extensions import db
         from cmc.models import Party
 
+        if scale is not None or alert_count is not None:
+            from cmc.services import scale_seed
+
+            if scale is None or demo or if_empty:
+                fail("--alerts needs --scale, and --scale goes without --demo and --if-empty")
+            try:
+                result = scale_seed.seed_scale(scale or 0.0, alerts=alert_count, echo=click.echo)
+            except scale_seed.ScaleSeedRefused as exc:
+                fail(str(exc))
+                return
+            for line in scale_seed.summary_lines(result):
+                click.echo(line)
+            return
         if if_empty and db.session.scalar(db.select(db.func.count()).select_from(Party)):
             click.echo("The database already has data; nothing seeded.")
         else:

@@ -24,7 +24,8 @@ def extract_text(path: Path, extension: str) -> str:
         elif extension in ("docx", "odt"):
             text = _office_xml(path, "word/document.xml" if extension == "docx" else "content.xml")
         elif extension in ("txt", "csv"):
-            raw = path.read_bytes()[: MAX_CHARS * 2]
+            with path.open("rb") as handle:  # only what gets indexed: a large upload is never read whole
+                raw = handle.read(MAX_CHARS * 2)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
