@@ -128,15 +128,34 @@ def test_update_and_cancel_reference_the_original_and_leave_the_active_list(net)
         alerts.cancel(coordinator, cancel.id)
 
 
-def test_expired_alert_drops_out_of_the_active_list(net):
+def test_expired_alert_drops_out_of_the_active_list(net, monkeypatch):
     network, _admin, coordinator, member = net
     delegate = member()
     alert, _ = alerts.publish(coordinator, network.slug, alert_input(
         infos=[info(expires=utcnow() + timedelta(minutes=5))]))
-    assert [a.id for a in db.session.scalars(alerts.list_query(delegate, active=True))] == [alert.id]
-    alert.infos[0].expires = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    lasting, _ = alerts.publish(coordinator, network.slug, alert_input(infos=[info(headline="No expiry")]))
+    assert [a.id for a in db.session.scalars(alerts.list_query(delegate, active=True))] == [lasting.id, alert.id]
+    assert alerts.unacknowledged_count(delegate) == 2
+    # Six minutes later, by the service's clock.
+    later = utcnow() + timedelta(minutes=6)
+    monkeypatch.setattr(alerts, "utcnow", lambda: later)
+    assert [a.id for a in db.session.scalars(alerts.list_query(delegate, active=True))] == [lasting.id]
+    assert [a.id for a in db.session.scalars(alerts.list_query(delegate, active=False))] == [alert.id]
+    assert alerts.unacknowledged_count(delegate) == 1
+
+
+def test_an_updated_or_cancelled_alert_leaves_the_active_list_and_the_badge(net):
+    network, _admin, coordinator, member = net
+    delegate = member()
+    first, _ = alerts.publish(coordinator, network.slug, alert_input())
+    update = alerts.revise(coordinator, first.id, alert_input(infos=[info(headline="Revised sighting")]))
+    assert [a.id for a in db.session.scalars(alerts.list_query(delegate, active=True))] == [update.id]
+    assert alerts.unacknowledged_count(delegate) == 1
+    cancel = alerts.cancel(coordinator, update.id, "False alarm")
     assert list(db.session.scalars(alerts.list_query(delegate, active=True))) == []
+    assert alerts.unacknowledged_count(delegate) == 0
+    history = [a.id for a in db.session.scalars(alerts.list_query(delegate, active=False))]
+    assert history == [cancel.id, update.id, first.id]
 
 
 @pytest.mark.parametrize(("change", "field"), [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +40,9 @@ class MsgType(enum.StrEnum):
     CANCEL = "Cancel"
 
 
+#: ``active_until`` of an alert that does not expire.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
 SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
 CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
@@ -54,6 +57,9 @@ class Alert(db.Model):
     __table_args__ = (
         UniqueConstraint("network_id", "idempotency_key", name="uq_alert_idempotency"),
         Index("ix_alerts_network_published", "network_id", "published_at"),
+        # The nav badge, home and the active list ask "published and current now" on every page: a range on
+        # active_until reads only the current alerts, however many years of history the table holds.
+        Index("ix_alerts_active", "state", "active_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +81,9 @@ class Alert(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     superseded_by_id: Mapped[int | None] = mapped_column(default=None)  # the latest update or cancel
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the alert stops being current: its earliest info expiry (NEVER when none), or the moment it was
+    # superseded or cancelled; a Cancel message is never current. Kept by the alerts service.
+    active_until: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: NEVER)
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     network: Mapped[Network] = relationship()

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from cmc.database import write_transaction
 from cmc.extensions import db
@@ -37,7 +38,7 @@ from cmc.models import (
     NetworkRole,
     Role,
 )
-from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
+from cmc.models.alert import CATEGORIES, CERTAINTIES, NEVER, SEVERITIES, URGENCIES
 from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, networks, permissions
@@ -267,6 +268,7 @@ def _create(actor: Account, network: Network, data: AlertInput, *, state: AlertS
                   note=data.note.strip()[:500], idempotency_key=idempotency_key,
                   ack_within_minutes=data.ack_within_minutes)
     alert.infos = _infos(data)
+    alert.active_until = _active_until(alert)
     if state == AlertState.PUBLISHED:
         alert.published_at = utcnow()
         alert.approved_by_id = actor.id
@@ -277,6 +279,15 @@ def _create(actor: Account, network: Network, data: AlertInput, *, state: AlertS
         networks.record_activity(network.id, actor, "alert.new", "alert", alert.id,
                                  f"[{alert.infos[0].severity}] {alert.infos[0].headline}")
     return alert
+
+
+def _active_until(alert: Alert) -> datetime:
+    """When a new alert stops being current: never for a Cancel message (it is history at once), else its
+    earliest info expiry, else never."""
+    if alert.msg_type == MsgType.CANCEL:
+        return alert.created_at or utcnow()
+    expiries = [info.expires for info in alert.infos if info.expires is not None]
+    return min(expiries) if expiries else NEVER
 
 
 def _open_receipts(alert: Alert, network: Network) -> None:
@@ -364,6 +375,7 @@ def approve(actor: Account, alert_id: int) -> Alert:
             raise ConflictError(_("Only a submitted draft can be approved."))
         validate(_as_input(alert), alert.network)
         alert.state = AlertState.PUBLISHED
+        alert.active_until = _active_until(alert)
         alert.published_at = utcnow()
         alert.approved_by_id = actor.id
         _open_receipts(alert, alert.network)
@@ -435,12 +447,16 @@ def revise(actor: Account, alert_id: int, data: AlertInput, *, cancel: bool = Fa
             raise ConflictError(_("Someone changed this alert a moment ago. Reload it."))
         new = _create(actor, network, data, state=AlertState.PUBLISHED,
                       msg_type=MsgType.CANCEL if cancel else MsgType.UPDATE, references=original)
+        now = utcnow()
         original.superseded_by_id = new.id
+        original.active_until = min(original.active_until, now)
         if cancel:
-            now = utcnow()
             original.cancelled_at = now
             root = _latest_of(original)
-            db.session.execute(update(Alert).where(Alert.id.in_(_chain_ids(root))).values(cancelled_at=now))
+            chain = _chain_ids(root)
+            db.session.execute(update(Alert).where(Alert.id.in_(chain)).values(cancelled_at=now))
+            db.session.execute(update(Alert).where(Alert.id.in_(chain), Alert.active_until > now)
+                               .values(active_until=now))
         audit.record(actor, "alert.cancel" if cancel else "alert.update", target_type="alert", target_id=new.id,
                      target_party_id=actor.party_id, details={"references": original.id})
         new_id = new.id
@@ -472,18 +488,21 @@ def cancel(actor: Account, alert_id: int, note: str = "") -> Alert:
 # --- lists -----------------------------------------------------------------------------------------------
 
 def active_clause() -> Any:
-    """SQL: an alert that is current (not superseded, not cancelled, not a Cancel) and not expired."""
-    now = utcnow()
-    not_expired = ~exists().where(AlertInfo.alert_id == Alert.id, AlertInfo.expires.is_not(None),
-                                  AlertInfo.expires <= now)
-    return and_(Alert.superseded_by_id.is_(None), Alert.cancelled_at.is_(None), Alert.msg_type != MsgType.CANCEL,
-                not_expired)
+    """SQL: an alert that is current (not superseded, not cancelled, not a Cancel) and not expired, which
+    ``active_until`` records (an indexed range, so the cost follows the current alerts, not the history)."""
+    return Alert.active_until > utcnow()
+
+
+def _with_list_data(query: Select[tuple[Alert]]) -> Select[tuple[Alert]]:
+    """Load what a list row shows (infos, network, party) with the alerts: a fixed number of statements
+    whatever the page holds."""
+    return query.options(selectinload(Alert.infos), joinedload(Alert.network), joinedload(Alert.party))
 
 
 def list_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
                severity: str = "", status: str = "", since: datetime | None = None) -> Select[tuple[Alert]]:
     """Published alerts the actor may read, newest first, filtered."""
-    query = select(Alert).where(_readable(actor)).order_by(Alert.id.desc())
+    query = _with_list_data(select(Alert).where(_readable(actor)).order_by(Alert.id.desc()))
     if network is not None:
         query = query.where(Alert.network_id == network.id)
     if active is True:
@@ -501,7 +520,8 @@ def list_query(actor: Account, *, network: Network | None = None, active: bool |
 
 def drafts_query(actor: Account, network: Network) -> Select[tuple[Alert]]:
     """Drafts a coordinator must look at, or the actor's own drafts."""
-    query = select(Alert).where(Alert.network_id == network.id, Alert.state != AlertState.PUBLISHED)
+    query = _with_list_data(select(Alert).where(Alert.network_id == network.id,
+                                                Alert.state != AlertState.PUBLISHED))
     if not permissions.can_moderate(actor, network):
         query = query.where(Alert.author_id == actor.id)
     return query.order_by(Alert.id.desc())
@@ -518,19 +538,23 @@ def latest_id(actor: Account) -> int:
     return int(db.session.scalar(select(func.max(Alert.id)).where(_readable(actor))) or 0)
 
 
+def _not_acknowledged_by(party_id: int) -> Any:
+    """SQL: the party has not acknowledged the alert (a lookup per current alert on the receipts' unique
+    index, rather than a list of every alert the party ever acknowledged)."""
+    return ~exists().where(AlertReceipt.alert_id == Alert.id, AlertReceipt.party_id == party_id,
+                           AlertReceipt.acknowledged_at.is_not(None))
+
+
 def unacknowledged_query(actor: Account) -> Select[tuple[Alert]]:
     """Active alerts of the actor's networks that the actor's party has not acknowledged, newest first."""
-    acked = select(AlertReceipt.alert_id).where(AlertReceipt.party_id == actor.party_id,
-                                                AlertReceipt.acknowledged_at.is_not(None))
-    return select(Alert).where(_readable(actor), active_clause(), Alert.id.not_in(acked)).order_by(Alert.id.desc())
+    return _with_list_data(select(Alert).where(_readable(actor), active_clause(),
+                                               _not_acknowledged_by(actor.party_id)).order_by(Alert.id.desc()))
 
 
 def unacknowledged_count(actor: Account) -> int:
     """Active alerts in the actor's networks that the actor's party has not acknowledged yet."""
-    acked = select(AlertReceipt.alert_id).where(AlertReceipt.party_id == actor.party_id,
-                                                AlertReceipt.acknowledged_at.is_not(None))
     return int(db.session.scalar(select(func.count()).select_from(Alert).where(
-        _readable(actor), active_clause(), Alert.id.not_in(acked))) or 0)
+        _readable(actor), active_clause(), _not_acknowledged_by(actor.party_id))) or 0)
 
 
 # --- delivery and acknowledgement -------------------------------------------------------------------------

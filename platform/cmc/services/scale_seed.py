@@ -922,6 +922,11 @@ def _alerts(run: _Run) -> None:
         if shape.msg_type != MsgType.ALERT:
             headline = ("Update: " if shape.msg_type == MsgType.UPDATE else "Cancelled: ") + headline
         published = shape.state == AlertState.PUBLISHED
+        expires = None if shape.msg_type == MsgType.CANCEL else shape.at + timedelta(days=rng.randint(1, 14))
+        if shape.msg_type == MsgType.CANCEL or shape.superseded_by is not None or shape.cancelled_at is not None:
+            active_until = shape.cancelled_at or shape.at  # no longer current (alerts service: _active_until)
+        else:
+            active_until = expires
         within = rng.choice((30, 60, 60, 60, 120, 240))
         deadline = shape.at + timedelta(minutes=within)
         rows.append({
@@ -935,7 +940,7 @@ def _alerts(run: _Run) -> None:
             "created_at": shape.at - timedelta(minutes=rng.randint(1, 240) if shape.author != shape.approver else 1),
             "published_at": shape.at if published else None, "approved_by_id": shape.approver,
             "superseded_by_id": None if shape.superseded_by is None else first + shape.superseded_by,
-            "cancelled_at": shape.cancelled_at,
+            "cancelled_at": shape.cancelled_at, "active_until": active_until,
             # Past alerts were flagged by the reminder long ago; without this, the first `alerts remind`
             # would audit and mail every one of them.
             "overdue_notified_at": deadline if published and deadline < run.now else None})
@@ -944,7 +949,7 @@ def _alerts(run: _Run) -> None:
             "alert_id": alert_id, "language": "en", "category": category, "event": event, "urgency": urgency,
             "severity": severity, "certainty": certainty, "headline": headline[:160],
             "description": words.paragraph(1, 3, place=place), "instruction": instruction,
-            "expires": None if shape.msg_type == MsgType.CANCEL else shape.at + timedelta(days=rng.randint(1, 14)),
+            "expires": expires,
             "area_desc": f"Coast and waters off {place}",
             "geocodes": rng.sample(codes[shape.net.id], min(len(codes[shape.net.id]), rng.randint(1, 3))),
             "circle": f"{lat:.2f},{lon:.2f} {rng.randint(5, 80)}" if rng.random() < 0.3 else "", "polygon": ""})
