@@ -81,14 +81,16 @@ def upgrade():
     with op.batch_alter_table('document_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_versions_document_id'), ['document_id'], unique=False)
 
-    # Full-text search objects, dialect by dialect (the same DDL the models attach to the table).
-    from cmc.models.document import POSTGRES_FTS, SQLITE_FTS
-
+    # Full-text search objects, dialect by dialect, as they were at this revision (0009 replaces the PostgreSQL
+    # expression index with a stored vector column).
     bind = op.get_bind()
     if bind.dialect.name == 'sqlite':
-        op.execute(SQLITE_FTS.statement)
+        op.execute("CREATE VIRTUAL TABLE IF NOT EXISTS document_fts USING fts5("
+                   "title, description, body, tokenize = 'unicode61 remove_diacritics 2')")
     elif bind.dialect.name == 'postgresql':
-        op.execute(POSTGRES_FTS.statement)
+        op.execute("CREATE INDEX IF NOT EXISTS ix_document_texts_search ON document_texts USING gin "
+                   "(to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || "
+                   "coalesce(body, '')))")
     # ### end Alembic commands ###
 
 

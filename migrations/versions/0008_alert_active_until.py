@@ -1,4 +1,4 @@
-"""alerts.active_until: whether an alert is current, as one indexed column
+"""alerts.active_until: whether an alert is current, as one indexed column; an index for a network's drafts
 
 Revision ID: 0008_alert_active_until
 Revises: 0007_minutes
@@ -50,9 +50,11 @@ def upgrade():
     with _quiet_reflection(), op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.alter_column('active_until', existing_type=cmc.models.types.UTCDateTime(), nullable=False)
         batch_op.create_index('ix_alerts_active', ['state', 'active_until'], unique=False)
+        batch_op.create_index('ix_alerts_network_state', ['network_id', 'state'], unique=False)
 
 
 def downgrade():
     with _quiet_reflection(), op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('ix_alerts_network_state')
         batch_op.drop_index('ix_alerts_active')
         batch_op.drop_column('active_until')

@@ -16,9 +16,11 @@ from cmc.models.document import FTS_OBJECTS
 
 
 def _fts_object(change) -> bool:
-    obj = change[1] if isinstance(change, tuple) and len(change) > 1 else None
-    name = getattr(obj, "name", "") or ""
-    return name.startswith(FTS_OBJECTS)
+    # ("remove_index", Index) names the object second; ("remove_column", schema, table, Column) last.
+    if not isinstance(change, tuple) or len(change) < 2:
+        return False
+    candidates = (change[1], change[-1])
+    return any((getattr(obj, "name", "") or "").startswith(FTS_OBJECTS) for obj in candidates)
 
 
 def _empty(app):

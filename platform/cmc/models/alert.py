@@ -60,6 +60,8 @@ class Alert(db.Model):
         # The nav badge, home and the active list ask "published and current now" on every page: a range on
         # active_until reads only the current alerts, however many years of history the table holds.
         Index("ix_alerts_active", "state", "active_until"),
+        # A network's drafts (few) among its published alerts (many).
+        Index("ix_alerts_network_state", "network_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

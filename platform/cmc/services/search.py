@@ -51,10 +51,10 @@ def matches(query: str) -> Subquery | None:
         statement = text("SELECT rowid AS document_id, bm25(document_fts) AS rank FROM document_fts "
                          "WHERE document_fts MATCH :q").bindparams(q=fts_query)
     else:
+        # The stored, GIN-indexed search_vector column (models/document.py): found by the index, ranked
+        # without recomputing any document's vector.
         statement = text(
-            "SELECT document_id, -ts_rank(v, q) AS rank FROM ("
-            "  SELECT document_id, to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, '')"
-            "         || ' ' || coalesce(body, '')) AS v, plainto_tsquery('simple', :q) AS q"
-            "  FROM document_texts) AS s WHERE v @@ q"
+            "SELECT document_id, -ts_rank(search_vector, q) AS rank "
+            "FROM document_texts, plainto_tsquery('simple', :q) AS q WHERE search_vector @@ q"
         ).bindparams(q=" ".join(terms))
     return statement.columns(document_id=Integer, rank=Float).subquery("matches")

@@ -1,0 +1,135 @@
+"""Page throughput: the network workspace, the alerts list and home under ``wrk`` (8 connections, 10 s each after a
+3 s warm-up) on the scale-1 data, signed in as a plain member of the biggest network, served by the production
+page processes (gunicorn sync workers, ``deploy/gunicorn-pages.conf.py``). Each page is compared with a bare Flask
+app running the same four indexed queries on the same database (``tests/perf/reference_app.py``), measured right
+after it under the same load.
+
+Targets: throughput >= 0.7x the reference; p99 < 50 ms.
+
+Run: ``.venv/bin/python -m tests.perf.bench_pages`` (writes ``tests/perf/results/pages.json``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from tests.perf import harness
+from tests.perf.harness import MB, Row, limit_row, ratio_row
+
+NAME = "pages"
+TITLE = "Page throughput and p99 against a bare Flask reference"
+CONNECTIONS = 8
+DURATION_S = float(os.environ.get("CMC_BENCH_PAGE_SECONDS", "10"))
+WARMUP_S = 3.0
+THROUGHPUT_TARGET = 0.7  # x reference
+P99_TARGET_MS = 50.0
+
+
+def navigation_cost(instance: harness.Instance, member: harness.Member, repeat: int = 7) -> float:
+    """Median milliseconds of the two queries the alerts context processor runs on every page for the member
+    (the count of unacknowledged active alerts and the newest alert id), in-process."""
+    app = instance.create_app()
+    from cmc.extensions import db
+    from cmc.models import Account
+    from cmc.services import alerts
+
+    times = []
+    with app.app_context():
+        actor = db.session.get(Account, member.account_id)
+        assert actor is not None
+        for _ in range(repeat):
+            started = time.perf_counter()
+            alerts.unacknowledged_count(actor)
+            alerts.latest_id(actor)
+            times.append((time.perf_counter() - started) * 1000)
+        db.session.remove()
+    return harness.median(times)
+
+
+def main() -> None:
+    """Prepare the data, start both servers, check each page, measure, write the result."""
+    instance = harness.prepare_instance(scale=1)
+    member = harness.pick_member(instance)
+    network_name = instance.query("SELECT name FROM networks WHERE id = %s", (member.network_id,))[0][0]
+    pages = [
+        ("network workspace", f"/networks/{member.network_slug}", [network_name]),
+        ("alerts list", "/alerts", ["</html>"]),
+        ("home", "/", ["</html>"]),
+    ]
+    ref_env = {**instance.env, "CMC_REF_DATABASE_URL": instance.database_url,
+               "CMC_REF_ACCOUNT_ID": str(member.account_id), "CMC_REF_PARTY_ID": str(member.party_id),
+               "CMC_REF_NETWORK_ID": str(member.network_id)}
+    rows: list[Row] = []
+    notes: list[str] = []
+    measured: list[tuple[str, harness.WrkResult, harness.WrkResult]] = []
+    with harness.running_pages(instance) as pages_server, \
+            harness.running_gunicorn("tests.perf.reference_app:app", ref_env, instance.path / "reference.log",
+                                     workers=pages_server.workers) as reference:
+        session = harness.sign_in(pages_server.base_url, member.email, instance.password)
+        headers = {"Cookie": session.cookie}
+        for label, path, expected in pages:
+            answer = harness.check_page(pages_server.url(path), session, must_contain=expected)
+            ref_answer = harness.check_page(reference.url(path), None, min_bytes=200)
+            print(f"  {label}: {path} answers 200 signed in ({len(answer.body):,} bytes; reference "
+                  f"{len(ref_answer.body):,} bytes)", flush=True)
+        rss_before = harness.tree_rss(pages_server.pid)
+        for label, path, _expected in pages:
+            harness.run_wrk(pages_server.url(path), connections=CONNECTIONS, duration_s=WARMUP_S, headers=headers)
+            platform = harness.run_wrk(pages_server.url(path), connections=CONNECTIONS, duration_s=DURATION_S,
+                                       headers=headers)
+            print(f"  {label:<18} platform  {platform.summary()}", flush=True)
+            harness.run_wrk(reference.url(path), connections=CONNECTIONS, duration_s=WARMUP_S)
+            bare = harness.run_wrk(reference.url(path), connections=CONNECTIONS, duration_s=DURATION_S)
+            print(f"  {label:<18} reference {bare.summary()}", flush=True)
+            measured.append((label, platform, bare))
+            time.sleep(0.5)
+        rss_after = harness.tree_rss(pages_server.pid)
+        log = pages_server.output()
+
+    for label, platform, bare in measured:
+        rows.append(ratio_row(f"{label}: throughput", platform.requests_per_s, "req/s", bare.requests_per_s,
+                              at_least=THROUGHPUT_TARGET))
+        rows.append(limit_row(f"{label}: p99 latency", platform.p99_ms, "ms", below=P99_TARGET_MS))
+        rows.append(harness.info_row(f"{label}: reference p99 latency", bare.p99_ms, "ms"))
+        if platform.non_200:
+            notes.append(f"{label}: {platform.non_200} answers were not 200 under load ({platform.statuses}, "
+                         f"errors {platform.errors}); the figures are suspect.")
+    rows.append(harness.info_row("page processes' memory after the runs", rss_after / MB, "MB"))
+    navigation_ms = navigation_cost(instance, member)
+    rows.append(harness.info_row("navigation alert queries run by every page (in-process, median, no load)",
+                                 navigation_ms, "ms"))
+
+    for label, platform, bare in measured:
+        ratio = platform.requests_per_s / bare.requests_per_s if bare.requests_per_s else 0.0
+        if ratio < THROUGHPUT_TARGET:
+            notes.append(f"Target missed: the {label} serves {platform.requests_per_s:.0f} req/s, "
+                         f"{ratio:.2f}x the bare reference's {bare.requests_per_s:.0f} req/s (target >= "
+                         f"{THROUGHPUT_TARGET}x). Besides the page's own queries, every platform page runs the "
+                         "navigation's two alert queries (count of unacknowledged active alerts, newest alert id: "
+                         f"{navigation_ms:.0f} ms here without load), lazy loads per listed row (see growth.json), "
+                         "the session and permission lookups, and a full template with Flask-Login, CSRF and Babel.")
+        if platform.p99_ms >= P99_TARGET_MS:
+            notes.append(f"Target missed: the {label}'s p99 is {platform.p99_ms:.1f} ms (target < {P99_TARGET_MS:g} "
+                         f"ms) at {CONNECTIONS} connections on {os.cpu_count()} cores.")
+    if "Traceback" in log or " ERROR " in log:
+        notes.append("The page processes logged an error during the run (see the instance's pages.log).")
+    notes.append("The reference runs only the four content queries of each page with the member's ids fixed in "
+                 "its environment: no session lookup, no sign-in check, no permission queries, no CSRF, Babel or "
+                 "template inheritance. The ratio is therefore what the platform's whole request pipeline costs "
+                 "over the bare queries.")
+    notes.append("Signed in once through the real form; page views carry no rate limit (only sign-in failures "
+                 "count), which the benchmark checks from the absence of rate-limit headers.")
+    setup = (f"{harness.machine_description()}. Dataset: {instance.dataset} in PostgreSQL database "
+             f"{instance.name}; signed in as {member.email}, a plain member of {member.network_slug}. Page "
+             f"processes: gunicorn {harness.gunicorn_version()} -c deploy/gunicorn-pages.conf.py (sync workers) "
+             f"-w {measured and pages_server.workers}, Redis as message queue and limiter storage, access log on. "
+             f"Reference: tests/perf/reference_app.py under the same gunicorn settings. Load: wrk {CONNECTIONS} "
+             f"connections, 2 threads, {WARMUP_S:g} s warm-up then {DURATION_S:g} s per page, platform then "
+             f"reference back to back for each page; latency percentiles from wrk --latency. Memory before the "
+             f"runs {rss_before / MB:.0f} MB (master and workers).")
+    harness.write_result(NAME, TITLE, setup, rows, notes)
+
+
+if __name__ == "__main__":
+    main()
