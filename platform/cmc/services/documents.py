@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from cmc.database import write_transaction
 from cmc.extensions import db
@@ -111,6 +112,7 @@ def get(actor: Account, document_id: int) -> Document:
 def versions(document: Document) -> list[DocumentVersion]:
     """Every version of a document, newest first (the caller has checked access)."""
     return list(db.session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+                                   .options(joinedload(DocumentVersion.uploader))
                                    .order_by(DocumentVersion.number.desc())))
 
 
@@ -129,7 +131,9 @@ class DocumentFilter:
 
 def list_query(actor: Account, filters: DocumentFilter) -> Select[tuple[Document]]:
     """The documents the actor may read, filtered, sorted, or ranked by relevance when searching."""
-    query = select(Document).where(readable_clause(actor))
+    # Every row shows its owning party and, across networks, its network: load them with the documents.
+    query = select(Document).where(readable_clause(actor)).options(joinedload(Document.owner_party),
+                                                                   joinedload(Document.network))
     if filters.network is not None:
         query = query.where(Document.network_id == filters.network.id)
     if filters.kind in {k.value for k in DocumentKind}:

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from cmc.database import write_transaction
 from cmc.extensions import db
@@ -66,8 +67,9 @@ def can_read(actor: Account, meeting: Meeting) -> bool:
 
 
 def visible_query(actor: Account) -> Select[tuple[Meeting]]:
-    """Meetings the actor may see, soonest first."""
-    query = select(Meeting).order_by(Meeting.start_date.desc(), Meeting.id.desc())
+    """Meetings the actor may see, soonest first (with the network and host party each line names)."""
+    query = select(Meeting).options(joinedload(Meeting.network), joinedload(Meeting.host_party)) \
+        .order_by(Meeting.start_date.desc(), Meeting.id.desc())
     if can_manage(actor):
         return query
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)
@@ -482,8 +484,9 @@ def decide_registration(actor: Account, registration_id: int, confirm: bool) -> 
 
 
 def registrations(meeting: Meeting) -> list[Registration]:
-    """Delegations by party name."""
+    """Delegations by party name (each with its party, already joined for the order)."""
     return list(db.session.scalars(select(Registration).join(Party, Party.id == Registration.party_id)
+                                   .options(contains_eager(Registration.party))
                                    .where(Registration.meeting_id == meeting.id).order_by(Party.name)))
 
 
@@ -631,6 +634,19 @@ def add_action(actor: Account, meeting_id: int, title: str, *, owner_party: str 
     return action
 
 
+def actions_of(meeting: Meeting) -> list[ActionItem]:
+    """A meeting's action items in the order they were given, with their owning party or network."""
+    return list(db.session.scalars(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
+                                   .options(joinedload(ActionItem.owner_party), joinedload(ActionItem.owner_network))
+                                   .order_by(ActionItem.id)))
+
+
+def updatable_actions(actor: Account, actions: list[ActionItem]) -> dict[int, bool]:
+    """``can_update_action`` for each of ``actions``, by id, reading the actor's network roles in one query."""
+    permissions.remember_network_roles(actor, {a.owner_network_id for a in actions if a.owner_network_id})
+    return {action.id: can_update_action(actor, action) for action in actions}
+
+
 def can_update_action(actor: Account, action: ActionItem) -> bool:
     """The secretariat, the owning party's focal point, or a coordinator of the owning network."""
     if can_manage(actor):
@@ -663,9 +679,11 @@ def set_action_status(actor: Account, action_id: int, status: str) -> ActionItem
 def actions_for(actor: Account) -> Select[tuple[ActionItem]]:
     """Open action items the actor's party or networks own, soonest due first (for home)."""
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)
-    return (select(ActionItem).where(ActionItem.status != ActionStatus.DONE,
-                                     or_(ActionItem.owner_party_id == actor.party_id,
-                                         ActionItem.owner_network_id.in_(mine)))
+    # Home and the API show each item's meeting and owner: load them with the items.
+    return (select(ActionItem).options(joinedload(ActionItem.meeting), joinedload(ActionItem.owner_party),
+                                       joinedload(ActionItem.owner_network))
+            .where(ActionItem.status != ActionStatus.DONE,
+                   or_(ActionItem.owner_party_id == actor.party_id, ActionItem.owner_network_id.in_(mine)))
             .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.id))
 
 

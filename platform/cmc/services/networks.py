@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from cmc.database import write_transaction
 from cmc.extensions import db
@@ -396,9 +397,12 @@ def threads_query(actor: Account, network: Network) -> Select[Any]:
     """The network's threads, pinned first then by latest activity, with the actor's last visit."""
     permissions.require(permissions.can_read_network(actor, network), action="network.read",
                         target_type="network", target_id=network.id, hide=True)
+    # The list shows each author (and their party, which Account joins itself): load them with the threads,
+    # not one query per thread.
     return (select(Thread, ThreadVisit.seen_at)
             .outerjoin(ThreadVisit, and_(ThreadVisit.thread_id == Thread.id, ThreadVisit.account_id == actor.id))
             .where(Thread.network_id == network.id, Thread.deleted_at.is_(None))
+            .options(joinedload(Thread.author))
             .order_by(Thread.pinned_at.is_(None), Thread.pinned_at.desc(), Thread.last_activity_at.desc(),
                       Thread.id.desc()))
 
@@ -415,8 +419,8 @@ def open_thread(actor: Account, thread_id: int) -> Thread:
 
 
 def replies_query(thread: Thread) -> Select[Any]:
-    """A thread's replies, oldest first (the caller has opened the thread)."""
-    return select(Reply).where(Reply.thread_id == thread.id).order_by(Reply.id)
+    """A thread's replies, oldest first, with their authors (the caller has opened the thread)."""
+    return select(Reply).where(Reply.thread_id == thread.id).options(joinedload(Reply.author)).order_by(Reply.id)
 
 
 def mark_visited(actor: Account, thread: Thread) -> Any:
@@ -549,8 +553,12 @@ def set_pinned(actor: Account, thread_id: int, pinned: bool) -> Thread:
 # --- activity ----------------------------------------------------------------------------------------
 
 def activity_query(actor: Account, network: Network | None = None) -> Select[Any]:
-    """What happened, newest first: in one network, or in every network the actor may read."""
-    query = select(Activity).order_by(Activity.id.desc())
+    """What happened, newest first: in one network, or in every network the actor may read.
+
+    Each line names its actor and (across networks) its network, so both come with the rows.
+    """
+    query = select(Activity).options(joinedload(Activity.actor), joinedload(Activity.network)) \
+        .order_by(Activity.id.desc())
     if network is not None:
         permissions.require(permissions.can_read_network(actor, network), action="network.read",
                             target_type="network", target_id=network.id, hide=True)

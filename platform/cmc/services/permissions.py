@@ -128,6 +128,21 @@ def network_role(actor: Account | None, network: Network) -> NetworkRole | None:
     return cache[key]
 
 
+def remember_network_roles(actor: Account | None, network_ids: set[int]) -> None:
+    """Read the actor's roles in many networks with one query, so that a page checking each row of a list
+    (``network_role`` per row) does not query once per row. Goes through the same cache, dropped the same way."""
+    if actor is None:
+        return
+    cache: dict[tuple[int, int], NetworkRole | None] = db.session.info.setdefault(_ROLE_CACHE, {})
+    missing = {network_id for network_id in network_ids if (network_id, actor.id) not in cache}
+    if not missing:
+        return
+    roles = dict(db.session.execute(select(Membership.network_id, Membership.role).where(
+        Membership.account_id == actor.id, Membership.network_id.in_(missing))).all())
+    for network_id in missing:
+        cache[(network_id, actor.id)] = roles.get(network_id)
+
+
 def _forget_roles(session: Session, *_args: Any) -> None:
     session.info.pop(_ROLE_CACHE, None)
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cmc.extensions import db
-from cmc.models import Account, ActionItem, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
+from cmc.models import Account, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
 from cmc.services import meetings, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
@@ -115,15 +115,15 @@ def show(meeting_id: int) -> Any:
     actor = _actor()
     meeting = meetings.get(actor, meeting_id)
     all_versions = meetings.versions(meeting)
-    mine = next((r for r in meetings.registrations(meeting) if r.party_id == actor.party_id), None)
-    actions = list(db.session.scalars(select(ActionItem).where(ActionItem.meeting_id == meeting.id)
-                                      .order_by(ActionItem.id)))
+    delegations = meetings.registrations(meeting)
+    mine = next((r for r in delegations if r.party_id == actor.party_id), None)
+    actions = meetings.actions_of(meeting)
     current = all_versions[0] if all_versions else None
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
                            unpublished=bool(current) and meetings.snapshot(meeting) != current.items,
-                           registrations=meetings.registrations(meeting), mine=mine,
+                           registrations=delegations, mine=mine,
                            minutes=db.session.get(Minutes, meeting.id), actions=actions,
-                           can_update_action={a.id: meetings.can_update_action(actor, a) for a in actions},
+                           can_update_action=meetings.updatable_actions(actor, actions),
                            decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
                                                              .order_by(Decision.id))),
                            network_choices=[e.network for e in networks.directory(actor)],
