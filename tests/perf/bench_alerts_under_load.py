@@ -47,6 +47,7 @@ def main() -> None:
         harness.check_page(page, session, must_contain=["Migrant"])
         headers = {"Cookie": session.cookie}
         harness.run_wrk(page, connections=PAGE_CONNECTIONS, duration_s=3, headers=headers)  # warm-up
+        fanout.warm_up(fanout.platform_config(prepared, layout, CLIENTS))
 
         print("  fan-out alone...", flush=True)
         alone = _fanout(prepared, layout)

@@ -55,6 +55,9 @@ def main() -> None:
     notes: list[str] = []
     raw: dict[str, Any] = {}
     with fanout.running_reference() as (ref_url, ref_process), fanout.running_layout(prepared.instance) as layout:
+        print("  warming both servers up (not recorded)...", flush=True)
+        fanout.warm_up(fanout.reference_config(ref_url, ref_process.pid, 200))
+        fanout.warm_up(fanout.platform_config(prepared, layout, 200))
         for clients in SIZES:
             print(f"  {clients} clients, reference (Node.js socket.io)...", flush=True)
             reference = fanout.run_driver(fanout.reference_config(ref_url, ref_process.pid, clients))

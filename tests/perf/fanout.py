@@ -210,6 +210,12 @@ def run_driver(config: Mapping[str, Any], *, timeout: float = 300.0) -> dict[str
     return dict(json.loads(result.stdout))
 
 
+def warm_up(config: Mapping[str, Any]) -> None:
+    """One unrecorded short run (200 clients, 3 alerts), so that the measured runs do not pay for a cold start:
+    the first connections of a fresh process, the first alerts' database and template caches."""
+    run_driver({**config, "clients": min(200, int(config["clients"])), "broadcasts": 3, "warmup": 1})
+
+
 def platform_config(fanout: FanoutInstance, layout: Layout, clients: int, **extra: Any) -> dict[str, Any]:
     """The driver's configuration for the platform: clients spread over the realtime processes (nginx's
     sticky-by-address spreading), alerts published through the page workers' API as the coordinator."""
