@@ -95,6 +95,12 @@ def main() -> None:
         notes.append("A server process logged errors during the run: " + " | ".join(problems)[:1500])
     notes.append("The page load runs through the whole fan-out run, connect phase included: 1,000 websocket "
                  "handshakes (each authenticated against PostgreSQL) compete with the pages too.")
+    if rows[1].met is False:
+        notes.append(
+            "What limits it: the split keeps page work out of the realtime processes, but on 2 cores wrk, the page "
+            "workers (saturated by design), PostgreSQL, the realtime processes and the Node.js driver share the "
+            "same CPUs, and each alert's publishing request waits behind page requests in the same sync workers. "
+            "With more cores, or the publishing API on workers of its own, the realtime side would not compete.")
     setup = (f"{harness.machine_description()}. Production layout: gunicorn page workers (sync, -w "
              f"{harness.default_workers()}) and {os.cpu_count()} realtime processes (GeventWebSocketWorker) on "
              f"PostgreSQL and Redis. {CLIENTS} members connected (personal access tokens), one alert a second "
