@@ -55,3 +55,51 @@ def test_upgrade_matches_the_models_and_downgrades(app):
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     db.create_all()  # leave the schema the fixture expects
+
+
+def test_0008_backfills_active_until_from_the_alerts_already_there(app):
+    """Alerts written before 0008 get the right ``active_until``: their earliest expiry, 9999-12-31 without one,
+    and a past moment when superseded, cancelled or a Cancel message."""
+    from datetime import UTC, datetime, timedelta
+
+    from cmc.models.alert import NEVER
+
+    _empty(app)
+    upgrade(revision="0007_minutes")
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    soon, earlier = now + timedelta(days=2), now + timedelta(days=1)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO parties (id, code, name, kind, status, languages, founding) "
+                          "VALUES (1, 'JM', 'Jamaica', 'state', 'member', 'en', false)"))
+        conn.execute(text("INSERT INTO accounts (id, email, name, title, party_id, role, active, language, timezone, "
+                          "created_at) VALUES (1, 'c@gov.jm', 'C', '', 1, 'delegate', true, 'en', 'UTC', :now)"),
+                     {"now": now})
+        conn.execute(text("INSERT INTO networks (id, slug, name, description, charter, kind, alerts_enabled, "
+                          "created_at) VALUES (1, 'ms', 'MS', '', '', 'thematic_network', true, :now)"), {"now": now})
+        alert = text("INSERT INTO alerts (id, network_id, identifier, author_id, party_id, state, status, msg_type, "
+                     "restriction, note, review_comment, ack_within_minutes, created_at, published_at, "
+                     "superseded_by_id, cancelled_at) VALUES (:id, 1, :ident, 1, 1, 'published', 'Actual', :kind, "
+                     "'', '', '', 60, :at, :at, :superseded, :cancelled)")
+        rows = [(1, "Alert", None, None), (2, "Alert", None, None), (3, "Alert", 4, None), (4, "Update", None, None),
+                (5, "Alert", 6, now), (6, "Cancel", None, None)]
+        for ident, kind, superseded, cancelled in rows:
+            conn.execute(alert, {"id": ident, "ident": f"a{ident}", "kind": kind, "at": now - timedelta(hours=ident),
+                                 "superseded": superseded, "cancelled": cancelled})
+        info = text("INSERT INTO alert_infos (alert_id, language, category, event, urgency, severity, certainty, "
+                    "headline, description, instruction, expires, area_desc, geocodes, circle, polygon) VALUES "
+                    "(:alert, 'en', 'Security', 'e', 'Expected', 'Minor', 'Likely', 'h', '', '', :expires, '', "
+                    "'[]', '', '')")
+        for alert_id, expires in [(1, soon), (1, earlier), (2, None), (3, soon), (4, soon), (5, None), (6, None)]:
+            conn.execute(info, {"alert": alert_id, "expires": expires})
+    upgrade()
+    with db.engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT id, active_until FROM alerts ORDER BY id")).all())
+    as_naive = {k: (v if isinstance(v, datetime) else datetime.fromisoformat(v)).replace(tzinfo=None)
+                for k, v in found.items()}
+    assert as_naive[1] == earlier  # the earliest of its infos' expiries
+    assert as_naive[2] == NEVER.replace(tzinfo=None)  # no expiry
+    assert as_naive[4] == soon  # the current update
+    assert as_naive[3] <= now and as_naive[5] <= now and as_naive[6] <= now  # superseded, cancelled, a Cancel
+    db.session.remove()
+    downgrade(revision="base")
+    db.create_all()  # leave the schema the fixture expects
