@@ -20,7 +20,6 @@ prefix unique to this run (``instance/config.py``) and are deleted at the end.
 from __future__ import annotations
 
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 import redis
 import requests
 
 from tests.live_server import DEMO_PASSWORD, LiveServer, running_live_server, running_sibling_server
 from tests.socket_client import CONNECT_TIMEOUT, EVENT_TIMEOUT, LiveClient, live_clients
+from tests.web_client import enrol_second_factor as _enrol_second_factor
+from tests.web_client import form_token as _form_token
 
 REDIS_URL = os.environ.get("CMC_TEST_REDIS_URL", "")
 
@@ -121,28 +121,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             yield Site(a=a, b=b, tag=tag, tokens=tokens)
     finally:
         _delete_keys(f"*{key_prefix}*")
-
-
-def _form_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1) or match.group(2)
-
-
-def _enrol_second_factor(server: LiveServer, email: str, password: str) -> None:
-    """Sign in through the form and set up the authenticator the platform asks for (the enrolment page's
-    key, then a code from it), as a person does in a browser."""
-    with requests.Session() as web:
-        page = web.get(server.url("/sign-in"), timeout=10)
-        answer = web.post(server.url("/sign-in"), timeout=10, data={
-            "email": email, "password": password, "csrf_token": _form_token(page.text)})
-        assert answer.url.endswith("/settings/security"), f"sign-in of {email} ended on {answer.url}"
-        key = re.search(r'id="totp-key">\s*([A-Z2-7 ]+?)\s*<', answer.text)
-        assert key, "no key on the enrolment page"
-        code = pyotp.TOTP(key.group(1).replace(" ", "")).now()
-        done = web.post(server.url("/settings/security/confirm"), timeout=10,
-                        data={"code": code, "csrf_token": _form_token(answer.text)})
-        assert done.status_code == 200 and "Second factor is on" in done.text, done.text[:2000]
 
 
 @pytest.fixture(autouse=True)

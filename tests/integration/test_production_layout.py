@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 import redis
 import requests
@@ -59,6 +58,8 @@ from tests.live_server import (
     wait_healthy,
 )
 from tests.socket_client import CONNECT_TIMEOUT, LiveClient, LiveClients, live_clients
+from tests.web_client import enrol_second_factor as _enrol_second_factor
+from tests.web_client import form_token as _form_token
 
 DATABASE_URL = os.environ.get("CMC_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("CMC_TEST_REDIS_URL", "")
@@ -257,27 +258,6 @@ def _prepare(pages: GunicornProcess, realtime: tuple[GunicornProcess, GunicornPr
         _enrol_second_factor(pages, COORDINATOR, DEMO_PASSWORD)
         tokens = {key: future.result() for key, future in made.items()}
     return Layout(pages=pages, realtime=realtime, origin=origin, tag=tag, tokens=tokens)
-
-
-def _form_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1) or match.group(2)
-
-
-def _enrol_second_factor(server: LiveServer, email: str, password: str) -> None:
-    """Sign in through the form and set up the authenticator the platform asks for, as a person does."""
-    with requests.Session() as web:
-        page = web.get(server.url("/sign-in"), timeout=10)
-        answer = web.post(server.url("/sign-in"), timeout=10, data={
-            "email": email, "password": password, "csrf_token": _form_token(page.text)})
-        assert answer.url.endswith("/settings/security"), f"sign-in of {email} ended on {answer.url}"
-        key = re.search(r'id="totp-key">\s*([A-Z2-7 ]+?)\s*<', answer.text)
-        assert key, "no key on the enrolment page"
-        code = pyotp.TOTP(key.group(1).replace(" ", "")).now()
-        done = web.post(server.url("/settings/security/confirm"), timeout=10,
-                        data={"code": code, "csrf_token": _form_token(answer.text)})
-        assert done.status_code == 200 and "Second factor is on" in done.text, done.text[:2000]
 
 
 def _sign_in(web: requests.Session, server: LiveServer, email: str, password: str) -> str:
