@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -72,9 +73,35 @@ def _schema_checked(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def verify_audit_trail(source: str | None, reason: str = "verify") -> None:
+    """``cmc audit verify``: the chain, and its head against a checkpoint (``source``, else the checkpoint file;
+    ``""``: none); exit 1 when broken or cut short. A trail found intact is checkpointed again."""
+    from cmc.services import audit, audit_checkpoint
+
+    try:
+        checkpoint = audit_checkpoint.load(source) if source else (
+            audit_checkpoint.last_recorded() if source is None else None)
+    except audit_checkpoint.CheckpointError as exc:
+        fail(str(exc))
+        return
+    report = audit.verify_chain(checkpoint=checkpoint)
+    if not report.ok:
+        where = (f"BROKEN at row {report.first_broken_id}" if report.first_broken_id else
+                 "CUT SHORT" if report.missing else "REWRITTEN")
+        click.echo(f"Audit trail {where}: {report.reason}.", err=True)
+        sys.exit(1)
+    against = (f"its head matches the checkpoint ({checkpoint.describe()})" if checkpoint else
+               "no checkpoint to compare its head with, so a removal of the newest rows would not show")
+    click.echo(f"Audit trail intact: {report.rows} rows checked; {against}.")
+    if checkpoint is not None or audit_checkpoint.last_recorded() is None:
+        # A new anchor only for a head just compared with the last one (or the very first anchor): a verify
+        # told to skip the checkpoint must not replace it with what may be a truncated trail.
+        audit_checkpoint.write(reason)
+
+
 def register_cli(app: Any) -> None:
     """Attach the project's commands to ``app.cli`` (``flask db`` comes from Flask-Migrate)."""
-    from cmc.services import accounts, audit
+    from cmc.services import accounts
     from cmc.services import seed as seeding
     from cmc.services.auth import create_token, find_account_by_email
     from cmc.services.errors import ServiceError
@@ -208,14 +235,14 @@ def register_cli(app: Any) -> None:
     app.cli.add_command(audit_group)
 
     @audit_group.command("verify")
-    def audit_verify() -> None:
-        """Check the hash chain of the whole trail; name the first broken row."""
-        report = audit.verify_chain()
-        if report.ok:
-            click.echo(f"Audit trail intact: {report.rows} rows checked.")
-            return
-        click.echo(f"Audit trail BROKEN at row {report.first_broken_id}: {report.reason}.", err=True)
-        sys.exit(1)
+    @click.option("--checkpoint", "source", default=None, metavar="HASH:COUNT|FILE|BACKUP",
+                  help="The last checkpoint of the trail's head: HASH:COUNT, a log or checkpoint file (its last "
+                       "'audit checkpoint' line), or a backup folder or its manifest.json. "
+                       "Default: the last line of instance/audit-checkpoints; '' for none (the chain only).")
+    def audit_verify(source: str | None) -> None:
+        """Check the hash chain of the whole trail and its head against the last checkpoint; name the first
+        broken row, or how many of the newest rows are missing."""
+        verify_audit_trail(source)
 
     @app.cli.command("backup")
     @click.argument("destination", type=click.Path(file_okay=False))
@@ -229,11 +256,16 @@ def register_cli(app: Any) -> None:
             fail(str(exc))
             return
         click.echo(f"Backup of {len(manifest['files'])} file(s) ({manifest['database']}) written to {destination}.")
+        if "audit_checkpoint" in manifest:
+            checkpoint = manifest["audit_checkpoint"]["checkpoint"]
+            click.echo(f"Audit checkpoint (keep a copy apart from the server): {checkpoint}")
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, file_okay=False))
     def restore_command(source: str) -> None:
         """Restore a backup into this (empty) instance after checking every SHA-256; then verify the audit chain."""
+        from flask import current_app
+
         from cmc.services.backup import BackupError, restore
 
         try:
@@ -241,12 +273,14 @@ def register_cli(app: Any) -> None:
         except BackupError as exc:
             fail(str(exc))
             return
-        report = audit.verify_chain()
-        click.echo(f"Restored {len(manifest['files'])} file(s). Audit trail: "
-                   f"{'intact' if report.ok else 'BROKEN at row ' + str(report.first_broken_id)} "
-                   f"({report.rows} rows).")
-        if not report.ok:
-            sys.exit(1)
+        click.echo(f"Restored {len(manifest['files'])} file(s).")
+        from cmc.schema import schema_state
+
+        state = schema_state(current_app)
+        if not state.current:
+            click.echo(f"Note: {state.message()}")
+        # The backup's own checkpoint: the restored trail must end exactly where the saved one did.
+        verify_audit_trail(str(Path(source) / "manifest.json") if "audit_checkpoint" in manifest else "", "restore")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)

@@ -50,13 +50,18 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 def housekeeping(app: Flask, interval: float = 60.0) -> None:
     """Every minute: keep this process's live connections counted as online, and flag alerts that a party
-    has not acknowledged in time."""
+    has not acknowledged in time. At start-up and every few minutes while it moves, checkpoint the audit
+    trail's head into the log and ``instance/audit-checkpoints`` (``services/audit_checkpoint.py``)."""
+    import time
+
     from cmc.extensions import db, socketio
-    from cmc.services import alerts
+    from cmc.services import alerts, audit_checkpoint
 
     with app.app_context():
         alerts.refresh_presence(starting=True)
+        checkpoint = _checkpoint(None, "start-up")
         db.session.remove()
+    checkpointed = time.monotonic()
     while True:
         socketio.sleep(interval)
         with app.app_context():
@@ -67,3 +72,20 @@ def housekeeping(app: Flask, interval: float = 60.0) -> None:
                 log.exception("housekeeping failed; trying again in a minute")
             finally:
                 db.session.remove()
+            if time.monotonic() - checkpointed >= audit_checkpoint.INTERVAL_SECONDS:
+                checkpoint = _checkpoint(checkpoint, "periodic")
+                checkpointed = time.monotonic()
+
+
+def _checkpoint(previous: Any, reason: str) -> Any:
+    """One checkpoint step that never stops the housekeeping loop; at start-up the previous checkpoint is the
+    last one of the file (so a head removed while the server was down is reported at once)."""
+    from cmc.services import audit_checkpoint
+
+    try:
+        if previous is None and reason == "start-up":
+            previous = audit_checkpoint.last_recorded()
+        return audit_checkpoint.check_and_write(previous, reason)
+    except Exception:  # a missing table or an unwritable instance folder must not stop presence and reminders
+        log.exception("audit checkpoint failed")
+        return previous
