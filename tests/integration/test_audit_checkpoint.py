@@ -4,8 +4,6 @@ instance, a backup's manifest, or ``HASH:COUNT``; a clean trail passes; on SQLit
 
 from __future__ import annotations
 
-import os
-import secrets
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -17,7 +15,7 @@ from sqlalchemy import select, text
 from cmc.extensions import db
 from cmc.models import AuditEvent
 from cmc.services import audit, audit_checkpoint
-from tests.live_server import ROOT, LiveServer, cmc_executable, free_port, live_database
+from tests.live_server import ROOT, LiveServer, cmc_executable, migrated_instance
 
 
 def _trail(count: int) -> None:
@@ -98,22 +96,8 @@ def test_a_source_without_a_checkpoint_is_refused(app, tmp_path: Path) -> None:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     """A migrated, seeded instance (not started) on SQLite or a fresh PostgreSQL database."""
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CMC_")}
-    env.update({"CMC_INSTANCE_PATH": str(folder), "CMC_SECRET_KEY": secrets.token_urlsafe(36),
-                "CMC_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONUNBUFFERED": "1"})
-    with live_database(folder) as database_env:
-        env.update(database_env)
-        live = LiveServer(base_url=f"http://127.0.0.1:{port}", instance_path=folder, env=env,
-                          log_path=folder / "serve.log")
-        live.cmc("db", "upgrade")
-        live.cmc("seed")  # parties and networks: a few audit rows
-        try:
-            yield live
-        finally:
-            live.stop()
+    with migrated_instance(tmp_path / "instance", seed=True) as live:
+        yield live
 
 
 def _delete_newest_live(server: LiveServer, count: int) -> None:

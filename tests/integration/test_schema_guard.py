@@ -11,11 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 import sqlite3
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,11 +23,11 @@ import pytest
 from sqlalchemy import text
 
 from cmc.extensions import db
-from cmc.schema import code_heads, known_revisions
-from tests.live_server import ROOT, LiveServer, cmc_executable, free_port, live_database
+from cmc.schema import code_heads, known_revisions, script_directory
+from tests.live_server import ROOT, LiveServer, cmc_executable, gunicorn_executable, migrated_instance
 
 HEAD = code_heads()[0]
-PREVIOUS = "0009_document_search_vector"  # the revision before the head when this test was written
+PREVIOUS = str(script_directory().get_revision(HEAD).down_revision)  # where `cmc db downgrade` goes
 FUTURE = "0099_from_newer_code"
 EXIT_TIMEOUT = 60.0  # a refusing process exits after importing the app: ~2 s alone, more on a busy machine
 
@@ -99,22 +97,9 @@ def test_commands_that_write_refuse_on_an_older_schema(app, args: list[str]) -> 
 
 @pytest.fixture
 def instance(tmp_path: Path) -> Iterator[LiveServer]:
-    """A migrated instance (``cmc db upgrade``) with its environment; its server is not started."""
-    folder = tmp_path / "instance"
-    folder.mkdir()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CMC_")}
-    env.update({"CMC_INSTANCE_PATH": str(folder), "CMC_SECRET_KEY": secrets.token_urlsafe(36),
-                "CMC_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONUNBUFFERED": "1"})
-    with live_database(folder) as database_env:
-        env.update(database_env)
-        server = LiveServer(base_url=f"http://127.0.0.1:{port}", instance_path=folder, env=env,
-                            log_path=folder / "serve.log")
-        server.cmc("db", "upgrade")
-        try:
-            yield server
-        finally:
-            server.stop()
+    """A migrated instance (``cmc db upgrade``); its server is not started."""
+    with migrated_instance(tmp_path / "instance") as live:
+        yield live
 
 
 def _write_revision(server: LiveServer, revision: str) -> None:
@@ -164,11 +149,6 @@ def test_cmc_serve_refuses_to_start(instance: LiveServer, state: str) -> None:
     assert status != 0
     assert MESSAGES[state] in output and ADVICE[state] in output, output[-3000:]
     assert "Traceback" not in output
-
-
-def gunicorn_executable() -> str:
-    """The ``gunicorn`` script of the interpreter running the tests."""
-    return str(Path(sys.executable).parent / "gunicorn")
 
 
 @pytest.mark.parametrize(("conf", "role"), [("deploy/gunicorn-pages.conf.py", ""),

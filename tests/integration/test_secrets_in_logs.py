@@ -8,11 +8,16 @@ create``, the service), bearer requests to the API, a socket connected with a to
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
 import re
 import secrets
+import signal
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -26,6 +31,7 @@ from cmc.logging_setup import SECRET_PATH_PREFIXES, _CmcHandler, redact
 from cmc.models import Account
 from cmc.services import auth
 from tests.conftest import PASSWORD, csrf_from, form_token
+from tests.live_server import ROOT, gunicorn_executable, migrated_instance, wait_healthy
 
 NEW_PASSWORD = "tamarind season by the harbour"
 
@@ -193,3 +199,37 @@ def test_redact_removes_credentials_and_keeps_the_rest(line: str, secret: str) -
     assert secret not in clean and "[redacted]" in clean
     assert redact("GET /networks/migrant-smuggling/alerts?page=2 HTTP/1.1") == \
         "GET /networks/migrant-smuggling/alerts?page=2 HTTP/1.1"
+
+
+def test_the_gunicorn_access_log_of_the_deploy_configuration_shows_no_credential(tmp_path: Path) -> None:
+    """The page workers of ``deploy/gunicorn-pages.conf.py`` log every request line and its Referer: an
+    invitation link in the path or the Referer, a token in the query string or a bearer header stay out."""
+    if not Path(gunicorn_executable()).exists():
+        pytest.skip("gunicorn is not installed (the prod extra)")
+    import requests
+
+    key, referer_key, query_token = (secrets.token_urlsafe(32) for _ in range(3))
+    bearer = "cmc_" + secrets.token_urlsafe(32)
+    with migrated_instance(tmp_path / "instance") as server:
+        env = {**server.env, "CMC_BIND": f"127.0.0.1:{server.port}"}
+        with open(server.log_path, "ab") as log:
+            server.process = subprocess.Popen(
+                [gunicorn_executable(), "-c", str(ROOT / "deploy/gunicorn-pages.conf.py"), "--workers", "1",
+                 "cmc.wsgi:app"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        try:
+            wait_healthy(server, timeout=60)
+            requests.get(server.url(f"/invitations/{key}?token={query_token}"), timeout=10,
+                         headers={"Referer": server.url(f"/invitations/{referer_key}"),
+                                  "Authorization": f"Bearer {bearer}"})
+            requests.get(server.url(f"/api/v1/me?access_token={query_token}"), timeout=10,
+                         headers={"Authorization": f"Bearer {bearer}"})
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGTERM)
+            server.process.wait(timeout=20)
+        logged = server.output()
+    assert '"GET /invitations/[redacted]?token=[redacted] HTTP/1.1" 404' in logged, logged[-2000:]
+    assert "/invitations/[redacted]\"" in logged  # the Referer
+    for value in (key, referer_key, query_token, bearer.removeprefix("cmc_")):
+        assert value not in logged, logged[-2000:]
