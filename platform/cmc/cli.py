@@ -21,13 +21,22 @@ def main() -> None:
         from gevent import monkey
 
         monkey.patch_all()
-    from flask.cli import FlaskGroup
+    command_group().main(prog_name="cmc")
+
+
+def command_group() -> click.Group:
+    """The ``cmc`` group: the app's commands, Flask-Migrate's ``db``, and Flask's ``shell`` and ``routes``.
+    Not Flask's ``run``: its development server would serve without websockets and without the schema check
+    of ``cmc serve``; ``cmc serve`` and gunicorn (``cmc.wsgi``) are the only ways to serve."""
+    from flask.cli import FlaskGroup, routes_command, shell_command
 
     from cmc import create_app
 
     group = FlaskGroup(name="cmc", create_app=lambda: create_app(), add_version_option=False,
-                       help="CMC Platform administration.")
-    group.main(prog_name="cmc")
+                       add_default_commands=False, help="CMC Platform administration.")
+    group.add_command(shell_command)
+    group.add_command(routes_command)
+    return group
 
 
 def fail(message: str) -> None:

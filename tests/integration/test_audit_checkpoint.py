@@ -91,6 +91,23 @@ def test_a_source_without_a_checkpoint_is_refused(app, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "holds no 'audit checkpoint HASH:COUNT' line" in result.output
 
 
+def test_the_housekeeping_step_records_a_moved_head_and_reports_a_removed_one(app, caplog) -> None:
+    _trail(4)
+    first = audit_checkpoint.check_and_write(None, "start-up")
+    assert first is not None and first.rows == 4
+    lines = audit_checkpoint.default_file().read_text().count("\n")
+    assert audit_checkpoint.check_and_write(first, "periodic").token == first.token  # type: ignore[union-attr]
+    assert audit_checkpoint.default_file().read_text().count("\n") == lines  # head unchanged: nothing written
+    _trail(2)
+    second = audit_checkpoint.check_and_write(first, "periodic")
+    assert second is not None and second.rows == 6
+    assert audit_checkpoint.last_recorded().token == second.token  # type: ignore[union-attr]
+    _delete_newest(2)
+    with caplog.at_level("ERROR", logger="cmc.audit"):
+        audit_checkpoint.check_and_write(second, "periodic")
+    assert "2 row(s) up to it are missing" in caplog.text and "Run `cmc audit verify`" in caplog.text
+
+
 # --------------------------------------------------------------------------------------------- live
 
 @pytest.fixture

@@ -81,6 +81,19 @@ def test_every_command_but_the_exempt_ones_checks_the_schema(app) -> None:
         assert getattr(command.callback, "schema_checked", False) is not exempt, path
 
 
+def test_flasks_development_server_is_not_a_way_to_serve(tmp_path: Path, monkeypatch) -> None:
+    """``cmc run`` (Flask's development server) would serve without the schema check: it does not exist."""
+    from click.testing import CliRunner
+
+    from cmc.cli import command_group
+
+    monkeypatch.setenv("CMC_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CMC_SECRET_KEY", "k" * 40)
+    result = CliRunner().invoke(command_group(), ["run"])
+    assert result.exit_code == 2 and "No such command 'run'" in result.output
+    assert "routes" in CliRunner().invoke(command_group(), ["--help"]).output
+
+
 @pytest.mark.parametrize("args", [
     ["seed"], ["alerts", "remind"], ["tokens", "create", "--email", "a@gov.bb", "--name", "n"],
     ["accounts", "create", "--email", "a@gov.bb", "--name", "A", "--party", "BB", "--role", "delegate"],
