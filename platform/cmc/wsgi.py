@@ -30,6 +30,6 @@ except SchemaMismatch as exc:
 
 if os.environ.get("CMC_PROCESS_ROLE") == "realtime":
     from cmc.extensions import socketio
-    from cmc.realtime.server import housekeeping
+    from cmc.realtime.server import housekeeping, start_up_checkpoint
 
-    socketio.start_background_task(housekeeping, app)
+    socketio.start_background_task(housekeeping, app, checkpoint=start_up_checkpoint(app))

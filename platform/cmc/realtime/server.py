@@ -42,16 +42,30 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     from cmc.extensions import socketio
 
-    socketio.start_background_task(housekeeping, app)
+    # Before the first request: the anchor of the audit trail as this server found it.
+    socketio.start_background_task(housekeeping, app, checkpoint=start_up_checkpoint(app))
     handler = make_handler({o.rstrip("/") for o in app.config["ALLOWED_ORIGINS"]})
     server = pywsgi.WSGIServer((host, port), app, handler_class=handler, log=None, error_log=log)
     server.serve_forever()
 
 
-def housekeeping(app: Flask, interval: float = 60.0) -> None:
+def start_up_checkpoint(app: Flask) -> Any:
+    """Compare the audit trail with the last checkpoint of ``instance/audit-checkpoints`` (an error in the log
+    when its head is gone) and record a new one; called before a server takes its first request."""
+    from cmc.extensions import db
+
+    with app.app_context():
+        try:
+            return _checkpoint(None, "start-up")
+        finally:
+            db.session.remove()
+
+
+def housekeeping(app: Flask, interval: float = 60.0, checkpoint: Any = None) -> None:
     """Every minute: keep this process's live connections counted as online, and flag alerts that a party
-    has not acknowledged in time. At start-up and every few minutes while it moves, checkpoint the audit
-    trail's head into the log and ``instance/audit-checkpoints`` (``services/audit_checkpoint.py``)."""
+    has not acknowledged in time. Every few minutes while it moves, checkpoint the audit trail's head into the
+    log and ``instance/audit-checkpoints`` (``services/audit_checkpoint.py``), after ``checkpoint``, the one
+    :func:`start_up_checkpoint` recorded."""
     import time
 
     from cmc.extensions import db, socketio
@@ -59,7 +73,6 @@ def housekeeping(app: Flask, interval: float = 60.0) -> None:
 
     with app.app_context():
         alerts.refresh_presence(starting=True)
-        checkpoint = _checkpoint(None, "start-up")
         db.session.remove()
     checkpointed = time.monotonic()
     while True:
