@@ -35,7 +35,7 @@ log = logging.getLogger("cmc.audit")
 FILE_NAME = "audit-checkpoints"
 #: How often the housekeeping loop writes a checkpoint while the head moves (seconds). Rows written since the
 #: last checkpoint can be removed unseen, so this is the window; each costs one count of the trail (a
-#: 1,000,000-row trail: see the measurement in ``take``).
+#: 1,000,000-row trail: see the measurement in ``take_on``).
 INTERVAL_SECONDS = 300.0
 #: ``audit checkpoint HASH:COUNT`` in a log line, a checkpoint file line or a pasted text.
 PATTERN = re.compile(r"audit checkpoint (?P<hash>[0-9a-f]{64}):(?P<rows>[1-9]\d*)(?: \(head row id (?P<id>\d+))?")
@@ -82,8 +82,9 @@ def take_on(connection: Connection) -> Checkpoint | None:
     """The checkpoint of the trail as ``connection`` sees it; None when the trail is empty.
 
     Count and last id come from one statement, so they agree even while rows are appended (PostgreSQL's read
-    committed gives each statement its own snapshot). Measured here: 4 ms on 20,000 rows (SQLite), 60 ms on
-    1,000,000 (PostgreSQL).
+    committed gives each statement its own snapshot). Measured on this machine (two shared cores) for a
+    1,000,000-row table: 105-112 ms on PostgreSQL, 165-240 ms on SQLite; so once per start-up, backup, verify
+    and five minutes of activity, never per write.
     """
     table = AuditEvent.__table__
     rows, head_id = connection.execute(select(func.count(), func.max(table.c.id))).one()
