@@ -25,4 +25,8 @@ worker_connections = 5000  # the default (1,000) silently caps connected delegat
 timeout = 60
 graceful_timeout = 20
 control_socket_disable = True  # gunicorn 27 would otherwise write under ~/.gunicorn/
+# Request lines reach this log with invitation keys and tokens redacted: the app, loaded in each worker, redacts
+# every log record of its process (cmc/logging_setup.py; tests/integration/test_secrets_in_logs.py).
 accesslog = "-"
+# A worker whose database is not at the code's schema revision exits with "App failed to load" (cmc/wsgi.py),
+# which stops the master with status 4 and the message (tests/integration/test_schema_guard.py).

@@ -18,7 +18,8 @@ BASE_URL = "http://127.0.0.1:5000"
 # (plus localhost when BASE_URL is 127.0.0.1). Never "*".
 # ALLOWED_ORIGINS = "https://cmc.example.org"
 
-# Mail. Unset MAIL_SERVER: messages are written to the log instead of sent (the embedded default).
+# Mail. Unset MAIL_SERVER: messages are shown on the console (standard output of `make run`), never written
+# to the log (the embedded default). Required when SECURE_COOKIES is on or LOG_FORMAT is "json".
 # MAIL_SERVER = "smtp.example.org"
 MAIL_PORT = 25
 # MAIL_USERNAME = "cmc"

@@ -282,3 +282,31 @@ def running_sibling_server(first: LiveServer, *, extra_env: dict[str, str] | Non
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def migrated_instance(instance: Path, *, seed: bool = False) -> Iterator[LiveServer]:
+    """An instance folder with a migrated database (``cmc db upgrade``, and ``cmc seed`` when asked) on SQLite or
+    a fresh PostgreSQL database (:func:`live_database`), and its hermetic environment; the server is *not*
+    started (a test starts it, or another command on it), and is stopped when the block ends."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CMC_")}  # hermetic: no stray settings
+    env.update({"CMC_INSTANCE_PATH": str(instance), "CMC_SECRET_KEY": secrets.token_urlsafe(36),
+                "CMC_BASE_URL": base_url, "PYTHONUNBUFFERED": "1"})
+    instance.mkdir(parents=True, exist_ok=True)
+    with live_database(instance) as database_env:
+        env.update(database_env)
+        server = LiveServer(base_url=base_url, instance_path=instance, env=env, log_path=instance / "serve.log")
+        server.cmc("db", "upgrade")
+        if seed:
+            server.cmc("seed")
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def gunicorn_executable() -> str:
+    """The ``gunicorn`` script of the interpreter running the tests (the prod extra); may not exist."""
+    return str(Path(sys.executable).parent / "gunicorn")

@@ -6,7 +6,10 @@ library before anything else is imported, so ``main`` does it first for that com
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,13 +21,22 @@ def main() -> None:
         from gevent import monkey
 
         monkey.patch_all()
-    from flask.cli import FlaskGroup
+    command_group().main(prog_name="cmc")
+
+
+def command_group() -> click.Group:
+    """The ``cmc`` group: the app's commands, Flask-Migrate's ``db``, and Flask's ``shell`` and ``routes``.
+    Not Flask's ``run``: its development server would serve without websockets and without the schema check
+    of ``cmc serve``; ``cmc serve`` and gunicorn (``cmc.wsgi``) are the only ways to serve."""
+    from flask.cli import FlaskGroup, routes_command, shell_command
 
     from cmc import create_app
 
     group = FlaskGroup(name="cmc", create_app=lambda: create_app(), add_version_option=False,
-                       help="CMC Platform administration.")
-    group.main(prog_name="cmc")
+                       add_default_commands=False, help="CMC Platform administration.")
+    group.add_command(shell_command)
+    group.add_command(routes_command)
+    return group
 
 
 def fail(message: str) -> None:
@@ -33,9 +45,72 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+#: Commands that may run on a database at another schema revision than the code's: ``db`` (Flask-Migrate's
+#: upgrade, downgrade, current...: how one gets to the right revision), those that only read it (verify; backup:
+#: back up before upgrading) and restore (fills an empty database). Every other command of ``app.cli``,
+#: including commands added later, refuses (deny by default).
+SCHEMA_EXEMPT = frozenset({"db", "audit verify", "backup", "restore"})
+
+
+def guard_commands(group: click.Group, prefix: str = "") -> None:
+    """Make every command of ``group`` (recursively) refuse to run unless the database is at the code's
+    schema revision, except those named in :data:`SCHEMA_EXEMPT`."""
+    for name, command in group.commands.items():
+        path = f"{prefix}{name}"
+        if path in SCHEMA_EXEMPT:
+            continue
+        if isinstance(command, click.Group):
+            guard_commands(command, path + " ")
+        elif command.callback is not None and not getattr(command.callback, "schema_checked", False):
+            command.callback = _schema_checked(command.callback)
+
+
+def _schema_checked(callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from flask.cli import ScriptInfo
+
+        from cmc.schema import SchemaMismatch, require_current_schema
+
+        try:
+            require_current_schema(click.get_current_context().ensure_object(ScriptInfo).load_app())
+        except SchemaMismatch as exc:
+            fail(str(exc))
+        return callback(*args, **kwargs)
+
+    run.schema_checked = True  # type: ignore[attr-defined]
+    return run
+
+
+def verify_audit_trail(source: str | None, reason: str = "verify") -> None:
+    """``cmc audit verify``: the chain, and its head against a checkpoint (``source``, else the checkpoint file;
+    ``""``: none); exit 1 when broken or cut short. A trail found intact is checkpointed again."""
+    from cmc.services import audit, audit_checkpoint
+
+    try:
+        checkpoint = audit_checkpoint.load(source) if source else (
+            audit_checkpoint.last_recorded() if source is None else None)
+    except audit_checkpoint.CheckpointError as exc:
+        fail(str(exc))
+        return
+    report = audit.verify_chain(checkpoint=checkpoint)
+    if not report.ok:
+        where = (f"BROKEN at row {report.first_broken_id}" if report.first_broken_id else
+                 "CUT SHORT" if report.missing else "REWRITTEN")
+        click.echo(f"Audit trail {where}: {report.reason}.", err=True)
+        sys.exit(1)
+    against = (f"its head matches the checkpoint ({checkpoint.describe()})" if checkpoint else
+               "no checkpoint to compare its head with, so a removal of the newest rows would not show")
+    click.echo(f"Audit trail intact: {report.rows} rows checked; {against}.")
+    if checkpoint is not None or audit_checkpoint.last_recorded() is None:
+        # A new anchor only for a head just compared with the last one (or the very first anchor): a verify
+        # told to skip the checkpoint must not replace it with what may be a truncated trail.
+        audit_checkpoint.write(reason)
+
+
 def register_cli(app: Any) -> None:
     """Attach the project's commands to ``app.cli`` (``flask db`` comes from Flask-Migrate)."""
-    from cmc.services import accounts, audit
+    from cmc.services import accounts
     from cmc.services import seed as seeding
     from cmc.services.auth import create_token, find_account_by_email
     from cmc.services.errors import ServiceError
@@ -169,14 +244,14 @@ def register_cli(app: Any) -> None:
     app.cli.add_command(audit_group)
 
     @audit_group.command("verify")
-    def audit_verify() -> None:
-        """Check the hash chain of the whole trail; name the first broken row."""
-        report = audit.verify_chain()
-        if report.ok:
-            click.echo(f"Audit trail intact: {report.rows} rows checked.")
-            return
-        click.echo(f"Audit trail BROKEN at row {report.first_broken_id}: {report.reason}.", err=True)
-        sys.exit(1)
+    @click.option("--checkpoint", "source", default=None, metavar="HASH:COUNT|FILE|BACKUP",
+                  help="The last checkpoint of the trail's head: HASH:COUNT, a log or checkpoint file (its last "
+                       "'audit checkpoint' line), or a backup folder or its manifest.json. "
+                       "Default: the last line of instance/audit-checkpoints; '' for none (the chain only).")
+    def audit_verify(source: str | None) -> None:
+        """Check the hash chain of the whole trail and its head against the last checkpoint; name the first
+        broken row, or how many of the newest rows are missing."""
+        verify_audit_trail(source)
 
     @app.cli.command("backup")
     @click.argument("destination", type=click.Path(file_okay=False))
@@ -190,11 +265,16 @@ def register_cli(app: Any) -> None:
             fail(str(exc))
             return
         click.echo(f"Backup of {len(manifest['files'])} file(s) ({manifest['database']}) written to {destination}.")
+        if "audit_checkpoint" in manifest:
+            checkpoint = manifest["audit_checkpoint"]["checkpoint"]
+            click.echo(f"Audit checkpoint (keep a copy apart from the server): {checkpoint}")
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, file_okay=False))
     def restore_command(source: str) -> None:
         """Restore a backup into this (empty) instance after checking every SHA-256; then verify the audit chain."""
+        from flask import current_app
+
         from cmc.services.backup import BackupError, restore
 
         try:
@@ -202,12 +282,14 @@ def register_cli(app: Any) -> None:
         except BackupError as exc:
             fail(str(exc))
             return
-        report = audit.verify_chain()
-        click.echo(f"Restored {len(manifest['files'])} file(s). Audit trail: "
-                   f"{'intact' if report.ok else 'BROKEN at row ' + str(report.first_broken_id)} "
-                   f"({report.rows} rows).")
-        if not report.ok:
-            sys.exit(1)
+        click.echo(f"Restored {len(manifest['files'])} file(s).")
+        from cmc.schema import schema_state
+
+        state = schema_state(current_app)
+        if not state.current:
+            click.echo(f"Note: {state.message()}")
+        # The backup's own checkpoint: the restored trail must end exactly where the saved one did.
+        verify_audit_trail(str(Path(source) / "manifest.json") if "audit_checkpoint" in manifest else "", "restore")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -224,3 +306,6 @@ def register_cli(app: Any) -> None:
             fail("cmc serve needs gevent (start it as `cmc serve`, which patches the standard library first)")
         click.echo(f"CMC Platform on http://{host}:{port}/ (gevent with websockets)")
         serve_forever(current_app._get_current_object(), host, port)
+
+    # Last, so that every command above (and any added above later) is covered.
+    guard_commands(app.cli)

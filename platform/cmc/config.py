@@ -128,6 +128,8 @@ def _derive(app: Flask) -> None:
         cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 15})
     else:
         cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+    # SQL parameters hold TOTP secrets and personal data: never in an error message, a traceback or an echo.
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
     # The whole request may carry the file plus a few form fields; the file itself is checked exactly later.
     cfg["MAX_CONTENT_LENGTH"] = (int(cfg["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
     cfg["UPLOAD_DIR"] = cfg["UPLOAD_DIR"] or os.path.join(app.instance_path, "uploads")
@@ -169,3 +171,9 @@ def _check(app: Flask) -> None:
         )
     if "*" in app.config["ALLOWED_ORIGINS"]:
         raise ConfigError("ALLOWED_ORIGINS may not contain '*': list the sites that may open a live connection.")
+    if not app.config.get("MAIL_SERVER") and (app.config["SECURE_COOKIES"] or app.config["LOG_FORMAT"] == "json"):
+        # Without a mail server, mail is shown on the console (services/mail.py): fine for `make run`, but a
+        # production server has no one at its console, and invitation links must not go anywhere else.
+        raise ConfigError("MAIL_SERVER is not set, but SECURE_COOKIES or LOG_FORMAT = \"json\" say this is a "
+                          "production server, where invitations and notifications must be mailed. Set "
+                          "CMC_MAIL_SERVER (and MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS as needed).")

@@ -1,21 +1,87 @@
 """Logging that cannot be forged: CR, LF and other control characters in messages are escaped (text), or
-every record is one JSON object per line (``LOG_FORMAT = "json"``), where JSON's own escaping does that."""
+every record is one JSON object per line (``LOG_FORMAT = "json"``), where JSON's own escaping does that.
+
+Logging that keeps secrets out: a log is shipped to collectors and read by more people than the platform's
+secretariat, so no credential may reach it. The code logs none (mail in the embedded profile goes to the console,
+``services/mail.py``; SQL parameters are hidden, ``config.py``), and, as a second line, every record made in
+the process (the platform's, gunicorn's access log, any library's) passes :func:`redact` when it is created:
+invitation links, bearer and personal access tokens, secrets in query strings, passwords in URLs, session
+cookies, and this configuration's own secrets (``SECRET_KEY``, ``MAIL_PASSWORD``, the database password).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy.engine import make_url
 
 _ESCAPES = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+REDACTED = "[redacted]"
+#: Path prefixes whose next segment is a credential (``auth.accept_invitation``). A test walks the URL map so
+#: that a new route with a secret in its path cannot be forgotten here.
+SECRET_PATH_PREFIXES = ("/invitations/",)
+#: Query-string and form parameter names whose values are credentials.
+SECRET_PARAMETERS = ("token", "access_token", "key", "sid", "secret", "password", "code", "csrf_token")
+_PATTERNS = [
+    (re.compile("(" + "|".join(re.escape(p) for p in SECRET_PATH_PREFIXES) + r")[^/\s?#\"'<>]+"), r"\1" + REDACTED),
+    (re.compile(r"(\bBearer\s+)[^\s\"',;]+", re.IGNORECASE), r"\1" + REDACTED),
+    (re.compile(r"\bcmc_[A-Za-z0-9_\-]{16,}"), "cmc_" + REDACTED),  # personal access tokens (services/auth.py)
+    (re.compile(r"([?&;](?:" + "|".join(SECRET_PARAMETERS) + r")=)[^&\s\"'#;]*", re.IGNORECASE), r"\1" + REDACTED),
+    (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^:/?#\s@]*:)[^@/\s]+@", re.IGNORECASE), r"\1" + REDACTED + "@"),
+    (re.compile(r"(session=)[^;\s\"']+", re.IGNORECASE), r"\1" + REDACTED),  # a Cookie header
+]
+_literal_secrets: tuple[str, ...] = ()
 
 
 def escape_controls(text: str) -> str:
     """Replace control characters so a value cannot start a fake log line."""
     return text.translate(_ESCAPES)
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential it shows replaced by ``[redacted]``."""
+    for secret in _literal_secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _redacting_factory(previous: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format is logging's own error to report, later, as usual
+            return record
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return record
+
+    make.cmc_redacting = True  # type: ignore[attr-defined]
+    return make
+
+
+def install_redaction(app: Flask) -> None:
+    """Redact every log record of the process when it is made (once per process), with ``app``'s secrets."""
+    global _literal_secrets
+    secrets = [app.config.get("SECRET_KEY"), app.config.get("MAIL_PASSWORD")]
+    with contextlib.suppress(Exception):  # an unparsable URL fails later, with the engine's own message
+        secrets.append(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).password)
+    # Short values would redact ordinary words; the configuration refuses short keys anyway.
+    _literal_secrets = tuple(str(s) for s in secrets if s and len(str(s)) >= 8)
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "cmc_redacting", False):
+        logging.setLogRecordFactory(_redacting_factory(factory))
 
 
 class EscapingFormatter(logging.Formatter):
@@ -24,6 +90,10 @@ class EscapingFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_controls(record.getMessage())
         return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        """A traceback, with credentials in exception messages redacted."""
+        return redact(super().formatException(ei))
 
 
 class JsonFormatter(logging.Formatter):
@@ -40,15 +110,15 @@ class JsonFormatter(logging.Formatter):
             "process": record.process,
         }
         if has_request_context():
-            entry.update(method=request.method, path=request.path, remote_addr=request.remote_addr)
+            entry.update(method=request.method, path=redact(request.path), remote_addr=request.remote_addr)
             # Only an account Flask-Login has already loaded: a log line must never query the database.
             user = g.get("_login_user")
             if user is not None and getattr(user, "is_authenticated", False):
                 entry["account_id"] = user.get_id()
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact(self.formatException(record.exc_info))
         elif record.exc_text:
-            entry["exception"] = record.exc_text
+            entry["exception"] = redact(record.exc_text)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -57,7 +127,9 @@ class _CmcHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(app: Flask) -> None:
-    """Give the ``cmc`` loggers one handler at the configured level and format (``LOG_FORMAT``)."""
+    """Give the ``cmc`` loggers one handler at the configured level and format (``LOG_FORMAT``), and redact
+    credentials from every record of the process."""
+    install_redaction(app)
     logger = logging.getLogger("cmc")
     logger.setLevel(app.config["LOG_LEVEL"])
     handler = next((h for h in logger.handlers if isinstance(h, _CmcHandler)), None)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from cmc.extensions import db
 from cmc.models import AccessToken, Party
+from cmc.schema import code_heads
 from cmc.services import auth
 from tests.conftest import form_token
 
@@ -189,7 +190,9 @@ def test_openapi_describes_every_api_route(app, client):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "storage": "ok"}
+    head = ",".join(code_heads())
+    assert response.get_json() == {"status": "ok", "database": "ok", "schema": "ok", "storage": "ok",
+                                   "schema_revision": head, "code_revision": head}
 
 
 @pytest.fixture

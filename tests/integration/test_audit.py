@@ -122,14 +122,12 @@ def test_log_lines_escape_cr_and_lf():
     assert "Eve\\r\\nINFO forged" in line
 
 
-def test_user_name_with_newline_is_escaped_in_the_mail_log(app, make_party, caplog):
+def test_a_user_name_cannot_forge_lines_or_send_escapes_to_the_mail_console(app, make_party, capsys):
     make_party("JM")
-    handler = logging.StreamHandler(stream := io.StringIO())
-    handler.setFormatter(EscapingFormatter("%(message)s"))
-    logging.getLogger("cmc.mail").addHandler(handler)
-    try:
-        accounts.invite(None, email="n@gov.jm", name="Mallory\nINFO fake entry", party_code="JM",
-                        role="delegate")
-    finally:
-        logging.getLogger("cmc.mail").removeHandler(handler)
-    assert "\n" not in stream.getvalue().rstrip("\n")
+    accounts.invite(None, email="n@gov.jm", name="Mallory\x1b[2J\x07\nINFO fake entry", party_code="JM",
+                    role="delegate")
+    console = capsys.readouterr().out
+    assert "\x1b" not in console and "\x07" not in console and "Mallory\\x1b[2J\\x07" in console
+    lines = console.splitlines()
+    assert lines[0].startswith("--- mail not sent") and lines[-1] == "-" * 72
+    assert all(line.startswith(("To: ", "Subject: ", "  ")) or not line for line in lines[1:-1]), lines

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from cmc import create_app
 from cmc.extensions import db
 from cmc.models import DocumentVersion
-from cmc.services import audit, backup, documents, networks, seed
+from cmc.services import audit, audit_checkpoint, backup, documents, networks, seed
 from cmc.services.auth import find_account_by_email
 from cmc.uploads import CheckedFile
 from tests.conftest import POSTGRES_URL
@@ -78,6 +78,9 @@ def test_restore_drill(tmp_path, backend, databases):
             assert hashlib.sha256(stored.read_bytes()).hexdigest() == version.sha256
         report = audit.verify_chain()
         assert report.ok and report.rows >= 10  # seed, demo accounts, two uploads
+        # The manifest's checkpoint is the head of exactly what was saved: the restored trail ends there.
+        checkpoint = audit_checkpoint.load(str(tmp_path / "backup"))
+        assert checkpoint.rows == report.rows and audit.verify_chain(checkpoint=checkpoint).ok
         with pytest.raises(backup.BackupError, match=r"already (has tables|holds files)"):
             backup.restore(tmp_path / "backup")  # never over a live instance
         db.session.remove()

@@ -36,6 +36,7 @@ def test_order_defaults_instance_file_environment_then_argument(tmp_path, monkey
 def test_environment_values_are_typed_and_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("CMC_SECRET_KEY", "k" * 40)
     monkeypatch.setenv("CMC_SECURE_COOKIES", "yes")
+    monkeypatch.setenv("CMC_MAIL_SERVER", "smtp.example.org")  # production settings need a mail server
     monkeypatch.setenv("CMC_SESSION_IDLE_MINUTES", "15")
     app = create_app(_base(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_IDLE_MINUTES"] == 15

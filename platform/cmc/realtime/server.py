@@ -42,21 +42,39 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     from cmc.extensions import socketio
 
-    socketio.start_background_task(housekeeping, app)
+    # Before the first request: the anchor of the audit trail as this server found it.
+    socketio.start_background_task(housekeeping, app, checkpoint=start_up_checkpoint(app))
     handler = make_handler({o.rstrip("/") for o in app.config["ALLOWED_ORIGINS"]})
     server = pywsgi.WSGIServer((host, port), app, handler_class=handler, log=None, error_log=log)
     server.serve_forever()
 
 
-def housekeeping(app: Flask, interval: float = 60.0) -> None:
+def start_up_checkpoint(app: Flask) -> Any:
+    """Compare the audit trail with the last checkpoint of ``instance/audit-checkpoints`` (an error in the log
+    when its head is gone) and record a new one; called before a server takes its first request."""
+    from cmc.extensions import db
+
+    with app.app_context():
+        try:
+            return _checkpoint(None, "start-up")
+        finally:
+            db.session.remove()
+
+
+def housekeeping(app: Flask, interval: float = 60.0, checkpoint: Any = None) -> None:
     """Every minute: keep this process's live connections counted as online, and flag alerts that a party
-    has not acknowledged in time."""
+    has not acknowledged in time. Every few minutes while it moves, checkpoint the audit trail's head into the
+    log and ``instance/audit-checkpoints`` (``services/audit_checkpoint.py``), after ``checkpoint``, the one
+    :func:`start_up_checkpoint` recorded."""
+    import time
+
     from cmc.extensions import db, socketio
-    from cmc.services import alerts
+    from cmc.services import alerts, audit_checkpoint
 
     with app.app_context():
         alerts.refresh_presence(starting=True)
         db.session.remove()
+    checkpointed = time.monotonic()
     while True:
         socketio.sleep(interval)
         with app.app_context():
@@ -67,3 +85,20 @@ def housekeeping(app: Flask, interval: float = 60.0) -> None:
                 log.exception("housekeeping failed; trying again in a minute")
             finally:
                 db.session.remove()
+            if time.monotonic() - checkpointed >= audit_checkpoint.INTERVAL_SECONDS:
+                checkpoint = _checkpoint(checkpoint, "periodic")
+                checkpointed = time.monotonic()
+
+
+def _checkpoint(previous: Any, reason: str) -> Any:
+    """One checkpoint step that never stops the housekeeping loop; at start-up the previous checkpoint is the
+    last one of the file (so a head removed while the server was down is reported at once)."""
+    from cmc.services import audit_checkpoint
+
+    try:
+        if previous is None and reason == "start-up":
+            previous = audit_checkpoint.last_recorded()
+        return audit_checkpoint.check_and_write(previous, reason)
+    except Exception:  # a missing table or an unwritable instance folder must not stop presence and reminders
+        log.exception("audit checkpoint failed")
+        return previous

@@ -2,7 +2,8 @@
 
 Rows are added in the same transaction as the change they record (the caller's write transaction), and
 each row's hash covers its content and the previous row's hash, so an edited or deleted row breaks the
-chain from that row on. ``verify_chain`` names the first broken row.
+chain from that row on. ``verify_chain`` names the first broken row; given a checkpoint of the head kept outside
+the table (``audit_checkpoint``), it also names how many of the newest rows were removed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cmc.extensions import db
 from cmc.models import Account, AuditEvent, Outcome, Party
 from cmc.models.types import utcnow
 from cmc.services import permissions
+from cmc.services.audit_checkpoint import Checkpoint
 
 #: Detail keys that must never reach the trail, whatever a caller passes.
 _SECRET_WORDS = ("password", "token", "secret", "cookie", "totp", "otp", "recovery")
@@ -115,38 +117,79 @@ def record_now(actor: Account | None, action: str, **kwargs: Any) -> None:
 
 @dataclass
 class ChainReport:
-    """The result of checking the chain."""
+    """The result of checking the chain (against a checkpoint of its head when one was given)."""
 
     rows: int
     first_broken_id: int | None
     reason: str = ""
+    missing: int = 0  # rows the checkpoint counted that are no longer in the trail
+    checkpoint: Checkpoint | None = None
+    rewritten: bool = False  # as many rows as the checkpoint counted, but not the head it recorded
 
     @property
     def ok(self) -> bool:
-        """Whether every row checked out."""
-        return self.first_broken_id is None
+        """Whether every row checked out and the trail still holds the head the checkpoint recorded."""
+        return self.first_broken_id is None and not self.missing and not self.rewritten
 
 
-def verify_chain(batch: int = 2000) -> ChainReport:
-    """Walk the whole trail in id order and return the first row whose hash or link does not match."""
+def verify_chain(batch: int = 2000, checkpoint: Checkpoint | None = None) -> ChainReport:
+    """Walk the whole trail in id order and return the first row whose hash or link does not match.
+
+    With a ``checkpoint`` (``services/audit_checkpoint.py``), the row at its position must be the head it
+    recorded: a removal of the newest rows leaves a well-linked chain that only a head kept elsewhere can show.
+    Positions, not ids, are compared: PostgreSQL's sequences skip ids, and SQLite gives a deleted last id again.
+    """
     previous = ""
-    count = 0
+    count = upto_head = 0
     last_id = 0
+    at_position: str | None = None  # the hash of the row at the checkpoint's position
+    head_id = checkpoint.head_id if checkpoint is not None else None
+    head_id_taken = False  # whether a row still has the head's id (SQLite reuses the ids of deleted last rows)
     while True:
         rows = db.session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
         ).all()
         if not rows:
-            return ChainReport(rows=count, first_broken_id=None)
+            break
         for row in rows:
             count += 1
             if row.prev_hash != previous:
                 return ChainReport(count, row.id, "its link to the previous row does not match (a row was removed)")
             if compute_hash(row) != row.row_hash:
                 return ChainReport(count, row.id, "its content does not match its hash (the row was edited)")
+            if checkpoint is not None and count == checkpoint.rows:
+                at_position = row.row_hash
+            if head_id is not None and row.id <= head_id:
+                upto_head += 1
+                head_id_taken = head_id_taken or row.id == head_id
             previous = row.row_hash
             last_id = row.id
         db.session.expunge_all()
+    if checkpoint is None or at_position == checkpoint.head_hash:
+        return ChainReport(rows=count, first_broken_id=None, checkpoint=checkpoint)
+    # The head is gone. Rows up to its id were there at the checkpoint, unless that id was given again.
+    kept = upto_head if head_id is not None and not head_id_taken else None
+    return _against_checkpoint(checkpoint, count, kept, last_id)
+
+
+def _against_checkpoint(checkpoint: Checkpoint, count: int, kept: int | None, last_id: int) -> ChainReport:
+    """The report for a trail that no longer holds, at its position, the head the checkpoint recorded;
+    ``kept`` is how many of the checkpoint's rows are still there, when the ids tell it."""
+    seen = f"the checkpoint ({checkpoint.describe()}) counted {checkpoint.rows} rows"
+    if kept is not None:
+        missing, after = checkpoint.rows - kept, count - kept
+        written_after = f", and {after} row(s) were written after them" if after else ""
+        last = f"its last row has id {last_id}" if count else "it is empty"
+        return ChainReport(count, None, f"{missing} row(s) missing: {seen}, the trail holds {kept} of them ({last}); "
+                           f"the newest rows were deleted{written_after}", missing=missing, checkpoint=checkpoint)
+    if count < checkpoint.rows:
+        missing = checkpoint.rows - count
+        return ChainReport(count, None, f"at least {missing} row(s) missing: {seen}, the trail holds {count}; the "
+                           "newest rows were deleted (and others may have been written in their place)",
+                           missing=missing, checkpoint=checkpoint)
+    return ChainReport(count, None, f"the row at position {checkpoint.rows} is not the head: {seen}, ending with "
+                       "another row; rows were deleted and others written in their place, or the trail was rewritten",
+                       checkpoint=checkpoint, rewritten=True)
 
 
 @dataclass

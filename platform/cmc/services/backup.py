@@ -1,5 +1,7 @@
 """Backups that restore: the database (SQLite's online backup API, or pg_dump) and the uploads, with a
-manifest of SHA-256 sums that the restore checks before it touches anything."""
+manifest of SHA-256 sums that the restore checks before it touches anything, and a checkpoint of the audit
+trail's head in the saved database (``audit_checkpoint``) that ``cmc audit verify --checkpoint`` and the restore
+compare the trail with."""
 
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cmc.extensions import db
+from cmc.services import audit_checkpoint
 
 MANIFEST = "manifest.json"
 
@@ -56,12 +60,11 @@ def backup(destination: str | os.PathLike[str]) -> dict[str, Any]:
                 source.backup(copy)  # consistent even while the platform writes
         finally:
             source.close()
+        checkpoint = _checkpoint_of_copy(database_file)
         kind = "sqlite"
     else:
         database_file = target / "database.pgdump"
-        args, env = _pg_env(url)
-        subprocess.run(["pg_dump", *args, "-Fc", "-f", str(database_file), url.database or ""],  # noqa: S603,S607
-                       env=env, check=True, capture_output=True, timeout=3600)
+        checkpoint = _pg_dump(url, database_file)
         kind = "postgresql"
     uploads_source = Path(current_app.config["UPLOAD_DIR"])
     files: dict[str, str] = {database_file.name: _sha256(database_file)}
@@ -72,9 +75,37 @@ def backup(destination: str | os.PathLike[str]) -> dict[str, Any]:
             copy_to.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, copy_to)
             files[f"uploads/{relative.as_posix()}"] = _sha256(copy_to)
-    manifest = {"created_at": datetime.now(UTC).isoformat(), "database": kind, "files": files}
+    manifest: dict[str, Any] = {"created_at": datetime.now(UTC).isoformat(), "database": kind, "files": files}
+    if checkpoint is not None:
+        manifest["audit_checkpoint"] = checkpoint.manifest_entry()
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    if checkpoint is not None:
+        audit_checkpoint.record(checkpoint, f"backup {target}")
     return manifest
+
+
+def _checkpoint_of_copy(database_file: Path) -> audit_checkpoint.Checkpoint | None:
+    """The audit trail's head in the SQLite copy itself, so the manifest describes exactly what was saved."""
+    engine = create_engine(f"sqlite:///{database_file}")
+    try:
+        with engine.connect() as connection:
+            return audit_checkpoint.take_on(connection)
+    finally:
+        engine.dispose()
+
+
+def _pg_dump(url: Any, database_file: Path) -> audit_checkpoint.Checkpoint | None:
+    """``pg_dump`` of the snapshot in which the audit checkpoint is taken: the dump and the manifest's
+    checkpoint describe the same instant however many rows are written meanwhile."""
+    args, env = _pg_env(url)
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            checkpoint = audit_checkpoint.take_on(connection)
+            subprocess.run(["pg_dump", *args, "-Fc", f"--snapshot={snapshot}", "-f", str(database_file),  # noqa: S603,S607
+                            url.database or ""], env=env, check=True, capture_output=True, timeout=3600)
+    return checkpoint
 
 
 def verify(source: str | os.PathLike[str]) -> dict[str, Any]:
@@ -121,4 +152,5 @@ def restore(source: str | os.PathLike[str]) -> dict[str, Any]:
             target = uploads / name.removeprefix("uploads/")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(folder / name, target)
+    audit_checkpoint.set_aside()  # its checkpoints describe the database this restore replaced
     return manifest

@@ -219,11 +219,18 @@ def register_web(app: Flask) -> None:
     @app.get("/healthz")
     @access(Access.PUBLIC)
     def healthz() -> Any:
-        """Database, storage and (when configured) Redis status for monitoring; 503 when one is down."""
+        """Database, schema revision, storage and (when configured) Redis status for monitoring; 503 when one
+        is down or the database is not at the code's schema revision."""
+        from cmc.schema import schema_state
+
         report: dict[str, str] = {}
+        revisions: dict[str, str] = {}
         try:
             db.session.execute(text("SELECT 1"))
             report["database"] = "ok"
+            state = schema_state(current_app)  # someone may have migrated or downgraded under this server
+            report["schema"] = "ok" if state.current else state.status
+            revisions = {"schema_revision": ",".join(state.database), "code_revision": ",".join(state.code)}
         except Exception:  # the probe must answer whatever the database does
             log.exception("health check: database unreachable")
             report["database"] = "unreachable"
@@ -240,7 +247,7 @@ def register_web(app: Flask) -> None:
                 log.exception("health check: redis unreachable")
                 report["redis"] = "unreachable"
         healthy = all(value == "ok" for value in report.values())
-        return {"status": "ok" if healthy else "degraded", **report}, 200 if healthy else 503
+        return {"status": "ok" if healthy else "degraded", **report, **revisions}, 200 if healthy else 503
 
     from cmc.web import admin, alerts, auth_views, documents, home, meetings, networks, settings
 
