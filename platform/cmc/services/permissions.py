@@ -172,6 +172,16 @@ def can_read_network(actor: Account | None, network: Network) -> bool:
     return is_secretariat(actor) or network_role(actor, network) is not None
 
 
+def can_see_network(actor: Account | None, network: Network) -> bool:
+    """Whether the actor may learn anything about what is inside the network (its members, threads,
+    documents, alerts, meetings): its readers, and the focal points of its parties, who add their own
+    delegates to it without reading it. To everyone else the network's insides do not exist (404), whatever
+    they ask about, so that no answer tells a member from a stranger or a real thread from a made-up id."""
+    if can_read_network(actor, network):
+        return True
+    return is_focal_point(actor) and actor is not None and any(p.id == actor.party_id for p in network.parties)
+
+
 def can_post_in(actor: Account | None, network: Network) -> bool:
     """Members who are not observers post in networks that are not archived."""
     return (

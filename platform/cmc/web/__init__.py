@@ -22,6 +22,7 @@ from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
 from cmc.uploads import too_large_message
 from cmc.web.access import Access, access, rule_of, satisfied
+from cmc.web.scope import require_network_scope
 
 log = logging.getLogger("cmc.web")
 
@@ -94,6 +95,7 @@ def _enforce_access() -> Any:
             return json_error(403, "second_factor_required",
                               _("Set up your second factor in the platform before using the API."))
         return redirect(url_for("settings.security"))
+    require_network_scope()  # 404 for a network (or what is in it) the person may not see, before any view code
     return None
 
 
