@@ -22,6 +22,8 @@ ERROR = {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "confirm_url": {"type": "string", "description": "With reauthentication_required: the page "
+                                "where the signed-in person confirms their password before sending again"},
             },
         }
     },
@@ -280,7 +282,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 RESPONSES = {
     "BadRequest": "The body is malformed JSON or misses a field",
     "Unauthenticated": "No valid session or token",
-    "Forbidden": "The policy refuses this action",
+    "Forbidden": "The policy refuses this action. Code reauthentication_required: the action hands out power "
+                 "(a role, a party, a coordinator, a token) and a session cookie last proved its password over "
+                 "15 minutes ago; confirm it at confirm_url and send again (bearer tokens are not asked)",
     "NotFound": "No such thing, or nothing the caller may read",
     "Conflict": "Clashes with existing data",
     "Gone": "It existed but cannot be used any more (deleted, archived)",

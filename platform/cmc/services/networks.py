@@ -300,6 +300,9 @@ def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRo
         membership = db.session.scalar(select(Membership).where(Membership.network_id == network.id,
                                                                 Membership.account_id == target.id))
         before = str(membership.role) if membership else None
+        if (membership is not None and membership.role != new_role) or (
+                new_role == NetworkRole.COORDINATOR and membership is None):
+            permissions.require_fresh_sign_in(actor)  # granting or changing a network role hands out power
         if membership is None:
             membership = Membership(network_id=network.id, account_id=target.id, role=new_role,
                                     added_by_id=actor.id)
@@ -331,6 +334,8 @@ def remove_member(actor: Account, slug: str, account_id: int) -> None:
                             and (membership.role == NetworkRole.MEMBER or not permissions.is_focal_point(actor)),
                             action="network.member.remove", target_type="network", target_id=network.id,
                             target_party_id=target.party_id)
+        if membership.role == NetworkRole.COORDINATOR:
+            permissions.require_fresh_sign_in(actor)  # taking a coordinator's role away is a role change too
         db.session.delete(membership)
         audit.record(actor, "network.member.remove", target_type="account", target_id=target.id,
                      target_party_id=target.party_id, details={"network": network.slug,

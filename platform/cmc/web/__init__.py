@@ -17,11 +17,13 @@ from werkzeug.exceptions import HTTPException
 from cmc.extensions import db, login_manager
 from cmc.models import Account, Outcome
 from cmc.services import audit, auth, mfa
-from cmc.services.errors import DeniedError, ServiceError
+from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceError
 from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
 from cmc.uploads import too_large_message
 from cmc.web.access import Access, access, rule_of, satisfied
+from cmc.web.reauth import remember_proof
+from cmc.web.reauth import respond as reauthentication_required
 from cmc.web.scope import require_network_scope
 
 log = logging.getLogger("cmc.web")
@@ -49,6 +51,7 @@ def _load_user(user_id: str) -> Account | None:
     if live is None or str(live.account.id) != user_id:
         return None
     g.auth_session = live.session
+    remember_proof(live.account.id)
     return live.account
 
 
@@ -180,6 +183,8 @@ def register_web(app: Flask) -> None:
                          details={"path": request.path[:200], "status": exc.status})
         message = exc.message if exc.status == 403 else None
         return error_response(exc.status, message)
+
+    app.register_error_handler(ReauthenticationRequired, reauthentication_required)
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Any:
