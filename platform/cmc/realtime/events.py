@@ -16,6 +16,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cmc.extensions import db
 from cmc.models import Outcome
+from cmc.models.types import MAX_ID
 from cmc.services import alerts, audit, auth, mfa, networks
 from cmc.services.errors import DeniedError, ServiceError
 
@@ -50,7 +51,8 @@ def _allowed(sid: str) -> bool:
 
 def _alert_id(data: Any, key: str = "id") -> int | None:
     value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    # 0 (sync from the start) or an id the database can hold; a larger number would fail in the query.
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID else None
 
 
 def _identify(auth_payload: Any) -> tuple[Any, dict[str, int]]:

@@ -22,6 +22,7 @@ from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
 from cmc.uploads import too_large_message
 from cmc.web.access import Access, access, rule_of, satisfied
+from cmc.web.converters import install as install_converters
 from cmc.web.reauth import remember_proof
 from cmc.web.reauth import respond as reauthentication_required
 from cmc.web.scope import require_network_scope
@@ -152,6 +153,7 @@ def _security_headers(response: Any) -> Any:
 
 def register_web(app: Flask) -> None:
     """Attach blueprints, the access gate, error handlers and template helpers to ``app``."""
+    install_converters(app)  # before any route: <int:...> matches only ids the database can hold
     # Static files are public; wrapping Flask's view lets it declare that like every other route.
     send_static = app.view_functions["static"]
 
