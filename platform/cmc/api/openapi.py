@@ -306,7 +306,8 @@ def build_spec() -> dict[str, Any]:
         servers=[{"url": "/api/v1"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "cmc_session"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie",
+                                                "name": current_app.config["SESSION_COOKIE_NAME"]})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
     for name, description in RESPONSES.items():

@@ -34,6 +34,12 @@ CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+#: Sent on every response that came over HTTPS (directly, or through the proxies PROXY_HOPS trusts for
+#: X-Forwarded-Proto): browsers then refuse plain HTTP to this host for a year. Not over HTTP, where browsers
+#: ignore it (RFC 6797, 8.1), and not tied to SECURE_COOKIES, so a TLS deployment that forgot that setting is
+#: still covered. No includeSubDomains: the hosting organisation's other subdomains are not ours to bind.
+HSTS = "max-age=31536000"
+
 
 def wants_json() -> bool:
     """Whether the current request is for the JSON API (errors then answer JSON)."""
@@ -145,6 +151,8 @@ def _security_headers(response: Any) -> Any:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if current_user and getattr(current_user, "is_authenticated", False):
         # Pages of a signed-in person must not be kept by shared caches or shown after sign-out.
         response.headers.setdefault("Cache-Control", "no-store")
