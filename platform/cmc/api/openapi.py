@@ -24,6 +24,8 @@ ERROR = {
                 "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                 "confirm_url": {"type": "string", "description": "With reauthentication_required: the page "
                                 "where the signed-in person confirms their password before sending again"},
+                "incident": {"type": "string", "description": "With a 500: the id of the incident in the "
+                             "server's log, to give when reporting the problem"},
             },
         }
     },

@@ -15,6 +15,7 @@ from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cmc.extensions import db
+from cmc.incidents import log_incident
 from cmc.models import Outcome
 from cmc.models.types import MAX_ID
 from cmc.services import alerts, audit, auth, mfa, networks
@@ -154,8 +155,9 @@ def register_handlers(socketio: SocketIO) -> None:
 
     @socketio.on_error_default
     def on_error(exc: BaseException) -> dict[str, Any]:
-        log.exception("socket event failed", exc_info=exc)
-        return {"ok": False, "error": "internal error"}
+        db.session.rollback()
+        incident = log_incident(log, "socket event %s failed", event_name(), exc_info=exc)
+        return {"ok": False, "error": "internal error", "incident": incident}
 
 
 def _recheck() -> Any:

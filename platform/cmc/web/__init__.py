@@ -15,6 +15,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from cmc.extensions import db, login_manager
+from cmc.incidents import log_incident
 from cmc.models import Account, Outcome
 from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceError
@@ -122,8 +123,10 @@ def _deny(status: int) -> Any:
     return error_response(status)
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None) -> Any:
-    """An error page (or JSON under /api) that says what happened and what to do."""
+def error_response(status: int, message: str | None = None, code: str | None = None,
+                   incident: str | None = None) -> Any:
+    """An error page (or JSON under /api) that says what happened and what to do (with the incident id of
+    an unexpected failure, which is also in the log line with its traceback)."""
     titles = {
         400: _("The request could not be understood"),
         403: _("You do not have access to this page"),
@@ -141,8 +144,9 @@ def error_response(status: int, message: str | None = None, code: str | None = N
                  405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
                  415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_requests",
                  500: "internal_error"}
-        return json_error(status, code or codes.get(status, "error"), message or title)
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        return json_error(status, code or codes.get(status, "error"), message or title, incident=incident)
+    return render_template("errors/error.html", status=status, title=title, message=message,
+                           incident=incident), status
 
 
 def _security_headers(response: Any) -> Any:
@@ -214,6 +218,9 @@ def register_web(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
         message = None
+        if status >= 500:
+            incident = log_incident(log, "%s on %s %s", status, request.method, request.path)
+            return error_response(status, _("The problem has been logged. Try again in a moment."), incident=incident)
         if status == 413:
             message = too_large_message()
         if status == 429:
@@ -222,9 +229,9 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        log.exception("unhandled error on %s", request.path)
+        incident = log_incident(log, "unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        return error_response(500, _("The problem has been logged. Try again in a moment."))
+        return error_response(500, _("The problem has been logged. Try again in a moment."), incident=incident)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
