@@ -151,6 +151,8 @@ def register_handlers(socketio: SocketIO) -> None:
         account = _recheck()
         if account is None:
             return {"ok": False, "error": "unauthenticated"}
+        if not _allowed(request.sid):  # type: ignore[attr-defined]  # each ping re-checks the session: a query
+            return {"ok": False, "error": "rate limited: slow down"}
         return {"ok": True, "account_id": account.id}
 
     @socketio.on_error_default
