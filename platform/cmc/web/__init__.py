@@ -218,7 +218,7 @@ def register_web(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
         message = None
-        if status >= 500:
+        if status == 500:  # an abort(500): unexpected too (503, 507 ... say what happened themselves)
             incident = log_incident(log, "%s on %s %s", status, request.method, request.path)
             return error_response(status, _("The problem has been logged. Try again in a moment."), incident=incident)
         if status == 413:
