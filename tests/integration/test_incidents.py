@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from flask import abort
 
 from cmc.extensions import socketio
 from cmc.logging_setup import _CmcHandler
@@ -42,8 +43,13 @@ def broken(app):
     def boom() -> str:
         raise ZeroDivisionError("a bug in a view")
 
+    @access(Access.PUBLIC)
+    def gives_up() -> str:
+        abort(500)
+
     app.add_url_rule("/boom", "boom", boom)
     app.add_url_rule("/api/v1/boom", "api_boom", boom)
+    app.add_url_rule("/gives-up", "gives_up", gives_up)
     return app
 
 
@@ -71,6 +77,11 @@ def test_a_500_page_and_a_json_500_carry_the_incident_of_the_logged_traceback(br
     assert error["code"] == "internal_error" and re.fullmatch(r"[0-9a-f]{12}", error["incident"])
     assert error["incident"] != incident
     assert "ZeroDivisionError" in _logged(log_stream, log_format, error["incident"])
+
+    aborted = client.get("/gives-up")
+    assert aborted.status_code == 500
+    incident = re.search(r'<code id="incident">([0-9a-f]{12})</code>', aborted.get_data(as_text=True)).group(1)
+    assert "InternalServerError" in _logged(log_stream, log_format, incident)
 
 
 def test_a_failing_socket_event_answers_with_the_incident_of_the_logged_traceback(
