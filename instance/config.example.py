@@ -27,7 +27,8 @@ MAIL_PORT = 25
 MAIL_USE_TLS = False
 MAIL_SENDER = "CMC Platform <no-reply@cmc.invalid>"
 
-# Cookies only over HTTPS. Turn on in production behind TLS.
+# Cookies only over HTTPS. Turn on in production behind TLS. The session cookie is then named
+# __Host-cmc_session: browsers keep it for this exact host only (Path=/, no Domain, HTTPS only).
 SECURE_COOKIES = False
 
 # Sessions end after this many idle minutes, and in any case after this many hours.

@@ -133,12 +133,8 @@ def _derive(app: Flask) -> None:
     # The whole request may carry the file plus a few form fields; the file itself is checked exactly later.
     cfg["MAX_CONTENT_LENGTH"] = (int(cfg["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
     cfg["UPLOAD_DIR"] = cfg["UPLOAD_DIR"] or os.path.join(app.instance_path, "uploads")
-    cfg["SESSION_COOKIE_HTTPONLY"] = True
-    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
-    cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
-    cfg["SESSION_COOKIE_NAME"] = "cmc_session"
+    _cookies(cfg)
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    cfg["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=0)
     cfg["RATELIMIT_HEADERS_ENABLED"] = True
     if not cfg["ALLOWED_ORIGINS"]:
         base = cfg["BASE_URL"].rstrip("/")
@@ -149,6 +145,27 @@ def _derive(app: Flask) -> None:
         cfg["ALLOWED_ORIGINS"] = origins
     elif isinstance(cfg["ALLOWED_ORIGINS"], str):
         cfg["ALLOWED_ORIGINS"] = [o.strip().rstrip("/") for o in cfg["ALLOWED_ORIGINS"].split(",") if o.strip()]
+
+
+def _cookies(cfg: Any) -> None:
+    """The session cookie (which also holds the CSRF token) and Flask-Login's remember cookie (never set: the
+    platform has no "remember me", but configured as strictly in case).
+
+    With secure cookies they are named ``__Host-...``: a browser then accepts them only over HTTPS, from this
+    exact host, with ``Path=/`` and no ``Domain``, so a sibling subdomain cannot plant or overwrite them
+    (session fixation). Without TLS (the embedded profile on 127.0.0.1) the prefix would make browsers drop
+    the cookie, so the plain names are kept there.
+    """
+    secure = bool(cfg["SECURE_COOKIES"])
+    prefix = "__Host-" if secure else ""
+    for kind, name in (("SESSION", "cmc_session"), ("REMEMBER", "cmc_remember")):
+        cfg[f"{kind}_COOKIE_NAME"] = prefix + name
+        cfg[f"{kind}_COOKIE_SECURE"] = secure
+        cfg[f"{kind}_COOKIE_HTTPONLY"] = True
+        cfg[f"{kind}_COOKIE_SAMESITE"] = "Lax"
+        cfg[f"{kind}_COOKIE_PATH"] = "/"
+        cfg[f"{kind}_COOKIE_DOMAIN"] = None
+    cfg["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=0)
 
 
 def _check(app: Flask) -> None:

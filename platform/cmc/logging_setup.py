@@ -115,6 +115,8 @@ class JsonFormatter(logging.Formatter):
             user = g.get("_login_user")
             if user is not None and getattr(user, "is_authenticated", False):
                 entry["account_id"] = user.get_id()
+        if getattr(record, "incident", None):
+            entry["incident"] = record.incident  # cmc.incidents: the id the person was shown
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         elif record.exc_text:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from cmc.api import BadRequestBody, bp, json_body
 from cmc.extensions import db
 from cmc.models import Account, ActionItem, AgendaVersion, Meeting, Registration
+from cmc.models.types import parse_id
 from cmc.services import meetings
 from cmc.web.access import Access, access
 from cmc.web.pagination import paginate
@@ -101,8 +102,8 @@ def _item_input(data: dict[str, Any]) -> meetings.ItemInput:
     except (ValueError, TypeError) as exc:
         raise BadRequestBody(_("day is YYYY-MM-DD; times are HH:MM."), fields={"day": "format"}) from exc
     ids = data.get("document_ids", [])
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise BadRequestBody(_("document_ids must be a list of numbers."), fields={"document_ids": "type"})
+    if not isinstance(ids, list) or not all(isinstance(i, int) and parse_id(i) for i in ids):
+        raise BadRequestBody(_("document_ids must be a list of document numbers."), fields={"document_ids": "type"})
     texts = {k: data.get(k, "") for k in ("title", "session", "description", "kind", "presenters")}
     if not all(isinstance(v, str) for v in texts.values()):
         raise BadRequestBody(_("Text fields must be strings."), fields={"title": "type"})

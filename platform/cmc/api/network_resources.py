@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
 from cmc.models import Account, Network
+from cmc.models.types import parse_id
 from cmc.services import networks, permissions
 from cmc.web.access import Access, access
 from cmc.web.pagination import paginate
@@ -154,7 +155,8 @@ def add_member(slug: str) -> Any:
     account_id = data.get("account_id")
     if not isinstance(account_id, int) or isinstance(account_id, bool):
         raise BadRequestBody(_("account_id is required and must be a number."), fields={"account_id": "required"})
-    membership = networks.add_member(_actor(), slug, account_id, str(data.get("role", "member")))
+    # An id the database cannot hold is the id of nobody (0), not a query that fails.
+    membership = networks.add_member(_actor(), slug, parse_id(account_id) or 0, str(data.get("role", "member")))
     return jsonify(account_id=membership.account_id, role=str(membership.role)), 201
 
 

@@ -22,6 +22,10 @@ ERROR = {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "confirm_url": {"type": "string", "description": "With reauthentication_required: the page "
+                                "where the signed-in person confirms their password before sending again"},
+                "incident": {"type": "string", "description": "With a 500: the id of the incident in the "
+                             "server's log, to give when reporting the problem"},
             },
         }
     },
@@ -280,7 +284,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 RESPONSES = {
     "BadRequest": "The body is malformed JSON or misses a field",
     "Unauthenticated": "No valid session or token",
-    "Forbidden": "The policy refuses this action",
+    "Forbidden": "The policy refuses this action. Code reauthentication_required: the action hands out power "
+                 "(a role, a party, a coordinator, a token) and a session cookie last proved its password over "
+                 "15 minutes ago; confirm it at confirm_url and send again (bearer tokens are not asked)",
     "NotFound": "No such thing, or nothing the caller may read",
     "Conflict": "Clashes with existing data",
     "Gone": "It existed but cannot be used any more (deleted, archived)",
@@ -302,7 +308,8 @@ def build_spec() -> dict[str, Any]:
         servers=[{"url": "/api/v1"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "cmc_session"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie",
+                                                "name": current_app.config["SESSION_COOKIE_NAME"]})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
     for name, description in RESPONSES.items():

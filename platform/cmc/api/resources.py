@@ -179,6 +179,7 @@ def create_token() -> Any:
                       secret: {type: string}
         400: {$ref: '#/components/responses/BadRequest'}
         401: {$ref: '#/components/responses/Unauthenticated'}
+        403: {$ref: '#/components/responses/Forbidden'}
         415: {$ref: '#/components/responses/UnsupportedMediaType'}
         422: {$ref: '#/components/responses/ValidationFailed'}
     """

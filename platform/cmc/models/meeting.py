@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime, time
+from urllib.parse import urlsplit
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +15,29 @@ from cmc.models.account import Account
 from cmc.models.network import Network
 from cmc.models.party import Party
 from cmc.models.types import UTCDateTime, str_enum, utcnow
+
+LINK_MAX = 300
+_UNSAFE_IN_LINK = re.compile(r"[\x00-\x20\x7f\\\"'<>`]")
+
+
+def https_link(text: str | None) -> str | None:
+    """``text`` if it is a plain ``https://host/...`` address, else None.
+
+    Only https: ``javascript:`` and ``data:`` run in the page that shows the link, ``http:`` is readable and
+    changeable on the way. Also refused: spaces, control characters, quotes and backslashes (browsers "fix"
+    them in surprising ways), a user name before the host (``https://zoom.us@evil.example`` goes to
+    evil.example), no host, and more than ``LINK_MAX`` characters.
+    """
+    if not text or len(text) > LINK_MAX or _UNSAFE_IN_LINK.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        hostname, _port = parts.hostname, parts.port
+    except ValueError:  # a malformed port or IPv6 address
+        return None
+    if parts.scheme != "https" or not hostname or "@" in parts.netloc:
+        return None
+    return text
 
 
 class MeetingKind(enum.StrEnum):
@@ -88,6 +113,12 @@ class Meeting(db.Model):
     network: Mapped[Network | None] = relationship()
     items: Mapped[list[AgendaItem]] = relationship(order_by="(AgendaItem.day, AgendaItem.position)",
                                                    cascade="all, delete-orphan", back_populates="meeting")
+
+    @property
+    def safe_link(self) -> str | None:
+        """The online link if it is a plain https address: what pages and calendars show, whatever an older
+        version of the platform let into the column."""
+        return https_link(self.link)
 
 
 class AgendaItem(db.Model):

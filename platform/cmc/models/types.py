@@ -9,6 +9,21 @@ from typing import Any
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
+#: The largest id a table holds: every id column is an INTEGER, 32 bits on PostgreSQL (SQLite's is 64). A larger
+#: number sent to the database raises there (NumericValueOutOfRange; OverflowError in sqlite3), so it must
+#: be refused as "no such thing" before any query is made.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: Any) -> int | None:
+    """An id from a form, a JSON body or a socket payload: a whole number from 1 to ``MAX_ID`` (a JSON true
+    is not 1; digits in a string are accepted), else None, which callers answer as "not found"."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip()) if len(value.strip()) <= 12 else MAX_ID + 1
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 1 <= value <= MAX_ID else None
+
 
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""

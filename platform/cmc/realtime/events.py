@@ -15,7 +15,9 @@ from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from cmc.extensions import db
+from cmc.incidents import log_incident
 from cmc.models import Outcome
+from cmc.models.types import MAX_ID
 from cmc.services import alerts, audit, auth, mfa, networks
 from cmc.services.errors import DeniedError, ServiceError
 
@@ -50,7 +52,8 @@ def _allowed(sid: str) -> bool:
 
 def _alert_id(data: Any, key: str = "id") -> int | None:
     value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    # 0 (sync from the start) or an id the database can hold; a larger number would fail in the query.
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID else None
 
 
 def _identify(auth_payload: Any) -> tuple[Any, dict[str, int]]:
@@ -148,12 +151,15 @@ def register_handlers(socketio: SocketIO) -> None:
         account = _recheck()
         if account is None:
             return {"ok": False, "error": "unauthenticated"}
+        if not _allowed(request.sid):  # type: ignore[attr-defined]  # each ping re-checks the session: a query
+            return {"ok": False, "error": "rate limited: slow down"}
         return {"ok": True, "account_id": account.id}
 
     @socketio.on_error_default
     def on_error(exc: BaseException) -> dict[str, Any]:
-        log.exception("socket event failed", exc_info=exc)
-        return {"ok": False, "error": "internal error"}
+        db.session.rollback()
+        incident = log_incident(log, "socket event %s failed", event_name(), exc_info=exc)
+        return {"ok": False, "error": "internal error", "incident": incident}
 
 
 def _recheck() -> Any:

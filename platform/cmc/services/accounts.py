@@ -93,6 +93,8 @@ def invite(actor: Account | None, *, email: str, name: str, party_code: str, rol
                 action="account.invite", target_type="party", target_id=party.id, target_party_id=party.id,
                 message=_("You can invite delegates of your own party only."),
             )
+            if role != Role.DELEGATE:
+                permissions.require_fresh_sign_in(actor)  # an account born a focal point or secretariat is a grant
         if party.retired:
             message = _("%(party)s is retired; nobody can be invited to it.", party=party.name)
             raise ValidationError(message, fields={"party": message})
@@ -206,6 +208,7 @@ def change_role(actor: Account, account_id: int, role: str | Role) -> Account:
                             target_type="account", target_id=account.id, target_party_id=account.party_id)
         if account.role == new_role:
             return account
+        permissions.require_fresh_sign_in(actor)
         before = str(account.role)
         account.role = new_role
         ended = end_all_sessions(account.id)

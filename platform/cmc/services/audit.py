@@ -246,6 +246,7 @@ def _cell(value: object) -> str:
 def export_csv(viewer: Account, filters: AuditFilter) -> Iterator[str]:
     """The filtered trail as CSV lines, streamed in batches; the export itself is recorded."""
     query = search(viewer, filters)
+    permissions.require_fresh_sign_in(viewer)  # the whole trail leaves the platform
     record_now(viewer, "audit.export", target_type="audit",
                details={k: str(v) for k, v in vars(filters).items() if v})
     codes = dict(db.session.execute(select(Party.id, Party.code)).all())

@@ -206,6 +206,7 @@ def create_token(actor: Account, name: str, *, expires_in_days: int | None = Non
     if expires_in_days is not None and not 1 <= expires_in_days <= 366:
         raise ValidationError(_("A token expires after 1 to 366 days."),
                               fields={"expires_in_days": _("A token expires after 1 to 366 days.")})
+    permissions.require_fresh_sign_in(actor)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with write_transaction():
         token = AccessToken(

@@ -46,6 +46,14 @@ class AuthenticationError(ServiceError):
     code = "unauthenticated"
 
 
+class ReauthenticationRequired(ServiceError):
+    """The action hands out power (a role, a party, a coordinator, a token, the audit trail) and the person
+    last proved their password too long ago: they confirm it, then the action runs."""
+
+    status = 403
+    code = "reauthentication_required"
+
+
 class ThrottledError(ServiceError):
     """Too many attempts; try again later."""
 

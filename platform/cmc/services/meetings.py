@@ -37,6 +37,7 @@ from cmc.models import (
     RegistrationStatus,
     Role,
 )
+from cmc.models.meeting import LINK_MAX, https_link
 from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, documents, markup, permissions
@@ -132,8 +133,9 @@ def _validate_meeting(data: MeetingInput) -> dict[str, Any]:
         fields["timezone"] = _("Choose a time zone, for example America/Port_of_Spain.")
     if data.format not in {f.value for f in MeetingFormat}:
         fields["format"] = _("Choose in person, virtual or hybrid.")
-    if data.format != MeetingFormat.IN_PERSON.value and data.link and not data.link.startswith("https://"):
-        fields["link"] = _("The meeting link must start with https://.")
+    if data.link.strip() and https_link(data.link.strip()) is None:
+        fields["link"] = _("Enter the online link as a full https:// address (up to %(n)d characters), like "
+                           "https://meet.example.org/cmc.", n=LINK_MAX)
     if data.status not in {s.value for s in MeetingStatus}:
         fields["status"] = _("Choose a status.")
     host = None
@@ -146,7 +148,7 @@ def _validate_meeting(data: MeetingInput) -> dict[str, Any]:
     return {"title": title, "kind": MeetingKind(data.kind), "start_date": data.start_date, "end_date": data.end_date,
             "timezone": data.timezone, "venue": data.venue.strip()[:200], "city": data.city.strip()[:120],
             "host_party_id": host.id if host else None, "format": MeetingFormat(data.format),
-            "link": data.link.strip()[:300], "network_id": data.network_id, "description": data.description.strip(),
+            "link": data.link.strip(), "network_id": data.network_id, "description": data.description.strip(),
             "status": MeetingStatus(data.status)}
 
 
@@ -508,7 +510,7 @@ def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
     whole.add("summary", meeting.title)
     whole.add("dtstart", meeting.start_date)
     whole.add("dtend", meeting.end_date + timedelta(days=1))
-    whole.add("location", ", ".join(x for x in (meeting.venue, meeting.city) if x) or meeting.link)
+    whole.add("location", ", ".join(x for x in (meeting.venue, meeting.city) if x) or meeting.safe_link or "")
     whole.add("description", meeting.description)
     calendar.add_component(whole)
     for item in version.items if version else []:

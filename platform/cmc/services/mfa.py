@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pyotp
 import segno
@@ -25,8 +25,6 @@ ISSUER = "CMC Platform"
 RECOVERY_CODES = 10
 #: Codes of the previous and next 30-second step are accepted, for clocks that drift a little.
 SKEW_STEPS = 1
-#: How recent a sign-in must be for sensitive actions (resetting someone's second factor).
-FRESH_SIGN_IN = timedelta(minutes=10)
 
 
 def requires_second_factor(account: Account) -> bool:
@@ -142,9 +140,9 @@ def recovery_codes_left(account: Account) -> int:
         RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))) or 0)
 
 
-def reset(actor: Account, account_id: int, *, signed_in_at: datetime | None) -> Account:
-    """Remove someone's second factor (secretariat, after a fresh sign-in); they enrol again at next sign-in
-    and every session of theirs ends."""
+def reset(actor: Account, account_id: int) -> Account:
+    """Remove someone's second factor (secretariat, after a fresh sign-in: ``permissions.require_fresh_sign_in``);
+    they enrol again at next sign-in and every session of theirs ends."""
     with write_transaction():
         account = db.session.get(Account, account_id)
         permissions.require(account is not None and permissions.can_view_account(actor, account),
@@ -152,9 +150,7 @@ def reset(actor: Account, account_id: int, *, signed_in_at: datetime | None) -> 
         assert account is not None
         permissions.require(permissions.is_secretariat(actor) and account.id != actor.id, action="mfa.reset",
                             target_type="account", target_id=account.id, target_party_id=account.party_id)
-        if signed_in_at is None or utcnow() - signed_in_at > FRESH_SIGN_IN:
-            raise ValidationError(_("Confirm your password first: this action needs a fresh sign-in."),
-                                  fields={"password": _("Enter your password to confirm.")})
+        permissions.require_fresh_sign_in(actor)
         account.totp_secret = None
         account.totp_pending_secret = None
         account.totp_enabled_at = None

@@ -248,6 +248,32 @@ def set_archived(actor: Account, slug: str, archived: bool) -> Network:
 
 # --- membership --------------------------------------------------------------------------------------
 
+def _focal_point_scope() -> str:
+    return _("You can add delegates of your own party, as members, to networks your party takes part in.")
+
+
+def _managed_network(actor: Account, slug: str, account_id: int, role: NetworkRole, action: str) -> Network:
+    """The network whose members the actor is about to change, refused before any target is looked at.
+
+    A stranger to the network gets 404 and someone who reads it but manages nothing gets 403, whoever the
+    target is; a focal point who manages their party's delegates in a network they do not read gets the
+    same 403 for anyone else, so that no answer says who is a member, or which account ids exist.
+    """
+    network = entry(slug)
+    permissions.require(permissions.can_see_network(actor, network), action=action, target_type="network",
+                        target_id=network.id, hide=True)
+    if network.archived and permissions.can_read_network(actor, network):
+        raise GoneError(_("This network is archived: it can be read but no longer changed."))
+    permissions.require(permissions.can_list_members_to_manage(actor, network), action=action,
+                        target_type="network", target_id=network.id,
+                        message=_("You do not manage the members of this network."))
+    if not (permissions.is_secretariat(actor) or permissions.network_role(actor, network) == NetworkRole.COORDINATOR):
+        target = db.session.get(Account, account_id)
+        permissions.require(target is not None and permissions.can_manage_member(actor, network, target, role),
+                            action=action, target_type="network", target_id=network.id,
+                            message=_focal_point_scope())
+    return network
+
 def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRole = NetworkRole.MEMBER
                ) -> Membership:
     """Add an account to a network (or change its role there); it joins the live room at once."""
@@ -257,15 +283,13 @@ def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRo
         raise ValidationError(_("Choose coordinator or member."), fields={"role": _("Choose coordinator or member.")}
                               ) from exc
     with write_transaction():
-        network = entry(slug)
+        network = _managed_network(actor, slug, account_id, new_role, "network.member.add")
         target = db.session.get(Account, account_id)
         if target is None or not target.active:
             raise ValidationError(_("There is no active account to add."), fields={"account": _("Choose a person.")})
         permissions.require(permissions.can_manage_member(actor, network, target, new_role),
                             action="network.member.add", target_type="network", target_id=network.id,
-                            target_party_id=target.party_id,
-                            message=_("You can add delegates of your own party, as members, to networks your "
-                                      "party takes part in."))
+                            target_party_id=target.party_id, message=_focal_point_scope())
         participating = any(p.id == target.party_id for p in network.parties)
         if not participating and target.role != Role.SECRETARIAT:
             message = _("%(party)s does not take part in this network.", party=target.party.name)
@@ -276,6 +300,9 @@ def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRo
         membership = db.session.scalar(select(Membership).where(Membership.network_id == network.id,
                                                                 Membership.account_id == target.id))
         before = str(membership.role) if membership else None
+        if (membership is not None and membership.role != new_role) or (
+                new_role == NetworkRole.COORDINATOR and membership is None):
+            permissions.require_fresh_sign_in(actor)  # granting or changing a network role hands out power
         if membership is None:
             membership = Membership(network_id=network.id, account_id=target.id, role=new_role,
                                     added_by_id=actor.id)
@@ -296,7 +323,7 @@ def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRo
 def remove_member(actor: Account, slug: str, account_id: int) -> None:
     """Remove an account from a network; it loses access at once, live room included."""
     with write_transaction():
-        network = entry(slug)
+        network = _managed_network(actor, slug, account_id, NetworkRole.MEMBER, "network.member.remove")
         membership = db.session.scalar(select(Membership).where(Membership.network_id == network.id,
                                                                 Membership.account_id == account_id))
         permissions.require(membership is not None, action="network.member.remove", target_type="network",
@@ -307,6 +334,8 @@ def remove_member(actor: Account, slug: str, account_id: int) -> None:
                             and (membership.role == NetworkRole.MEMBER or not permissions.is_focal_point(actor)),
                             action="network.member.remove", target_type="network", target_id=network.id,
                             target_party_id=target.party_id)
+        if membership.role == NetworkRole.COORDINATOR:
+            permissions.require_fresh_sign_in(actor)  # taking a coordinator's role away is a role change too
         db.session.delete(membership)
         audit.record(actor, "network.member.remove", target_type="account", target_id=target.id,
                      target_party_id=target.party_id, details={"network": network.slug,

@@ -76,6 +76,7 @@ def _validate(data: PartyInput) -> dict[str, object]:
 def create_party(actor: Account, data: PartyInput) -> Party:
     """Add a party (secretariat)."""
     permissions.require(permissions.can_manage_parties(actor), action="party.create", target_type="party")
+    permissions.require_fresh_sign_in(actor)  # a party's status decides who may be secretariat
     values = _validate(data)
     with write_transaction():
         if db.session.scalar(select(Party).where(func.upper(Party.code) == values["code"])) is not None:
@@ -93,6 +94,7 @@ def update_party(actor: Account, party_id: int, data: PartyInput) -> Party:
     """Edit a party (secretariat); the trail keeps what changed."""
     permissions.require(permissions.can_manage_parties(actor), action="party.update", target_type="party",
                         target_id=party_id, target_party_id=party_id)
+    permissions.require_fresh_sign_in(actor)
     values = _validate(data)
     with write_transaction():
         party = get_party(party_id)
@@ -119,6 +121,7 @@ def set_retired(actor: Account, party_id: int, retired: bool) -> Party:
     """Retire a party (its accounts can no longer sign in; their sessions end) or restore it."""
     permissions.require(permissions.can_manage_parties(actor), action="party.retire", target_type="party",
                         target_id=party_id, target_party_id=party_id)
+    permissions.require_fresh_sign_in(actor)
     ended: list[int] = []
     account_ids: list[int] = []
     with write_transaction():

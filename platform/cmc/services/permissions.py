@@ -6,14 +6,24 @@ page, API and socket layers translate (and the trail records as denied).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from flask import g, has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from cmc.extensions import db
 from cmc.models import Account, Membership, Network, NetworkRole, Party, PartyStatus, Role
-from cmc.services.errors import DeniedError
+from cmc.models.types import utcnow
+from cmc.services.errors import DeniedError, ReauthenticationRequired
+
+#: How recent the last proof of the password must be for actions that hand out power: changing roles and
+#: parties, granting or taking away a network's coordinator role, inviting above delegate, creating tokens,
+#: exporting the audit trail, resetting a second factor. A session left signed in for hours (a borrowed
+#: laptop, a copied cookie) must not be enough for those.
+FRESH_SIGN_IN = timedelta(minutes=15)
 
 
 def is_secretariat(actor: Account | None) -> bool:
@@ -105,6 +115,25 @@ def require(
     )
 
 
+def require_fresh_sign_in(actor: Account) -> None:
+    """Refuse with ``ReauthenticationRequired`` unless ``actor`` is the person behind this request and proved
+    their password (signed in, or confirmed it) within ``FRESH_SIGN_IN``. Call it after the permission
+    check, before any change, in every service that hands out power.
+
+    Only browser sessions are asked, pages and API alike: the web layer keeps the last proof of the session
+    as ``g.password_proof`` (account id, when). A personal access token (``g.access_token``) is unaffected:
+    it was made in a fresh session and cannot make others. So is the console (``cmc``, outside any request):
+    its operator already controls the machine.
+    """
+    if not has_request_context() or g.get("access_token") is not None:
+        return
+    proof = g.get("password_proof")
+    if proof is not None and proof[0] == actor.id and timedelta(0) <= utcnow() - proof[1] <= FRESH_SIGN_IN:
+        return
+    raise ReauthenticationRequired(_("Confirm your password first: this action needs a sign-in within the last "
+                                     "%(minutes)d minutes.", minutes=FRESH_SIGN_IN.seconds // 60))
+
+
 # --- networks ---------------------------------------------------------------------------------------
 
 _ROLE_CACHE = "cmc.network_roles"
@@ -170,6 +199,16 @@ def can_read_network(actor: Account | None, network: Network) -> bool:
     if actor is None or not actor.is_active:
         return False
     return is_secretariat(actor) or network_role(actor, network) is not None
+
+
+def can_see_network(actor: Account | None, network: Network) -> bool:
+    """Whether the actor may learn anything about what is inside the network (its members, threads,
+    documents, alerts, meetings): its readers, and the focal points of its parties, who add their own
+    delegates to it without reading it. To everyone else the network's insides do not exist (404), whatever
+    they ask about, so that no answer tells a member from a stranger or a real thread from a made-up id."""
+    if can_read_network(actor, network):
+        return True
+    return is_focal_point(actor) and actor is not None and any(p.id == actor.party_id for p in network.parties)
 
 
 def can_post_in(actor: Account | None, network: Network) -> bool:

@@ -15,13 +15,18 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from cmc.extensions import db, login_manager
+from cmc.incidents import log_incident
 from cmc.models import Account, Outcome
 from cmc.services import audit, auth, mfa
-from cmc.services.errors import DeniedError, ServiceError
+from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceError
 from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
 from cmc.uploads import too_large_message
 from cmc.web.access import Access, access, rule_of, satisfied
+from cmc.web.converters import install as install_converters
+from cmc.web.reauth import remember_proof
+from cmc.web.reauth import respond as reauthentication_required
+from cmc.web.scope import require_network_scope
 
 log = logging.getLogger("cmc.web")
 
@@ -29,6 +34,12 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+#: Sent on every response that came over HTTPS (directly, or through the proxies PROXY_HOPS trusts for
+#: X-Forwarded-Proto): browsers then refuse plain HTTP to this host for a year. Not over HTTP, where browsers
+#: ignore it (RFC 6797, 8.1), and not tied to SECURE_COOKIES, so a TLS deployment that forgot that setting is
+#: still covered. No includeSubDomains: the hosting organisation's other subdomains are not ours to bind.
+HSTS = "max-age=31536000"
 
 
 def wants_json() -> bool:
@@ -48,6 +59,7 @@ def _load_user(user_id: str) -> Account | None:
     if live is None or str(live.account.id) != user_id:
         return None
     g.auth_session = live.session
+    remember_proof(live.account.id)
     return live.account
 
 
@@ -94,6 +106,7 @@ def _enforce_access() -> Any:
             return json_error(403, "second_factor_required",
                               _("Set up your second factor in the platform before using the API."))
         return redirect(url_for("settings.security"))
+    require_network_scope()  # 404 for a network (or what is in it) the person may not see, before any view code
     return None
 
 
@@ -110,8 +123,10 @@ def _deny(status: int) -> Any:
     return error_response(status)
 
 
-def error_response(status: int, message: str | None = None, code: str | None = None) -> Any:
-    """An error page (or JSON under /api) that says what happened and what to do."""
+def error_response(status: int, message: str | None = None, code: str | None = None,
+                   incident: str | None = None) -> Any:
+    """An error page (or JSON under /api) that says what happened and what to do (with the incident id of
+    an unexpected failure, which is also in the log line with its traceback)."""
     titles = {
         400: _("The request could not be understood"),
         403: _("You do not have access to this page"),
@@ -129,8 +144,9 @@ def error_response(status: int, message: str | None = None, code: str | None = N
                  405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
                  415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_requests",
                  500: "internal_error"}
-        return json_error(status, code or codes.get(status, "error"), message or title)
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        return json_error(status, code or codes.get(status, "error"), message or title, incident=incident)
+    return render_template("errors/error.html", status=status, title=title, message=message,
+                           incident=incident), status
 
 
 def _security_headers(response: Any) -> Any:
@@ -139,6 +155,8 @@ def _security_headers(response: Any) -> Any:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if current_user and getattr(current_user, "is_authenticated", False):
         # Pages of a signed-in person must not be kept by shared caches or shown after sign-out.
         response.headers.setdefault("Cache-Control", "no-store")
@@ -147,6 +165,7 @@ def _security_headers(response: Any) -> Any:
 
 def register_web(app: Flask) -> None:
     """Attach blueprints, the access gate, error handlers and template helpers to ``app``."""
+    install_converters(app)  # before any route: <int:...> matches only ids the database can hold
     # Static files are public; wrapping Flask's view lets it declare that like every other route.
     send_static = app.view_functions["static"]
 
@@ -179,6 +198,8 @@ def register_web(app: Flask) -> None:
         message = exc.message if exc.status == 403 else None
         return error_response(exc.status, message)
 
+    app.register_error_handler(ReauthenticationRequired, reauthentication_required)
+
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Any:
         if wants_json():
@@ -197,6 +218,9 @@ def register_web(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
         message = None
+        if status == 500:  # an abort(500): unexpected too (503, 507 ... say what happened themselves)
+            incident = log_incident(log, "%s on %s %s", status, request.method, request.path)
+            return error_response(status, _("The problem has been logged. Try again in a moment."), incident=incident)
         if status == 413:
             message = too_large_message()
         if status == 429:
@@ -205,9 +229,9 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        log.exception("unhandled error on %s", request.path)
+        incident = log_incident(log, "unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        return error_response(500, _("The problem has been logged. Try again in a moment."))
+        return error_response(500, _("The problem has been logged. Try again in a moment."), incident=incident)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

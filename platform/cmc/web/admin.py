@@ -17,7 +17,6 @@ from cmc.services import accounts, audit, auth, mfa, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web import error_response
 from cmc.web.access import Access, access
-from cmc.web.auth_views import signed_in_at
 from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm
 from cmc.web.pagination import paginate
 
@@ -120,12 +119,7 @@ def account_end_session(account_id: int, session_id: int) -> Any:
 @access(Access.SECRETARIAT)
 def account_reset_second_factor(account_id: int) -> Any:
     """Remove someone's second factor so they can enrol again (needs a fresh sign-in; audited)."""
-    try:
-        mfa.reset(_actor(), account_id, signed_in_at=signed_in_at())
-    except ValidationError as exc:
-        flash(exc.message, "info")
-        return redirect(url_for("auth.confirm_password",
-                                next=url_for("admin.account_detail", account_id=account_id)))
+    mfa.reset(_actor(), account_id)
     flash(_("The second factor is removed. The person sets up a new one at their next sign-in."), "success")
     return redirect(url_for("admin.account_detail", account_id=account_id))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from cmc.services.errors import AuthenticationError, GoneError, ValidationError
 from cmc.services.passwords import verify_password
 from cmc.web.access import Access, access
 from cmc.web.forms import CodeForm, ConfirmPasswordForm, SetPasswordForm, SignInForm
+from cmc.web.reauth import decode_replay
 
 bp = Blueprint("auth", __name__)
 
@@ -36,7 +36,16 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _account_key() -> str:
+    if request.endpoint == "auth.confirm_password" and current_user.is_authenticated:
+        return "signin:" + current_user.email.lower()
     return "signin:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+#: Failed passwords of one account, at sign-in and at confirmation alike, share one budget: a stolen session
+#: guessing at the confirmation page is throttled exactly like a stranger guessing at the sign-in page.
+_password_per_account = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope="password-per-account", key_func=_account_key,
+    methods=["POST"], deduct_when=lambda response: response.status_code >= 400)
 
 
 def _failed(response: Any) -> bool:
@@ -54,12 +63,6 @@ def begin_session(account: Account, method: str = "password") -> None:
     login_user(account)
 
 
-def signed_in_at() -> datetime | None:
-    """When this browser last proved who it is (sign-in or password confirmation)."""
-    stamp = session.get("auth_at")
-    return datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, (int, float)) else None
-
-
 def _pending_key() -> str:
     pending = session.get("mfa_pending") or {}
     return f"mfa:{pending.get('id', '-')}"
@@ -68,8 +71,7 @@ def _pending_key() -> str:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @access(Access.PUBLIC)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"],
-               deduct_when=_failed)
+@_password_per_account
 def sign_in() -> Any:
     """The sign-in form; on success, home or the safe ``next`` path."""
     next_path = safe_next(request.args.get("next"))
@@ -128,28 +130,45 @@ def second_factor() -> Any:
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed)
+@_password_per_account
 def confirm_password() -> Any:
-    """Prove it is still you before a sensitive action (a fresh sign-in without signing out)."""
+    """Prove it is still you before an action that hands out power (a fresh sign-in without signing out);
+    then back to that action: the page at ``next``, or the refused form sent again (``replay``)."""
     next_path = safe_next(request.args.get("next")) or url_for("home.index")
+    replay = request.form.get("replay", "") if request.method == "POST" else ""
     form = ConfirmPasswordForm()
     error = None
+    account = current_user._get_current_object()
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.password.data or ""):
+        if verify_password(account.password_hash, form.password.data or ""):
             session["auth_at"] = time.time()
+            audit.record_now(account, "auth.confirm_password", target_type="account", target_id=account.id,
+                             target_party_id=account.party_id)
+            fields = decode_replay(replay)
+            if fields is not None:
+                return render_template("auth/continue.html", action=next_path, fields=fields)
             return redirect(next_path)
-        audit.record_now(current_user._get_current_object(), "auth.confirm_password", outcome=Outcome.FAILED,
-                         target_type="account", target_id=current_user.id,
-                         target_party_id=current_user.party_id)
+        audit.record_now(account, "auth.confirm_password", outcome=Outcome.FAILED, target_type="account",
+                         target_id=account.id, target_party_id=account.party_id)
         error = _("That password is not right.")
-    return render_template("auth/confirm_password.html", form=form, error=error,
-                           next_path=next_path), 401 if error else 200
+    elif request.method == "POST":
+        error = _("Enter your password.")
+    return render_template("auth/confirm_password.html", form=form, error=error, next_path=next_path,
+                           replay=replay, message=None), 401 if error else 200
 
 
 @bp.errorhandler(429)
 def throttled(_exc: Any) -> Any:
     """Too many failed sign-ins: say so plainly, record it, and keep the form."""
     error = _("Too many failed attempts. Wait 15 minutes, then try again, or ask your focal point to help.")
+    if request.endpoint == "auth.confirm_password" and current_user.is_authenticated:
+        account = current_user._get_current_object()
+        audit.record_now(account, "auth.confirm_password", outcome=Outcome.FAILED, target_type="account",
+                         target_id=account.id, target_party_id=account.party_id, details={"reason": "throttled"})
+        return render_template("auth/confirm_password.html", form=ConfirmPasswordForm(formdata=None), error=error,
+                               next_path=safe_next(request.args.get("next")) or url_for("home.index"),
+                               replay=request.form.get("replay", ""), message=None), 429
     if request.endpoint == "auth.second_factor":
         pending = session.get("mfa_pending") or {}
         audit.record_now(None, "auth.second_factor", outcome=Outcome.FAILED, target_type="account",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cmc.extensions import db
 from cmc.models import Account, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
+from cmc.models.types import parse_id
 from cmc.services import meetings, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
@@ -194,7 +195,7 @@ def _builder(meeting: Any, errors: dict[str, str], status: int, form: Any = None
 
 def _item_input() -> meetings.ItemInput:
     form = request.form
-    ids = [int(x) for x in form.get("document_ids", "").replace(",", " ").split() if x.isdigit()]
+    ids = [n for x in form.get("document_ids", "").replace(",", " ").split() if (n := parse_id(x))]
     return meetings.ItemInput(day=_date(form.get("day")), title=form.get("title", ""),
                               start_time=_time(form.get("start_time")), end_time=_time(form.get("end_time")),
                               session=form.get("session", ""), description=form.get("description", ""),

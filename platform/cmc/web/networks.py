@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from cmc.extensions import db
 from cmc.models import Account, Reply
+from cmc.models.types import parse_id
 from cmc.services import alerts, documents, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
@@ -95,10 +96,7 @@ def members(slug: str) -> Any:
 def add_member(slug: str) -> Any:
     """Add a person to the network (or change their role)."""
     actor = _actor()
-    try:
-        account_id = int(request.form.get("account_id", ""))
-    except ValueError:
-        account_id = 0
+    account_id = parse_id(request.form.get("account_id")) or 0  # not a number, or none the database holds
     try:
         networks.add_member(actor, slug, account_id, request.form.get("role", "member"))
     except ValidationError as exc:

@@ -10,11 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.extensions import limiter
-from cmc.models.types import utcnow
-from cmc.services import accounts, auth, mfa
+from cmc.services import accounts, auth, mfa, permissions
 from cmc.services.errors import ValidationError
 from cmc.web.access import Access, access
-from cmc.web.auth_views import signed_in_at
 from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -86,19 +84,13 @@ def security() -> Any:
     """Second factor: status, and enrolment with a QR code and the key to type by hand."""
     account = current_user._get_current_object()
     enrol = not account.has_second_factor or request.args.get("renew") == "1"
-    if enrol and account.has_second_factor and not _fresh():
-        flash(_("Confirm your password to replace your second factor."), "info")
-        return redirect(url_for("auth.confirm_password", next=url_for("settings.security", renew=1)))
+    if enrol and account.has_second_factor:
+        permissions.require_fresh_sign_in(account)  # replacing a working second factor, like resetting one
     if enrol:
         return _enrolment_page(account, CodeForm(), {}, 200)
     return render_template("settings/security.html", account=account, enrol=False,
                            required=mfa.requires_second_factor(account),
                            codes_left=mfa.recovery_codes_left(account))
-
-
-def _fresh() -> bool:
-    stamp = signed_in_at()
-    return stamp is not None and utcnow() - stamp <= mfa.FRESH_SIGN_IN
 
 
 def _enrolment_page(account: Any, form: CodeForm, errors: dict[str, str], status: int) -> Any:
@@ -115,9 +107,8 @@ def _enrolment_page(account: Any, form: CodeForm, errors: dict[str, str], status
 def security_confirm() -> Any:
     """Confirm enrolment with the first code; show the recovery codes once."""
     account = current_user._get_current_object()
-    if account.has_second_factor and not _fresh():
-        # Replacing a working second factor needs a fresh password, like resetting someone else's.
-        return redirect(url_for("auth.confirm_password", next=url_for("settings.security", renew=1)))
+    if account.has_second_factor:
+        permissions.require_fresh_sign_in(account)  # replacing a working second factor, like resetting one
     form = CodeForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
