@@ -11,4 +11,6 @@ workers = 2 * multiprocessing.cpu_count()
 timeout = 120  # large uploads
 graceful_timeout = 20
 control_socket_disable = True
-accesslog = "-"
+# No gunicorn access log: the platform logs each request itself on cmc.request (method, path, status, ms; JSON
+# fields under CMC_LOG_FORMAT=json) with the key of an invitation link hidden, which gunicorn's line would show.
+accesslog = None

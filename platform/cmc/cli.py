@@ -108,9 +108,14 @@ def register_cli(app: Any) -> None:
             _echo_demo_sign_ins(seeded.password if seeded else None)
 
     def _echo_demo_sign_ins(new_password: str | None) -> None:
-        """The demo accounts with their party, role and network roles; the password only when just made."""
+        """The demo accounts as they are now, with party, role and network roles; the password only when it
+        was just made (then also kept in the instance folder for this machine's operator)."""
         from flask import current_app
 
+        found = [a for a in (find_account_by_email(item.email) for item in seeding.DEMO_ACCOUNTS) if a is not None]
+        if not found:
+            click.echo("This database has no demo accounts (it was seeded without --demo).")
+            return
         if new_password is not None:
             path = seeding.write_credentials(current_app.instance_path, new_password)
             click.echo(f"Demo sign-ins; the password of every demo account is {new_password} "
@@ -119,11 +124,11 @@ def register_cli(app: Any) -> None:
             path = Path(current_app.instance_path) / seeding.CREDENTIALS_FILE
             where = f"in {path}" if path.exists() else "the one printed when they were made"
             click.echo(f"Demo sign-ins (their password is {where}):")
-        for item in seeding.DEMO_ACCOUNTS:
-            roles = seeding.network_roles(item.email)
+        for account in found:
+            roles = seeding.network_roles(account.email)
             networks = "; ".join(f"{role.value} of {name}" for name, role in roles) or (
-                "every network" if item.role.value == "secretariat" else "no network")
-            click.echo(f"  {item.email:<24} {item.party:<4} {item.role.value:<12} {networks}")
+                "every network" if account.role.value == "secretariat" else "no network")
+            click.echo(f"  {account.email:<24} {account.party.code:<4} {account.role.value:<12} {networks}")
         click.echo("The secretariat and network coordinators set up a second factor at their first sign-in.")
 
     accounts_group = click.Group("accounts", help="Manage accounts.")
