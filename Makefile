@@ -2,38 +2,82 @@
 PORT ?= 5000
 HOST ?= 127.0.0.1
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+INSTANCE ?= instance
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres bench lint install chromium
+# Dependencies come from two hash-checked locks made by `make lock`: what running needs (pyproject.toml's
+# dependencies, the prod extra and the build backend) and, on top of it at the same versions, what testing
+# needs (the dev extra). The platform itself is then installed editable, without dependencies.
+RUN_LOCK := requirements/run.txt
+DEV_LOCK := requirements/dev.txt
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+INSTALL_LOG := $(VENV)/install.log
+# A step's output goes to a log, shown only when the step fails.
+QUIETLY := bash scripts/quietly
+UV_VERSION := 0.13.9
+UV_ARGS ?=
+
+.PHONY: run test test-postgres bench lint install lock chromium
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@echo "Creating the virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
 
-# Reinstall whenever the dependency list changes.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,prod]"
-	touch $(STAMP)
+# pip install from a lock, then the project (editable, no dependencies, no download: the build backend is in
+# the lock). $(1) is the lock.
+define install_from
+	@rm -f $(INSTALL_LOG)
+	@$(QUIETLY) $(INSTALL_LOG) $(BIN)/python -m pip install --require-hashes -r $(1)
+	@$(QUIETLY) $(INSTALL_LOG) $(BIN)/python -m pip install --no-deps --no-build-isolation -e .
+endef
 
-install: $(STAMP)
+$(RUN_STAMP): $(RUN_LOCK) | $(BIN)/python
+	@echo "Installing what running needs from $(RUN_LOCK) (pip's output: $(INSTALL_LOG))"
+	$(call install_from,$(RUN_LOCK))
+	@touch $@
+
+# Everything of the run lock is in the dev lock at the same version: this also satisfies `make run`.
+$(DEV_STAMP): $(DEV_LOCK) $(RUN_LOCK) | $(BIN)/python
+	@echo "Installing what running and testing need from $(DEV_LOCK) (pip's output: $(INSTALL_LOG))"
+	$(call install_from,$(DEV_LOCK))
+	@touch $(RUN_STAMP) $@
+
+install: $(DEV_STAMP)
+
+# Regenerate both locks after changing a pin in pyproject.toml (tests/unit/test_lock.py fails until then), with
+# uv in a throwaway virtual environment; versions not pinned in pyproject.toml stay as they are unless
+# `make lock UV_ARGS=--upgrade`. Universal: one file for every platform, with each package's hashes.
+LOCK_FLAGS = --quiet --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock" $(UV_ARGS)
+lock:
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	echo "Installing uv $(UV_VERSION) into a throwaway virtual environment"; \
+	$(PYTHON) -m venv "$$tmp/venv" && "$$tmp/venv/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
+	echo "Writing $(RUN_LOCK)" && \
+	"$$tmp/venv/bin/uv" pip compile $(LOCK_FLAGS) --extra prod -o $(RUN_LOCK) pyproject.toml requirements/build.in && \
+	echo "Writing $(DEV_LOCK)" && \
+	"$$tmp/venv/bin/uv" pip compile $(LOCK_FLAGS) --extra prod --extra dev -c $(RUN_LOCK) -o $(DEV_LOCK) \
+	  pyproject.toml requirements/build.in
 
 # A random SECRET_KEY the first time, so the embedded profile needs no setup.
-instance/config.py:
-	@mkdir -p instance
-	@$(PYTHON) -c "import secrets; print('# Written by make run; see config.example.py for every setting.'); print('SECRET_KEY = ' + repr(secrets.token_urlsafe(48)))" > instance/config.py
-	@echo "Wrote a new SECRET_KEY to instance/config.py"
+$(INSTANCE)/config.py:
+	@mkdir -p $(INSTANCE)
+	@$(PYTHON) -c "import secrets; print('# Written by make run; see config.example.py for every setting.'); print('SECRET_KEY = ' + repr(secrets.token_urlsafe(48)))" > $@
+	@echo "Wrote a new SECRET_KEY to $@"
 
-# The address people use follows HOST and PORT (links in mail, the allowed live-connection origin),
-# unless CMC_BASE_URL says otherwise.
+# Only what running needs is installed. The address people use follows HOST and PORT (links in mail, the
+# allowed live-connection origin), unless CMC_BASE_URL says otherwise. HOST stays 127.0.0.1 unless asked:
+# `cmc serve` warns when it listens anywhere else. Each step is a line; the demo sign-ins are printed once.
 run: export CMC_BASE_URL ?= http://$(HOST):$(PORT)
-run: $(STAMP) instance/config.py
-	$(BIN)/cmc db upgrade
-	$(BIN)/cmc seed --demo --if-empty
+run: export CMC_INSTANCE_PATH := $(abspath $(INSTANCE))
+run: $(RUN_STAMP) $(INSTANCE)/config.py
+	@echo "Upgrading the database (log: $(INSTANCE)/upgrade.log)"
+	@$(QUIETLY) $(INSTANCE)/upgrade.log $(BIN)/cmc db upgrade
+	@$(BIN)/cmc seed --demo --if-empty
 	@echo "Open $$CMC_BASE_URL/ (stop with Ctrl+C)"
-	$(BIN)/cmc serve --host $(HOST) --port $(PORT)
+	@$(BIN)/cmc serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (never `playwright install`: it downloads and fails here).
 chromium:
@@ -44,21 +88,21 @@ chromium:
 
 # The whole suite on SQLite (tests that need Redis or PostgreSQL for a second process run when
 # CMC_TEST_REDIS_URL / CMC_TEST_DATABASE_URL are set, as .ci/run sets them).
-test: $(STAMP) chromium
+test: $(DEV_STAMP) chromium
 	$(BIN)/ruff check .
 	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL: the database tests, and every live server and browser test on a
 # fresh PostgreSQL database of its own.
 test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-test-postgres: $(STAMP) chromium
+test-postgres: $(DEV_STAMP) chromium
 	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
 # Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
 # BENCH="fanout pages" runs only those.
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m tests.perf.run
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -11,8 +11,8 @@ workers = 2 * multiprocessing.cpu_count()
 timeout = 120  # large uploads
 graceful_timeout = 20
 control_socket_disable = True
-# Request lines reach this log with invitation keys and tokens redacted: the app, loaded in each worker, redacts
-# every log record of its process (cmc/logging_setup.py; tests/integration/test_secrets_in_logs.py).
-accesslog = "-"
+# No gunicorn access log: the platform logs each request itself on cmc.request (method, path, status, ms; JSON
+# fields under CMC_LOG_FORMAT=json) with the key of an invitation link hidden, which gunicorn's line would show.
+accesslog = None
 # A worker whose database is not at the code's schema revision exits with "App failed to load" (cmc/wsgi.py),
 # which stops the master with status 4 and the message (tests/integration/test_schema_guard.py).

@@ -26,8 +26,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The password of every demo account (``cmc seed --demo``).
-DEMO_PASSWORD = "caribbean-demo-2026"
+#: The password of every demo account (``cmc seed --demo`` reads it from ``CMC_DEMO_PASSWORD``): new for each
+#: test run, never a published constant.
+DEMO_PASSWORD = os.environ.get("CMC_DEMO_PASSWORD") or secrets.token_urlsafe(18)
 
 #: Which database the live servers run on: ``CMC_TEST_LIVE_DATABASE=postgres`` (``make test-postgres``) gives
 #: each live server a fresh PostgreSQL database next to ``CMC_TEST_DATABASE_URL``; anything else, SQLite.
@@ -257,6 +258,7 @@ def running_live_server(instance: Path, *, extra_env: dict[str, str] | None = No
         "CMC_INSTANCE_PATH": str(instance),
         "CMC_SECRET_KEY": secrets.token_urlsafe(36),  # 48 characters
         "CMC_BASE_URL": base_url,
+        "CMC_DEMO_PASSWORD": DEMO_PASSWORD,
         "PYTHONUNBUFFERED": "1",
     })
     with live_database(instance) as database_env:

@@ -7,6 +7,7 @@ library before anything else is imported, so ``main`` does it first for that com
 from __future__ import annotations
 
 import functools
+import ipaddress
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,19 @@ def verify_audit_trail(source: str | None, reason: str = "verify") -> None:
         # A new anchor only for a head just compared with the last one (or the very first anchor): a verify
         # told to skip the checkpoint must not replace it with what may be a truncated trail.
         audit_checkpoint.write(reason)
+def exposure_warning(host: str, port: int) -> str | None:
+    """What ``cmc serve`` says when it listens beyond this machine (None on a loopback address): the embedded
+    server speaks plain HTTP, and whoever reaches the port reaches the sign-in page (and, with the demo data,
+    accounts whose password was printed on this console)."""
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return None
+    except ValueError:
+        if host == "localhost":
+            return None
+    return (f"Warning: listening on {host}:{port}, not only on this machine. Anyone who can reach this port "
+            "can open the sign-in page, over unencrypted HTTP. To try the platform keep the default "
+            "(HOST=127.0.0.1); to serve others, follow docs/deploy.md (HTTPS in front, production settings).")
 
 
 def register_cli(app: Any) -> None:
@@ -116,22 +130,28 @@ def register_cli(app: Any) -> None:
     from cmc.services.errors import ServiceError
 
     @app.cli.command("seed")
-    @click.option("--demo", is_flag=True, help="Also create the demo accounts.")
+    @click.option("--demo", is_flag=True, help="Also create the demo accounts and a living demo (threads, "
+                  "documents, alerts, meetings).")
+    @click.option("--demo-minimal", is_flag=True, help="Only the demo accounts and memberships, no living demo.")
     @click.option("--if-empty", is_flag=True, help="Do nothing unless the database has no parties yet.")
     @click.option("--scale", type=float, default=None,
                   help="Generate a large benchmark data set, N times the scale-1 size (e.g. 0.01, 1, 2); "
                        "only on an empty or freshly seeded database.")
     @click.option("--alerts", "alert_count", type=int, default=None,
                   help="With --scale: generate exactly this many alerts (the rest stays as --scale says).")
-    def seed_command(demo: bool, if_empty: bool, scale: float | None, alert_count: int | None) -> None:
-        """Add the bundled parties (and demo accounts) that are missing; safe to repeat."""
+    def seed_command(demo: bool, demo_minimal: bool, if_empty: bool, scale: float | None,
+                     alert_count: int | None) -> None:
+        """Add the bundled parties (and demo accounts) that are missing; safe to repeat.
+
+        The demo accounts get a new random password (or CMC_DEMO_PASSWORD's), printed once and kept for this
+        machine's operator in instance/demo-credentials.txt (readable by its owner only)."""
         from cmc.extensions import db
         from cmc.models import Party
 
         if scale is not None or alert_count is not None:
             from cmc.services import scale_seed
 
-            if scale is None or demo or if_empty:
+            if scale is None or demo or demo_minimal or if_empty:
                 fail("--alerts needs --scale, and --scale goes without --demo and --if-empty")
             try:
                 result = scale_seed.seed_scale(scale or 0.0, alerts=alert_count, echo=click.echo)
@@ -141,17 +161,47 @@ def register_cli(app: Any) -> None:
             for line in scale_seed.summary_lines(result):
                 click.echo(line)
             return
+        demo = demo or demo_minimal
+        seeded = None
         if if_empty and db.session.scalar(db.select(db.func.count()).select_from(Party)):
             click.echo("The database already has data; nothing seeded.")
         else:
-            result = seeding.seed(demo=demo)
-            click.echo(f"Seeded {result['parties']} parties, {result['networks']} networks and "
-                       f"{result['accounts']} demo accounts.")
+            try:
+                password = seeding.demo_password() if demo else None
+            except ServiceError as exc:
+                fail(exc.message)
+                return
+            seeded = seeding.seed(demo=demo, password=password, living=not demo_minimal)
+            click.echo(f"Seeded {seeded.parties} parties, {seeded.networks} networks and "
+                       f"{seeded.accounts} demo accounts.")
+            if seeded.living:
+                click.echo("Living demo: " + ", ".join(f"{n} {what}" for what, n in seeded.living.items()) + ".")
         if demo:
-            click.echo(f"Demo sign-ins (password for all: {seeding.DEMO_PASSWORD}; the secretariat and the "
-                       "network coordinator set up a second factor at their first sign-in):")
-            for item in seeding.DEMO_ACCOUNTS:
-                click.echo(f"  {item.email:<26} {item.role.value:<12} {item.party:<6} {item.title}")
+            _echo_demo_sign_ins(seeded.password if seeded else None)
+
+    def _echo_demo_sign_ins(new_password: str | None) -> None:
+        """The demo accounts as they are now, with party, role and network roles; the password only when it
+        was just made (then also kept in the instance folder for this machine's operator)."""
+        from flask import current_app
+
+        found = [a for a in (find_account_by_email(item.email) for item in seeding.DEMO_ACCOUNTS) if a is not None]
+        if not found:
+            click.echo("This database has no demo accounts (it was seeded without --demo).")
+            return
+        if new_password is not None:
+            path = seeding.write_credentials(current_app.instance_path, new_password)
+            click.echo(f"Demo sign-ins; the password of every demo account is {new_password} "
+                       f"(shown once; kept for you in {path}, readable only by you):")
+        else:
+            path = Path(current_app.instance_path) / seeding.CREDENTIALS_FILE
+            where = f"in {path}" if path.exists() else "the one printed when they were made"
+            click.echo(f"Demo sign-ins (their password is {where}):")
+        for account in found:
+            roles = seeding.network_roles(account.email)
+            networks = "; ".join(f"{role.value} of {name}" for name, role in roles) or (
+                "every network" if account.role.value == "secretariat" else "no network")
+            click.echo(f"  {account.email:<24} {account.party.code:<4} {account.role.value:<12} {networks}")
+        click.echo("The secretariat and network coordinators set up a second factor at their first sign-in.")
 
     accounts_group = click.Group("accounts", help="Manage accounts.")
     app.cli.add_command(accounts_group)
@@ -179,6 +229,28 @@ def register_cli(app: Any) -> None:
                 click.echo(result.link)
         except ServiceError as exc:
             fail(exc.message)
+
+    @accounts_group.command("reset-second-factor")
+    @click.option("--email", required=True)
+    def accounts_reset_second_factor(email: str) -> None:
+        """Remove an account's second factor (a lost phone): they set up a new one at their next sign-in, and
+        every session of theirs ends. Audited, like the reset on the accounts page."""
+        from cmc.services import mfa
+
+        account = find_account_by_email(email)
+        if account is None:
+            fail(f"no account with the email {email}")
+            return
+        if not account.has_second_factor:
+            fail(f"{account.email} has no second factor to reset")
+            return
+        try:
+            mfa.reset(None, account.id)
+        except ServiceError as exc:
+            fail(exc.message)
+            return
+        click.echo(f"Removed the second factor of {account.email} and ended their sessions; they set up a new "
+                   "one at their next sign-in.")
 
     tokens_group = click.Group("tokens", help="Personal access tokens.")
     app.cli.add_command(tokens_group)
@@ -304,6 +376,9 @@ def register_cli(app: Any) -> None:
         mode = socketio.server.async_mode
         if mode != "gevent":
             fail("cmc serve needs gevent (start it as `cmc serve`, which patches the standard library first)")
+        warning = exposure_warning(host, port)
+        if warning:
+            click.secho(warning, err=True, fg="yellow")
         click.echo(f"CMC Platform on http://{host}:{port}/ (gevent with websockets)")
         serve_forever(current_app._get_current_object(), host, port)
 

@@ -7,7 +7,9 @@ secretariat, so no credential may reach it. The code logs none (mail in the embe
 the process (the platform's, gunicorn's access log, any library's) passes :func:`redact` when it is created:
 invitation links, bearer and personal access tokens, secrets in query strings, passwords in URLs, session
 cookies, and this configuration's own secrets (``SECRET_KEY``, ``MAIL_PASSWORD``, the database password).
-"""
+
+Every request also gets one line on the ``cmc.request`` logger (method, path, status, milliseconds); with
+``LOG_FORMAT = "json"`` the status and the time are fields of their own."""
 
 from __future__ import annotations
 
@@ -15,13 +17,21 @@ import contextlib
 import json
 import logging
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy.engine import make_url
 
 _ESCAPES = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+#: Path arguments that are credentials (the key of an invitation link): shown as ``[hidden]`` in logs.
+_SECRET_ARGUMENTS = frozenset({"key", "token", "secret"})
+#: Fields a record may carry for the JSON format (the request log's).
+_EXTRA_FIELDS = ("status", "duration_ms")
+#: Endpoints logged at DEBUG only: static files, and the health probe a load balancer calls every few seconds.
+_QUIET_ENDPOINTS = frozenset({"static", "healthz"})
+request_log = logging.getLogger("cmc.request")
 
 REDACTED = "[redacted]"
 #: Path prefixes whose next segment is a credential (``auth.accept_invitation``). A test walks the URL map so
@@ -82,6 +92,13 @@ def install_redaction(app: Flask) -> None:
     factory = logging.getLogRecordFactory()
     if not getattr(factory, "cmc_redacting", False):
         logging.setLogRecordFactory(_redacting_factory(factory))
+def loggable_path() -> str:
+    """The request's path, with any credential in it (an invitation key) replaced by ``[hidden]``."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if name in _SECRET_ARGUMENTS and isinstance(value, str) and value:
+            path = path.replace(value, "[hidden]")
+    return path
 
 
 class EscapingFormatter(logging.Formatter):
@@ -110,11 +127,14 @@ class JsonFormatter(logging.Formatter):
             "process": record.process,
         }
         if has_request_context():
-            entry.update(method=request.method, path=redact(request.path), remote_addr=request.remote_addr)
+            entry.update(method=request.method, path=redact(loggable_path()), remote_addr=request.remote_addr)
             # Only an account Flask-Login has already loaded: a log line must never query the database.
             user = g.get("_login_user")
             if user is not None and getattr(user, "is_authenticated", False):
                 entry["account_id"] = user.get_id()
+        for name in _EXTRA_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
         if getattr(record, "incident", None):
             entry["incident"] = record.incident  # cmc.incidents: the id the person was shown
         if record.exc_info:
@@ -129,8 +149,8 @@ class _CmcHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(app: Flask) -> None:
-    """Give the ``cmc`` loggers one handler at the configured level and format (``LOG_FORMAT``), and redact
-    credentials from every record of the process."""
+    """Give the ``cmc`` loggers one handler at the configured level and format (``LOG_FORMAT``), redact
+    credentials from every record of the process, and log each request of ``app`` (:func:`log_requests`)."""
     install_redaction(app)
     logger = logging.getLogger("cmc")
     logger.setLevel(app.config["LOG_LEVEL"])
@@ -143,3 +163,30 @@ def configure_logging(app: Flask) -> None:
     else:
         handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.propagate = True
+    log_requests(app)
+
+
+def log_requests(app: Flask) -> None:
+    """One line per request on ``cmc.request``: ``GET /networks 200 12 ms`` (INFO; WARNING for a 5xx), static
+    files and ``/healthz`` at DEBUG so the console stays readable. The time runs from the first
+    ``before_request`` to the last ``after_request`` (the body of a streamed download is not counted)."""
+
+    def start() -> None:
+        g.cmc_request_started = time.perf_counter()
+
+    def finish(response: Response) -> Response:
+        started = g.pop("cmc_request_started", None)
+        elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+        if request.endpoint in _QUIET_ENDPOINTS:
+            level = logging.DEBUG
+        else:
+            level = logging.WARNING if response.status_code >= 500 else logging.INFO
+        if request_log.isEnabledFor(level):
+            request_log.log(level, "%s %s %d %.0f ms", request.method, loggable_path(), response.status_code,
+                            elapsed, extra={"status": response.status_code, "duration_ms": round(elapsed, 1)})
+        return response
+
+    # First in, so it times the other hooks; and first in the list of after_request functions, which Flask
+    # calls in reverse order, so it sees the response every other hook has finished.
+    app.before_request_funcs.setdefault(None, []).insert(0, start)
+    app.after_request_funcs.setdefault(None, []).insert(0, finish)

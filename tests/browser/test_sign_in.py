@@ -10,7 +10,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-DEMO_PASSWORD = "caribbean-demo-2026"
+from tests.live_server import DEMO_PASSWORD
+
 DELEGATE = "delegate.tt@cmc.demo"
 DELEGATE_NAME = "Priya Ramdial"
 SESSION_COOKIE = "cmc_session"

@@ -212,6 +212,7 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
                 "CMC_INSTANCE_PATH": str(instance),  # shared: the uploads volume of every process
                 "CMC_SECRET_KEY": secrets.token_urlsafe(36),
                 "CMC_BASE_URL": origin,
+                "CMC_DEMO_PASSWORD": DEMO_PASSWORD,
                 "CMC_DATABASE_URL": database_url,
                 "CMC_SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
                 "CMC_SOCKETIO_CHANNEL": f"cmc-layout-{tag}",  # Redis pub/sub ignores the database number

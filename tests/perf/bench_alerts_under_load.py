@@ -35,14 +35,12 @@ def _fanout(prepared: fanout.FanoutInstance, layout: fanout.Layout) -> dict[str,
 def main() -> None:
     """Fan-out alone, pages alone, then both at once; write the result."""
     print("== alerts under page load ==", flush=True)
-    from cmc.services.seed import DEMO_PASSWORD
-
     fanout.ensure_node_modules()
     harness.ensure_wrk()
     prepared = fanout.prepare_fanout_instance(CLIENTS)
     raw: dict[str, Any] = {}
     with fanout.running_layout(prepared.instance) as layout:
-        session = harness.sign_in(layout.pages.base_url, DELEGATE, DEMO_PASSWORD)
+        session = harness.sign_in(layout.pages.base_url, DELEGATE, prepared.instance.password)
         page = layout.pages.url(f"/networks/{fanout.SLUG}")
         harness.check_page(page, session, must_contain=["Migrant"])
         headers = {"Cookie": session.cookie}

@@ -72,6 +72,9 @@ def prepare_fanout_instance(members: int) -> FanoutInstance:
                                 scale=None, alerts=None, password="")
     instance.cmc("db", "upgrade")
     instance.cmc("seed", "--demo")
+    from cmc.services.seed import read_credentials
+
+    instance.password = read_credentials(path) or ""  # made by this seed, kept in the instance folder
     app = instance.create_app()
     with app.app_context():
         tokens, coordinator_token = _add_members(members)

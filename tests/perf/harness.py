@@ -284,9 +284,10 @@ def scale_seed_available() -> bool:
 
 def _seeder_digest(scale: bool) -> str:
     """A digest of the code that generates the data (the scale generator and the normal seed, or the normal seed
-    alone for the demo data): a changed generator means a rebuilt database."""
+    and the living demo alone for the demo data): a changed generator means a rebuilt database."""
     digest = hashlib.sha256()
-    for path in ((SCALE_SEEDER,) if scale else ()) + (ROOT / "platform" / "cmc" / "services" / "seed.py",):
+    services = ROOT / "platform" / "cmc" / "services"
+    for path in ((SCALE_SEEDER,) if scale else ()) + (services / "seed.py", services / "demo_content.py"):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -392,7 +393,7 @@ def prepare_instance(scale: int | None = 1, alerts: int | None = None, *, log: b
     default). While the scale generator does not exist yet, or with ``scale=None``, the instance holds the demo
     data (``cmc seed --demo``) instead, and :attr:`Instance.dataset` says so.
     """
-    from cmc.services.seed import DEMO_PASSWORD
+    from cmc.services.seed import read_credentials
 
     use_scale = scale is not None and scale_seed_available()
     if use_scale:
@@ -402,7 +403,9 @@ def prepare_instance(scale: int | None = 1, alerts: int | None = None, *, log: b
     else:
         if scale is not None and log:
             print("  the scale generator (cmc seed --scale) is not available yet: using the demo data", flush=True)
-        name, dataset, password = "cmc_bench_demo", "demo data (cmc seed --demo)", DEMO_PASSWORD
+        # The demo password is made per install; cmc seed --demo keeps it in the instance folder.
+        name, dataset = "cmc_bench_demo", "demo data (cmc seed --demo)"
+        password = read_credentials(WORK / name) or ""
         scale, alerts = None, None
     wanted = {"scale": scale, "alerts": alerts, "head": migration_head(), "seeder": _seeder_digest(use_scale)}
     path = WORK / name
@@ -414,7 +417,7 @@ def prepare_instance(scale: int | None = 1, alerts: int | None = None, *, log: b
         if _database_exists(name):
             with connect(url) as connection:
                 found = _marker(connection)
-            if found is not None and all(found.get(k) == v for k, v in wanted.items()):
+            if found is not None and all(found.get(k) == v for k, v in wanted.items()) and (use_scale or password):
                 if log:
                     print(f"  reusing database {name} ({dataset}, seeded {found.get('seeded_at', '?')})", flush=True)
                 return instance
@@ -432,6 +435,8 @@ def prepare_instance(scale: int | None = 1, alerts: int | None = None, *, log: b
         else:
             args = ["seed", "--demo"]
         instance.cmc(*args, timeout=SEED_TIMEOUT)
+        if not use_scale:
+            instance.password = read_credentials(path) or ""
         instance.seed_seconds = time.monotonic() - started
         marker = {**wanted, "seeded_at": time.strftime("%Y-%m-%d %H:%M:%S"),
                   "seed_seconds": round(instance.seed_seconds, 1)}

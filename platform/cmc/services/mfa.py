@@ -140,17 +140,19 @@ def recovery_codes_left(account: Account) -> int:
         RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))) or 0)
 
 
-def reset(actor: Account, account_id: int) -> Account:
+def reset(actor: Account | None, account_id: int) -> Account:
     """Remove someone's second factor (secretariat, after a fresh sign-in: ``permissions.require_fresh_sign_in``);
-    they enrol again at next sign-in and every session of theirs ends."""
+    they enrol again at next sign-in and every session of theirs ends. ``actor`` None is the command line (an
+    operator at the server, for a lost phone: `cmc accounts reset-second-factor`), audited as ``cli``."""
     with write_transaction():
         account = db.session.get(Account, account_id)
-        permissions.require(account is not None and permissions.can_view_account(actor, account),
+        permissions.require(account is not None and (actor is None or permissions.can_view_account(actor, account)),
                             action="mfa.reset", target_type="account", target_id=account_id, hide=True)
         assert account is not None
-        permissions.require(permissions.is_secretariat(actor) and account.id != actor.id, action="mfa.reset",
-                            target_type="account", target_id=account.id, target_party_id=account.party_id)
-        permissions.require_fresh_sign_in(actor)
+        if actor is not None:
+            permissions.require(permissions.is_secretariat(actor) and account.id != actor.id, action="mfa.reset",
+                                target_type="account", target_id=account.id, target_party_id=account.party_id)
+            permissions.require_fresh_sign_in(actor)
         account.totp_secret = None
         account.totp_pending_secret = None
         account.totp_enabled_at = None
@@ -158,7 +160,8 @@ def reset(actor: Account, account_id: int) -> Account:
                                                       RecoveryCode.used_at.is_(None)).values(used_at=utcnow()))
         ended = end_all_sessions(account.id)
         audit.record(actor, "mfa.reset", target_type="account", target_id=account.id,
-                     target_party_id=account.party_id, details={"sessions_ended": len(ended)})
+                     target_party_id=account.party_id, details={"sessions_ended": len(ended)},
+                     actor_label=None if actor else "cli")
     notify.disconnect_account(account.id)
     notify.disconnect_sessions(ended)
     return account

@@ -1,10 +1,15 @@
 """Seeding: the bundled parties and the three networks of the first meeting, and with ``--demo`` a set of
-demo accounts and memberships for trying the platform."""
+demo accounts and memberships for trying the platform, with a password made for this install (never a
+published one: anyone who reaches the port could otherwise sign in as the secretariat)."""
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from cmc.database import write_transaction
@@ -12,7 +17,9 @@ from cmc.extensions import db
 from cmc.models import Membership, Network, NetworkRole, Role
 from cmc.services import accounts, alerts, audit, networks, parties
 from cmc.services.auth import find_account_by_email
+from cmc.services.errors import ValidationError
 from cmc.services.networks import NetworkInput
+from cmc.services.passwords import password_problem
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,12 @@ class DemoAccount:
     title: str
 
 
-DEMO_PASSWORD = "caribbean-demo-2026"  # noqa: S105 - printed on purpose; demo data only
+#: The environment variable that gives the demo password instead of a new random one (the test suite sets it).
+PASSWORD_VARIABLE = "CMC_DEMO_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+#: Where ``cmc seed --demo`` keeps the demo sign-ins for the operator of this machine (mode 0600).
+CREDENTIALS_FILE = "demo-credentials.txt"
+#: Letters and digits a person reads back without confusing them (no 0/O, 1/l/I).
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
 DEMO_ACCOUNTS = (
     DemoAccount("secretariat@cmc.demo", "Ana Secretariat", "IOM", Role.SECRETARIAT, "CMC Secretariat"),
@@ -78,17 +90,95 @@ DEMO_MEMBERSHIPS = (
 )
 
 
-def seed(*, demo: bool = False) -> dict[str, int]:
-    """Seed parties (and demo accounts when asked); safe to run again: it only adds what is missing."""
-    result = {"parties": parties.seed_parties(), "accounts": 0, "networks": seed_networks()}
+def new_demo_password() -> str:
+    """A random password for the demo accounts of one install: 16 characters in groups of four, about 93 bits,
+    from ``secrets`` (so it is on no list of breached passwords; checked all the same)."""
+    while True:
+        raw = "".join(secrets.choice(_ALPHABET) for _ in range(16))
+        password = "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+        if password_problem(password) is None:
+            return password
+
+
+def demo_password() -> str:
+    """The demo password: ``CMC_DEMO_PASSWORD`` when set (it must pass the password rules, as any password
+    does), else a new random one. Raises ``ValidationError`` with the reason for a weak one."""
+    given = os.environ.get(PASSWORD_VARIABLE)
+    if not given:
+        return new_demo_password()
+    problem = password_problem(given)
+    if problem:
+        raise ValidationError(_("%(variable)s is not a usable password: %(problem)s", variable=PASSWORD_VARIABLE,
+                                problem=problem), fields={"password": problem})
+    return given
+
+
+@dataclass
+class SeedResult:
+    """What a seed added; ``password`` is the demo accounts' password when it made any (else None)."""
+
+    parties: int
+    networks: int
+    accounts: int = 0
+    password: str | None = None
+    living: dict[str, int] | None = None
+
+
+def seed(*, demo: bool = False, password: str | None = None, living: bool = True) -> SeedResult:
+    """Seed parties and networks; with ``demo`` the demo accounts (with ``password``, else a new random one)
+    and their memberships, and unless ``living`` is False a living demo (threads, documents, alerts, meetings)
+    made through the services. Safe to run again: it only adds what is missing."""
+    result = SeedResult(parties=parties.seed_parties(), networks=seed_networks())
     if demo:
+        password = password or new_demo_password()
         for item in DEMO_ACCOUNTS:
             if find_account_by_email(item.email) is None:
                 accounts.create_with_password(email=item.email, name=item.name, party_code=item.party,
-                                              role=item.role, password=DEMO_PASSWORD, title=item.title)
-                result["accounts"] += 1
+                                              role=item.role, password=password, title=item.title)
+                result.accounts += 1
+        if result.accounts:
+            result.password = password
         _seed_demo_memberships()
+        if living:
+            from cmc.services import demo_content
+
+            result.living = demo_content.seed_living_demo()
     return result
+
+
+def network_roles(email: str) -> list[tuple[str, NetworkRole]]:
+    """The networks a (demo) account belongs to, by name, with its role in each."""
+    account = find_account_by_email(email)
+    if account is None:
+        return []
+    rows = db.session.execute(select(Network.name, Membership.role).join(Membership.network)
+                              .where(Membership.account_id == account.id).order_by(Network.name))
+    return [(name, role) for name, role in rows]
+
+
+def write_credentials(instance_path: str | os.PathLike[str], password: str) -> Path:
+    """Keep the demo sign-ins for the operator of this machine in ``instance/demo-credentials.txt``, readable
+    by its owner only (0600 from creation, never a moment wider; a file or link already there is replaced,
+    not followed). Returns the path."""
+    path = Path(instance_path) / CREDENTIALS_FILE
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Demo sign-ins of this CMC Platform instance (cmc seed --demo); for trying it on this "
+                     "machine only.\n")
+        handle.write(f"password: {password}\n")
+        for item in DEMO_ACCOUNTS:
+            handle.write(f"account: {item.email}\n")
+    return path
+
+
+def read_credentials(instance_path: str | os.PathLike[str]) -> str | None:
+    """The demo password kept by :func:`write_credentials`, or None when there is no such file."""
+    try:
+        text = (Path(instance_path) / CREDENTIALS_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("password:")), None)
 
 
 def seed_networks() -> int:
