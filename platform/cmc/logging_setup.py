@@ -25,7 +25,7 @@ from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy.engine import make_url
 
 _ESCAPES = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
-#: Path arguments that are credentials (the key of an invitation link): shown as ``[hidden]`` in logs.
+#: Path arguments that are credentials (the key of an invitation link): shown as ``[redacted]`` in logs.
 _SECRET_ARGUMENTS = frozenset({"key", "token", "secret"})
 #: Fields a record may carry for the JSON format (the request log's).
 _EXTRA_FIELDS = ("status", "duration_ms")
@@ -92,12 +92,14 @@ def install_redaction(app: Flask) -> None:
     factory = logging.getLogRecordFactory()
     if not getattr(factory, "cmc_redacting", False):
         logging.setLogRecordFactory(_redacting_factory(factory))
+
+
 def loggable_path() -> str:
-    """The request's path, with any credential in it (an invitation key) replaced by ``[hidden]``."""
+    """The request's path, with any credential in it (an invitation key) replaced by ``[redacted]``."""
     path = request.path
     for name, value in (request.view_args or {}).items():
         if name in _SECRET_ARGUMENTS and isinstance(value, str) and value:
-            path = path.replace(value, "[hidden]")
+            path = path.replace(value, REDACTED)
     return path
 
 

@@ -67,7 +67,7 @@ def test_an_invitation_key_in_the_path_is_hidden(client: Any, output: io.StringI
     key = "k3yTh4tIsACredential_" + "x" * 20
     client.get(f"/invitations/{key}")
     assert key not in output.getvalue()
-    assert any("GET /invitations/[hidden] 404 " in line for line in _request_lines(output)), output.getvalue()
+    assert any("GET /invitations/[redacted] 404 " in line for line in _request_lines(output)), output.getvalue()
 
 
 @pytest.fixture
