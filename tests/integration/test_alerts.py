@@ -90,7 +90,7 @@ def test_member_submits_a_draft_that_a_coordinator_approves_or_returns(net):
     assert refused.value.status == 403
     draft, _ = alerts.publish(delegate, network.slug, alert_input(), submit=True)
     assert draft.state == "submitted"
-    assert alerts.sync(delegate, 0) == []  # drafts are not delivered
+    assert alerts.sync(delegate, 0).alerts == []  # drafts are not delivered
     returned = alerts.return_draft(coordinator, draft.id, "Add the number of people")
     assert returned.state == "returned" and returned.review_comment
     second, _ = alerts.publish(delegate, network.slug, alert_input(), submit=True)
