@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from cmc.extensions import db
 from cmc.models import Alert, AlertInfo
-from cmc.services import auth, networks
+from cmc.services import auth
 from tests.conftest import free_port
 from tests.integration.test_alerts import net  # noqa: F401  (the fixture)
 
@@ -227,7 +227,7 @@ def test_an_ebcdic_alert_is_refused_with_a_reason_not_a_crash(importer: Any, wat
 
 def test_a_member_import_is_a_draft_and_an_outsider_learns_nothing(net: Any, client: Any,  # noqa: F811
                                                                     make_account: Any) -> None:
-    network, admin, _coordinator, member = net
+    network, _admin, _coordinator, member = net
     delegate = member()
     outsider = make_account("delegate", party="BB")
     hostile = encode("utf-16 LE with BOM", '<!DOCTYPE alert SYSTEM "file:///etc/passwd">', BODY)
