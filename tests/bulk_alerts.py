@@ -25,9 +25,11 @@ def database_url(server: LiveServer) -> str:
 
 
 def insert_missed_alerts(server: LiveServer, count: int, *, network: str = "migrant-smuggling",
-                         author: str = "coordinator.bs@cmc.demo") -> list[int]:
+                         author: str = "coordinator.bs@cmc.demo", current: bool = True) -> list[int]:
     """Write ``count`` published alerts of ``network`` by ``author`` (with a receipt per party of the network)
-    into ``server``'s database; their ids, oldest first."""
+    into ``server``'s database; their ids, oldest first. ``current=False`` makes them history at once (they
+    expired while the client was away), so that a server shared with other tests keeps its lists and counts
+    of current alerts."""
     engine = create_engine(database_url(server))
     batch = uuid.uuid4().hex[:8]
     try:
@@ -39,6 +41,7 @@ def insert_missed_alerts(server: LiveServer, count: int, *, network: str = "migr
                 "network_id": network_id, "identifier": f"cmc-{network}-{batch}-{n}", "author_id": account.id,
                 "party_id": account.party_id, "state": "published", "status": "Exercise", "msg_type": "Alert",
                 "restriction": "Members of the network", "published_at": now, "approved_by_id": account.id,
+                **({} if current else {"active_until": now}),
             } for n in range(count)]
             ids = sorted(connection.scalars(insert(Alert).returning(Alert.id, sort_by_parameter_order=True), rows))
             connection.execute(insert(AlertInfo), [{
