@@ -22,6 +22,7 @@ from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
 from cmc.uploads import too_large_message
 from cmc.web.access import Access, access, rule_of, satisfied
+from cmc.web.unstorable import refuse_unstorable
 
 log = logging.getLogger("cmc.web")
 
@@ -163,6 +164,7 @@ def register_web(app: Flask) -> None:
 
     # The gate runs first, before CSRF and rate limits: who may reach a route is the first question.
     app.before_request_funcs.setdefault(None, []).insert(0, _enforce_access)
+    app.before_request(refuse_unstorable)  # after the gate and CSRF: NUL or a lone surrogate never reaches a query
     app.after_request(_security_headers)
 
     @app.teardown_appcontext
