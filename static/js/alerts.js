@@ -1,8 +1,8 @@
 /* Early alerts on every signed-in page: toasts, the navigation count, catching up after a dropped link,
  * and the live acknowledgement grid.
  *
- * Catching up: the tab keeps a cursor, the id up to which it has every alert (sessionStorage, per tab), and
- * on every connect and reconnect asks `alerts:sync {after_id: cursor}`. An answer is one page (at most 500
+ * Catching up: the tab keeps a cursor, the id of the last alert it has in publication order (sessionStorage,
+ * per tab), and on every connect and reconnect asks `alerts:sync {after_id: cursor}`. An answer is one page (at most 500
  * alerts) with `has_more` and `next_after_id`; the client asks again from `next_after_id` until `has_more`
  * is false, so a long outage is caught up whole. A page is confirmed with one `alert:received {ids}`. A
  * refused or failed page is asked again after a pause (a rate limit passes); a dropped link restarts the
@@ -33,10 +33,10 @@
   var pagesRead = 0;
 
   function advance(id) {
-    if (id > lastId) {
-      lastId = id;
-      window.sessionStorage.setItem(storeKey, String(lastId));
-    }
+    // The cursor is the last alert in publication order, not the highest id: a draft approved late keeps
+    // its low id, and must not be skipped (nor make the tab ask again for everything after it).
+    lastId = id;
+    window.sessionStorage.setItem(storeKey, String(lastId));
   }
 
   function el(tag, className, text) {

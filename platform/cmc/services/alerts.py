@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -579,8 +579,21 @@ class SyncPage:
         return {"alerts": self.alerts, "has_more": self.has_more, "next_after_id": self.next_after_id}
 
 
+def _after(actor: Account, after_id: int) -> Any:
+    """SQL: published after the alert ``after_id`` in publication order (published_at, then id). A draft
+    keeps the id it was written with and is published when approved, so an id order would leave it behind
+    a cursor that moved on meanwhile. An unknown cursor, or one the actor may not read, falls back to ids."""
+    cursor = db.session.execute(select(Alert.published_at, Alert.id).where(Alert.id == after_id,
+                                                                          _readable(actor))).first()
+    if cursor is None or cursor.published_at is None:
+        return Alert.id > after_id
+    return or_(Alert.published_at > cursor.published_at,
+               and_(Alert.published_at == cursor.published_at, Alert.id > cursor.id))
+
+
 def sync(actor: Account, after_id: int, *, limit: int = SYNC_LIMIT, max_bytes: int = SYNC_PAGE_BYTES) -> SyncPage:
-    """The published alerts the actor may read with an id above ``after_id``, oldest first, one page at a time.
+    """The published alerts the actor may read that were published after the alert ``after_id`` (0: all),
+    in publication order, one page at a time.
 
     A page holds at most ``limit`` alerts and stops early once its alerts take ``max_bytes`` of JSON (always
     at least one alert): a page of 500 alerts with long descriptions would otherwise be megabytes in one
@@ -588,7 +601,8 @@ def sync(actor: Account, after_id: int, *, limit: int = SYNC_LIMIT, max_bytes: i
     it is false. (A page cut silently at 500 left every alert between the cut and the next live one out of
     reach of a client back from a long outage.)
     """
-    query = (select(Alert).where(_readable(actor), Alert.id > after_id).order_by(Alert.id).limit(limit + 1)
+    query = (select(Alert).where(_readable(actor), _after(actor, after_id))
+             .order_by(Alert.published_at, Alert.id).limit(limit + 1)
              .options(selectinload(Alert.infos), joinedload(Alert.network), joinedload(Alert.party),
                       joinedload(Alert.author)))
     rows = list(db.session.scalars(query))
