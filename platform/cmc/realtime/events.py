@@ -54,11 +54,12 @@ def _alert_id(data: Any, key: str = "id") -> int | None:
 
 
 def _alert_ids(data: Any) -> list[int] | None:
+    """The ``ids`` of a page confirmation: 1 to SYNC_LIMIT alert numbers (None when anything else)."""
     values = data.get("ids") if isinstance(data, dict) else None
     if not isinstance(values, list) or not 1 <= len(values) <= alerts.SYNC_LIMIT:
         return None
-    ids = [_alert_id({"id": value}) for value in values]
-    return None if any(alert_id is None for alert_id in ids) else [int(alert_id or 0) for alert_id in ids]
+    ids = [alert_id for value in values if (alert_id := _alert_id({"id": value})) is not None]
+    return ids if len(ids) == len(values) else None
 
 
 def _identify(auth_payload: Any) -> tuple[Any, dict[str, int]]:
