@@ -1,16 +1,21 @@
 /* Early alerts on every signed-in page: toasts, the navigation count, catching up after a dropped link,
  * and the live acknowledgement grid.
  *
- * The client keeps the highest alert id it has seen (per tab) and asks `alerts:sync {after_id}` on every
- * connect and reconnect; it drops duplicates by id, so nothing is lost across a dropped link and nothing
- * shows twice. */
+ * Catching up: the tab keeps a cursor, the id of the last alert it has in publication order (sessionStorage,
+ * per tab), and on every connect and reconnect asks `alerts:sync {after_id: cursor}`. An answer is one page (at most 500
+ * alerts) with `has_more` and `next_after_id`; the client asks again from `next_after_id` until `has_more`
+ * is false, so a long outage is caught up whole. A page is confirmed with one `alert:received {ids}`. A
+ * refused or failed page is asked again after a pause (a rate limit passes); a dropped link restarts the
+ * catch-up from the cursor at the next connect. Live alerts move the cursor only when the tab is caught up:
+ * a live alert arriving during a catch-up must not make the pages between the cursor and it unreachable.
+ * Duplicates are dropped by id, so nothing shows twice. */
 (function () {
   "use strict";
   if (!window.CMCLive) { return; }
   var body = document.body;
   var userId = body.getAttribute("data-user-id") || "0";
   var storeKey = "cmc-alert-last-" + userId;
-  // The tab's own high-water mark wins: alerts published while the tab was elsewhere are caught up.
+  // The tab's own cursor wins: alerts published while the tab was elsewhere are caught up.
   // A tab's first page starts from the newest alert already on the page (no toasts for old alerts).
   var pageLatest = Number(body.getAttribute("data-last-alert-id") || 0);
   var stored = window.sessionStorage.getItem(storeKey);
@@ -19,13 +24,19 @@
   var seen = {};
   var toasts = document.getElementById("alert-toasts");
   var SYMBOL = { Extreme: "\u26a0", Severe: "\u26a0", Moderate: "\u25b2", Minor: "\u25cf", Unknown: "?" };
+  // More missed alerts than this after a catch-up are summed up in one toast rather than one toast each.
+  var MAX_CATCH_UP_TOASTS = 5;
+  var RETRY_MS = 2000;
+  var catchingUp = false;
+  var generation = 0;
+  var missed = [];  // caught up but not shown yet: shown together when the catch-up ends
+  var pagesRead = 0;
 
-  function remember(id) {
-    seen[id] = true;
-    if (id > lastId) {
-      lastId = id;
-      window.sessionStorage.setItem(storeKey, String(lastId));
-    }
+  function advance(id) {
+    // The cursor is the last alert in publication order, not the highest id: a draft approved late keeps
+    // its low id, and must not be skipped (nor make the tab ask again for everything after it).
+    lastId = id;
+    window.sessionStorage.setItem(storeKey, String(lastId));
   }
 
   function el(tag, className, text) {
@@ -92,20 +103,79 @@
     if (!urgent) { window.setTimeout(function () { toast.remove(); }, 20000); }
   }
 
-  function receive(alert) {
-    if (!alert || typeof alert.id !== "number" || seen[alert.id]) { return; }
-    remember(alert.id);
-    show(alert);
+  function accept(alert) {
+    // Counts and tells the page's other scripts; the caller shows it (a toast, or a catch-up summary).
+    seen[alert.id] = true;
     // The page's count already includes alerts up to the newest it was rendered with.
     if (alert.msg_type === "Alert" && alert.id > pageLatest) { bumpCount(1); }
-    window.CMCLive.socket.emit("alert:received", { id: alert.id }, function () {});
     document.dispatchEvent(new CustomEvent("cmc:alert", { detail: alert }));
   }
 
+  function receive(alert) {
+    if (!alert || typeof alert.id !== "number" || seen[alert.id]) { return; }
+    accept(alert);
+    show(alert);
+    if (!catchingUp) { advance(alert.id); }
+    window.CMCLive.socket.emit("alert:received", { id: alert.id }, function () {});
+  }
+
+  function summarise(list) {
+    var urgent = list.filter(function (alert) {
+      var severity = (alert.infos[0] || {}).severity;
+      return severity === "Extreme" || severity === "Severe";
+    }).length;
+    var text = list.length + " alerts arrived while you were away" +
+      (urgent ? " (" + urgent + " Severe or Extreme)." : ".");
+    var toast = el("div", "alert-toast alert-catch-up" + (urgent ? " severity-severe" : ""));
+    toast.setAttribute("data-count", String(list.length));
+    var head = el("div", "d-flex justify-content-between align-items-start gap-2");
+    head.appendChild(el("p", "mb-1 fw-semibold", text));
+    var close = el("button", "btn-close");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss");
+    close.addEventListener("click", function () { toast.remove(); });
+    head.appendChild(close);
+    toast.appendChild(head);
+    var open = el("a", "btn btn-sm btn-light", "See the alerts");
+    open.href = "/alerts";
+    toast.appendChild(open);
+    toasts.appendChild(toast);
+    document.getElementById(urgent ? "alert-announcer-urgent" : "alert-announcer").textContent = text;
+  }
+
   function sync() {
-    window.CMCLive.socket.emit("alerts:sync", { after_id: lastId }, function (answer) {
-      if (answer && answer.ok) { answer.alerts.forEach(receive); }
-    });
+    // Every connect starts a catch-up from the cursor; one still running from before a dropped link is
+    // superseded (its answers, if any come, are ignored), so a catch-up never waits on a lost answer.
+    generation += 1;
+    var mine = generation;
+    var socket = window.CMCLive.socket;
+    catchingUp = true;
+
+    function page(afterId) {
+      if (mine !== generation || !socket.connected) { return; }  // the next connect starts again
+      socket.emit("alerts:sync", { after_id: afterId }, function (answer) {
+        if (mine !== generation) { return; }
+        if (!answer || !answer.ok) {
+          if (answer && answer.error === "unauthenticated") { catchingUp = false; return; }
+          window.setTimeout(function () { page(afterId); }, RETRY_MS);  // rate limited or a passing error
+          return;
+        }
+        answer.alerts.forEach(function (alert) {
+          if (!seen[alert.id]) { accept(alert); missed.push(alert); }
+        });
+        if (answer.alerts.length) {
+          socket.emit("alert:received", { ids: answer.alerts.map(function (a) { return a.id; }) }, function () {});
+        }
+        advance(answer.next_after_id);
+        pagesRead += 1;
+        if (answer.has_more) { page(answer.next_after_id); return; }
+        catchingUp = false;
+        var shown = missed;
+        missed = [];
+        if (shown.length > MAX_CATCH_UP_TOASTS) { summarise(shown); } else { shown.forEach(show); }
+      });
+    }
+    page(lastId);
   }
 
   window.CMCLive.on("connect", sync);
@@ -141,7 +211,12 @@
   window.CMCLive.on("connect", refreshGrid);
   if (window.CMCLive.socket.connected) { sync(); }
 
-  window.CMCAlerts = { lastId: function () { return lastId; }, seen: seen };
+  window.CMCAlerts = {
+    lastId: function () { return lastId; },
+    seen: seen,
+    catchingUp: function () { return catchingUp; },
+    pages: function () { return pagesRead; }
+  };
 }());
 
 /* In-app notifications (a draft waiting for approval, an agenda that changed, an overdue acknowledgement):

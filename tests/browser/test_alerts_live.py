@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from tests.bulk_alerts import insert_missed_alerts
 from tests.live_server import LiveServer
 
 NETWORK = "Migrant Smuggling"
@@ -300,3 +301,54 @@ def test_the_grid_catches_up_with_an_acknowledgement_made_while_the_coordinators
 
     expect(row).to_have_attribute("data-state", "acknowledged", timeout=LIVE_WAIT_MS)
     assert coord.evaluate(KEPT_JS), "the coordinator's alert page was reloaded"
+
+
+def test_a_page_back_from_a_long_outage_pages_until_it_has_every_missed_alert(
+    live_server: LiveServer, coordinator_token: str, new_member: Callable[[str], Member],
+    new_context: Callable[..., BrowserContext], sign_in: Callable[..., None], watch_console: Callable[[Page], Any],
+) -> None:
+    """Hardening issue, item 5: 1,200 alerts published while the tab had no page open (more than two pages of
+    ``alerts:sync``), one published through the API after them, and one published while the page is catching
+    up. The page's client asks page after page until the answer says nothing more follows: every alert
+    reaches the page once, the tab's cursor ends on the newest, the catch-up is summed up in one toast (not
+    1,200), and the deliveries are recorded for the party."""
+    member = new_member("DO")
+    page = _home(new_context, sign_in, member)
+    problems = watch_console(page)
+    user_id = page.evaluate("() => document.body.getAttribute('data-user-id')")
+
+    page.goto("about:blank")  # the outage: no page of the platform open in the tab
+    missed = insert_missed_alerts(live_server, 1200, current=False)
+    newest = _publish(live_server, coordinator_token, f"Vessel seen off Samaná ({uuid.uuid4().hex[:6]})", "Severe")
+
+    page.goto("/")
+    during = _publish(live_server, coordinator_token, f"Second vessel off Samaná ({uuid.uuid4().hex[:6]})", "Minor")
+    _live(page)
+    page.wait_for_function("id => window.CMCAlerts.seen[id] && !window.CMCAlerts.catchingUp()", arg=during,
+                           timeout=30_000)
+    everything = [*missed, newest, during]
+    assert page.evaluate("ids => ids.filter(id => !window.CMCAlerts.seen[id])", everything) == []
+    assert page.evaluate("() => window.CMCAlerts.pages()") >= 3  # 500 + 500 + the rest: it paged
+    assert page.evaluate("() => window.CMCAlerts.lastId()") == during
+    assert page.evaluate(f"() => window.sessionStorage.getItem('cmc-alert-last-{user_id}')") == str(during)
+
+    # One summary toast, not 1,200; the one published during the catch-up came live or in the summary.
+    summary = page.locator("#alert-toasts .alert-catch-up")
+    expect(summary).to_have_count(1)
+    summed = int(summary.get_attribute("data-count") or 0)
+    single = page.locator("#alert-toasts .alert-toast[data-alert-id]").count()
+    assert summed in (1201, 1202) and summed + single == 1202, (summed, single)
+    expect(summary).to_contain_text(f"{summed} alerts arrived while you were away (1 Severe or Extreme).")
+    expect(page.locator("#alert-announcer-urgent")).to_contain_text(f"{summed} alerts arrived")
+
+    # Every page of the catch-up was confirmed: the delivery is recorded for the Dominican Republic.
+    for alert_id in (missed[0], missed[600], missed[-1]):
+        grid = page.request.get(f"/api/v1/alerts/{alert_id}/grid").json()
+        assert grid["items"][0]["party"] == "DO" and grid["items"][0]["delivered_at"], grid
+
+    # A reload in the same tab starts from the cursor: nothing arrives twice.
+    page.reload()
+    _live(page)
+    page.wait_for_function("() => window.CMCAlerts.pages() >= 1 && !window.CMCAlerts.catchingUp()")
+    expect(page.locator("#alert-toasts .alert-toast")).to_have_count(0)
+    assert not problems.errors, "\n".join(problems.errors)

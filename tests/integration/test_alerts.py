@@ -3,6 +3,7 @@ import, and the bad inputs of the alerts issue."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -90,7 +91,7 @@ def test_member_submits_a_draft_that_a_coordinator_approves_or_returns(net):
     assert refused.value.status == 403
     draft, _ = alerts.publish(delegate, network.slug, alert_input(), submit=True)
     assert draft.state == "submitted"
-    assert alerts.sync(delegate, 0) == []  # drafts are not delivered
+    assert alerts.sync(delegate, 0).alerts == []  # drafts are not delivered
     returned = alerts.return_draft(coordinator, draft.id, "Add the number of people")
     assert returned.state == "returned" and returned.review_comment
     second, _ = alerts.publish(delegate, network.slug, alert_input(), submit=True)
@@ -246,6 +247,39 @@ def test_live_delivery_sync_after_a_dropped_link_and_no_duplicates(app, net, sig
     assert bad["ok"] is False and "whole number" in bad["error"]
     back.disconnect()
     outsider.disconnect()
+
+
+def test_a_draft_approved_after_the_cursor_moved_on_is_still_caught_up(net):
+    """Sync follows publication order: a draft keeps the lower id it was written with, and is published
+    when approved, after alerts with higher ids that a client may already have."""
+    network, _admin, coordinator, member = net
+    delegate, author = member(), member(party="JM")
+    draft, _ = alerts.publish(author, network.slug, alert_input(infos=[info(headline="Draft first")]), submit=True)
+    later, _ = alerts.publish(coordinator, network.slug, alert_input(infos=[info(headline="Published first")]))
+    assert draft.id < later.id
+    first = alerts.sync(delegate, 0)
+    assert [a["id"] for a in first.alerts] == [later.id] and first.next_after_id == later.id
+    alerts.approve(coordinator, draft.id)  # the delegate is away
+    back = alerts.sync(delegate, first.next_after_id)
+    assert [a["id"] for a in back.alerts] == [draft.id] and back.next_after_id == draft.id
+    assert alerts.sync(delegate, draft.id).alerts == []  # and it is not given again
+
+
+def test_a_sync_page_is_cut_by_count_and_by_size_and_says_more_follow(net):
+    network, _admin, coordinator, member = net
+    delegate = member()
+    ids = [alerts.publish(coordinator, network.slug, alert_input(infos=[info(headline=f"Alert {n}",
+                                                                              description="x" * 3000)]))[0].id
+           for n in range(5)]
+    by_count = alerts.sync(delegate, 0, limit=2)
+    assert [a["id"] for a in by_count.alerts] == ids[:2] and by_count.has_more
+    one_alert = len(json.dumps(by_count.alerts[0], ensure_ascii=False))
+    by_size = alerts.sync(delegate, 0, max_bytes=int(one_alert * 2.5))
+    assert [a["id"] for a in by_size.alerts] == ids[:2] and by_size.has_more
+    one = alerts.sync(delegate, 0, max_bytes=10)  # never an empty page while alerts wait
+    assert [a["id"] for a in one.alerts] == ids[:1] and one.has_more
+    rest = alerts.sync(delegate, by_count.next_after_id)
+    assert [a["id"] for a in rest.alerts] == ids[2:] and not rest.has_more
 
 
 def test_acknowledgement_grid_by_party(app, net, signed_in):

@@ -280,7 +280,9 @@ def test_a_client_back_on_b_syncs_exactly_the_alerts_it_missed_and_a_non_member_
     assert [_headline(a) for a in answer["alerts"]] == headlines
     assert [a["infos"][0]["severity"] for a in answer["alerts"]] == ["Minor", "Moderate", "Severe"]
     # Asking again from the newest gives nothing more.
-    assert back.call("alerts:sync", {"after_id": ids[-1]}) == {"ok": True, "alerts": []}
+    assert answer["has_more"] is False and answer["next_after_id"] == ids[-1]
+    assert back.call("alerts:sync", {"after_id": ids[-1]}) == {"ok": True, "alerts": [], "has_more": False,
+                                                               "next_after_id": ids[-1]}
 
     # The non-member, connected to both processes meanwhile, received none of them, and syncs none.
     outsider.drain(SILENCE)
@@ -288,7 +290,7 @@ def test_a_client_back_on_b_syncs_exactly_the_alerts_it_missed_and_a_non_member_
     leaked = _mine(site, outsider.seen) + _mine(site, outsider_on_a.seen)
     assert not leaked, f"alerts of {SLUG} reached a non-member: {leaked}"
     synced = outsider.call("alerts:sync", {"after_id": 0})
-    assert synced == {"ok": True, "alerts": []}, synced
+    assert synced == {"ok": True, "alerts": [], "has_more": False, "next_after_id": 0}, synced
     assert outsider.client.connected and outsider_on_a.client.connected
 
 

@@ -156,6 +156,11 @@ def import_alert(slug: str) -> Any:
     ---
     post:
       summary: Publish (or submit) an alert from a CAP 1.2 document (scope Restricted, msgType Alert)
+      description: >-
+        Any encoding an XML parser reads (UTF-8, UTF-16, UTF-32, a declared ISO-8859-1...). Nothing is
+        fetched or expanded: a document type declaration, an entity reference or an XInclude is refused, as
+        is XML that is not well-formed or not valid against the CAP 1.2 schema; each with a 422 whose
+        message names the problem.
       tags: [alerts]
       parameters:
         - {name: slug, in: path, required: true, schema: {type: string}}

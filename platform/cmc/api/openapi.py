@@ -216,7 +216,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "state": {"type": "string", "enum": ["draft", "submitted", "returned", "published"]},
             "status": {"type": "string"},
             "msg_type": {"type": "string", "enum": ["Alert", "Update", "Cancel"]},
-            "references": {"type": "integer", "nullable": True},
+            "references": {"type": "integer", "nullable": True,
+                           "description": "The message this Update or Cancel directly follows"},
+            "references_chain": {
+                "type": "array",
+                "description": "Every earlier message of the chain, oldest first (what CAP references lists)",
+                "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "identifier": {"type": "string"}, "sender": {"type": "string"},
+                    "sent": {"type": "string", "description": "CAP date-time, e.g. 2026-11-28T10:00:00+00:00"}}},
+            },
             "restriction": {"type": "string"},
             "sender_party": {"type": "string"},
             "sent": {"type": "string", "format": "date-time", "nullable": True},

@@ -56,6 +56,15 @@ def _alert_id(data: Any, key: str = "id") -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID else None
 
 
+def _alert_ids(data: Any) -> list[int] | None:
+    """The ``ids`` of a page confirmation: 1 to SYNC_LIMIT alert numbers (None when anything else)."""
+    values = data.get("ids") if isinstance(data, dict) else None
+    if not isinstance(values, list) or not 1 <= len(values) <= alerts.SYNC_LIMIT:
+        return None
+    ids = [alert_id for value in values if (alert_id := _alert_id({"id": value})) is not None]
+    return ids if len(ids) == len(values) else None
+
+
 def _identify(auth_payload: Any) -> tuple[Any, dict[str, int]]:
     """Who is connecting, from a personal access token or the browser session; refuse otherwise."""
     token = auth_payload.get("token") if isinstance(auth_payload, dict) else None
@@ -110,19 +119,21 @@ def register_handlers(socketio: SocketIO) -> None:
         after_id = _alert_id(data, "after_id")
         if after_id is None:
             return {"ok": False, "error": "after_id must be a whole number, 0 or more"}
-        return {"ok": True, "alerts": [alerts.alert_json(a) for a in alerts.sync(account, after_id)]}
+        # One page; the client asks again from next_after_id while has_more is true.
+        return {"ok": True, **alerts.sync(account, after_id).as_json()}
 
-    def _alert_event(data: Any, action: Any) -> dict[str, Any]:
+    def _alert_event(data: Any, action: Any, *, many: bool = False) -> dict[str, Any]:
         account = _recheck()
         if account is None:
             return {"ok": False, "error": "unauthenticated"}
         if not _allowed(request.sid):  # type: ignore[attr-defined]
             return {"ok": False, "error": "rate limited: slow down"}
-        alert_id = _alert_id(data)
-        if alert_id is None:
-            return {"ok": False, "error": "id must be the number of an alert"}
+        target: int | list[int] | None = _alert_ids(data) if many else _alert_id(data)
+        if target is None:
+            return {"ok": False, "error": f"ids must be a list of 1 to {alerts.SYNC_LIMIT} alert numbers" if many
+                    else "id must be the number of an alert"}
         try:
-            action(account, alert_id)
+            action(account, target)
         except DeniedError as exc:
             db.session.rollback()
             audit.record_now(account, exc.action or "socket.denied", target_type=exc.target_type or "alert",
@@ -140,6 +151,9 @@ def register_handlers(socketio: SocketIO) -> None:
 
     @socketio.on("alert:received")
     def on_received(data: Any = None) -> dict[str, Any]:
+        if isinstance(data, dict) and "ids" in data:
+            # A page of alerts:sync confirmed at once: one event against the rate limit, not hundreds.
+            return _alert_event(data, alerts.mark_delivered, many=True)
         return _alert_event(data, lambda account, alert_id: alerts.mark(account, alert_id, "delivered"))
 
     @socketio.on("alert:opened")

@@ -18,7 +18,7 @@ from cmc.extensions import db
 from cmc.models import Account, Invitation, Party, Role
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, permissions
+from cmc.services import audit, permissions, text
 from cmc.services.auth import digest, end_all_sessions, find_account_by_email
 from cmc.services.errors import ConflictError, GoneError, ValidationError
 from cmc.services.mail import send_mail
@@ -59,6 +59,7 @@ def _role(value: str | Role) -> Role:
 
 
 def _check_name(name: str) -> str:
+    text.check(name=name)
     name = " ".join(name.split())
     if not name or len(name) > 120:
         message = _("Enter the person's name (up to 120 characters).")
@@ -83,6 +84,7 @@ def invite(actor: Account | None, *, email: str, name: str, party_code: str, rol
     """
     email = normalise_email(email)
     name = _check_name(name)
+    text.check(title=title)
     role = _role(role)
     key = secrets.token_urlsafe(32)
     with write_transaction():
@@ -247,6 +249,7 @@ def update_profile(actor: Account, *, name: str, title: str, language: str, time
         fields["timezone"] = _("Choose a time zone from the list, for example America/Port_of_Spain.")
     if len(title.strip()) > 120:
         fields["title"] = _("Use at most 120 characters.")
+    fields.update(text.field_errors(title=title))
     try:
         clean_name = _check_name(name)
     except ValidationError as exc:

@@ -6,6 +6,7 @@ published while a delegate's link was down reaches them when it comes back.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -16,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -41,14 +42,15 @@ from cmc.models import (
 from cmc.models.alert import CATEGORIES, CERTAINTIES, NEVER, SEVERITIES, URGENCIES
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, networks, permissions
+from cmc.services import audit, networks, permissions, text
 from cmc.services.errors import ConflictError, DeniedError, GoneError, ValidationError
 from cmc.services.mail import send_mail
 
 LANGUAGES = ("en", "es", "fr", "nl")
 MAX_DESCRIPTION = 20_000
 URGENT = ("Extreme", "Severe")
-SYNC_LIMIT = 500
+SYNC_LIMIT = 500  # alerts per page of alerts:sync
+SYNC_PAGE_BYTES = 512 * 1024  # and at most about this much JSON per page
 MAX_EXPIRY = timedelta(days=366)
 ONLINE_WINDOW = timedelta(minutes=2)
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -155,6 +157,7 @@ def _check_circle(text: str) -> str | None:
 def validate(data: AlertInput, network: Network) -> None:
     """Refuse an alert that breaks the profile, with a message per field."""
     fields: dict[str, str] = {}
+    fields.update(text.field_errors(restriction=data.restriction, note=data.note))
     if data.status not in {s.value for s in CapStatus}:
         fields["status"] = _("Choose Actual, Exercise or Test.")
     if not data.restriction.strip():
@@ -207,8 +210,20 @@ def validate(data: AlertInput, network: Network) -> None:
             fields["circle"] = problem
         if len(info.area_desc) > 300:
             fields["area_desc"] = _("Keep the area description under 300 characters.")
+        fields.update(_info_text_errors(info))
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
+
+
+def _info_text_errors(info: InfoInput) -> dict[str, str]:
+    """Field errors for text of an info block that could never be exported (see ``services/text.py``); an
+    info block in another language than English names its fields as the compose form does (headline_es)."""
+    suffix = "" if info.language == "en" else f"_{info.language}"
+    errors = text.field_errors(event=info.event, area_desc=info.area_desc, circle=info.circle,
+                               polygon=info.polygon)
+    errors.update({f"{name}{suffix}": message for name, message in text.field_errors(
+        headline=info.headline, description=info.description, instruction=info.instruction).items()})
+    return errors
 
 
 def _infos(data: AlertInput) -> list[AlertInfo]:
@@ -236,6 +251,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "status": str(alert.status),
         "msg_type": str(alert.msg_type),
         "references": alert.references_id,
+        "references_chain": _chain_json(alert),
         "restriction": alert.restriction,
         "sender_party": alert.party.code,
         "author": alert.author.name,
@@ -251,6 +267,27 @@ def alert_json(alert: Alert) -> dict[str, Any]:
             "geocodes": i.geocodes, "circle": i.circle, "polygon": i.polygon,
         } for i in alert.infos],
     }
+
+
+def earlier_messages(alert: Alert) -> list[Alert]:
+    """Every earlier message of the alert's chain, oldest first: the original alert, then each update before
+    this message. What an Update or Cancel references (empty for a new alert)."""
+    chain: list[Alert] = []
+    seen = {alert.id}
+    current = alert.references
+    while current is not None and current.id not in seen:  # a cycle cannot be written; never loop on one
+        chain.append(current)
+        seen.add(current.id)
+        current = current.references
+    chain.reverse()
+    return chain
+
+
+def _chain_json(alert: Alert) -> list[dict[str, Any]]:
+    from cmc.services import cap  # cap reads alerts' input types: imported here, not at module level
+
+    return [{"id": earlier.id, "identifier": earlier.identifier, "sender": cap.sender_id(earlier),
+             "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in earlier_messages(alert)]
 
 
 def severity_of(alert: Alert) -> str:
@@ -391,6 +428,7 @@ def return_draft(actor: Account, alert_id: int, comment: str) -> Alert:
     """A coordinator sends a draft back to its author with a comment."""
     if not comment.strip():
         raise ValidationError(_("Say what should change."), fields={"comment": _("Say what should change.")})
+    text.check(comment=comment)
     with write_transaction():
         alert = get(actor, alert_id, audit_read=False)
         permissions.require(can_publish(actor, alert.network), action="alert.return", target_type="alert",
@@ -477,6 +515,7 @@ def _chain_ids(root: Alert) -> list[int]:
 
 def cancel(actor: Account, alert_id: int, note: str = "") -> Alert:
     """Cancel an alert: a Cancel message that references it (409 when it is already cancelled)."""
+    text.check(note=note)
     original = get(actor, alert_id, audit_read=False)
     data = _as_input(original)
     data.note = note or _("Cancelled")
@@ -527,10 +566,56 @@ def drafts_query(actor: Account, network: Network) -> Select[tuple[Alert]]:
     return query.order_by(Alert.id.desc())
 
 
-def sync(actor: Account, after_id: int) -> list[Alert]:
-    """Every published alert the actor may read with an id above ``after_id``, oldest first."""
-    return list(db.session.scalars(select(Alert).where(_readable(actor), Alert.id > after_id)
-                                   .order_by(Alert.id).limit(SYNC_LIMIT)))
+@dataclass
+class SyncPage:
+    """One answer of ``alerts:sync``: the next alerts after the cursor, oldest first, and whether more wait."""
+
+    alerts: list[dict[str, Any]]
+    has_more: bool
+    next_after_id: int
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer as the socket event sends it."""
+        return {"alerts": self.alerts, "has_more": self.has_more, "next_after_id": self.next_after_id}
+
+
+def _after(actor: Account, after_id: int) -> Any:
+    """SQL: published after the alert ``after_id`` in publication order (published_at, then id). A draft
+    keeps the id it was written with and is published when approved, so an id order would leave it behind
+    a cursor that moved on meanwhile. An unknown cursor, or one the actor may not read, falls back to ids."""
+    cursor = db.session.execute(select(Alert.published_at, Alert.id).where(Alert.id == after_id,
+                                                                          _readable(actor))).first()
+    if cursor is None or cursor.published_at is None:
+        return Alert.id > after_id
+    return or_(Alert.published_at > cursor.published_at,
+               and_(Alert.published_at == cursor.published_at, Alert.id > cursor.id))
+
+
+def sync(actor: Account, after_id: int, *, limit: int = SYNC_LIMIT, max_bytes: int = SYNC_PAGE_BYTES) -> SyncPage:
+    """The published alerts the actor may read that were published after the alert ``after_id`` (0: all),
+    in publication order, one page at a time.
+
+    A page holds at most ``limit`` alerts and stops early once its alerts take ``max_bytes`` of JSON (always
+    at least one alert): a page of 500 alerts with long descriptions would otherwise be megabytes in one
+    socket message. ``has_more`` says that more alerts wait; ask again with ``after_id=next_after_id`` until
+    it is false. (A page cut silently at 500 left every alert between the cut and the next live one out of
+    reach of a client back from a long outage.)
+    """
+    query = (select(Alert).where(_readable(actor), _after(actor, after_id))
+             .order_by(Alert.published_at, Alert.id).limit(limit + 1)
+             .options(selectinload(Alert.infos), joinedload(Alert.network), joinedload(Alert.party),
+                      joinedload(Alert.author)))
+    rows = list(db.session.scalars(query))
+    page: list[dict[str, Any]] = []
+    size = 0
+    for alert in rows[:limit]:
+        payload = alert_json(alert)
+        size += len(json.dumps(payload, ensure_ascii=False))
+        if page and size > max_bytes:
+            break
+        page.append(payload)
+    has_more = len(page) < len(rows)
+    return SyncPage(alerts=page, has_more=has_more, next_after_id=page[-1]["id"] if page else after_id)
 
 
 def latest_id(actor: Account) -> int:
@@ -583,6 +668,33 @@ def mark(actor: Account, alert_id: int, what: str) -> None:
                 AlertReceipt.delivered_at.is_(None)).values(delivered_at=utcnow()))
     if changed:
         _push_grid_row(alert, actor.party_id)
+
+
+def mark_delivered(actor: Account, alert_ids: list[int]) -> int:
+    """Record in one transaction that a connection of the actor's party received these alerts: a page of
+    ``alerts:sync`` is confirmed by one event, where one event per alert (1,200 after a long outage) would
+    run into the socket rate limit. Refused whole (404) when one of them is not a published alert the actor
+    may read. Returns how many of the party's receipts changed."""
+    wanted = list(dict.fromkeys(alert_ids))
+    if not wanted:
+        return 0
+    readable = set(db.session.scalars(select(Alert.id).where(Alert.id.in_(wanted), _readable(actor))))
+    missing = [alert_id for alert_id in wanted if alert_id not in readable]
+    if missing:
+        raise DeniedError(_("Not found."), status=404, action="alert.mark", target_type="alert",
+                          target_id=missing[0])
+    mine = and_(AlertReceipt.alert_id.in_(wanted), AlertReceipt.party_id == actor.party_id,
+                AlertReceipt.delivered_at.is_(None))
+    with write_transaction():
+        changed = list(db.session.scalars(select(AlertReceipt.alert_id).where(mine)))
+        if changed:
+            db.session.execute(update(AlertReceipt).where(mine).values(delivered_at=utcnow()))
+    # Grids of current alerts change live; an older alert's grid shows the delivery when it is opened (a
+    # push per alert of a long catch-up would be thousands of messages nobody is looking at).
+    if changed:
+        for alert in db.session.scalars(select(Alert).where(Alert.id.in_(changed), active_clause())):
+            _push_grid_row(alert, actor.party_id)
+    return len(changed)
 
 
 def acknowledge(actor: Account, alert_id: int) -> AlertReceipt:
@@ -701,10 +813,11 @@ def flag_overdue() -> int:
         focal_points = db.session.scalars(select(Account).where(
             Account.party_id.in_(missing), Account.role == Role.FOCAL_POINT, Account.active.is_(True))).all()
         for focal in focal_points:
-            text = _("%(party)s has not acknowledged the alert “%(headline)s” in %(network)s.",
-                     party=focal.party.name, headline=alert.infos[0].headline, network=alert.network.name)
-            notify.to_user(focal.id, "notification", {"kind": "alert.overdue", "alert_id": alert.id, "text": text})
-            send_mail(focal.email, _("Alert not acknowledged: %(h)s", h=alert.infos[0].headline), text)
+            message = _("%(party)s has not acknowledged the alert “%(headline)s” in %(network)s.",
+                        party=focal.party.name, headline=alert.infos[0].headline, network=alert.network.name)
+            notify.to_user(focal.id, "notification", {"kind": "alert.overdue", "alert_id": alert.id,
+                                                      "text": message})
+            send_mail(focal.email, _("Alert not acknowledged: %(h)s", h=alert.infos[0].headline), message)
         flagged += len(missing)
     return flagged
 
@@ -791,7 +904,8 @@ def save_event_type(actor: Account, slug: str, *, code: str, event: str, categor
     network = networks.open_network(actor, slug)
     permissions.require(can_publish(actor, network), action="alert.event_type", target_type="network",
                         target_id=network.id)
-    fields: dict[str, str] = {}
+    fields = text.field_errors(event=event, headline_template=headline_template,
+                               instruction_template=instruction_template)
     if not re.match(r"^[a-z0-9-]{2,40}$", code):
         fields["code"] = _("Use 2 to 40 lower-case letters, digits or hyphens.")
     if not event.strip() or len(event) > 120:

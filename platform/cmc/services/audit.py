@@ -26,6 +26,7 @@ from cmc.models import Account, AuditEvent, Outcome, Party
 from cmc.models.types import utcnow
 from cmc.services import permissions
 from cmc.services.audit_checkpoint import Checkpoint
+from cmc.services.text import plain_safe
 
 #: Detail keys that must never reach the trail, whatever a caller passes.
 _SECRET_WORDS = ("password", "token", "secret", "cookie", "totp", "otp", "recovery")
@@ -236,7 +237,7 @@ CSV_COLUMNS = ["id", "at", "actor", "actor_party", "action", "target_type", "tar
 
 
 def _cell(value: object) -> str:
-    text_value = "" if value is None else str(value)
+    text_value = plain_safe("" if value is None else str(value))  # no control character or lone surrogate
     # A spreadsheet would run a cell that starts like a formula (CSV injection): make it plain text.
     if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text_value

@@ -16,7 +16,7 @@ from cmc.extensions import db
 from cmc.models import AccessToken, Account, AuthSession, Outcome
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, permissions
+from cmc.services import audit, permissions, text
 from cmc.services.errors import AuthenticationError, ValidationError
 from cmc.services.passwords import DUMMY_HASH, verify_password
 
@@ -199,6 +199,7 @@ def end_all_sessions(account_id: int, *, keep_session_id: int | None = None) -> 
 
 def create_token(actor: Account, name: str, *, expires_in_days: int | None = None) -> tuple[AccessToken, str]:
     """Create a token for the actor; return the row and the secret, which is shown once and never stored."""
+    text.check(name=name)
     name = name.strip()
     if not name or len(name) > 80:
         raise ValidationError(_("Give the token a name of 1 to 80 characters."),

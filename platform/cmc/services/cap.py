@@ -1,5 +1,15 @@
 """CAP 1.2: export an alert as XML that validates against the OASIS schema, an Atom feed per network, and
-import from CAP XML with entity expansion, DTDs and network access off."""
+import from CAP XML that stays inert whatever its encoding.
+
+Import decides on the parsed document, never on its bytes: the same DOCTYPE written in UTF-16 or UTF-32 has
+none of the bytes ``<!DOCTYPE``, and got through a byte search. The parser resolves no entity, loads no DTD
+and reaches no network; a document that declares a document type, holds an entity reference or an XInclude
+is refused before the schema looks at it (lxml's schema validator raised an internal error on an unexpanded
+entity, which answered 500). Every parser or schema failure is a ValidationError (422) that names it.
+
+Writers pass every text through ``text.xml_safe`` and build the tree with lxml, which refuses any character
+XML forbids: whatever an old row holds, the export is well-formed.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +17,22 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from flask import current_app
 from flask_babel import gettext as _
 from lxml import etree
 
 from cmc.models import Alert, Network
-from cmc.services.alerts import AlertInput, InfoInput
+from cmc.services.alerts import AlertInput, InfoInput, earlier_messages
 from cmc.services.errors import ValidationError
+from cmc.services.text import xml_safe
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 LANGUAGE_TAGS = {"en": "en", "es": "es", "fr": "fr", "nl": "nl"}
 MAX_IMPORT_BYTES = 512 * 1024
+_MESSAGE_MAX = 200  # characters of a parser's or the schema's own message shown to the person
 
 
 def cap_time(value: datetime) -> str:
@@ -33,17 +45,31 @@ def sender_id(alert: Alert) -> str:
     return f"{current_app.config.get('CAP_SENDER', 'cmc-platform')}.{alert.party.code.lower()}"
 
 
+def reference(alert: Alert) -> str:
+    """The alert's extended message identifier as CAP ``references`` names it: sender,identifier,sent."""
+    return f"{sender_id(alert)},{alert.identifier},{cap_time(alert.published_at or alert.created_at)}"
+
+
+def references(alert: Alert) -> str:
+    """CAP ``references`` of an Update or Cancel: every earlier message of its chain, oldest first, separated
+    by spaces (CAP 1.2 allows several), so a system that missed an update still links the message to the
+    alert it knows. Empty for a new alert."""
+    return " ".join(reference(earlier) for earlier in earlier_messages(alert))
+
+
+def _sub(parent: Any, namespace: str, tag: str, text: str | None = None, **attrs: str) -> Any:
+    element = etree.SubElement(parent, f"{{{namespace}}}{tag}", {k: xml_safe(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = xml_safe(text)
+    return element
+
+
 def to_xml(alert: Alert) -> bytes:
     """The alert as a CAP 1.2 document (UTF-8 bytes)."""
-    ET.register_namespace("", CAP_NS)
+    def sub(parent: Any, tag: str, text: str | None) -> Any:
+        return _sub(parent, CAP_NS, tag, text)
 
-    def sub(parent: ET.Element, tag: str, text: str | None) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
-        if text is not None:
-            element.text = text
-        return element
-
-    root = ET.Element(f"{{{CAP_NS}}}alert")
+    root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
     sub(root, "identifier", alert.identifier)
     sub(root, "sender", sender_id(alert))
     sub(root, "sent", cap_time(alert.published_at or alert.created_at))
@@ -54,9 +80,7 @@ def to_xml(alert: Alert) -> bytes:
     if alert.note:
         sub(root, "note", alert.note)
     if alert.references is not None:
-        original = alert.references
-        sub(root, "references",
-            f"{sender_id(original)},{original.identifier},{cap_time(original.published_at or original.created_at)}")
+        sub(root, "references", references(alert))
     for info in alert.infos:
         block = sub(root, "info", None)
         sub(block, "language", LANGUAGE_TAGS.get(info.language, info.language))
@@ -84,7 +108,7 @@ def to_xml(alert: Alert) -> bytes:
                 geocode = sub(area, "geocode", None)
                 sub(geocode, "valueName", "ISO3166-1")
                 sub(geocode, "value", code)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 @lru_cache(maxsize=1)
@@ -95,32 +119,74 @@ def schema() -> etree.XMLSchema:
 
 
 def _safe_parser() -> etree.XMLParser:
-    # No entity expansion, no DTD loading, no network: XXE and billion-laughs payloads stay inert.
+    # No entity expansion, no DTD loading, no network, no huge trees: the parser reads nothing but the bytes
+    # it is given. (A DTD's declarations are still parsed, so that read_untrusted can see and refuse them.)
     return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False,
-                           huge_tree=False, remove_comments=True)
+                           huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def _refused(message: str, detail: str) -> ValidationError:
+    return ValidationError(message, fields={"file": detail[:_MESSAGE_MAX]})
+
+
+def read_untrusted(data: bytes) -> Any:
+    """Parse XML from outside into its root element, or refuse it (ValidationError, 422, naming why).
+
+    Whatever the encoding (UTF-8 with or without a byte order mark, UTF-16 and UTF-32 either way round, a
+    declared ISO-8859-1...), the decision is made on the parsed document: refused when it declares a
+    document type (internal subset, SYSTEM or PUBLIC identifier), holds an entity reference, or asks for an
+    XInclude. Nothing is fetched or expanded on the way.
+    """
+    try:
+        root = etree.fromstring(data, _safe_parser())
+    except (etree.LxmlError, ValueError) as exc:
+        problem = str(exc).strip() or type(exc).__name__
+        raise _refused(_("This file is not well-formed XML: %(problem)s", problem=problem[:_MESSAGE_MAX]),
+                       problem) from None
+    docinfo = root.getroottree().docinfo
+    if (docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None
+            or docinfo.system_url or docinfo.public_id):
+        raise _refused(_("CAP files with a document type declaration (DOCTYPE, DTD or entities) are refused."),
+                       _("Remove the DOCTYPE."))
+    for node in root.iter():
+        if isinstance(node, etree._Entity):
+            raise _refused(_("CAP files with entity references are refused."),
+                           _("Remove the entity reference &%(name)s;.", name=str(node.name)[:40]))
+        if isinstance(node.tag, str) and node.tag.startswith(f"{{{XINCLUDE_NS}}}"):
+            raise _refused(_("CAP files with XInclude elements are refused."), _("Remove the xi:include."))
+    return root
+
+
+def schema_problems(root: Any) -> list[str]:
+    """Why a parsed document is not a valid CAP 1.2 alert (empty when it is)."""
+    checker = schema()
+    try:
+        if checker.validate(root):
+            return []
+    except etree.LxmlError as exc:  # the validator's own failure is an answer, never a 500
+        return [str(exc) or type(exc).__name__]
+    return [str(error.message) for error in checker.error_log] or [_("The schema refused the document.")]
 
 
 def validate_xml(data: bytes) -> list[str]:
-    """Schema errors of a CAP document (empty when it is valid)."""
+    """Schema errors of a CAP document, or why it cannot be read (empty when it is valid)."""
     try:
-        document = etree.fromstring(data, _safe_parser())
-    except etree.XMLSyntaxError as exc:
-        return [str(exc)]
-    checker = schema()
-    return [] if checker.validate(document) else [str(e.message) for e in checker.error_log]
+        root = read_untrusted(data)
+    except ValidationError as exc:
+        return [exc.message]
+    return schema_problems(root)
 
 
 def atom_feed(network: Network, alerts: list[Alert], base_url: str) -> bytes:
-    """An Atom feed of a network's alerts (newest first) for national systems."""
-    ET.register_namespace("", ATOM_NS)
+    """An Atom feed of a network's alerts (newest first) for national systems.
 
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
+    An Update or Cancel entry carries its CAP ``msgType`` and ``references`` (every earlier message of its
+    chain) as CAP extension elements, and a ``related`` link to each earlier message's CAP document.
+    """
+    def sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+        return _sub(parent, ATOM_NS, tag, text, **attrs)
 
-    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS, "cap": CAP_NS})
     sub(feed, "id", f"{base_url}/networks/{network.slug}/alerts")
     sub(feed, "title", f"{network.name} - early alerts")
     updated = max((a.published_at for a in alerts if a.published_at), default=datetime.now(UTC))
@@ -138,7 +204,14 @@ def atom_feed(network: Network, alerts: list[Alert], base_url: str) -> bytes:
         sub(entry, "summary", info.description[:1000] or info.headline)
         sub(entry, "link", rel="alternate", type="application/cap+xml", href=f"{base_url}/api/v1/alerts/{alert.id}.cap")
         sub(entry, "category", term=info.severity)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+        _sub(entry, CAP_NS, "msgType", str(alert.msg_type))
+        earlier = earlier_messages(alert)
+        if earlier:
+            _sub(entry, CAP_NS, "references", " ".join(reference(message) for message in earlier))
+        for message in earlier:
+            sub(entry, "link", rel="related", type="application/cap+xml", title=reference(message),
+                href=f"{base_url}/api/v1/alerts/{message.id}.cap")
+    return bytes(etree.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
 def _text(element: Any, tag: str) -> str:
@@ -146,22 +219,30 @@ def _text(element: Any, tag: str) -> str:
     return (found.text or "").strip() if found is not None and found.text else ""
 
 
+def _expires(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _refused(_("The expiry %(value)s is not a date this platform can store.", value=value[:40]),
+                       value) from None
+
+
 def parse(data: bytes) -> AlertInput:
     """Read a CAP 1.2 alert into the platform's input (then checked like any other alert).
 
-    Refused: anything over 512 KB, a DTD or entity, XML that does not validate against the schema, and
-    what the profile does not allow (scope other than Restricted, a missing restriction, Update/Cancel).
+    Refused: anything over 512 KB, XML that is not well-formed, a DTD, entity or XInclude (in any encoding),
+    XML that does not validate against the schema, and what the profile does not allow (scope other than
+    Restricted, a missing restriction, Update/Cancel).
     """
     if len(data) > MAX_IMPORT_BYTES:
         raise ValidationError(_("The CAP file is larger than 512 KB."), fields={"file": _("Too large.")})
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise ValidationError(_("CAP files with a DTD or entities are refused."),
-                              fields={"file": _("Remove the DOCTYPE.")})
-    problems = validate_xml(data)
+    root = read_untrusted(data)
+    problems = schema_problems(root)
     if problems:
-        raise ValidationError(_("This is not a valid CAP 1.2 alert: %(problem)s", problem=problems[0][:200]),
-                              fields={"file": problems[0][:200]})
-    root = etree.fromstring(data, _safe_parser())
+        raise _refused(_("This is not a valid CAP 1.2 alert: %(problem)s", problem=problems[0][:_MESSAGE_MAX]),
+                       problems[0])
     if _text(root, "scope") != "Restricted":
         raise ValidationError(_("Only alerts with scope Restricted can be imported."), fields={"scope": "Restricted"})
     restriction = _text(root, "restriction")
@@ -174,7 +255,6 @@ def parse(data: bytes) -> AlertInput:
     infos = []
     for block in root.findall(f"{{{CAP_NS}}}info"):
         language = (_text(block, "language") or "en").split("-")[0].lower()
-        expires = _text(block, "expires")
         area = block.find(f"{{{CAP_NS}}}area")
         geocodes = []
         if area is not None:
@@ -184,8 +264,7 @@ def parse(data: bytes) -> AlertInput:
             language=language, category=_text(block, "category") or "Security", event=_text(block, "event"),
             urgency=_text(block, "urgency"), severity=_text(block, "severity"), certainty=_text(block, "certainty"),
             headline=_text(block, "headline"), description=_text(block, "description"),
-            instruction=_text(block, "instruction"),
-            expires=datetime.fromisoformat(expires) if expires else None,
+            instruction=_text(block, "instruction"), expires=_expires(_text(block, "expires")),
             area_desc=_text(area, "areaDesc") if area is not None else "", geocodes=geocodes,
             circle=_text(area, "circle") if area is not None else "",
             polygon=_text(area, "polygon") if area is not None else ""))

@@ -30,7 +30,7 @@ from cmc.models import (
     document_parties,
 )
 from cmc.models.types import utcnow
-from cmc.services import audit, networks, permissions, search
+from cmc.services import audit, networks, permissions, search, text
 from cmc.services.errors import ValidationError
 from cmc.services.extract import extract_text
 from cmc.uploads import CheckedFile
@@ -172,7 +172,7 @@ class DocumentInput:
 
 
 def _validate(data: DocumentInput) -> dict[str, Any]:
-    fields: dict[str, str] = {}
+    fields = text.field_errors(title=data.title, description=data.description, note=data.note)
     title = " ".join(data.title.split())
     if not title:
         fields["title"] = _("Give the document a title.")
@@ -264,6 +264,7 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile)
 
 def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "") -> DocumentVersion:
     """Upload a new file as version n+1."""
+    text.check(note=note)
     text_body = extract_text(checked.temp_path, checked.extension)
     key: str | None = None
     try:

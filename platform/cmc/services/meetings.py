@@ -43,6 +43,9 @@ from cmc.realtime import notify
 from cmc.services import audit, documents, markup, permissions
 from cmc.services.errors import ConflictError, DeniedError, ValidationError
 from cmc.services.mail import send_mail
+from cmc.services.text import check as check_text
+from cmc.services.text import field_errors as text_errors
+from cmc.services.text import plain_safe, xml_safe
 
 MAX_DAYS = 14
 
@@ -114,7 +117,8 @@ class MeetingInput:
 
 
 def _validate_meeting(data: MeetingInput) -> dict[str, Any]:
-    fields: dict[str, str] = {}
+    fields = text_errors(title=data.title, venue=data.venue, city=data.city, link=data.link,
+                               description=data.description)
     title = " ".join(data.title.split())
     if not title or len(title) > 200:
         fields["title"] = _("Give the meeting a title (up to 200 characters).")
@@ -205,7 +209,8 @@ def _touch(meeting: Meeting, actor: Account, change: str) -> None:
 
 
 def _validate_item(actor: Account, meeting: Meeting, data: ItemInput) -> dict[str, Any]:
-    fields: dict[str, str] = {}
+    fields = text_errors(title=data.title, session=data.session, description=data.description,
+                               presenters=data.presenters)
     title = " ".join(data.title.split())
     if not title or len(title) > 200:
         fields["title"] = _("Give the item a title (up to 200 characters).")
@@ -447,6 +452,9 @@ def register(actor: Account, meeting_id: int, party_code: str, members: list[dic
         role = str(member.get("role", "delegate"))
         if not name:
             continue
+        if text_errors(name=str(member.get("name", "")), title=str(member.get("title", ""))):
+            raise ValidationError(_("A name or title holds an invisible control character: remove it."),
+                                  fields={"members": _("Remove the control character.")})
         if role not in DELEGATION_ROLES or len(name) > 120:
             raise ValidationError(_("Each member needs a name and a role: head, delegate or adviser."),
                                   fields={"members": _("Check the names and roles.")})
@@ -495,7 +503,8 @@ def registrations(meeting: Meeting) -> list[Registration]:
 # --- iCalendar -------------------------------------------------------------------------------------------
 
 def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
-    """The meeting and its sessions as iCalendar, in the meeting's time zone (text is never markup here)."""
+    """The meeting and its sessions as iCalendar, in the meeting's time zone (text is never markup here;
+    control characters, which RFC 5545 forbids in text, never reach the file whatever a row holds)."""
     from icalendar import Calendar, Event
 
     zone = zoneinfo.ZoneInfo(meeting.timezone)
@@ -507,11 +516,12 @@ def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
     whole = Event()
     whole.add("uid", f"meeting-{meeting.id}@cmc-platform")
     whole.add("dtstamp", stamp)
-    whole.add("summary", meeting.title)
+    whole.add("summary", plain_safe(meeting.title))
     whole.add("dtstart", meeting.start_date)
     whole.add("dtend", meeting.end_date + timedelta(days=1))
-    whole.add("location", ", ".join(x for x in (meeting.venue, meeting.city) if x) or meeting.safe_link or "")
-    whole.add("description", meeting.description)
+    whole.add("location", plain_safe(", ".join(x for x in (meeting.venue, meeting.city) if x)
+                                     or meeting.safe_link or ""))
+    whole.add("description", plain_safe(meeting.description))
     calendar.add_component(whole)
     for item in version.items if version else []:
         if not item["start"]:
@@ -522,11 +532,11 @@ def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
         event = Event()
         event.add("uid", f"meeting-{meeting.id}-item-{item['id']}@cmc-platform")
         event.add("dtstamp", stamp)
-        event.add("summary", f"{item['title']}")
+        event.add("summary", plain_safe(str(item["title"])))
         event.add("dtstart", start)
         event.add("dtend", max(end, start + timedelta(minutes=5)))
         if item["description"]:
-            event.add("description", str(item["description"]))
+            event.add("description", plain_safe(str(item["description"])))
         calendar.add_component(event)
     calendar.add_missing_timezones()  # RFC 5545: a VTIMEZONE for every TZID used
     return calendar.to_ical()
@@ -535,10 +545,11 @@ def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
 # --- printable agenda and document pack ------------------------------------------------------------------
 
 def agenda_pdf(meeting: Meeting, version: AgendaVersion, html: str) -> bytes:
-    """The printable A4 agenda of one version (the HTML comes from a template; WeasyPrint lays it out)."""
+    """The printable A4 agenda of one version (the HTML comes from a template; WeasyPrint lays it out).
+    Characters XML forbids are replaced first: a lone surrogate in a stored title cannot even be encoded."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=None).write_pdf()
+    return HTML(string=xml_safe(html), base_url=None).write_pdf()
 
 
 def document_pack(actor: Account, meeting: Meeting, version: AgendaVersion) -> tuple[bytes, int, int]:
@@ -580,6 +591,7 @@ def save_minutes(actor: Account, meeting_id: int, body: str, *, final: bool = Fa
     _require_manage(actor, meeting_id, "minutes.save")
     if len(body) > 200_000:
         raise ValidationError(_("The minutes are too long."), fields={"body": _("Too long.")})
+    check_text(body=body)
     with write_transaction():
         meeting = get(actor, meeting_id)
         minutes = db.session.get(Minutes, meeting.id)
@@ -605,6 +617,7 @@ def add_decision(actor: Account, meeting_id: int, text: str) -> Decision:
     _require_manage(actor, meeting_id, "decision.add")
     if not text.strip() or len(text) > 5000:
         raise ValidationError(_("Write the decision (up to 5,000 characters)."), fields={"decision": _("Required.")})
+    check_text(decision=text)
     with write_transaction():
         meeting = get(actor, meeting_id)
         decision = Decision(meeting_id=meeting.id, text=text.strip())
@@ -617,7 +630,7 @@ def add_action(actor: Account, meeting_id: int, title: str, *, owner_party: str 
                due: date | None = None) -> ActionItem:
     """Give someone something to do: owned by a party or a network, with a due date."""
     _require_manage(actor, meeting_id, "action.add")
-    fields: dict[str, str] = {}
+    fields = text_errors(action_title=title)
     if not title.strip() or len(title) > 300:
         fields["action_title"] = _("Say what must be done (up to 300 characters).")
     party = db.session.scalar(select(Party).where(Party.code == owner_party.upper())) if owner_party else None

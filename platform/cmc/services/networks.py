@@ -29,7 +29,7 @@ from cmc.models import (
 )
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, markup, permissions
+from cmc.services import audit, markup, permissions, text
 from cmc.services.errors import ConflictError, GoneError, ValidationError
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -177,7 +177,7 @@ class NetworkInput:
 
 
 def _validate_network(data: NetworkInput) -> dict[str, Any]:
-    fields: dict[str, str] = {}
+    fields = text.field_errors(name=data.name, description=data.description, charter=data.charter)
     slug = data.slug.strip().lower()
     if not _SLUG.match(slug):
         fields["slug"] = _("Use lower-case letters, digits and hyphens, for example migrant-smuggling.")
@@ -348,7 +348,7 @@ def remove_member(actor: Account, slug: str, account_id: int) -> None:
 # --- threads and replies ---------------------------------------------------------------------------
 
 def _check_text(title: str | None, body: str) -> tuple[str | None, str]:
-    fields: dict[str, str] = {}
+    fields = text.field_errors(title=title, body=body)
     clean_title = None
     if title is not None:
         clean_title = " ".join(title.split())

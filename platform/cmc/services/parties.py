@@ -15,7 +15,7 @@ from cmc.extensions import db
 from cmc.models import Account, Party, PartyKind, PartyStatus
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, permissions
+from cmc.services import audit, permissions, text
 from cmc.services.auth import end_all_sessions
 from cmc.services.errors import ConflictError, ValidationError
 
@@ -53,7 +53,7 @@ def get_party(party_id: int) -> Party:
 
 
 def _validate(data: PartyInput) -> dict[str, object]:
-    fields: dict[str, str] = {}
+    fields = text.field_errors(name=data.name)
     code = data.code.strip().upper()
     if not _CODE.match(code):
         fields["code"] = _("Use 2 to 12 capital letters or digits, starting with a letter (ISO code or acronym).")

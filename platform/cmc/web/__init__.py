@@ -27,6 +27,7 @@ from cmc.web.converters import install as install_converters
 from cmc.web.reauth import remember_proof
 from cmc.web.reauth import respond as reauthentication_required
 from cmc.web.scope import require_network_scope
+from cmc.web.unstorable import refuse_unstorable
 
 log = logging.getLogger("cmc.web")
 
@@ -182,6 +183,7 @@ def register_web(app: Flask) -> None:
 
     # The gate runs first, before CSRF and rate limits: who may reach a route is the first question.
     app.before_request_funcs.setdefault(None, []).insert(0, _enforce_access)
+    app.before_request(refuse_unstorable)  # after the gate and CSRF: NUL or a lone surrogate never reaches a query
     app.after_request(_security_headers)
 
     @app.teardown_appcontext

@@ -1,0 +1,75 @@
+"""Text that leaves the platform as XML, iCalendar, PDF, CSV or JSON: one rule at input, one cleaner per
+kind of output.
+
+XML 1.0 allows only these characters (production [2] ``Char``): tab, line feed, carriage return, U+0020 to
+U+D7FF, U+E000 to U+FFFD and U+10000 to U+10FFFF. Anything else (NUL and the other C0 controls, lone
+surrogates, U+FFFE, U+FFFF) cannot be written in any XML document: an alert holding one could never be
+exported as CAP, and one such alert in a network's Atom feed breaks the whole feed for every reader.
+PostgreSQL refuses NUL in text outright, and a lone surrogate cannot even be encoded as UTF-8, so the same
+characters also break the CSV export and the PDF agenda.
+
+Services call :func:`check` on every text a person gives them that can reach one of those outputs (the page
+shows the field error, the API answers 422 naming the field). Writers call :func:`xml_safe` or
+:func:`plain_safe` on what they emit, so that rows stored before the rule existed cannot break an export.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from cmc.services.errors import ValidationError
+
+#: A character XML 1.0 forbids (the complement of production [2] Char).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: Control characters iCalendar forbids in TEXT (RFC 5545 3.3.11: CONTROL is U+0000-U+0008, U+000A-U+001F and
+#: U+007F; a line feed is written escaped by the library) and a carriage return, which would end the line.
+_CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f]")
+#: What a forbidden character becomes in an export: visible, so a reader can tell something was there.
+REPLACEMENT = "\ufffd"
+
+
+def first_forbidden(value: str) -> tuple[int, str] | None:
+    """Where the first character XML 1.0 forbids is in ``value`` (position, character); None when clean."""
+    match = _NOT_XML.search(value)
+    return (match.start(), match.group()) if match else None
+
+
+def problem(value: str | None) -> str | None:
+    """A message for a person when ``value`` holds a character that cannot be stored; None when it is fine."""
+    found = first_forbidden(value or "")
+    if found is None:
+        return None
+    position, char = found
+    return _("Remove the invisible control character U+%(code)04X (character %(n)d): it cannot be stored "
+             "or exported.", code=ord(char), n=position + 1)
+
+
+def field_errors(**values: str | None) -> dict[str, str]:
+    """A message per field (named as the form and the API name it) whose text cannot be stored."""
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        message = problem(value) if isinstance(value, str) else None
+        if message:
+            errors[name] = message
+    return errors
+
+
+def check(**values: str | None) -> None:
+    """Refuse (ValidationError, 422) text with a character XML 1.0 forbids, naming each field."""
+    errors = field_errors(**values)
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+
+
+def xml_safe(value: str | None) -> str:
+    """``value`` with every character XML 1.0 forbids replaced by U+FFFD: safe in any XML text or attribute."""
+    return _NOT_XML.sub(REPLACEMENT, value or "")
+
+
+def plain_safe(value: str | None) -> str:
+    """``value`` for line-based text formats (iCalendar, CSV): XML-safe, carriage returns made line feeds,
+    and no other control character but tab and line feed."""
+    normalised = xml_safe(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(REPLACEMENT, normalised)
