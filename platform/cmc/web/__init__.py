@@ -183,7 +183,10 @@ def register_web(app: Flask) -> None:
 
     # The gate runs first, before CSRF and rate limits: who may reach a route is the first question.
     app.before_request_funcs.setdefault(None, []).insert(0, _enforce_access)
-    app.before_request(refuse_unstorable)  # after the gate and CSRF: NUL or a lone surrogate never reaches a query
+    # Before even the gate: the gate looks up the network a path names (and audits a denial with it), so a NUL
+    # or a lone surrogate must be refused first. Its answer (404 for a path, 422 for one's own field) says
+    # nothing about what exists.
+    app.before_request_funcs[None].insert(0, refuse_unstorable)
     app.after_request(_security_headers)
 
     @app.teardown_appcontext
