@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from cmc.extensions import db
+from cmc.services.errors import StorageFull, is_storage_full, storage_full
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("cmc_begin_immediate", default=False)
 
@@ -49,7 +50,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 @contextmanager
 def write_transaction() -> Iterator[None]:
-    """Run the block as one write transaction and commit it; roll back on any exception.
+    """Run the block as one write transaction and commit it; roll back on any exception (a full disk, the
+    database's or the uploads', becomes ``StorageFull``: 507 with a message a person understands).
 
     Any read transaction the session holds is ended first, so that on SQLite the write lock is taken
     before the first read of the block (reads inside it see the latest committed state).
@@ -65,8 +67,11 @@ def write_transaction() -> Iterator[None]:
     try:
         yield
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        if is_storage_full(exc) and not isinstance(exc, StorageFull):
+            # "database or disk is full" (or a file kept in the block hit ENOSPC): a clear 507, not a 500.
+            raise storage_full() from exc
         raise
     finally:
         _immediate.reset(token)

@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from cmc.database import write_transaction
@@ -30,9 +31,9 @@ from cmc.models import (
     document_parties,
 )
 from cmc.models.types import utcnow
-from cmc.services import audit, networks, permissions, search
-from cmc.services.errors import ValidationError
-from cmc.services.extract import extract_text
+from cmc.services import audit, idempotency, networks, permissions, search
+from cmc.services.errors import ValidationError, is_storage_full, storage_full
+from cmc.services.extract import Extraction, extract_text
 from cmc.uploads import CheckedFile
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -215,7 +216,7 @@ def _audience(value: str, codes: list[str], fields: dict[str, str]) -> tuple[Aud
     return audience, named
 
 
-def _add_version(document: Document, actor: Account, checked: CheckedFile, note: str,
+def _add_version(document: Document, actor: Account, checked: CheckedFile, note: str, text_status: str,
                  restored_from: int | None = None) -> tuple[DocumentVersion, str]:
     # The next number is read inside the write transaction: BEGIN IMMEDIATE on SQLite, a row lock on
     # PostgreSQL, so two simultaneous uploads get n+1 and n+2 and neither is lost.
@@ -227,20 +228,44 @@ def _add_version(document: Document, actor: Account, checked: CheckedFile, note:
     version = DocumentVersion(document_id=document.id, number=number, uploader_id=actor.id, size=checked.size,
                               sha256=checked.sha256, content_type=checked.content_type,
                               extension=checked.extension, original_filename=checked.original_filename,
-                              storage_key=key, note=note.strip()[:500], restored_from=restored_from)
+                              storage_key=key, note=note.strip()[:500], restored_from=restored_from,
+                              text_status=text_status)
     db.session.add(version)
     document.current_version = number
     document.updated_at = utcnow()
     return version, key
 
 
-def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile) -> Document:
-    """Create a document with its first version: the file is renamed into place, then the row committed."""
+def _text_of(checked: CheckedFile) -> Extraction:
+    """The file's text: read while it was checked, else now (in a child process, outside any transaction)."""
+    return checked.extraction or extract_text(checked.temp_path, checked.extension)
+
+
+def upload_fingerprint(slug: str, data: DocumentInput, checked: CheckedFile) -> str:
+    """What an upload asks for, to tell a retry (same key, same request) from a new request under an old key."""
+    return idempotency.fingerprint("document.upload", slug, data.__dict__, checked.sha256,
+                                   checked.original_filename)
+
+
+def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile, *,
+           idempotency_key: str | None = None) -> Document:
+    """Create a document with its first version: the file is renamed into place, then the row committed.
+
+    With an ``idempotency_key`` that this account already used for the same upload, the document made then is
+    returned and nothing new is stored (the same key with another upload: 422). Two requests racing with one
+    key make one document: the key's unique row is written in the same transaction.
+    """
+    digest = upload_fingerprint(slug, data, checked)
+    earlier = idempotency.replay(actor.id, "document.upload", idempotency_key, digest)
+    if earlier is not None:
+        return get(actor, earlier.target_id or 0)
     values = _validate(data)
-    text_body = extract_text(checked.temp_path, checked.extension)  # before the write lock: it can be slow
+    text = _text_of(checked)  # before the write lock: it can take seconds
     key: str | None = None
     try:
         with write_transaction():
+            remembered = (idempotency.remember(actor.id, "document.upload", idempotency_key, digest)
+                          if idempotency_key else None)
             network = networks.entry(slug)
             networks.require_post(actor, network, "document.upload")
             named = values.pop("named_parties")
@@ -249,12 +274,23 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile)
             document.named_parties = named
             db.session.add(document)
             db.session.flush()
-            version, key = _add_version(document, actor, checked, data.note)
-            search.index(document, text_body)
+            if remembered is not None:
+                remembered.target_id = document.id
+            version, key = _add_version(document, actor, checked, data.note, text.status)
+            search.index(document, text.text)
             audit.record(actor, "document.upload", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
-                         details={"version": version.number, "sha256": version.sha256, "size": version.size})
+                         details={"version": version.number, "sha256": version.sha256, "size": version.size,
+                                  "text": text.status})
             networks.record_activity(network.id, actor, "document.new", "document", document.id, document.title)
+    except IntegrityError as exc:
+        if key is not None:
+            storage().discard(key)
+        if not idempotency.is_key_conflict(exc):
+            raise
+        # The same key raced in from a retried request, and the first one won: answer what it made.
+        db.session.rollback()
+        return upload(actor, slug, data, checked, idempotency_key=idempotency_key)
     except BaseException:
         if key is not None:
             storage().discard(key)  # the row was not written: the file must not stay either
@@ -262,19 +298,41 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile)
     return document
 
 
-def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "") -> DocumentVersion:
-    """Upload a new file as version n+1."""
-    text_body = extract_text(checked.temp_path, checked.extension)
+def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "", *,
+                idempotency_key: str | None = None) -> DocumentVersion:
+    """Upload a new file as version n+1 (``idempotency_key``: as for ``upload``, per document)."""
+    digest = idempotency.fingerprint("document.version", document_id, note, checked.sha256,
+                                     checked.original_filename)
+    earlier = idempotency.replay(actor.id, "document.version", idempotency_key, digest)
+    if earlier is not None:
+        get(actor, document_id)
+        version = db.session.get(DocumentVersion, earlier.target_id or 0)
+        assert version is not None
+        return version
+    text = _text_of(checked)
     key: str | None = None
     try:
         with write_transaction():
+            remembered = (idempotency.remember(actor.id, "document.version", idempotency_key, digest)
+                          if idempotency_key else None)
             document = get(actor, document_id)
             _require_change(actor, document, "document.version")
-            version, key = _add_version(document, actor, checked, note)
-            search.index(document, text_body)
+            version, key = _add_version(document, actor, checked, note, text.status)
+            search.index(document, text.text)
             audit.record(actor, "document.version", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
-                         details={"version": version.number, "sha256": version.sha256, "size": version.size})
+                         details={"version": version.number, "sha256": version.sha256, "size": version.size,
+                                  "text": text.status})
+            if remembered is not None:
+                db.session.flush()
+                remembered.target_id = version.id
+    except IntegrityError as exc:
+        if key is not None:
+            storage().discard(key)
+        if not idempotency.is_key_conflict(exc):
+            raise
+        db.session.rollback()
+        return add_version(actor, document_id, checked, note, idempotency_key=idempotency_key)
     except BaseException:
         if key is not None:
             storage().discard(key)
@@ -296,18 +354,23 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     key: str | None = None
     try:
-        with storage().open(old.storage_key) as source:
-            shutil.copyfileobj(source, handle, 1024 * 1024)
-        handle.flush()
+        try:
+            with storage().open(old.storage_key) as source:
+                shutil.copyfileobj(source, handle, 1024 * 1024)
+            handle.flush()
+        except OSError as exc:
+            if is_storage_full(exc):
+                raise storage_full() from exc
+            raise
         checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
                               extension=old.extension, content_type=old.content_type, size=old.size,
                               sha256=old.sha256)
-        text_body = extract_text(checked.temp_path, checked.extension)
+        text = _text_of(checked)
         with write_transaction():
             document = get(actor, document_id)
             version, key = _add_version(document, actor, checked, _("Restored from version %(n)d", n=number),
-                                        restored_from=number)
-            search.index(document, text_body)
+                                        text.status, restored_from=number)
+            search.index(document, text.text)
             audit.record(actor, "document.restore", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
                          details={"from": number, "version": version.number})
