@@ -159,8 +159,9 @@ def hostile_docx(target: BinaryIO, megabytes: int = 49) -> int:
 
 
 def odt_bomb(target: BinaryIO, megabytes: int = 1024) -> int:
-    """An OpenDocument text whose ``content.xml`` unpacks to ``megabytes`` MB (1 GB: 3 MB of file)."""
-    block = (b"<text:p>" + b"migration " * 100 + b"</text:p>") * 1000
+    """An OpenDocument text whose ``content.xml`` unpacks to ``megabytes`` MB of empty paragraphs (1 GB: about
+    3 MB of file): all markup and no words, so a reader without limits parses every byte."""
+    block = b"<text:p><text:span/></text:p>" * 36_000
     head = f'<?xml version="1.0"?><office:document-content {TEXT_NS}><office:body><office:text>'.encode()
     return zip_bomb(target, {"mimetype": ODF_MIME["odt"].encode()}, "content.xml", head, block,
                     megabytes * 1024 * 1024 // len(block), b"</office:text></office:body></office:document-content>")

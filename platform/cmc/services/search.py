@@ -11,6 +11,7 @@ import re
 
 from sqlalchemy import Float, Integer, Subquery, text
 
+from cmc.database import off_the_loop
 from cmc.extensions import db
 from cmc.models import Document, DocumentText
 
@@ -35,9 +36,14 @@ def index(document: Document, body: str | None = None) -> None:
     db.session.flush()
     if db.session.get_bind().dialect.name == "sqlite":
         params = {"id": document.id, "t": row.title, "d": row.description, "b": row.body}
-        db.session.execute(text("DELETE FROM document_fts WHERE rowid = :id"), params)
-        db.session.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
-                                "VALUES (:id, :t, :d, :b)"), params)
+        connection = db.session.connection()
+
+        def write_fts() -> None:
+            connection.execute(text("DELETE FROM document_fts WHERE rowid = :id"), params)
+            connection.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
+                                    "VALUES (:id, :t, :d, :b)"), params)
+
+        off_the_loop(write_fts)  # FTS5 over megabytes of text takes up to half a second
 
 
 def matches(query: str) -> Subquery | None:
