@@ -19,6 +19,7 @@ from cmc.web import error_response
 from cmc.web.access import Access, access
 from cmc.web.auth_views import signed_in_at
 from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm
+from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,6 +69,7 @@ def _invite_form(actor: Account) -> InviteForm:
 
 @bp.route("/accounts/invite", methods=["GET", "POST"])
 @access(Access.MANAGER)
+@once
 def invite() -> Any:
     """Invite a person: the link is mailed, and shown here once in case mail is slow."""
     actor = _actor()
@@ -170,6 +172,7 @@ def parties_list() -> Any:
 
 @bp.route("/parties/new", methods=["GET", "POST"])
 @access(Access.SECRETARIAT)
+@once
 def party_new() -> Any:
     """Add a party."""
     return _party_form(None)

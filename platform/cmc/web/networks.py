@@ -15,6 +15,7 @@ from cmc.services import alerts, documents, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm, NetworkForm, ReplyForm, ThreadForm
+from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("networks", __name__)
@@ -92,6 +93,7 @@ def members(slug: str) -> Any:
 
 @bp.post("/networks/<slug>/members")
 @access(Access.SIGNED_IN)
+@once
 def add_member(slug: str) -> Any:
     """Add a person to the network (or change their role)."""
     actor = _actor()
@@ -158,6 +160,7 @@ def _save_network(network: Any | None) -> Any:
 
 @bp.route("/networks/new", methods=["GET", "POST"])
 @access(Access.SECRETARIAT)
+@once
 def create() -> Any:
     """Create a network or dialogue space."""
     return _save_network(None)
@@ -190,6 +193,7 @@ def reopen(slug: str) -> Any:
 
 @bp.route("/networks/<slug>/threads/new", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def new_thread(slug: str) -> Any:
     """Start a discussion."""
     actor = _actor()
@@ -237,6 +241,7 @@ def thread(thread_id: int) -> Any:
 
 @bp.post("/threads/<int:thread_id>/replies")
 @access(Access.SIGNED_IN)
+@once
 def reply(thread_id: int) -> Any:
     """Post a reply."""
     actor = _actor()

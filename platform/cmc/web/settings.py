@@ -16,6 +16,7 @@ from cmc.services.errors import ValidationError
 from cmc.web.access import Access, access
 from cmc.web.auth_views import signed_in_at
 from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
+from cmc.web.once import once
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -155,6 +156,7 @@ def end_session(session_id: int) -> Any:
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def tokens() -> Any:
     """List and create personal access tokens; a new token is shown once."""
     actor = current_user._get_current_object()
