@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 from typing import Any
 
 
@@ -109,6 +110,9 @@ def storage_full(field: str | None = None) -> StorageFull:
     has one to show it by)."""
     from flask_babel import gettext as _
 
+    # The operator must hear of it: the person is only told to try again later.
+    logging.getLogger("cmc.storage").warning("a write was refused (507): the disk of the uploads or of the "
+                                             "database is full")
     message = _("The server has no room left to store this, so nothing was saved. Try again later, and tell the "
                 "platform's administrators that its disk is full.")
     return StorageFull(message, fields={field: message} if field else None)
