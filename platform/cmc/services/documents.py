@@ -6,6 +6,8 @@ import fcntl
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,34 +219,41 @@ def _audience(value: str, codes: list[str], fields: dict[str, str]) -> tuple[Aud
 
 
 def _add_version(document: Document, actor: Account, checked: CheckedFile, note: str, text_status: str,
-                 restored_from: int | None = None) -> tuple[DocumentVersion, str]:
+                 kept: list[str], restored_from: int | None = None) -> DocumentVersion:
     # The next number is read inside the write transaction: BEGIN IMMEDIATE on SQLite, a row lock on
     # PostgreSQL, so two simultaneous uploads get n+1 and n+2 and neither is lost.
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     number = (db.session.scalar(select(func.max(DocumentVersion.number))
                                 .where(DocumentVersion.document_id == document.id)) or 0) + 1
-    key = storage().keep(checked.temp_path)
+    kept.append(storage().keep(checked.temp_path))
     version = DocumentVersion(document_id=document.id, number=number, uploader_id=actor.id, size=checked.size,
                               sha256=checked.sha256, content_type=checked.content_type,
                               extension=checked.extension, original_filename=checked.original_filename,
-                              storage_key=key, note=note.strip()[:500], restored_from=restored_from,
+                              storage_key=kept[-1], note=note.strip()[:500], restored_from=restored_from,
                               text_status=text_status)
     db.session.add(version)
     document.current_version = number
     document.updated_at = utcnow()
-    return version, key
+    return version
+
+
+@contextmanager
+def _kept_until_committed() -> Iterator[list[str]]:
+    """The storage keys of files kept inside the block; removed again when the block fails (the row that
+    would name them was not written, so the file must not stay either)."""
+    kept: list[str] = []
+    try:
+        yield kept
+    except BaseException:
+        for key in kept:
+            storage().discard(key)
+        raise
 
 
 def _text_of(checked: CheckedFile) -> Extraction:
     """The file's text: read while it was checked, else now (in a child process, outside any transaction)."""
     return checked.extraction or extract_text(checked.temp_path, checked.extension)
-
-
-def upload_fingerprint(slug: str, data: DocumentInput, checked: CheckedFile) -> str:
-    """What an upload asks for, to tell a retry (same key, same request) from a new request under an old key."""
-    return idempotency.fingerprint("document.upload", slug, data.__dict__, checked.sha256,
-                                   checked.original_filename)
 
 
 def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile, *,
@@ -255,15 +264,15 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
     returned and nothing new is stored (the same key with another upload: 422). Two requests racing with one
     key make one document: the key's unique row is written in the same transaction.
     """
-    digest = upload_fingerprint(slug, data, checked)
+    digest = idempotency.fingerprint("document.upload", slug, data.__dict__, checked.sha256,
+                                     checked.original_filename)
     earlier = idempotency.replay(actor.id, "document.upload", idempotency_key, digest)
     if earlier is not None:
         return get(actor, earlier.target_id or 0)
     values = _validate(data)
     text = _text_of(checked)  # before the write lock: it can take seconds
-    key: str | None = None
     try:
-        with write_transaction():
+        with _kept_until_committed() as kept, write_transaction():
             remembered = (idempotency.remember(actor.id, "document.upload", idempotency_key, digest)
                           if idempotency_key else None)
             network = networks.entry(slug)
@@ -276,7 +285,7 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
             db.session.flush()
             if remembered is not None:
                 remembered.target_id = document.id
-            version, key = _add_version(document, actor, checked, data.note, text.status)
+            version = _add_version(document, actor, checked, data.note, text.status, kept)
             search.index(document, text.text)
             audit.record(actor, "document.upload", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
@@ -284,17 +293,10 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
                                   "text": text.status})
             networks.record_activity(network.id, actor, "document.new", "document", document.id, document.title)
     except IntegrityError as exc:
-        if key is not None:
-            storage().discard(key)
         if not idempotency.is_key_conflict(exc):
             raise
-        # The same key raced in from a retried request, and the first one won: answer what it made.
-        db.session.rollback()
+        db.session.rollback()  # the same key raced in from a retried request, and won: answer what it made
         return upload(actor, slug, data, checked, idempotency_key=idempotency_key)
-    except BaseException:
-        if key is not None:
-            storage().discard(key)  # the row was not written: the file must not stay either
-        raise
     return document
 
 
@@ -310,14 +312,13 @@ def add_version(actor: Account, document_id: int, checked: CheckedFile, note: st
         assert version is not None
         return version
     text = _text_of(checked)
-    key: str | None = None
     try:
-        with write_transaction():
+        with _kept_until_committed() as kept, write_transaction():
             remembered = (idempotency.remember(actor.id, "document.version", idempotency_key, digest)
                           if idempotency_key else None)
             document = get(actor, document_id)
             _require_change(actor, document, "document.version")
-            version, key = _add_version(document, actor, checked, note, text.status)
+            version = _add_version(document, actor, checked, note, text.status, kept)
             search.index(document, text.text)
             audit.record(actor, "document.version", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
@@ -327,16 +328,10 @@ def add_version(actor: Account, document_id: int, checked: CheckedFile, note: st
                 db.session.flush()
                 remembered.target_id = version.id
     except IntegrityError as exc:
-        if key is not None:
-            storage().discard(key)
         if not idempotency.is_key_conflict(exc):
             raise
         db.session.rollback()
         return add_version(actor, document_id, checked, note, idempotency_key=idempotency_key)
-    except BaseException:
-        if key is not None:
-            storage().discard(key)
-        raise
     return version
 
 
@@ -352,7 +347,6 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
     handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
     # Locked until we are done (closing releases it): a sweep by another process skips it.
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    key: str | None = None
     try:
         try:
             with storage().open(old.storage_key) as source:
@@ -366,20 +360,17 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
                               extension=old.extension, content_type=old.content_type, size=old.size,
                               sha256=old.sha256)
         text = _text_of(checked)
-        with write_transaction():
+        with _kept_until_committed() as kept, write_transaction():
             document = get(actor, document_id)
-            version, key = _add_version(document, actor, checked, _("Restored from version %(n)d", n=number),
-                                        text.status, restored_from=number)
+            version = _add_version(document, actor, checked, _("Restored from version %(n)d", n=number),
+                                   text.status, kept, restored_from=number)
             search.index(document, text.text)
             audit.record(actor, "document.restore", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
                          details={"from": number, "version": version.number})
-    except BaseException:
-        if key is not None:
-            storage().discard(key)
-        raise
     finally:
-        handle.close()
+        with suppress(OSError):  # a buffer the full disk refused is dropped with the file
+            handle.close()
         Path(handle.name).unlink(missing_ok=True)  # gone already when it was kept
     return version
 
