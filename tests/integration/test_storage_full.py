@@ -26,7 +26,7 @@ from cmc.models import Account, Document, DocumentVersion, Party, PartyKind, Par
 from cmc.services import auth, documents, networks
 from cmc.uploads import CheckedFile
 from tests.conftest import form_token
-from tests.files import pdf
+from tests.files import multipart, pdf
 
 SLUG = "migrant-smuggling"
 MB = 1024 * 1024
@@ -90,18 +90,6 @@ def token_headers(account: Account) -> dict[str, str]:
 def big_pdf(megabytes: float) -> bytes:
     """A real PDF padded to ``megabytes`` (the padding after %%EOF, as a scanner leaves it)."""
     return pdf("Scanned annex") + b"%" + b"x" * int(megabytes * MB)
-
-
-def multipart(fields: dict[str, str], content: bytes, filename: str = "annex.pdf") -> dict[str, Any]:
-    """A multipart body built here, as one bytes object (the test client spools bodies over 500 KB to a
-    temporary file it never closes)."""
-    boundary = "cmc-full-disk-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                 "Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
-    return {"data": b"".join(parts) + f"--{boundary}--\r\n".encode(),
-            "content_type": f"multipart/form-data; boundary={boundary}"}
 
 
 def api_upload(app: Flask, headers: dict[str, str], content: bytes, title: str = "Annex") -> Any:
