@@ -103,9 +103,23 @@ class DiscardedUpload(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
     def write(self, data: Any) -> int:
         """Drop ``data``."""
         return len(memoryview(data))
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Nothing to move in (the parser rewinds every file part)."""
+        return 0
+
+    def readinto(self, buffer: Any) -> int:
+        """Nothing to read."""
+        return 0
 
 
 class UploadRequest(Request):

@@ -259,3 +259,22 @@ def test_the_real_server_answers_507_on_a_full_disk_and_goes_on(tmp_path_factory
             assert server.problems_since(mark) is None, "a full disk was logged as an error with a traceback"
     finally:
         unmount(disk)
+
+
+@pytest.mark.parametrize("disk_options", ["size=1m,nr_inodes=2"])  # the root and tmp/: not one file more
+def test_an_upload_with_no_room_even_for_its_temporary_file_answers_507(app: Flask, member: Account) -> None:
+    refused_as_full(api_upload(app, token_headers(member), pdf("Northern harbour patrol")))
+    nothing_kept(app)
+
+
+@pytest.mark.parametrize("disk_options", ["size=4m,nr_inodes=4"])  # the root, tmp/, one folder and one file
+def test_a_restore_with_no_room_for_its_copy_answers_507(app: Flask, member: Account,
+                                                         signed_in: Callable[..., Any]) -> None:
+    document = _stored(app, member, pdf("The first version"))
+    client, account = signed_in("delegate", party="TT")
+    networks.add_member(db.session.scalar(select(Account).where(Account.role == "secretariat")), SLUG, account.id)
+    path = f"/documents/{document.id}"
+    answer = client.post(f"{path}/versions/1/restore", data={"csrf_token": form_token(client, path)})
+    assert answer.status_code == 507
+    assert "no room left" in answer.get_data(as_text=True)
+    nothing_kept(app, documents_before=1, versions_before=1)

@@ -251,6 +251,17 @@ def _kept_until_committed() -> Iterator[list[str]]:
         raise
 
 
+@contextmanager
+def _full_disk_answers_507() -> Iterator[None]:
+    """A full disk (ENOSPC, EDQUOT, EFBIG) inside the block becomes ``StorageFull``: 507, a plain message."""
+    try:
+        yield
+    except OSError as exc:
+        if is_storage_full(exc):
+            raise storage_full() from exc
+        raise
+
+
 def _text_of(checked: CheckedFile) -> Extraction:
     """The file's text: read while it was checked, else now (in a child process, outside any transaction)."""
     return checked.extraction or extract_text(checked.temp_path, checked.extension)
@@ -344,18 +355,14 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
                         target_id=document_id, hide=True)
     assert old is not None
     _require_change(actor, document, "document.restore")
-    handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
+    with _full_disk_answers_507():
+        handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
     # Locked until we are done (closing releases it): a sweep by another process skips it.
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     try:
-        try:
-            with storage().open(old.storage_key) as source:
-                shutil.copyfileobj(source, handle, 1024 * 1024)
+        with _full_disk_answers_507(), storage().open(old.storage_key) as source:
+            shutil.copyfileobj(source, handle, 1024 * 1024)
             handle.flush()
-        except OSError as exc:
-            if is_storage_full(exc):
-                raise storage_full() from exc
-            raise
         checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
                               extension=old.extension, content_type=old.content_type, size=old.size,
                               sha256=old.sha256)
