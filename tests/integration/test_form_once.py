@@ -393,3 +393,23 @@ def test_a_form_drawn_twice_gets_two_nonces(world: World) -> None:
     html = world.client.get(f"/meetings/{world.ids['published']}").get_data(as_text=True)
     nonces = re.findall(r'name="form_nonce" type="hidden" value="([^"]+)"', html)
     assert len(nonces) >= 3 and len(set(nonces)) == len(nonces), "forms on one page share a nonce"
+
+
+def test_an_upload_sent_twice_by_the_pages_script_leads_both_times_to_the_document(world: World) -> None:
+    case = CASES["document upload"]
+    fields = filled(world, case, world.client)
+    before = count(Document)
+
+    def sent() -> Any:
+        data: dict[str, Any] = {}
+        for name, value in fields:
+            data.setdefault(name, []).append(value)
+        data["file"] = (io.BytesIO(pdf("Sent by the script")), "patrol.pdf")
+        return world.client.post(case.action(world), data=data, content_type="multipart/form-data",
+                                 headers={"X-Requested-With": "fetch"})
+
+    first, second = sent(), sent()
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.get_json()["location"] == second.get_json()["location"]
+    assert first.get_json()["location"].startswith("/documents/")
+    assert count(Document) == before + 1

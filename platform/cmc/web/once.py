@@ -59,13 +59,22 @@ def once(view: F) -> F:
         if response.status_code >= 400:
             _let_go(owner, nonce)
             return response
-        landed = response.headers.get("Location") or request.path
+        landed = response.headers.get("Location") or _json_location(response) or request.path
         if not landed.startswith("/"):
             landed = urlsplit(landed)._replace(scheme="", netloc="").geturl() or "/"
         idempotency.land_form(owner, nonce, landed)
         return response
 
     return wrapper  # type: ignore[return-value]
+
+
+def _json_location(response: Any) -> str | None:
+    """Where a script-sent form's answer leads (``{"location": ...}``, as the upload page's script expects)."""
+    if not response.is_json:
+        return None
+    body = response.get_json(silent=True)
+    location = body.get("location") if isinstance(body, dict) else None
+    return location if isinstance(location, str) else None
 
 
 def _let_go(owner: int, nonce: str) -> None:
