@@ -19,8 +19,9 @@ import io
 import statistics
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -101,11 +102,11 @@ class Probe:
             self.failures.append(f"ping:server: {exc!r}")
         self.pings.append(time.monotonic() - started)
 
-    def _every_period(self, probe: object) -> None:
+    def _every_period(self, probe: Callable[[int], None]) -> None:
         turn = 0
         while not self.stop.is_set():
             started = time.monotonic()
-            probe(turn)  # type: ignore[operator]
+            probe(turn)
             turn += 1
             self.stop.wait(max(0.0, PERIOD - (time.monotonic() - started)))
 
@@ -135,7 +136,7 @@ def upload(server: LiveServer, token: str, path: Path, title: str) -> requests.R
                              files={"file": (path.name, handle, "application/octet-stream")})
 
 
-def uploads_while_probing(server: LiveServer, token: str, files: dict[str, Path]) -> dict[str, dict]:
+def uploads_while_probing(server: LiveServer, token: str, files: dict[str, Path]) -> dict[str, Any]:
     """Upload each hostile file while the probe runs; return each answer's current version, and check the
     probe's answers."""
     versions = {}

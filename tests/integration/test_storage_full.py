@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from cmc.extensions import db
 from cmc.models import Account, Document, DocumentVersion, Party, PartyKind, PartyStatus
 from cmc.services import auth, documents, networks
+from cmc.services.errors import StorageFull
 from cmc.uploads import CheckedFile
 from tests.conftest import form_token
 from tests.files import multipart, pdf
@@ -163,9 +164,9 @@ def test_a_new_version_and_a_restore_on_a_full_disk_answer_507(app: Flask, membe
     second = app.test_client().post(f"/api/v1/documents/{document.id}/versions", headers=headers,
                                     **multipart({}, pdf("Short second version")))
     assert second.status_code == 201
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(StorageFull) as refused:
         documents.restore(member, document.id, 1)
-    assert type(refused.value).__name__ == "StorageFull" and refused.value.status == 507
+    assert refused.value.status == 507
     db.session.rollback()
     nothing_kept(app, documents_before=1, versions_before=2)
 
@@ -231,7 +232,7 @@ def test_a_full_database_disk_answers_507_and_keeps_no_file(tmp_path: Path, data
 
 def test_the_real_server_answers_507_on_a_full_disk_and_goes_on(tmp_path_factory: pytest.TempPathFactory) -> None:
     """``cmc serve`` (gevent, a real socket): the disk fills while the body streams in; the client gets 507
-    and its message, the server keeps nothing and takes the next upload."""
+    and its message, the server keeps nothing and takes the next upload. About 10 s: a live server's start."""
     import requests
 
     from tests.live_server import running_live_server
