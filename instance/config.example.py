@@ -55,6 +55,22 @@ SOCKETIO_CHANNEL = "cmc-socketio"
 MAX_UPLOAD_MB = 50
 # UPLOAD_DIR = "/srv/cmc/uploads"
 
+# Text extraction for search (PDF, Word, Excel, PowerPoint, OpenDocument, text, CSV). Each file is read by a
+# child process under these limits, never by the server itself; a file over one is stored without text
+# (search finds it by title and description) and the uploader is told why.
+# The most bytes one file may unpack to (zip parts read; each PDF stream).
+EXTRACT_MAX_UNPACKED_MB = 100
+# The most a zip part over 1 MB may be compressed (unpacked / packed size; office XML is 5 to 20).
+EXTRACT_MAX_RATIO = 100
+# The most parts a zip container may hold (a 500-slide presentation has about 2,000).
+EXTRACT_MAX_ENTRIES = 10000
+# Seconds one file may take (the child is killed then); also how long an upload waits for a free slot.
+EXTRACT_TIMEOUT_SECONDS = 30
+# Memory (address space) of the child, in MB.
+EXTRACT_MAX_MEMORY_MB = 512
+# Children at once for this instance folder, across all server processes: more uploads wait their turn.
+EXTRACT_WORKERS = 2
+
 # Behind a reverse proxy (nginx): how many proxies set X-Forwarded-For/-Proto, so that client addresses
 # (rate limits, the audit trail) and https are seen right. 0 when the app faces clients directly.
 PROXY_HOPS = 0

@@ -37,11 +37,19 @@ ENV_SETTINGS: dict[str, type] = {
     "LOG_FORMAT": str,
     "MAX_UPLOAD_MB": int,
     "UPLOAD_DIR": str,
+    "EXTRACT_MAX_UNPACKED_MB": int,
+    "EXTRACT_MAX_RATIO": int,
+    "EXTRACT_MAX_ENTRIES": int,
+    "EXTRACT_TIMEOUT_SECONDS": int,
+    "EXTRACT_MAX_MEMORY_MB": int,
+    "EXTRACT_WORKERS": int,
     "PROXY_HOPS": int,
     "CAP_SENDER": str,
 }
 
 MIN_SECRET_KEY_LENGTH = 32
+EXTRACT_SETTINGS = ("EXTRACT_MAX_UNPACKED_MB", "EXTRACT_MAX_RATIO", "EXTRACT_MAX_ENTRIES", "EXTRACT_TIMEOUT_SECONDS",
+                    "EXTRACT_MAX_MEMORY_MB", "EXTRACT_WORKERS")
 LOG_FORMATS = ("text", "json")
 
 
@@ -78,6 +86,13 @@ def defaults() -> dict[str, Any]:
         "PROXY_HOPS": 0,
         "CAP_SENDER": "cmc-platform",
         "UPLOAD_DIR": None,  # None: instance/uploads
+        # Text extraction of uploads (cmc.services.extract), in a confined child process.
+        "EXTRACT_MAX_UNPACKED_MB": 100,  # unpacked bytes read from one file (each PDF stream)
+        "EXTRACT_MAX_RATIO": 100,  # unpacked / packed size of a zip entry over 1 MB (office XML: 5-20)
+        "EXTRACT_MAX_ENTRIES": 10_000,  # parts of a zip container (a 500-slide deck: ~2,000)
+        "EXTRACT_TIMEOUT_SECONDS": 30,  # wall clock per file (and the wait for a free slot)
+        "EXTRACT_MAX_MEMORY_MB": 512,  # address space of the child (idle: 18 MB, with pypdf: 43 MB)
+        "EXTRACT_WORKERS": 2,  # children at once per instance folder, across processes
         "TESTING": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
@@ -172,6 +187,9 @@ def _check(app: Flask) -> None:
     """Refuse to run with settings that would be unsafe outside tests."""
     if app.config["LOG_FORMAT"] not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {app.config['LOG_FORMAT']!r}.")
+    for name in EXTRACT_SETTINGS:
+        if int(app.config[name]) <= 0:
+            raise ConfigError(f"{name} must be a whole number above 0, not {app.config[name]!r}.")
     key = app.config.get("SECRET_KEY")
     if app.config.get("TESTING"):
         if not key:

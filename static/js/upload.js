@@ -68,7 +68,8 @@
       });
       request.addEventListener("load", function () {
         var body = request.response || {};
-        if (request.status === 201 && body.location) {
+        // 201: uploaded; 200: this form was already sent once, and the first upload is where it leads.
+        if ((request.status === 201 || request.status === 200) && body.location) {
           status.textContent = "Upload complete";
           window.location.assign(body.location);
           return;

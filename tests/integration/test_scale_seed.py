@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from cmc.extensions import db
@@ -39,7 +39,7 @@ from cmc.models import (
 )
 from cmc.services import audit, markup, scale_seed, search
 from cmc.services import documents as document_service
-from cmc.services.extract import extract_text
+from cmc.services.extract import extract_text, limits_from_config, read_trusted
 from cmc.services.passwords import verify_password
 
 CMC = str(Path(sys.executable).with_name("cmc"))
@@ -145,13 +145,20 @@ def test_documents_are_real_files_hashed_and_searchable(app, cmc):
         assert len(data) == version.size
         assert version.storage_key[:2] == storage.path(version.storage_key).parent.name
 
-    # The index holds the current version's words, exactly as the upload path extracts them.
+    # The index holds the current version's words, exactly as the upload path extracts them: the same reader
+    # in this process for every document, and the upload's child process for one file of each kind.
     documents = db.session.scalars(select(Document).order_by(Document.id)).all()
+    limits = limits_from_config(current_app.config)
+    by_kind = {}
     for document in documents:
         current = next(v for v in versions if v.document_id == document.id and v.number == document.current_version)
         row = db.session.get(DocumentText, document.id)
         assert row.title == document.title and row.description == document.description
-        assert row.body == extract_text(storage.path(current.storage_key), current.extension)
+        assert row.body == read_trusted(storage.path(current.storage_key), current.extension, limits).text
+        assert current.text_status == "indexed"
+        by_kind.setdefault(current.extension, (current, row.body))
+    for current, body in by_kind.values():
+        assert extract_text(storage.path(current.storage_key), current.extension).text == body
 
     # A word that is only in one document's file finds that document, and only it, through the real search.
     pick = random.Random(7).choice(documents)

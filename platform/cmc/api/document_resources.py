@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
 from cmc.models import Account, Document, DocumentVersion
-from cmc.services import documents, networks
+from cmc.services import documents, idempotency, networks
+from cmc.services.extract import notice
 from cmc.uploads import check
 from cmc.web.access import Access, access
 from cmc.web.documents import send_version
@@ -26,7 +27,9 @@ def version_json(version: DocumentVersion) -> dict[str, Any]:
     return {"number": version.number, "filename": version.original_filename, "size": version.size,
             "sha256": version.sha256, "content_type": version.content_type, "note": version.note,
             "uploader": {"id": version.uploader.id, "name": version.uploader.name},
-            "created_at": version.created_at.isoformat(), "restored_from": version.restored_from}
+            "created_at": version.created_at.isoformat(), "restored_from": version.restored_from,
+            "text": {"indexed": None if version.text_status is None else notice(version.text_status) is None,
+                     "status": version.text_status, "message": notice(version.text_status)}}
 
 
 def document_json(document: Document, *, with_versions: bool = False) -> dict[str, Any]:
@@ -105,10 +108,16 @@ def upload_document(slug: str) -> Any:
     """Upload a document.
     ---
     post:
-      summary: Upload a document into a network (multipart); version 1
+      summary: Upload a document into a network (multipart); version 1. Idempotency-Key makes retries safe
+      description: >-
+        The file's text is read for search within limits (unpacked size, compression ratio, parts, time,
+        memory); a file over one is stored without text, and versions[0].text says so. The same
+        Idempotency-Key with the same upload answers the document made the first time (200); with a
+        different upload, 422. Keys are kept for 7 days.
       tags: [documents]
       parameters:
         - {name: slug, in: path, required: true, schema: {type: string}}
+        - {name: Idempotency-Key, in: header, schema: {type: string, maxLength: 80}}
       requestBody:
         required: true
         content:
@@ -127,6 +136,11 @@ def upload_document(slug: str) -> Any:
                 status: {type: string, enum: [draft, under_review, adopted]}
                 note: {type: string}
       responses:
+        200:
+          description: The document made earlier with the same Idempotency-Key
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Document'}
         201:
           description: The document
           content:
@@ -139,11 +153,14 @@ def upload_document(slug: str) -> Any:
         413: {$ref: '#/components/responses/PayloadTooLarge'}
         415: {$ref: '#/components/responses/UnsupportedMediaType'}
         422: {$ref: '#/components/responses/ValidationFailed'}
+        507: {$ref: '#/components/responses/InsufficientStorage'}
     """
     data = _multipart_input()
     networks.open_network(_actor(), slug)  # a non-member learns nothing, not even whether the file was fine
-    document = documents.upload(_actor(), slug, data, _checked_file())
-    return jsonify(document_json(document, with_versions=True)), 201
+    key = idempotency.clean_key(request.headers.get("Idempotency-Key"))
+    replayed = key is not None and idempotency.find(_actor().id, "document.upload", key) is not None
+    document = documents.upload(_actor(), slug, data, _checked_file(), idempotency_key=key)
+    return jsonify(document_json(document, with_versions=True)), 200 if replayed else 201
 
 
 @bp.get("/documents/<int:document_id>")
@@ -174,10 +191,14 @@ def upload_version(document_id: int) -> Any:
     """Upload a new version.
     ---
     post:
-      summary: Upload a new file as version n+1 (multipart)
+      summary: Upload a new file as version n+1 (multipart). Idempotency-Key makes retries safe
+      description: >-
+        As for a new document: text read within limits (text says whether it is indexed); the same
+        Idempotency-Key with the same file and note answers the version made the first time (200).
       tags: [documents]
       parameters:
         - {name: document_id, in: path, required: true, schema: {type: integer}}
+        - {name: Idempotency-Key, in: header, schema: {type: string, maxLength: 80}}
       requestBody:
         required: true
         content:
@@ -189,6 +210,11 @@ def upload_version(document_id: int) -> Any:
                 file: {type: string, format: binary}
                 note: {type: string}
       responses:
+        200:
+          description: The version made earlier with the same Idempotency-Key
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/DocumentVersion'}
         201:
           description: The new version
           content:
@@ -200,12 +226,16 @@ def upload_version(document_id: int) -> Any:
         413: {$ref: '#/components/responses/PayloadTooLarge'}
         415: {$ref: '#/components/responses/UnsupportedMediaType'}
         422: {$ref: '#/components/responses/ValidationFailed'}
+        507: {$ref: '#/components/responses/InsufficientStorage'}
     """
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         raise UnsupportedMediaType(_("Send the file as multipart/form-data with a part named file."))
     documents.get(_actor(), document_id)
-    version = documents.add_version(_actor(), document_id, _checked_file(), request.form.get("note", ""))
-    return jsonify(version_json(version)), 201
+    key = idempotency.clean_key(request.headers.get("Idempotency-Key"))
+    replayed = key is not None and idempotency.find(_actor().id, "document.version", key) is not None
+    version = documents.add_version(_actor(), document_id, _checked_file(), request.form.get("note", ""),
+                                    idempotency_key=key)
+    return jsonify(version_json(version)), 200 if replayed else 201
 
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>/download")

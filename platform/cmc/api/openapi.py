@@ -173,6 +173,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "uploader": {"type": "object"},
             "created_at": {"type": "string", "format": "date-time"},
             "restored_from": {"type": "integer", "nullable": True},
+            "text": {
+                "type": "object",
+                "description": "Whether search finds the words inside this file. A file over a text-extraction "
+                               "limit (unpacked size, compression ratio, parts, time, memory) is stored without "
+                               "text: search then finds the document by its title and description only.",
+                "properties": {
+                    "indexed": {"type": "boolean", "nullable": True,
+                                "description": "null for versions stored before this was recorded"},
+                    "status": {"type": "string", "nullable": True,
+                               "enum": ["indexed", "none", "unreadable", "busy", "limit:size", "limit:ratio",
+                                        "limit:entries", "limit:time", "limit:memory", None]},
+                    "message": {"type": "string", "nullable": True,
+                                "description": "what to tell a person when the text is not indexed"},
+                },
+            },
         },
     },
     "AlertInput": {
@@ -301,6 +316,7 @@ RESPONSES = {
     "UnsupportedMediaType": "The body or file is not of an accepted type",
     "PayloadTooLarge": "The file is over the upload limit",
     "ValidationFailed": "The values break a rule; fields says which",
+    "InsufficientStorage": "The server's disk is full: nothing was stored; try again later",
     "TooManyRequests": "Slow down",
 }
 

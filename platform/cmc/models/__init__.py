@@ -22,6 +22,7 @@ from cmc.models.document import (
     ProtocolStatus,
     document_parties,
 )
+from cmc.models.idempotency import IdempotencyKey
 from cmc.models.meeting import (
     ActionItem,
     ActionStatus,
@@ -74,6 +75,7 @@ __all__ = [
     "DocumentKind",
     "DocumentText",
     "DocumentVersion",
+    "IdempotencyKey",
     "Invitation",
     "ItemKind",
     "LiveConnection",

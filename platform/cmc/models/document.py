@@ -101,6 +101,9 @@ class DocumentVersion(db.Model):
     storage_key: Mapped[str] = mapped_column(String(80), unique=True)
     note: Mapped[str] = mapped_column(String(500), default="")
     restored_from: Mapped[int | None] = mapped_column(default=None)
+    #: what became of the file's text (cmc.services.extract): indexed, none, unreadable, busy or
+    #: limit:<name>; None for versions stored before it was recorded
+    text_status: Mapped[str | None] = mapped_column(String(20), default=None)
 
     uploader: Mapped[Account] = relationship()
 

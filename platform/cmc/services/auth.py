@@ -17,7 +17,7 @@ from cmc.models import AccessToken, Account, AuthSession, Outcome
 from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, permissions, text
-from cmc.services.errors import AuthenticationError, ValidationError
+from cmc.services.errors import AuthenticationError, StorageFull, ValidationError
 from cmc.services.passwords import DUMMY_HASH, verify_password
 
 TOKEN_PREFIX = "cmc_"  # noqa: S105 - a public marker, not a secret
@@ -106,12 +106,19 @@ def resume_session(key: str | None) -> LiveSession | None:
             db.session.execute(delete(AuthSession).where(AuthSession.id == row.id))
         return None
     if now - row.last_seen_at > TOUCH_INTERVAL:
-        with write_transaction():
-            fresh = db.session.get(AuthSession, row.id)
-            if fresh is None:
+        try:
+            with write_transaction():
+                fresh = db.session.get(AuthSession, row.id)
+                if fresh is None:
+                    return None
+                fresh.last_seen_at = now
+                row = fresh
+        except StorageFull:
+            # The database's disk is full: reading must go on; the idle clock just is not moved this time.
+            reread = db.session.get(AuthSession, row.id)
+            if reread is None:
                 return None
-            fresh.last_seen_at = now
-            row = fresh
+            row = reread
     return LiveSession(session=row, account=row.account)
 
 
@@ -258,9 +265,15 @@ def authenticate_token(secret: str | None) -> tuple[Account, AccessToken] | None
     if token is None or not token.usable(now) or not token.account.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL:
-        with write_transaction():
-            fresh = db.session.get(AccessToken, token.id)
-            if fresh is not None:
-                fresh.last_used_at = now
-                token = fresh
+        try:
+            with write_transaction():
+                fresh = db.session.get(AccessToken, token.id)
+                if fresh is not None:
+                    fresh.last_used_at = now
+                    token = fresh
+        except StorageFull:  # the database's disk is full: the token still works, its last use is not noted
+            reread = db.session.get(AccessToken, token.id)
+            if reread is None:
+                return None
+            token = reread
     return token.account, token

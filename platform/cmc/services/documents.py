@@ -6,6 +6,8 @@ import fcntl
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from cmc.database import write_transaction
@@ -30,9 +33,9 @@ from cmc.models import (
     document_parties,
 )
 from cmc.models.types import utcnow
-from cmc.services import audit, networks, permissions, search, text
-from cmc.services.errors import ValidationError
-from cmc.services.extract import extract_text
+from cmc.services import audit, idempotency, networks, permissions, search, text
+from cmc.services.errors import ValidationError, is_storage_full, storage_full
+from cmc.services.extract import Extraction, extract_text
 from cmc.uploads import CheckedFile
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -215,32 +218,74 @@ def _audience(value: str, codes: list[str], fields: dict[str, str]) -> tuple[Aud
     return audience, named
 
 
-def _add_version(document: Document, actor: Account, checked: CheckedFile, note: str,
-                 restored_from: int | None = None) -> tuple[DocumentVersion, str]:
+def _add_version(document: Document, actor: Account, checked: CheckedFile, note: str, text_status: str,
+                 kept: list[str], restored_from: int | None = None) -> DocumentVersion:
     # The next number is read inside the write transaction: BEGIN IMMEDIATE on SQLite, a row lock on
     # PostgreSQL, so two simultaneous uploads get n+1 and n+2 and neither is lost.
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     number = (db.session.scalar(select(func.max(DocumentVersion.number))
                                 .where(DocumentVersion.document_id == document.id)) or 0) + 1
-    key = storage().keep(checked.temp_path)
+    kept.append(storage().keep(checked.temp_path))
     version = DocumentVersion(document_id=document.id, number=number, uploader_id=actor.id, size=checked.size,
                               sha256=checked.sha256, content_type=checked.content_type,
                               extension=checked.extension, original_filename=checked.original_filename,
-                              storage_key=key, note=note.strip()[:500], restored_from=restored_from)
+                              storage_key=kept[-1], note=note.strip()[:500], restored_from=restored_from,
+                              text_status=text_status)
     db.session.add(version)
     document.current_version = number
     document.updated_at = utcnow()
-    return version, key
+    return version
 
 
-def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile) -> Document:
-    """Create a document with its first version: the file is renamed into place, then the row committed."""
-    values = _validate(data)
-    text_body = extract_text(checked.temp_path, checked.extension)  # before the write lock: it can be slow
-    key: str | None = None
+@contextmanager
+def _kept_until_committed() -> Iterator[list[str]]:
+    """The storage keys of files kept inside the block; removed again when the block fails (the row that
+    would name them was not written, so the file must not stay either)."""
+    kept: list[str] = []
     try:
-        with write_transaction():
+        yield kept
+    except BaseException:
+        for key in kept:
+            storage().discard(key)
+        raise
+
+
+@contextmanager
+def _full_disk_answers_507() -> Iterator[None]:
+    """A full disk (ENOSPC, EDQUOT, EFBIG) inside the block becomes ``StorageFull``: 507, a plain message."""
+    try:
+        yield
+    except OSError as exc:
+        if is_storage_full(exc):
+            raise storage_full() from exc
+        raise
+
+
+def _text_of(checked: CheckedFile) -> Extraction:
+    """The file's text: read while it was checked, else now (in a child process, outside any transaction)."""
+    return checked.extraction or extract_text(checked.temp_path, checked.extension)
+
+
+def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile, *,
+           idempotency_key: str | None = None) -> Document:
+    """Create a document with its first version: the file is renamed into place, then the row committed.
+
+    With an ``idempotency_key`` that this account already used for the same upload, the document made then is
+    returned and nothing new is stored (the same key with another upload: 422). Two requests racing with one
+    key make one document: the key's unique row is written in the same transaction.
+    """
+    digest = idempotency.fingerprint("document.upload", slug, data.__dict__, checked.sha256,
+                                     checked.original_filename)
+    earlier = idempotency.replay(actor.id, "document.upload", idempotency_key, digest)
+    if earlier is not None:
+        return get(actor, earlier.target_id or 0)
+    values = _validate(data)
+    extracted = _text_of(checked)  # before the write lock: it can take seconds
+    try:
+        with _kept_until_committed() as kept, write_transaction():
+            remembered = (idempotency.remember(actor.id, "document.upload", idempotency_key, digest)
+                          if idempotency_key else None)
             network = networks.entry(slug)
             networks.require_post(actor, network, "document.upload")
             named = values.pop("named_parties")
@@ -249,37 +294,56 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile)
             document.named_parties = named
             db.session.add(document)
             db.session.flush()
-            version, key = _add_version(document, actor, checked, data.note)
-            search.index(document, text_body)
+            if remembered is not None:
+                remembered.target_id = document.id
+            version = _add_version(document, actor, checked, data.note, extracted.status, kept)
+            search.index(document, extracted.text)
             audit.record(actor, "document.upload", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
-                         details={"version": version.number, "sha256": version.sha256, "size": version.size})
+                         details={"version": version.number, "sha256": version.sha256, "size": version.size,
+                                  "text": extracted.status})
             networks.record_activity(network.id, actor, "document.new", "document", document.id, document.title)
-    except BaseException:
-        if key is not None:
-            storage().discard(key)  # the row was not written: the file must not stay either
-        raise
+    except IntegrityError as exc:
+        if not idempotency.is_key_conflict(exc):
+            raise
+        db.session.rollback()  # the same key raced in from a retried request, and won: answer what it made
+        return upload(actor, slug, data, checked, idempotency_key=idempotency_key)
     return document
 
 
-def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "") -> DocumentVersion:
-    """Upload a new file as version n+1."""
+def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "", *,
+                idempotency_key: str | None = None) -> DocumentVersion:
+    """Upload a new file as version n+1 (``idempotency_key``: as for ``upload``, per document)."""
     text.check(note=note)
-    text_body = extract_text(checked.temp_path, checked.extension)
-    key: str | None = None
+    digest = idempotency.fingerprint("document.version", document_id, note, checked.sha256,
+                                     checked.original_filename)
+    earlier = idempotency.replay(actor.id, "document.version", idempotency_key, digest)
+    if earlier is not None:
+        get(actor, document_id)
+        version = db.session.get(DocumentVersion, earlier.target_id or 0)
+        assert version is not None
+        return version
+    extracted = _text_of(checked)
     try:
-        with write_transaction():
+        with _kept_until_committed() as kept, write_transaction():
+            remembered = (idempotency.remember(actor.id, "document.version", idempotency_key, digest)
+                          if idempotency_key else None)
             document = get(actor, document_id)
             _require_change(actor, document, "document.version")
-            version, key = _add_version(document, actor, checked, note)
-            search.index(document, text_body)
+            version = _add_version(document, actor, checked, note, extracted.status, kept)
+            search.index(document, extracted.text)
             audit.record(actor, "document.version", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
-                         details={"version": version.number, "sha256": version.sha256, "size": version.size})
-    except BaseException:
-        if key is not None:
-            storage().discard(key)
-        raise
+                         details={"version": version.number, "sha256": version.sha256, "size": version.size,
+                                  "text": extracted.status})
+            if remembered is not None:
+                db.session.flush()
+                remembered.target_id = version.id
+    except IntegrityError as exc:
+        if not idempotency.is_key_conflict(exc):
+            raise
+        db.session.rollback()
+        return add_version(actor, document_id, checked, note, idempotency_key=idempotency_key)
     return version
 
 
@@ -292,32 +356,29 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
                         target_id=document_id, hide=True)
     assert old is not None
     _require_change(actor, document, "document.restore")
-    handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
+    with _full_disk_answers_507():
+        handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
     # Locked until we are done (closing releases it): a sweep by another process skips it.
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    key: str | None = None
     try:
-        with storage().open(old.storage_key) as source:
+        with _full_disk_answers_507(), storage().open(old.storage_key) as source:
             shutil.copyfileobj(source, handle, 1024 * 1024)
-        handle.flush()
+            handle.flush()
         checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
                               extension=old.extension, content_type=old.content_type, size=old.size,
                               sha256=old.sha256)
-        text_body = extract_text(checked.temp_path, checked.extension)
-        with write_transaction():
+        extracted = _text_of(checked)
+        with _kept_until_committed() as kept, write_transaction():
             document = get(actor, document_id)
-            version, key = _add_version(document, actor, checked, _("Restored from version %(n)d", n=number),
-                                        restored_from=number)
-            search.index(document, text_body)
+            version = _add_version(document, actor, checked, _("Restored from version %(n)d", n=number),
+                                   extracted.status, kept, restored_from=number)
+            search.index(document, extracted.text)
             audit.record(actor, "document.restore", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
                          details={"from": number, "version": version.number})
-    except BaseException:
-        if key is not None:
-            storage().discard(key)
-        raise
     finally:
-        handle.close()
+        with suppress(OSError):  # a buffer the full disk refused is dropped with the file
+            handle.close()
         Path(handle.name).unlink(missing_ok=True)  # gone already when it was kept
     return version
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 from typing import Any
 
 
@@ -81,3 +83,44 @@ class DeniedError(ServiceError):
         self.target_type = target_type
         self.target_id = target_id
         self.target_party_id = target_party_id
+
+
+class StorageFull(ServiceError):
+    """The disk holding uploads or the database is full: nothing was kept, and an operator must make room."""
+
+    status = 507
+    code = "insufficient_storage"
+
+
+#: errno values that mean "no room to write": no space left, quota exceeded, file larger than allowed.
+STORAGE_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+_POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full
+
+
+def is_storage_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it, or the driver error a SQLAlchemy error wraps) says the disk is full:
+    an OSError ENOSPC/EDQUOT/EFBIG, SQLite's "database or disk is full", PostgreSQL's disk_full."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in STORAGE_FULL_ERRNOS:
+            return True
+        if getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL or getattr(exc, "sqlstate", None) == \
+                _POSTGRES_DISK_FULL:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def storage_full(field: str | None = None) -> StorageFull:
+    """The error to raise when the disk is full, with a message a person understands (on ``field`` when a form
+    has one to show it by)."""
+    from flask_babel import gettext as _
+
+    # The operator must hear of it: the person is only told to try again later.
+    logging.getLogger("cmc.storage").warning("a write was refused (507): the disk of the uploads or of the "
+                                             "database is full")
+    message = _("The server has no room left to store this, so nothing was saved. Try again later, and tell the "
+                "platform's administrators that its disk is full.")
+    return StorageFull(message, fields={field: message} if field else None)

@@ -80,7 +80,7 @@ from cmc.models.types import UTCDateTime
 from cmc.services import alerts as alert_service
 from cmc.services import audit, networks
 from cmc.services import seed as base_seed
-from cmc.services.extract import extract_text
+from cmc.services.extract import limits_from_config, read_trusted
 from cmc.services.passwords import hash_password
 from cmc.uploads import ALLOWED
 
@@ -705,13 +705,16 @@ def _documents(run: _Run) -> None:
             data = _document_file(extension, lines)
             key = f"{rng.getrandbits(160):040x}"
             path = _keep(run, key, data)
+            # The version's words, read as an upload's child process reads them (in this process: the seed
+            # made these files itself, and a child per file would cost 50-150 ms each).
+            text = read_trusted(path, extension, limits_from_config(current_app.config))
+            body = text.text  # the current version's, at the end of the loop
             versions.append({
                 "document_id": document_id, "number": number, "uploader_id": uploader, "created_at": updated,
                 "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "content_type": ALLOWED[extension],
                 "extension": extension, "original_filename": _FILENAME.sub("-", title.lower()).strip("-")[:200]
                 + "." + extension, "storage_key": key, "note": "" if number == 1 else "Corrected figures",
-                "restored_from": None})
-            body = extract_text(path, extension)  # the current version's words, exactly as an upload does
+                "restored_from": None, "text_status": text.status})
         documents.append({
             "id": document_id, "network_id": net.id, "title": title, "description": description, "kind": kind,
             "languages": run.party_languages[party][0], "audience": audience,

@@ -7,15 +7,20 @@ it is cut into words, and each word is quoted.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from sqlalchemy import Float, Integer, Subquery, text
+from sqlalchemy.exc import DBAPIError
 
+from cmc.database import off_the_loop
 from cmc.extensions import db
 from cmc.models import Document, DocumentText
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 12
+TSVECTOR_TOO_LONG = "54000"  # SQLSTATE program_limit_exceeded: "string is too long for tsvector"
+log = logging.getLogger("cmc.search")
 
 
 def words(query: str) -> list[str]:
@@ -25,6 +30,9 @@ def words(query: str) -> list[str]:
 
 def index(document: Document, body: str | None = None) -> None:
     """(Re)index a document's title, description and, when given, its text (inside the caller's transaction)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        _store_fitting_tsvector(document, body)
+        return
     row = db.session.get(DocumentText, document.id)
     if row is None:
         row = DocumentText(document_id=document.id, body=body or "")
@@ -35,9 +43,39 @@ def index(document: Document, body: str | None = None) -> None:
     db.session.flush()
     if db.session.get_bind().dialect.name == "sqlite":
         params = {"id": document.id, "t": row.title, "d": row.description, "b": row.body}
-        db.session.execute(text("DELETE FROM document_fts WHERE rowid = :id"), params)
-        db.session.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
-                                "VALUES (:id, :t, :d, :b)"), params)
+        connection = db.session.connection()
+
+        def write_fts() -> None:
+            connection.execute(text("DELETE FROM document_fts WHERE rowid = :id"), params)
+            connection.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
+                                    "VALUES (:id, :t, :d, :b)"), params)
+
+        off_the_loop(write_fts)  # FTS5 over megabytes of text takes up to half a second
+
+
+def _store_fitting_tsvector(document: Document, body: str | None) -> None:
+    """Write the row on PostgreSQL, cutting ``body`` until its stored tsvector fits the 1 MB a tsvector may
+    hold: 240,000 distinct words (a register of case numbers, 1.9 MB of text) make a 3.4 MB vector, and the
+    insert failed with "string is too long for tsvector" (a 500 for the upload). Each try is a savepoint,
+    whose rollback forgets the row's changes: they are made again inside the next one."""
+    while True:
+        try:
+            with db.session.begin_nested():
+                row = db.session.get(DocumentText, document.id)
+                if row is None:
+                    row = DocumentText(document_id=document.id, body=body or "")
+                    db.session.add(row)
+                elif body is not None:
+                    row.body = body
+                row.title, row.description = document.title, document.description
+                db.session.flush()
+            return
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != TSVECTOR_TOO_LONG or not body:
+                raise
+            log.warning("document %s: its text makes a tsvector over 1 MB; indexing the first %d of %d "
+                        "characters", document.id, len(body) // 2, len(body))
+            body = body[:len(body) // 2]
 
 
 def matches(query: str) -> Subquery | None:

@@ -18,6 +18,7 @@ from cmc.services.errors import ConflictError, ValidationError
 from cmc.web import error_response
 from cmc.web.access import Access, access
 from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm
+from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -67,6 +68,7 @@ def _invite_form(actor: Account) -> InviteForm:
 
 @bp.route("/accounts/invite", methods=["GET", "POST"])
 @access(Access.MANAGER)
+@once
 def invite() -> Any:
     """Invite a person: the link is mailed, and shown here once in case mail is slow."""
     actor = _actor()
@@ -164,6 +166,7 @@ def parties_list() -> Any:
 
 @bp.route("/parties/new", methods=["GET", "POST"])
 @access(Access.SECRETARIAT)
+@once
 def party_new() -> Any:
     """Add a party."""
     return _party_form(None)

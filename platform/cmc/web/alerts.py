@@ -18,6 +18,7 @@ from cmc.services import alerts, networks, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm
+from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("alerts", __name__)
@@ -112,6 +113,7 @@ def network_alerts(slug: str) -> Any:
 
 @bp.route("/networks/<slug>/alerts/new", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def compose(slug: str) -> Any:
     """Compose an alert: coordinators publish, members submit for approval."""
     actor = _actor()
@@ -196,6 +198,7 @@ def return_draft(alert_id: int) -> Any:
 
 @bp.post("/alerts/<int:alert_id>/cancel")
 @access(Access.SIGNED_IN)
+@once
 def cancel(alert_id: int) -> Any:
     """Cancel an alert (coordinators); members see the cancellation at once."""
     try:
@@ -209,6 +212,7 @@ def cancel(alert_id: int) -> Any:
 
 @bp.route("/alerts/<int:alert_id>/update", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def revise(alert_id: int) -> Any:
     """Issue an update that references the alert (coordinators)."""
     actor = _actor()
@@ -238,6 +242,7 @@ def revise(alert_id: int) -> Any:
 
 @bp.route("/networks/<slug>/alerts/event-types", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def event_types(slug: str) -> Any:
     """Coordinators configure the network's event types and their templates."""
     actor = _actor()

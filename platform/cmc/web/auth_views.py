@@ -17,6 +17,7 @@ from cmc.services.errors import AuthenticationError, GoneError, ValidationError
 from cmc.services.passwords import verify_password
 from cmc.web.access import Access, access
 from cmc.web.forms import CodeForm, ConfirmPasswordForm, SetPasswordForm, SignInForm
+from cmc.web.once import once
 from cmc.web.reauth import decode_replay
 
 bp = Blueprint("auth", __name__)
@@ -193,6 +194,7 @@ def sign_out() -> Any:
 @bp.route("/invitations/<key>", methods=["GET", "POST"])
 @access(Access.PUBLIC)
 @limiter.limit("30 per 5 minutes", methods=["POST"])
+@once
 def accept_invitation(key: str) -> Any:
     """The invitee chooses a password, then lands signed in."""
     try:

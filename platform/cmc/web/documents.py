@@ -12,10 +12,12 @@ from flask_login import current_user
 
 from cmc.models import Account, Audience, DocumentKind, ProtocolStatus
 from cmc.services import documents, networks, parties, permissions
-from cmc.services.errors import ServiceError, ValidationError
+from cmc.services.errors import ServiceError, StorageFull, ValidationError
+from cmc.services.extract import notice
 from cmc.uploads import check
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm
+from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("documents", __name__)
@@ -87,6 +89,7 @@ def network_documents(slug: str) -> Any:
 
 @bp.route("/networks/<slug>/documents/new", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def upload(slug: str) -> Any:
     """Upload a document (the browser shows progress; without JavaScript the form still works)."""
     actor = _actor()
@@ -99,12 +102,13 @@ def upload(slug: str) -> Any:
             checked = check(request.files.get("file"), max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
             document = documents.upload(actor, slug, _input_from_form(), checked)
         except ServiceError as exc:
-            if isinstance(exc, ValidationError) or exc.fields:
+            if isinstance(exc, (ValidationError, StorageFull)) or exc.fields:
                 errors, status, message = exc.fields or {"file": exc.message}, exc.status, exc.message
             else:
                 raise
         else:
             flash(_("“%(title)s” is uploaded.", title=document.title), "success")
+            _flash_text_notice(document)
             if request.headers.get("X-Requested-With") == "fetch":
                 return {"location": url_for("documents.show", document_id=document.id)}, 201
             return redirect(url_for("documents.show", document_id=document.id))
@@ -117,21 +121,37 @@ def upload(slug: str) -> Any:
                            **_choices()), status
 
 
+def _flash_text_notice(document: Any) -> None:
+    """Tell the uploader when the file's text could not be indexed (search finds the title only)."""
+    current = next((v for v in documents.versions(document) if v.number == document.current_version), None)
+    text_notice = notice(current.text_status) if current is not None else None
+    if text_notice:
+        flash(text_notice, "warning")
+
+
+def _show_page(actor: Account, document_id: int, errors: dict[str, str], status: int = 200) -> Any:
+    """The document page, with ``errors`` on its forms."""
+    document = documents.get(actor, document_id)
+    versions = documents.versions(document)
+    current = next((v for v in versions if v.number == document.current_version), None)
+    return render_template("documents/show.html", document=document, versions=versions,
+                           can_change=documents.can_change(actor, document),
+                           can_change_audience=documents.can_change_audience(actor, document),
+                           network=document.network, errors=errors, csrf_form=EmptyForm(),
+                           text_notice=notice(current.text_status) if current is not None else None,
+                           max_mb=current_app.config["MAX_UPLOAD_MB"], **_choices()), status
+
+
 @bp.get("/documents/<int:document_id>")
 @access(Access.SIGNED_IN)
 def show(document_id: int) -> Any:
     """A document: what it is, who may read it, every version, and the forms to change it."""
-    actor = _actor()
-    document = documents.get(actor, document_id)
-    return render_template("documents/show.html", document=document, versions=documents.versions(document),
-                           can_change=documents.can_change(actor, document),
-                           can_change_audience=documents.can_change_audience(actor, document),
-                           network=document.network, errors={}, csrf_form=EmptyForm(),
-                           max_mb=current_app.config["MAX_UPLOAD_MB"], **_choices())
+    return _show_page(_actor(), document_id, {})
 
 
 @bp.post("/documents/<int:document_id>/versions")
 @access(Access.SIGNED_IN)
+@once
 def new_version(document_id: int) -> Any:
     """Upload a new file as the next version."""
     actor = _actor()
@@ -139,17 +159,14 @@ def new_version(document_id: int) -> Any:
         checked = check(request.files.get("file"), max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
         version = documents.add_version(actor, document_id, checked, request.form.get("note", ""))
     except ServiceError as exc:
-        if not exc.fields:
+        if not exc.fields and not isinstance(exc, StorageFull):
             raise
+        fields = exc.fields or {"file": exc.message}
         if request.headers.get("X-Requested-With") == "fetch":
-            return {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}, exc.status
-        document = documents.get(actor, document_id)
-        return render_template("documents/show.html", document=document, versions=documents.versions(document),
-                               can_change=documents.can_change(actor, document),
-                               can_change_audience=documents.can_change_audience(actor, document),
-                               network=document.network, errors=exc.fields, csrf_form=EmptyForm(),
-                               max_mb=current_app.config["MAX_UPLOAD_MB"], **_choices()), exc.status
+            return {"error": {"code": exc.code, "message": exc.message, "fields": fields}}, exc.status
+        return _show_page(actor, document_id, fields, exc.status)
     flash(_("Version %(n)d is uploaded.", n=version.number), "success")
+    _flash_text_notice(documents.get(actor, document_id))
     if request.headers.get("X-Requested-With") == "fetch":
         return {"location": url_for("documents.show", document_id=document_id)}, 201
     return redirect(url_for("documents.show", document_id=document_id))
@@ -157,6 +174,7 @@ def new_version(document_id: int) -> Any:
 
 @bp.post("/documents/<int:document_id>/versions/<int:number>/restore")
 @access(Access.SIGNED_IN)
+@once
 def restore(document_id: int, number: int) -> Any:
     """Make an earlier version the newest (as a new version)."""
     version = documents.restore(_actor(), document_id, number)
@@ -172,11 +190,7 @@ def update(document_id: int) -> Any:
     try:
         documents.update(actor, document_id, _input_from_form())
     except ValidationError as exc:
-        document = documents.get(actor, document_id)
-        return render_template("documents/show.html", document=document, versions=documents.versions(document),
-                               can_change=True, can_change_audience=documents.can_change_audience(actor, document),
-                               network=document.network, errors=exc.fields, csrf_form=EmptyForm(),
-                               max_mb=current_app.config["MAX_UPLOAD_MB"], **_choices()), 422
+        return _show_page(actor, document_id, exc.fields, 422)
     flash(_("The details are saved."), "success")
     return redirect(url_for("documents.show", document_id=document_id))
 
@@ -190,11 +204,7 @@ def audience(document_id: int) -> Any:
         documents.change_audience(actor, document_id, request.form.get("audience", ""),
                                   request.form.getlist("parties"))
     except ValidationError as exc:
-        document = documents.get(actor, document_id)
-        return render_template("documents/show.html", document=document, versions=documents.versions(document),
-                               can_change=documents.can_change(actor, document), can_change_audience=True,
-                               network=document.network, errors=exc.fields, csrf_form=EmptyForm(),
-                               max_mb=current_app.config["MAX_UPLOAD_MB"], **_choices()), 422
+        return _show_page(actor, document_id, exc.fields, 422)
     flash(_("Who may read the document is updated."), "success")
     return redirect(url_for("documents.show", document_id=document_id))
 

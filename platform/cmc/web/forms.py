@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -17,6 +20,32 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from cmc.models import PartyKind, PartyStatus, Role
+from cmc.web.once import FIELD as NONCE_FIELD
+from cmc.web.once import new_nonce
+
+
+class NonceField(HiddenField):
+    """The one-time nonce of a form that creates something (``cmc.web.once``): a fresh value each time it is
+    drawn, so two forms on one page, or the same form drawn again after an error, never share one. The
+    submitted value is read by ``@once`` from the request, never bound back into the form."""
+
+    def __call__(self, **kwargs: object) -> Any:
+        """The hidden input, without an id (a page may draw several)."""
+        kwargs.setdefault("id", False)
+        return super().__call__(**kwargs)
+
+    def _value(self) -> str:
+        return new_nonce()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Ignore what was sent: a redrawn form gets a fresh nonce."""
+
+
+class OnceForm(FlaskForm):
+    """Base of every form that creates something: the CSRF token and the one-time nonce
+    (``{{ form.form_nonce }}`` in the template, ``@once`` on the view)."""
+
+    form_nonce = NonceField(name=NONCE_FIELD)
 
 
 class SignInForm(FlaskForm):
@@ -41,7 +70,7 @@ class ConfirmPasswordForm(FlaskForm):
                                                          Length(max=1024)])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(OnceForm):
     """The invitee chooses a password."""
 
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password."))])
@@ -72,7 +101,7 @@ ROLE_CHOICES = [
 ]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(OnceForm):
     """Invite a person to a party."""
 
     email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter the person's email address.")),
@@ -90,11 +119,11 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""
+class EmptyForm(OnceForm):
+    """A form with only the CSRF token (and a nonce for the buttons and hand-read forms that create)."""
 
 
-class PartyForm(FlaskForm):
+class PartyForm(OnceForm):
     """Add or edit a party."""
 
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=12)])
@@ -105,7 +134,7 @@ class PartyForm(FlaskForm):
     founding = BooleanField(_l("Founding member (at the 2016 preparatory meeting)"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(OnceForm):
     """Create a personal access token."""
 
     name = StringField(_l("Token name"), validators=[DataRequired(_l("Give the token a name.")), Length(max=80)])
@@ -117,7 +146,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class NetworkForm(FlaskForm):
+class NetworkForm(OnceForm):
     """Create or edit a network (secretariat)."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the network's name.")), Length(max=120)])
@@ -131,7 +160,7 @@ class NetworkForm(FlaskForm):
     parties = SelectMultipleField(_l("Participating parties"), choices=[])
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(OnceForm):
     """Start or edit a thread."""
 
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the thread a title.")), Length(max=200)])
@@ -139,7 +168,7 @@ class ThreadForm(FlaskForm):
                                                     Length(max=50_000)], render_kw={"rows": 10})
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(OnceForm):
     """Reply in a thread, or edit a reply."""
 
     body = TextAreaField(_l("Your reply"), validators=[DataRequired(_l("Write something first.")),

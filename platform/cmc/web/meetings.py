@@ -17,6 +17,7 @@ from cmc.services import meetings, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm
+from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("meetings", __name__)
@@ -97,6 +98,7 @@ def _meeting_form(meeting_id: int | None) -> Any:
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
 @access(Access.SECRETARIAT)
+@once
 def create() -> Any:
     """Create a meeting (a draft that only the secretariat sees)."""
     return _meeting_form(None)
@@ -219,6 +221,7 @@ def _agenda_action(meeting_id: int, action: Any, success: str, anchor: str = "")
 
 @bp.post("/meetings/<int:meeting_id>/items")
 @access(Access.SECRETARIAT)
+@once
 def add_item(meeting_id: int) -> Any:
     """Add an agenda item."""
     return _agenda_action(meeting_id, lambda: meetings.add_item(_actor(), meeting_id, _item_input(), _revision()),
@@ -253,6 +256,7 @@ def delete_item(meeting_id: int, item_id: int) -> Any:
 
 @bp.post("/meetings/<int:meeting_id>/publish")
 @access(Access.SECRETARIAT)
+@once
 def publish(meeting_id: int) -> Any:
     """Publish the draft agenda as the next version."""
     try:
@@ -267,6 +271,7 @@ def publish(meeting_id: int) -> Any:
 
 @bp.post("/meetings/<int:meeting_id>/register")
 @access(Access.SIGNED_IN)
+@once
 def register(meeting_id: int) -> Any:
     """A focal point registers their delegation (head, delegates, advisers)."""
     form = request.form
@@ -292,6 +297,7 @@ def decide(registration_id: int) -> Any:
 
 @bp.post("/meetings/<int:meeting_id>/minutes")
 @access(Access.SECRETARIAT)
+@once
 def minutes(meeting_id: int) -> Any:
     """Save the minutes (earlier text kept); "final" locks them."""
     try:
@@ -306,6 +312,7 @@ def minutes(meeting_id: int) -> Any:
 
 @bp.post("/meetings/<int:meeting_id>/decisions")
 @access(Access.SECRETARIAT)
+@once
 def decision(meeting_id: int) -> Any:
     """Record a decision."""
     try:
@@ -317,6 +324,7 @@ def decision(meeting_id: int) -> Any:
 
 @bp.post("/meetings/<int:meeting_id>/actions")
 @access(Access.SECRETARIAT)
+@once
 def action(meeting_id: int) -> Any:
     """Add an action item with its owner and due date."""
     try:
@@ -341,6 +349,7 @@ def action_status(action_id: int) -> Any:
 
 @bp.post("/meetings/<int:meeting_id>/carry-forward")
 @access(Access.SECRETARIAT)
+@once
 def carry_forward(meeting_id: int) -> Any:
     """Add the open action items of earlier meetings as a section of this agenda."""
     return _agenda_action(meeting_id, lambda: meetings.carry_forward(_actor(), meeting_id, _revision()),

@@ -16,6 +16,7 @@ from cmc.services import alerts, documents, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm, NetworkForm, ReplyForm, ThreadForm
+from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("networks", __name__)
@@ -93,6 +94,7 @@ def members(slug: str) -> Any:
 
 @bp.post("/networks/<slug>/members")
 @access(Access.SIGNED_IN)
+@once
 def add_member(slug: str) -> Any:
     """Add a person to the network (or change their role)."""
     actor = _actor()
@@ -156,6 +158,7 @@ def _save_network(network: Any | None) -> Any:
 
 @bp.route("/networks/new", methods=["GET", "POST"])
 @access(Access.SECRETARIAT)
+@once
 def create() -> Any:
     """Create a network or dialogue space."""
     return _save_network(None)
@@ -188,6 +191,7 @@ def reopen(slug: str) -> Any:
 
 @bp.route("/networks/<slug>/threads/new", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def new_thread(slug: str) -> Any:
     """Start a discussion."""
     actor = _actor()
@@ -235,6 +239,7 @@ def thread(thread_id: int) -> Any:
 
 @bp.post("/threads/<int:thread_id>/replies")
 @access(Access.SIGNED_IN)
+@once
 def reply(thread_id: int) -> Any:
     """Post a reply."""
     actor = _actor()

@@ -14,6 +14,7 @@ from cmc.services import accounts, auth, mfa, permissions
 from cmc.services.errors import ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
+from cmc.web.once import once
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -146,6 +147,7 @@ def end_session(session_id: int) -> Any:
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @access(Access.SIGNED_IN)
+@once
 def tokens() -> Any:
     """List and create personal access tokens; a new token is shown once."""
     actor = current_user._get_current_object()
