@@ -108,7 +108,6 @@ def upload(slug: str) -> Any:
                 raise
         else:
             flash(_("“%(title)s” is uploaded.", title=document.title), "success")
-            _flash_text_notice(document)
             if request.headers.get("X-Requested-With") == "fetch":
                 return {"location": url_for("documents.show", document_id=document.id)}, 201
             return redirect(url_for("documents.show", document_id=document.id))
@@ -119,14 +118,6 @@ def upload(slug: str) -> Any:
     return render_template("documents/upload.html", network=network, errors=errors, form=request.form,
                            max_mb=current_app.config["MAX_UPLOAD_MB"], csrf_form=EmptyForm(),
                            **_choices()), status
-
-
-def _flash_text_notice(document: Any) -> None:
-    """Tell the uploader when the file's text could not be indexed (search finds the title only)."""
-    current = next((v for v in documents.versions(document) if v.number == document.current_version), None)
-    text_notice = notice(current.text_status) if current is not None else None
-    if text_notice:
-        flash(text_notice, "warning")
 
 
 def _show_page(actor: Account, document_id: int, errors: dict[str, str], status: int = 200) -> Any:
@@ -166,7 +157,6 @@ def new_version(document_id: int) -> Any:
             return {"error": {"code": exc.code, "message": exc.message, "fields": fields}}, exc.status
         return _show_page(actor, document_id, fields, exc.status)
     flash(_("Version %(n)d is uploaded.", n=version.number), "success")
-    _flash_text_notice(documents.get(actor, document_id))
     if request.headers.get("X-Requested-With") == "fetch":
         return {"location": url_for("documents.show", document_id=document_id)}, 201
     return redirect(url_for("documents.show", document_id=document_id))
