@@ -6,12 +6,15 @@ import csv
 import io
 import logging
 
+import pytest
 from sqlalchemy import select, text
 
 from cmc.extensions import db
 from cmc.logging_setup import EscapingFormatter
 from cmc.models import AuditEvent
 from cmc.services import accounts, audit
+from cmc.services.errors import ValidationError
+from cmc.services.mail import show_on_console
 from tests.conftest import form_token
 
 
@@ -124,8 +127,14 @@ def test_log_lines_escape_cr_and_lf():
 
 def test_a_user_name_cannot_forge_lines_or_send_escapes_to_the_mail_console(app, make_party, capsys):
     make_party("JM")
-    accounts.invite(None, email="n@gov.jm", name="Mallory\x1b[2J\x07\nINFO fake entry", party_code="JM",
-                    role="delegate")
+    # A name with terminal escapes is refused at input (services/text.py) and nothing is mailed ...
+    with pytest.raises(ValidationError) as refused:
+        accounts.invite(None, email="n@gov.jm", name="Mallory\x1b[2J\x07\nINFO fake entry", party_code="JM",
+                        role="delegate")
+    assert "name" in refused.value.fields
+    assert "mail not sent" not in capsys.readouterr().out
+    # ... and the console printer escapes whatever reaches it all the same (defence in depth).
+    show_on_console("n@gov.jm", "Invitation\r\nBcc: x", "Dear Mallory\x1b[2J\x07\nINFO fake entry")
     console = capsys.readouterr().out
     assert "\x1b" not in console and "\x07" not in console and "Mallory\\x1b[2J\\x07" in console
     lines = console.splitlines()
