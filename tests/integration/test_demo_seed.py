@@ -3,7 +3,6 @@ through the services (so audited, indexed and in the activity feeds), and seedin
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,12 +25,9 @@ COORDINATOR = "coordinator.bs@cmc.demo"
 
 @pytest.fixture
 def demo(app: Flask) -> seed.SeedResult:
-    started = time.perf_counter()
-    result = seed.seed(demo=True, password=PASSWORD)
-    # Every live test's server starts on this seed: keep it quick (about 1.5 s here, 0.6 s of it the living
-    # demo; the accounts' scrypt hashes take most of the rest).
-    assert time.perf_counter() - started < 10
-    return result
+    # Every live test's server starts on this seed: it takes about 1.5 s here (0.6 s of it the living demo; the
+    # accounts' scrypt hashes most of the rest). Not asserted: speed is for the benchmarks, not the tests.
+    return seed.seed(demo=True, password=PASSWORD)
 
 
 @pytest.fixture
