@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import re
 import socket
@@ -239,3 +242,44 @@ def signed_in(app: Flask, sign_in: Callable[..., Any], make_account: Callable[..
 def form_token(client: FlaskClient, path: str) -> str:
     """Open ``path`` and return the CSRF token of its form."""
     return csrf_from(client.get(path).get_data(as_text=True))
+
+
+#: The network of :func:`network_member` (Trinidad and Tobago and Jamaica are its member parties).
+MEMBER_NETWORK = "migrant-smuggling"
+
+
+@pytest.fixture
+def network_member(app: Flask, make_party: Callable[..., Party], make_account: Callable[..., Account]) -> Account:
+    """A delegate of Trinidad and Tobago, member of :data:`MEMBER_NETWORK` (made by a secretariat account)."""
+    from cmc.services import networks
+
+    for code in ("TT", "JM"):
+        make_party(code)
+    secretariat = make_account("secretariat")
+    networks.create_network(secretariat, networks.NetworkInput(slug=MEMBER_NETWORK, name="Migrant Smuggling",
+                                                               party_codes=["TT", "JM"]))
+    account = make_account("delegate", party="TT")
+    networks.add_member(secretariat, MEMBER_NETWORK, account.id)
+    return account
+
+
+def bearer_headers(account: Account, name: str = "tests") -> dict[str, str]:
+    """API headers with a fresh personal access token of ``account``."""
+    from cmc.services import auth
+
+    _row, secret = auth.create_token(account, name)
+    return {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
+
+
+@contextlib.contextmanager
+def cmc_log_output() -> Iterator[io.StringIO]:
+    """What the ``cmc`` loggers' handler writes (the console of ``cmc serve``) while the block runs."""
+    from cmc.logging_setup import _CmcHandler
+
+    handler = next(h for h in logging.getLogger("cmc").handlers if isinstance(h, _CmcHandler))
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)

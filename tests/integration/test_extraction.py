@@ -18,29 +18,22 @@ from flask import Flask
 
 from cmc import create_app
 from cmc.config import ConfigError
-from cmc.models import Account, Party
-from cmc.services import auth, networks
-from tests.conftest import form_token
+from cmc.models import Account
+from cmc.services import networks
+from tests.conftest import MEMBER_NETWORK, bearer_headers, form_token
 from tests.files import docx, hostile_docx, multipart, ods, odt, pdf, pptx, xlsx
 
-SLUG = "migrant-smuggling"
+SLUG = MEMBER_NETWORK
 
 
 @pytest.fixture
-def member(app: Flask, make_party: Callable[..., Party], make_account: Callable[..., Account]) -> Account:
-    for code in ("TT", "JM"):
-        make_party(code)
-    secretariat = make_account("secretariat")
-    networks.create_network(secretariat, networks.NetworkInput(slug=SLUG, name="Migrant Smuggling",
-                                                               party_codes=["TT", "JM"]))
-    account = make_account("delegate", party="TT")
-    networks.add_member(secretariat, SLUG, account.id)
-    return account
+def member(network_member: Account) -> Account:
+    """A delegate of a member party of the network (``tests/conftest.py``)."""
+    return network_member
 
 
 def bearer(account: Account) -> dict[str, str]:
-    _row, secret = auth.create_token(account, "extraction tests")
-    return {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
+    return bearer_headers(account, "extraction tests")
 
 
 def api_upload(app: Flask, head: dict[str, str], name: str, content: bytes, title: str = "Report") -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 from collections.abc import Iterator
 
@@ -13,8 +12,8 @@ import pytest
 from flask import abort
 
 from cmc.extensions import socketio
-from cmc.logging_setup import _CmcHandler
 from cmc.web.access import Access, access
+from tests.conftest import cmc_log_output
 
 
 @pytest.fixture(params=["text", "json"], autouse=True)
@@ -26,13 +25,8 @@ def log_format(request, app_config):
 @pytest.fixture
 def log_stream(log_format, app) -> Iterator[io.StringIO]:
     """What the cmc handler writes during the test."""
-    handler = next(h for h in logging.getLogger("cmc").handlers if isinstance(h, _CmcHandler))
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
+    with cmc_log_output() as stream:
         yield stream
-    finally:
-        handler.setStream(previous)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from flask import Flask
 from cmc import create_app
 from cmc.config import ConfigError
 from cmc.logging_setup import EscapingFormatter, JsonFormatter, _CmcHandler
+from tests.conftest import cmc_log_output
 
 
 @pytest.fixture
@@ -28,12 +29,8 @@ def log_stream(json_app: dict[str, Any], app: Flask) -> Iterator[io.StringIO]:
     """What the cmc handler writes, for this test only."""
     handler = next(h for h in logging.getLogger("cmc").handlers if isinstance(h, _CmcHandler))
     assert isinstance(handler.formatter, JsonFormatter)
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
+    with cmc_log_output() as stream:
         yield stream
-    finally:
-        handler.setStream(previous)
 
 
 def _records(stream: io.StringIO) -> list[dict[str, Any]]:

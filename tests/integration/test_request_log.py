@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from cmc.logging_setup import _CmcHandler
+from tests.conftest import cmc_log_output
 
 LINE = re.compile(r"^(GET|POST) (\S+) (\d{3}) (\d+) ms$")
 
@@ -21,13 +21,8 @@ LINE = re.compile(r"^(GET|POST) (\S+) (\d{3}) (\d+) ms$")
 @pytest.fixture
 def output(app: Flask) -> Iterator[io.StringIO]:
     """What the cmc handler writes (the console of ``cmc serve``), for this test only."""
-    handler = next(h for h in logging.getLogger("cmc").handlers if isinstance(h, _CmcHandler))
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
+    with cmc_log_output() as stream:
         yield stream
-    finally:
-        handler.setStream(previous)
 
 
 def _request_lines(stream: io.StringIO) -> list[str]:

@@ -15,23 +15,18 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from cmc.extensions import db
-from cmc.models import Account, Document, DocumentVersion, Party
+from cmc.models import Account, Document, DocumentVersion
 from cmc.services import auth, networks
+from tests.conftest import MEMBER_NETWORK
 from tests.files import pdf
 
-SLUG = "migrant-smuggling"
+SLUG = MEMBER_NETWORK
 
 
 @pytest.fixture
-def member(app: Flask, make_party: Callable[..., Party], make_account: Callable[..., Account]) -> Account:
-    for code in ("TT", "JM"):
-        make_party(code)
-    secretariat = make_account("secretariat")
-    networks.create_network(secretariat, networks.NetworkInput(slug=SLUG, name="Migrant Smuggling",
-                                                               party_codes=["TT", "JM"]))
-    account = make_account("delegate", party="TT")
-    networks.add_member(secretariat, SLUG, account.id)
-    return account
+def member(network_member: Account) -> Account:
+    """A delegate of a member party of the network (``tests/conftest.py``)."""
+    return network_member
 
 
 def headers(account: Account, key: str | None) -> dict[str, str]:
