@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 INSTANCE ?= instance
 BIN := $(VENV)/bin
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=25
 
 # Dependencies come from two hash-checked locks made by `make lock`: what running needs (pyproject.toml's
 # dependencies, the prod extra and the build backend) and, on top of it at the same versions, what testing
