@@ -58,7 +58,7 @@ def seed_command(demo: bool, demo_minimal: bool, if_empty: bool, scale: float | 
 
 def _seed_scale(scale: float, alert_count: int | None) -> None:
     """``cmc seed --scale N [--alerts M]``: the benchmark data set (:mod:`cmc.devtools`)."""
-    from cmc.services import scale_seed
+    from cmc.devtools import scale_seed
 
     try:
         result = scale_seed.seed_scale(scale or 0.0, alerts=alert_count, echo=click.echo)
