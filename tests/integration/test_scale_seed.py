@@ -16,6 +16,7 @@ import pytest
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from cmc.devtools import scale_seed
 from cmc.extensions import db
 from cmc.models import (
     Account,
@@ -37,7 +38,7 @@ from cmc.models import (
     Reply,
     Thread,
 )
-from cmc.services import audit, markup, scale_seed, search
+from cmc.services import audit, markup, search
 from cmc.services import documents as document_service
 from cmc.services.extract import extract_text, limits_from_config, read_trusted
 from cmc.services.passwords import verify_password

@@ -64,8 +64,9 @@ DEFAULT_DATABASE_SERVER = "postgresql://postgres@127.0.0.1:5432/"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 #: The name of the table that records what a benchmark database holds.
 MARKER_TABLE = "cmc_bench_marker"
-#: Where the scale generator lives once it exists (``cmc seed --scale N``).
-SCALE_SEEDER = ROOT / "platform" / "cmc" / "services" / "scale_seed.py"
+#: Where the scale generator lives (``cmc seed --scale N``): the package its modules make up, and its entry module.
+SCALE_SEEDER_PACKAGE = ROOT / "platform" / "cmc" / "devtools"
+SCALE_SEEDER = SCALE_SEEDER_PACKAGE / "scale_seed.py"
 SEED_TIMEOUT = 3 * 3600.0
 SERVER_START_TIMEOUT = 60.0
 
@@ -287,7 +288,8 @@ def _seeder_digest(scale: bool) -> str:
     and the living demo alone for the demo data): a changed generator means a rebuilt database."""
     digest = hashlib.sha256()
     services = ROOT / "platform" / "cmc" / "services"
-    for path in ((SCALE_SEEDER,) if scale else ()) + (services / "seed.py", services / "demo_content.py"):
+    generator = tuple(sorted(SCALE_SEEDER_PACKAGE.glob("*.py"))) if scale else ()
+    for path in (*generator, services / "seed.py", services / "demo_content.py"):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -451,17 +453,17 @@ def prepare_instance(scale: int | None = 1, alerts: int | None = None, *, log: b
 
 
 def scale_password() -> str:
-    """The password of the generated scale accounts (a constant of ``cmc.services.scale_seed``)."""
+    """The password of the generated scale accounts (a constant of ``cmc.devtools.scale_seed``)."""
     import importlib
 
-    module = importlib.import_module("cmc.services.scale_seed")
+    module = importlib.import_module("cmc.devtools.scale_seed")
     for name in ("PASSWORD", "SCALE_PASSWORD", "MEMBER_PASSWORD", "ACCOUNT_PASSWORD"):
         if isinstance(getattr(module, name, None), str):
             return str(getattr(module, name))
     candidates = [v for k, v in vars(module).items() if "PASSWORD" in k and isinstance(v, str)]
     if len(candidates) == 1:
         return candidates[0]
-    raise RuntimeError("cannot find the scale accounts' password constant in cmc.services.scale_seed")
+    raise RuntimeError("cannot find the scale accounts' password constant in cmc.devtools.scale_seed")
 
 
 @dataclass
