@@ -17,7 +17,7 @@ from cmc.services import accounts, audit, auth, mfa, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web import error_response
 from cmc.web.access import Access, access
-from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm
+from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm, text
 from cmc.web.once import once
 from cmc.web.pagination import paginate
 
@@ -130,7 +130,7 @@ def account_reset_second_factor(account_id: int) -> Any:
 @access(Access.MANAGER)
 def account_role(account_id: int) -> Any:
     """Change an account's role (its sessions end)."""
-    accounts.change_role(_actor(), account_id, request.form.get("role", ""))
+    accounts.change_role(_actor(), account_id, text(RoleForm().role))
     flash(_("The role is changed. The person must sign in again."), "success")
     return redirect(url_for("admin.account_detail", account_id=account_id))
 

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from cmc.extensions import db
 from cmc.models import Account, AlertState
-from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
+from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts, networks, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
-from cmc.web.forms import EmptyForm
+from cmc.web.alert_forms import (
+    COMPOSE_DEFAULTS,
+    LANGUAGE_NAMES,
+    AlertForm,
+    CancelForm,
+    EventTypeForm,
+    ReturnForm,
+)
+from cmc.web.forms import EmptyForm, text
 from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("alerts", __name__)
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands"}
 
 
 def _actor() -> Account:
@@ -38,53 +42,10 @@ def _alert_globals() -> dict[str, Any]:
     return {"alerts_waiting": alerts.unacknowledged_count(actor), "alerts_latest_id": alerts.latest_id(actor)}
 
 
-def parse_expires(raw: str, timezone: str) -> datetime | None:
-    """A datetime-local value in the person's time zone, as UTC (None when empty; ValueError when bad)."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    from zoneinfo import ZoneInfo
-
-    local = datetime.fromisoformat(raw)
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=ZoneInfo(timezone))
-    return local.astimezone(UTC)
-
-
-def input_from_form(form: Any, timezone: str) -> alerts.AlertInput:
-    """Read the compose form (one info block per filled language)."""
-    try:
-        expires = parse_expires(form.get("expires", ""), timezone)
-    except (ValueError, OverflowError) as exc:
-        raise ValidationError(_("Enter the expiry as a date and time."), fields={"expires": _("Not a date.")}) from exc
-    try:
-        ack_minutes = int(form.get("ack_within_minutes", "60") or 60)
-    except ValueError:
-        ack_minutes = -1
-    common = {"event": form.get("event", ""), "severity": form.get("severity", ""), "urgency": form.get("urgency", ""),
-              "certainty": form.get("certainty", ""), "category": form.get("category", "Security"),
-              "expires": expires, "area_desc": form.get("area_desc", ""), "geocodes": form.getlist("geocodes"),
-              "circle": form.get("circle", ""), "polygon": form.get("polygon", "")}
-    infos = [alerts.InfoInput(language="en", headline=form.get("headline", ""),
-                              description=form.get("description", ""), instruction=form.get("instruction", ""),
-                              **common)]
-    for code in ("es", "fr", "nl"):
-        if form.get(f"headline_{code}", "").strip():
-            infos.append(alerts.InfoInput(language=code, headline=form.get(f"headline_{code}", ""),
-                                          description=form.get(f"description_{code}", ""),
-                                          instruction=form.get(f"instruction_{code}", ""), **common))
-    return alerts.AlertInput(infos=infos, status=form.get("status", "Actual"),
-                             restriction=form.get("restriction", ""), note=form.get("note", ""),
-                             ack_within_minutes=ack_minutes)
-
-
-def _compose_context(network: Any, errors: dict[str, str], form: Any, original: Any = None) -> dict[str, Any]:
-    return {"network": network, "errors": errors, "form": form, "original": original,
-            "event_types": alerts.event_types(network), "severities": SEVERITIES, "urgencies": URGENCIES,
-            "certainties": CERTAINTIES, "categories": CATEGORIES, "languages": LANGUAGE_NAMES,
-            "can_publish": alerts.can_publish(_actor(), network), "csrf_form": EmptyForm(),
-            # One key per form shown: a double click or a resent form makes one alert, not two.
-            "idempotency_key": request.form.get("idempotency_key") or uuid.uuid4().hex}
+def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, original: Any = None) -> dict[str, Any]:
+    return {"network": network, "errors": errors, "form": form.for_network(network), "original": original,
+            "event_types": alerts.event_types(network), "languages": LANGUAGE_NAMES,
+            "can_publish": alerts.can_publish(_actor(), network)}
 
 
 @bp.get("/alerts")
@@ -123,10 +84,13 @@ def compose(slug: str) -> Any:
                                message=_("This network does not exchange early alerts.")), 410
     networks.require_post(actor, network, "alert.publish")
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    form = AlertForm() if request.method == "POST" else AlertForm(formdata=None, data={
+        "restriction": _("For members of the %(network)s network only", network=network.name),
+        "ack_within_minutes": "60", **COMPOSE_DEFAULTS})
+    if form.is_submitted():
         try:
-            data = input_from_form(request.form, actor.timezone)
-            alert, _created = alerts.publish(actor, slug, data, idempotency_key=request.form.get("idempotency_key"),
+            data = form.to_input(actor.timezone)
+            alert, _created = alerts.publish(actor, slug, data, idempotency_key=form.idempotency_key.data or None,
                                              submit=not alerts.can_publish(actor, network))
         except ValidationError as exc:
             errors = exc.fields or {"headline": exc.message}
@@ -137,10 +101,6 @@ def compose(slug: str) -> Any:
                 flash(_("Your draft is submitted. A coordinator will publish it or return it with a comment."),
                       "success")
             return redirect(url_for("alerts.show", alert_id=alert.id))
-    form: Any = request.form
-    if request.method == "GET":
-        form = MultiDict({"restriction": _("For members of the %(network)s network only", network=network.name),
-                          "ack_within_minutes": "60"})
     return render_template("alerts/compose.html", **_compose_context(network, errors, form)), \
         422 if errors else 200
 
@@ -158,6 +118,7 @@ def show(alert_id: int) -> Any:
     return render_template("alerts/show.html", alert=alert, rows=rows, mine=mine, network=alert.network,
                            full_grid=alerts.can_see_grid(actor, alert),
                            can_publish=alerts.can_publish(actor, alert.network), csrf_form=EmptyForm(),
+                           return_form=ReturnForm(formdata=None), cancel_form=CancelForm(formdata=None),
                            severities=SEVERITIES, urgencies=URGENCIES, certainties=CERTAINTIES)
 
 
@@ -188,7 +149,7 @@ def approve(alert_id: int) -> Any:
 def return_draft(alert_id: int) -> Any:
     """Send a draft back with a comment (coordinators)."""
     try:
-        alerts.return_draft(_actor(), alert_id, request.form.get("comment", ""))
+        alerts.return_draft(_actor(), alert_id, text(ReturnForm().comment))
     except (ConflictError, ValidationError) as exc:
         flash(exc.message, "danger")
     else:
@@ -202,7 +163,7 @@ def return_draft(alert_id: int) -> Any:
 def cancel(alert_id: int) -> Any:
     """Cancel an alert (coordinators); members see the cancellation at once."""
     try:
-        new = alerts.cancel(_actor(), alert_id, request.form.get("note", ""))
+        new = alerts.cancel(_actor(), alert_id, text(CancelForm().note))
     except ConflictError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("alerts.show", alert_id=alert_id))
@@ -220,10 +181,10 @@ def revise(alert_id: int) -> Any:
     permissions.require(alerts.can_publish(actor, original.network), action="alert.update", target_type="alert",
                         target_id=alert_id, message=_("Only a coordinator of the network updates alerts."))
     errors: dict[str, str] = {}
-    form: Any = request.form
-    if request.method == "POST":
+    form = AlertForm()
+    if form.is_submitted():
         try:
-            new = alerts.revise(actor, alert_id, input_from_form(request.form, actor.timezone))
+            new = alerts.revise(actor, alert_id, form.to_input(actor.timezone))
         except (ValidationError, ConflictError) as exc:
             errors = exc.fields or {"headline": exc.message}
         else:
@@ -231,11 +192,12 @@ def revise(alert_id: int) -> Any:
             return redirect(url_for("alerts.show", alert_id=new.id))
     else:
         info = original.infos[0]
-        form = {"headline": info.headline, "event": info.event, "severity": info.severity, "urgency": info.urgency,
-                "certainty": info.certainty, "category": info.category, "description": info.description,
-                "instruction": info.instruction, "area_desc": info.area_desc, "circle": info.circle,
-                "polygon": info.polygon, "restriction": original.restriction, "status": str(original.status),
-                "ack_within_minutes": original.ack_within_minutes, "geocodes": info.geocodes}
+        form = AlertForm(formdata=None, data={
+            "headline": info.headline, "event": info.event, "severity": info.severity, "urgency": info.urgency,
+            "certainty": info.certainty, "category": info.category, "description": info.description,
+            "instruction": info.instruction, "area_desc": info.area_desc, "circle": info.circle,
+            "polygon": info.polygon, "restriction": original.restriction, "status": str(original.status),
+            "ack_within_minutes": str(original.ack_within_minutes), "geocodes": info.geocodes})
     return render_template("alerts/compose.html", **_compose_context(original.network, errors, form, original)), \
         422 if errors else 200
 
@@ -250,20 +212,15 @@ def event_types(slug: str) -> Any:
     permissions.require(alerts.can_publish(actor, network), action="alert.event_type", target_type="network",
                         target_id=network.id, message=_("Only a coordinator of the network configures event types."))
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        form = request.form
+    form = EventTypeForm()
+    if form.is_submitted():
         try:
-            alerts.save_event_type(actor, slug, code=form.get("code", "").strip(), event=form.get("event", ""),
-                                   category=form.get("category", ""), urgency=form.get("urgency", ""),
-                                   severity=form.get("severity", ""), certainty=form.get("certainty", ""),
-                                   headline_template=form.get("headline_template", ""),
-                                   instruction_template=form.get("instruction_template", ""))
+            alerts.save_event_type(actor, slug, **form.values())
         except ValidationError as exc:
             errors = exc.fields
         else:
             flash(_("The event type is saved."), "success")
             return redirect(url_for("alerts.event_types", slug=slug))
     return render_template("alerts/event_types.html", network=network, types=alerts.event_types(network),
-                           errors=errors, form=request.form, severities=SEVERITIES, urgencies=URGENCIES,
-                           certainties=CERTAINTIES, categories=CATEGORIES, csrf_form=EmptyForm()), \
+                           errors=errors, form=form), \
         422 if errors else 200

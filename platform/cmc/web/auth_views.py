@@ -16,7 +16,7 @@ from cmc.services import accounts, audit, auth, mfa
 from cmc.services.errors import AuthenticationError, GoneError, ValidationError
 from cmc.services.passwords import verify_password
 from cmc.web.access import Access, access
-from cmc.web.forms import CodeForm, ConfirmPasswordForm, SetPasswordForm, SignInForm
+from cmc.web.forms import CodeForm, ConfirmPasswordForm, SetPasswordForm, SignInForm, text
 from cmc.web.once import once
 from cmc.web.reauth import decode_replay
 
@@ -137,8 +137,8 @@ def confirm_password() -> Any:
     """Prove it is still you before an action that hands out power (a fresh sign-in without signing out);
     then back to that action: the page at ``next``, or the refused form sent again (``replay``)."""
     next_path = safe_next(request.args.get("next")) or url_for("home.index")
-    replay = request.form.get("replay", "") if request.method == "POST" else ""
     form = ConfirmPasswordForm()
+    replay = text(form.replay) if request.method == "POST" else ""
     error = None
     account = current_user._get_current_object()
     if form.validate_on_submit():
@@ -169,7 +169,7 @@ def throttled(_exc: Any) -> Any:
                          target_id=account.id, target_party_id=account.party_id, details={"reason": "throttled"})
         return render_template("auth/confirm_password.html", form=ConfirmPasswordForm(formdata=None), error=error,
                                next_path=safe_next(request.args.get("next")) or url_for("home.index"),
-                               replay=request.form.get("replay", ""), message=None), 429
+                               replay=text(ConfirmPasswordForm().replay), message=None), 429
     if request.endpoint == "auth.second_factor":
         pending = session.get("mfa_pending") or {}
         audit.record_now(None, "auth.second_factor", outcome=Outcome.FAILED, target_type="account",

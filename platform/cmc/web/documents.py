@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from cmc.models import Account, Audience, DocumentKind, ProtocolStatus
@@ -16,25 +15,24 @@ from cmc.services.errors import ServiceError, StorageFull, ValidationError
 from cmc.services.extract import notice
 from cmc.uploads import check
 from cmc.web.access import Access, access
+from cmc.web.document_forms import (
+    AUDIENCE_LABELS,
+    KIND_LABELS,
+    LANGUAGES,
+    STATUS_LABELS,
+    AudienceForm,
+    DocumentForm,
+    VersionForm,
+)
 from cmc.web.forms import EmptyForm
 from cmc.web.once import once
 from cmc.web.pagination import paginate
 
 bp = Blueprint("documents", __name__)
 
-LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands", "pap": "Papiamento",
-             "ht": "Kreyòl"}
 #: The download of a file must never run as a page: the browser gets an attachment it cannot sniff, and a
 #: sandboxing policy in case it is ever opened in a tab.
 DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
-
-
-KIND_LABELS = {"report": _l("Report"), "protocol": _l("Protocol"), "presentation": _l("Presentation"),
-               "statement": _l("Statement"), "minutes": _l("Minutes"), "statistics": _l("Statistics"),
-               "other": _l("Other")}
-STATUS_LABELS = {"draft": _l("Draft"), "under_review": _l("Under review"), "adopted": _l("Adopted")}
-AUDIENCE_LABELS = {"network": _l("Members of the network"), "all": _l("All CMC parties"),
-                   "named": _l("Named parties and the secretariat")}
 
 
 @bp.app_context_processor
@@ -57,14 +55,6 @@ def _choices() -> dict[str, Any]:
     return {"kinds": [k.value for k in DocumentKind], "statuses": [s.value for s in ProtocolStatus],
             "languages": LANGUAGES, "audiences": [a.value for a in Audience],
             "all_parties": parties.list_parties(include_retired=False)}
-
-
-def _input_from_form() -> documents.DocumentInput:
-    form = request.form
-    return documents.DocumentInput(title=form.get("title", ""), description=form.get("description", ""),
-                                   kind=form.get("kind", "report"), languages=form.getlist("languages"),
-                                   audience=form.get("audience", "network"), party_codes=form.getlist("parties"),
-                                   status=form.get("status", ""), note=form.get("note", ""))
 
 
 @bp.get("/documents")
@@ -94,13 +84,14 @@ def upload(slug: str) -> Any:
     """Upload a document (the browser shows progress; without JavaScript the form still works)."""
     actor = _actor()
     network = networks.open_network(actor, slug)
+    form = DocumentForm().with_parties(parties.list_parties(include_retired=False))
     errors: dict[str, str] = {}
     status = 200
     message = ""
-    if request.method == "POST":
+    if form.is_submitted():
         try:
-            checked = check(request.files.get("file"), max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
-            document = documents.upload(actor, slug, _input_from_form(), checked)
+            checked = check(form.file.data, max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+            document = documents.upload(actor, slug, form.to_input(), checked)
         except ServiceError as exc:
             if isinstance(exc, (ValidationError, StorageFull)) or exc.fields:
                 errors, status, message = exc.fields or {"file": exc.message}, exc.status, exc.message
@@ -115,22 +106,33 @@ def upload(slug: str) -> Any:
             return {"error": {"code": "validation_failed", "message": message, "fields": errors}}, status
     elif not permissions.can_post_in(actor, network):
         networks.require_post(actor, network, "document.upload")
-    return render_template("documents/upload.html", network=network, errors=errors, form=request.form,
-                           max_mb=current_app.config["MAX_UPLOAD_MB"], csrf_form=EmptyForm(),
-                           **_choices()), status
+    return render_template("documents/upload.html", network=network, errors=errors, form=form,
+                           max_mb=current_app.config["MAX_UPLOAD_MB"]), status
 
 
-def _show_page(actor: Account, document_id: int, errors: dict[str, str], status: int = 200) -> Any:
-    """The document page, with ``errors`` on its forms."""
+def _show_page(actor: Account, document_id: int, errors: dict[str, str], status: int = 200,
+               sent: Any = None) -> Any:
+    """The document page, with ``errors`` on its forms; ``sent`` is the form that was sent (drawn as sent), the
+    others are drawn from the document."""
     document = documents.get(actor, document_id)
     versions = documents.versions(document)
     current = next((v for v in versions if v.number == document.current_version), None)
+    all_parties = parties.list_parties(include_retired=False)
+    stored = {"title": document.title, "description": document.description, "kind": document.kind.value,
+              "status": document.status.value if document.status else "", "languages": document.language_list,
+              "audience": document.audience.value, "parties": [p.code for p in document.named_parties]}
+    forms = {"version_form": VersionForm(formdata=None),
+             "details_form": DocumentForm(formdata=None, data=stored).with_parties(all_parties),
+             "audience_form": AudienceForm(formdata=None, data=stored).with_parties(all_parties)}
+    for name, form in forms.items():
+        if sent is not None and type(sent) is type(form):
+            forms[name] = sent.with_parties(all_parties) if isinstance(sent, AudienceForm) else sent
     return render_template("documents/show.html", document=document, versions=versions,
                            can_change=documents.can_change(actor, document),
                            can_change_audience=documents.can_change_audience(actor, document),
-                           network=document.network, errors=errors, csrf_form=EmptyForm(),
+                           network=document.network, errors=errors, csrf_form=EmptyForm(), **forms,
                            text_notice=notice(current.text_status) if current is not None else None,
-                           max_mb=current_app.config["MAX_UPLOAD_MB"], **_choices()), status
+                           max_mb=current_app.config["MAX_UPLOAD_MB"]), status
 
 
 @bp.get("/documents/<int:document_id>")
@@ -146,16 +148,17 @@ def show(document_id: int) -> Any:
 def new_version(document_id: int) -> Any:
     """Upload a new file as the next version."""
     actor = _actor()
+    form = VersionForm()
     try:
-        checked = check(request.files.get("file"), max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
-        version = documents.add_version(actor, document_id, checked, request.form.get("note", ""))
+        checked = check(form.file.data, max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+        version = documents.add_version(actor, document_id, checked, form.note.data or "")
     except ServiceError as exc:
         if not exc.fields and not isinstance(exc, StorageFull):
             raise
         fields = exc.fields or {"file": exc.message}
         if request.headers.get("X-Requested-With") == "fetch":
             return {"error": {"code": exc.code, "message": exc.message, "fields": fields}}, exc.status
-        return _show_page(actor, document_id, fields, exc.status)
+        return _show_page(actor, document_id, fields, exc.status, form)
     flash(_("Version %(n)d is uploaded.", n=version.number), "success")
     if request.headers.get("X-Requested-With") == "fetch":
         return {"location": url_for("documents.show", document_id=document_id)}, 201
@@ -177,10 +180,11 @@ def restore(document_id: int, number: int) -> Any:
 def update(document_id: int) -> Any:
     """Save title, description, kind, languages and protocol status."""
     actor = _actor()
+    form = DocumentForm()
     try:
-        documents.update(actor, document_id, _input_from_form())
+        documents.update(actor, document_id, form.to_input())
     except ValidationError as exc:
-        return _show_page(actor, document_id, exc.fields, 422)
+        return _show_page(actor, document_id, exc.fields, 422, form)
     flash(_("The details are saved."), "success")
     return redirect(url_for("documents.show", document_id=document_id))
 
@@ -190,11 +194,12 @@ def update(document_id: int) -> Any:
 def audience(document_id: int) -> Any:
     """Narrow or widen who may read the document."""
     actor = _actor()
+    form = AudienceForm()
     try:
-        documents.change_audience(actor, document_id, request.form.get("audience", ""),
-                                  request.form.getlist("parties"))
+        documents.change_audience(actor, document_id, form.audience.data if form.audience.raw_data else "",
+                                  list(form.parties.data or []))
     except ValidationError as exc:
-        return _show_page(actor, document_id, exc.fields, 422)
+        return _show_page(actor, document_id, exc.fields, 422, form)
     flash(_("Who may read the document is updated."), "success")
     return redirect(url_for("documents.show", document_id=document_id))
 

@@ -24,6 +24,11 @@ from cmc.web.once import FIELD as NONCE_FIELD
 from cmc.web.once import new_nonce
 
 
+def text(field: Any, fallback: str = "") -> str:
+    """A field's text as sent (``fallback`` when the field was not sent at all, as ``request.form.get`` had it)."""
+    return field.data if isinstance(field.data, str) else fallback
+
+
 class NonceField(HiddenField):
     """The one-time nonce of a form that creates something (``cmc.web.once``): a fresh value each time it is
     drawn, so two forms on one page, or the same form drawn again after an error, never share one. The
@@ -64,10 +69,11 @@ class CodeForm(FlaskForm):
 
 
 class ConfirmPasswordForm(FlaskForm):
-    """Re-enter the password before a sensitive action."""
+    """Re-enter the password before a sensitive action (``replay``: the refused form, sent again after it)."""
 
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=1024)])
+    replay = HiddenField()
 
 
 class SetPasswordForm(OnceForm):
@@ -117,6 +123,19 @@ class RoleForm(FlaskForm):
     """Change an account's role."""
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class MemberForm(OnceForm):
+    """Add a person to a network, or change their role there (the service decides both)."""
+
+    account_id = HiddenField()
+    role = HiddenField()
+
+
+class PinForm(FlaskForm):
+    """Pin ("1") or unpin ("0") a thread."""
+
+    pinned = HiddenField()
 
 
 class EmptyForm(OnceForm):

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from cmc.extensions import db
 from cmc.models import Account, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
-from cmc.models.types import parse_id
 from cmc.services import meetings, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
-from cmc.web.forms import EmptyForm
+from cmc.web.forms import EmptyForm, text
+from cmc.web.meeting_forms import (
+    ActionForm,
+    ActionStatusForm,
+    AttendanceForm,
+    DecideForm,
+    DecisionForm,
+    ItemForm,
+    MeetingForm,
+    MinutesForm,
+    MoveForm,
+    RegisterForm,
+    ReorderForm,
+    RevisionForm,
+    parse_date,
+)
 from cmc.web.once import once
 from cmc.web.pagination import paginate
 
@@ -25,27 +39,6 @@ bp = Blueprint("meetings", __name__)
 
 def _actor() -> Account:
     return current_user._get_current_object()
-
-
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _time(raw: str | None) -> time | None:
-    try:
-        return time.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _revision() -> int:
-    try:
-        return int(request.form.get("revision", "-1"))
-    except ValueError:
-        return -1
 
 
 def _choices() -> dict[str, Any]:
@@ -66,34 +59,30 @@ def _meeting_form(meeting_id: int | None) -> Any:
     actor = _actor()
     meeting = meetings.get(actor, meeting_id) if meeting_id else None
     errors: dict[str, str] = {}
-    form: Any = request.form
-    if request.method == "POST":
-        network_slug = request.form.get("network", "")
+    form = MeetingForm()
+    if form.is_submitted():
+        network_slug = text(form.network)
         network_id = networks.entry(network_slug).id if network_slug else None
-        data = meetings.MeetingInput(
-            title=form.get("title", ""), kind=form.get("kind", ""), start_date=_date(form.get("start_date")),
-            end_date=_date(form.get("end_date")), timezone=form.get("timezone", ""), venue=form.get("venue", ""),
-            city=form.get("city", ""), host_party=form.get("host_party", ""), format=form.get("format", ""),
-            link=form.get("link", ""), network_id=network_id, description=form.get("description", ""),
-            status=form.get("status", "draft"))
         try:
-            saved = meetings.save_meeting(actor, data, meeting_id)
+            saved = meetings.save_meeting(actor, form.to_input(network_id), meeting_id)
         except ValidationError as exc:
             errors = exc.fields
         else:
             flash(_("The meeting is saved."), "success")
             return redirect(url_for("meetings.show", meeting_id=saved.id))
     elif meeting is not None:
-        form = {"title": meeting.title, "kind": meeting.kind.value, "start_date": meeting.start_date.isoformat(),
-                "end_date": meeting.end_date.isoformat(), "timezone": meeting.timezone, "venue": meeting.venue,
-                "city": meeting.city, "host_party": meeting.host_party.code if meeting.host_party else "",
-                "format": meeting.format.value, "link": meeting.link, "description": meeting.description,
-                "status": meeting.status.value, "network": meeting.network.slug if meeting.network else ""}
+        form = MeetingForm(formdata=None, data={
+            "title": meeting.title, "kind": meeting.kind.value, "start_date": meeting.start_date.isoformat(),
+            "end_date": meeting.end_date.isoformat(), "timezone": meeting.timezone, "venue": meeting.venue,
+            "city": meeting.city, "host_party": meeting.host_party.code if meeting.host_party else "",
+            "format": meeting.format.value, "link": meeting.link, "description": meeting.description,
+            "status": meeting.status.value, "network": meeting.network.slug if meeting.network else ""})
     else:
-        form = {"timezone": "America/Port_of_Spain", "status": "draft"}
-    entries = networks.directory(actor)
-    return render_template("meetings/form.html", form=form, errors=errors, meeting=meeting,
-                           networks=[e.network for e in entries], **_choices()), 422 if errors else 200
+        form = MeetingForm(formdata=None, data={"timezone": "America/Port_of_Spain", "status": "draft"})
+    networks_shown = [e.network for e in networks.directory(actor)]
+    form.with_choices(parties.list_parties(include_retired=False), networks_shown)
+    return render_template("meetings/form.html", form=form, errors=errors, meeting=meeting), \
+        422 if errors else 200
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
@@ -183,7 +172,7 @@ def builder(meeting_id: int) -> Any:
     return _builder(meeting, {}, 200)
 
 
-def _builder(meeting: Any, errors: dict[str, str], status: int, form: Any = None) -> Any:
+def _builder(meeting: Any, errors: dict[str, str], status: int, form: ItemForm | None = None) -> Any:
     days: dict[date, list[Any]] = {}
     for item in sorted(meeting.items, key=lambda i: (i.day, i.position, i.id)):
         days.setdefault(item.day, []).append(item)
@@ -191,21 +180,12 @@ def _builder(meeting: Any, errors: dict[str, str], status: int, form: Any = None
                     for n in range((meeting.end_date - meeting.start_date).days + 1)]
     return render_template("meetings/builder.html", meeting=meeting, days=days, meeting_days=meeting_days,
                            carried=meetings.open_actions_before(meeting),
-                           warnings=meetings.overlaps(meeting), errors=errors, form=form or {},
+                           warnings=meetings.overlaps(meeting), errors=errors,
+                           form=(form or ItemForm(formdata=None, data={"kind": "session"})).with_days(meeting_days),
                            versions=meetings.versions(meeting), **_choices()), status
 
 
-def _item_input() -> meetings.ItemInput:
-    form = request.form
-    ids = [n for x in form.get("document_ids", "").replace(",", " ").split() if (n := parse_id(x))]
-    return meetings.ItemInput(day=_date(form.get("day")), title=form.get("title", ""),
-                              start_time=_time(form.get("start_time")), end_time=_time(form.get("end_time")),
-                              session=form.get("session", ""), description=form.get("description", ""),
-                              kind=form.get("kind", "session"), presenters=form.get("presenters", ""),
-                              document_ids=ids)
-
-
-def _agenda_action(meeting_id: int, action: Any, success: str, anchor: str = "") -> Any:
+def _agenda_action(meeting_id: int, action: Any, success: str, anchor: str = "", form: ItemForm | None = None) -> Any:
     try:
         action()
     except ConflictError as exc:
@@ -214,7 +194,7 @@ def _agenda_action(meeting_id: int, action: Any, success: str, anchor: str = "")
         return _builder(meetings.get(_actor(), meeting_id), {}, 409)
     except ValidationError as exc:
         db.session.rollback()
-        return _builder(meetings.get(_actor(), meeting_id), exc.fields, 422, request.form)
+        return _builder(meetings.get(_actor(), meeting_id), exc.fields, 422, form)
     flash(success, "success")
     return redirect(url_for("meetings.builder", meeting_id=meeting_id) + anchor)
 
@@ -224,25 +204,30 @@ def _agenda_action(meeting_id: int, action: Any, success: str, anchor: str = "")
 @once
 def add_item(meeting_id: int) -> Any:
     """Add an agenda item."""
-    return _agenda_action(meeting_id, lambda: meetings.add_item(_actor(), meeting_id, _item_input(), _revision()),
-                          _("The item is added."))
+    form = ItemForm()
+    return _agenda_action(meeting_id, lambda: meetings.add_item(_actor(), meeting_id, form.to_input(),
+                                                                form.base_revision()),
+                          _("The item is added."), form=form)
 
 
 @bp.post("/meetings/<int:meeting_id>/items/<int:item_id>")
 @access(Access.SECRETARIAT)
 def update_item(meeting_id: int, item_id: int) -> Any:
     """Change an agenda item."""
-    return _agenda_action(meeting_id, lambda: meetings.update_item(_actor(), item_id, _item_input(), _revision()),
-                          _("The item is saved."))
+    form = ItemForm()
+    return _agenda_action(meeting_id, lambda: meetings.update_item(_actor(), item_id, form.to_input(),
+                                                                   form.base_revision()),
+                          _("The item is saved."), form=form)
 
 
 @bp.post("/meetings/<int:meeting_id>/items/<int:item_id>/move")
 @access(Access.SECRETARIAT)
 def move_item(meeting_id: int, item_id: int) -> Any:
     """Move an item up or down (the keyboard twin of drag and drop)."""
-    direction = -1 if request.form.get("direction") == "up" else 1
+    form = MoveForm()
+    direction = -1 if form.direction.data == "up" else 1
     # Back to the moved item, so the next keyboard move starts where this one ended.
-    return _agenda_action(meeting_id, lambda: meetings.move_item(_actor(), item_id, direction, _revision()),
+    return _agenda_action(meeting_id, lambda: meetings.move_item(_actor(), item_id, direction, form.base_revision()),
                           _("The item is moved."), anchor=f"#item-{item_id}")
 
 
@@ -250,7 +235,8 @@ def move_item(meeting_id: int, item_id: int) -> Any:
 @access(Access.SECRETARIAT)
 def delete_item(meeting_id: int, item_id: int) -> Any:
     """Remove an item from the draft agenda."""
-    return _agenda_action(meeting_id, lambda: meetings.remove_item(_actor(), item_id, _revision()),
+    form = RevisionForm()
+    return _agenda_action(meeting_id, lambda: meetings.remove_item(_actor(), item_id, form.base_revision()),
                           _("The item is removed."))
 
 
@@ -260,7 +246,7 @@ def delete_item(meeting_id: int, item_id: int) -> Any:
 def publish(meeting_id: int) -> Any:
     """Publish the draft agenda as the next version."""
     try:
-        agenda = meetings.publish_agenda(_actor(), meeting_id, _revision())
+        agenda = meetings.publish_agenda(_actor(), meeting_id, RevisionForm().base_revision())
     except (ConflictError, ValidationError) as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -274,12 +260,10 @@ def publish(meeting_id: int) -> Any:
 @once
 def register(meeting_id: int) -> Any:
     """A focal point registers their delegation (head, delegates, advisers)."""
-    form = request.form
-    members = [{"name": name, "role": role, "title": title} for name, role, title in
-               zip(form.getlist("name"), form.getlist("role"), form.getlist("member_title"), strict=False)]
-    party = form.get("party") or _actor().party.code
+    form = RegisterForm()
+    party = form.party.data or _actor().party.code
     try:
-        meetings.register(_actor(), meeting_id, party, members)
+        meetings.register(_actor(), meeting_id, party, form.members())
     except (ValidationError, ConflictError) as exc:
         flash(exc.message, "danger")
     else:
@@ -291,7 +275,7 @@ def register(meeting_id: int) -> Any:
 @access(Access.SECRETARIAT)
 def decide(registration_id: int) -> Any:
     """Confirm or decline a delegation."""
-    registration = meetings.decide_registration(_actor(), registration_id, request.form.get("decision") == "confirm")
+    registration = meetings.decide_registration(_actor(), registration_id, DecideForm().decision.data == "confirm")
     return redirect(url_for("meetings.show", meeting_id=registration.meeting_id) + "#delegations")
 
 
@@ -301,8 +285,8 @@ def decide(registration_id: int) -> Any:
 def minutes(meeting_id: int) -> Any:
     """Save the minutes (earlier text kept); "final" locks them."""
     try:
-        meetings.save_minutes(_actor(), meeting_id, request.form.get("body", ""),
-                              final=request.form.get("final") == "1")
+        form = MinutesForm()
+        meetings.save_minutes(_actor(), meeting_id, text(form.body), final=form.final.data == "1")
     except (ValidationError, ConflictError) as exc:
         flash(exc.message, "danger")
     else:
@@ -316,7 +300,7 @@ def minutes(meeting_id: int) -> Any:
 def decision(meeting_id: int) -> Any:
     """Record a decision."""
     try:
-        meetings.add_decision(_actor(), meeting_id, request.form.get("decision", ""))
+        meetings.add_decision(_actor(), meeting_id, text(DecisionForm().decision))
     except ValidationError as exc:
         flash(exc.message, "danger")
     return redirect(url_for("meetings.show", meeting_id=meeting_id) + "#decisions")
@@ -328,10 +312,9 @@ def decision(meeting_id: int) -> Any:
 def action(meeting_id: int) -> Any:
     """Add an action item with its owner and due date."""
     try:
-        meetings.add_action(_actor(), meeting_id, request.form.get("action_title", ""),
-                            owner_party=request.form.get("owner_party", ""),
-                            owner_network=request.form.get("owner_network", ""),
-                            due=_date(request.form.get("due_date")))
+        form = ActionForm()
+        meetings.add_action(_actor(), meeting_id, text(form.action_title), owner_party=text(form.owner_party),
+                            owner_network=text(form.owner_network), due=parse_date(text(form.due_date)))
     except ValidationError as exc:
         flash(exc.message, "danger")
     return redirect(url_for("meetings.show", meeting_id=meeting_id) + "#actions")
@@ -341,9 +324,10 @@ def action(meeting_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def action_status(action_id: int) -> Any:
     """Move an action item along (its owner's focal point or coordinator, or the secretariat)."""
-    updated = meetings.set_action_status(_actor(), action_id, request.form.get("status", ""))
+    form = ActionStatusForm()
+    updated = meetings.set_action_status(_actor(), action_id, text(form.status))
     flash(_("The action item is updated."), "success")
-    return redirect(request.form.get("back") if request.form.get("back") == "/" else
+    return redirect("/" if form.back.data == "/" else
                     url_for("meetings.show", meeting_id=updated.meeting_id) + "#actions")
 
 
@@ -352,7 +336,8 @@ def action_status(action_id: int) -> Any:
 @once
 def carry_forward(meeting_id: int) -> Any:
     """Add the open action items of earlier meetings as a section of this agenda."""
-    return _agenda_action(meeting_id, lambda: meetings.carry_forward(_actor(), meeting_id, _revision()),
+    form = RevisionForm()
+    return _agenda_action(meeting_id, lambda: meetings.carry_forward(_actor(), meeting_id, form.base_revision()),
                           _("The open action items are on the agenda."))
 
 
@@ -360,17 +345,17 @@ def carry_forward(meeting_id: int) -> Any:
 @access(Access.SECRETARIAT)
 def reorder(meeting_id: int) -> Any:
     """One day's new order, as drag and drop sends it (the move buttons do the same one step at a time)."""
-    ids = [int(x) for x in request.form.get("order", "").split(",") if x.strip().isdigit()]
-    day = _date(request.form.get("day"))
-    return _agenda_action(meeting_id, lambda: meetings.reorder_day(_actor(), meeting_id, day or date.min, ids,
-                                                                    _revision()), _("The new order is saved."))
+    form = ReorderForm()
+    day = parse_date(text(form.day))
+    return _agenda_action(meeting_id, lambda: meetings.reorder_day(_actor(), meeting_id, day or date.min,
+                                                                    form.item_ids(), form.base_revision()),
+                          _("The new order is saved."))
 
 
 @bp.post("/meetings/registrations/<int:registration_id>/attendance")
 @access(Access.SECRETARIAT)
 def attendance(registration_id: int) -> Any:
     """Mark who of a delegation attended."""
-    attended = [int(x) for x in request.form.getlist("attended") if x.isdigit()]
-    registration = meetings.mark_attendance(_actor(), registration_id, attended)
+    registration = meetings.mark_attendance(_actor(), registration_id, AttendanceForm().positions())
     flash(_("Attendance is saved."), "success")
     return redirect(url_for("meetings.show", meeting_id=registration.meeting_id) + "#delegations")

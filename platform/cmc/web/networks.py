@@ -15,7 +15,7 @@ from cmc.models.types import parse_id
 from cmc.services import alerts, documents, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
-from cmc.web.forms import EmptyForm, NetworkForm, ReplyForm, ThreadForm
+from cmc.web.forms import EmptyForm, MemberForm, NetworkForm, PinForm, ReplyForm, ThreadForm, text
 from cmc.web.once import once
 from cmc.web.pagination import paginate
 
@@ -98,9 +98,10 @@ def members(slug: str) -> Any:
 def add_member(slug: str) -> Any:
     """Add a person to the network (or change their role)."""
     actor = _actor()
-    account_id = parse_id(request.form.get("account_id")) or 0  # not a number, or none the database holds
+    form = MemberForm()
+    account_id = parse_id(form.account_id.data) or 0  # not a number, or none the database holds
     try:
-        networks.add_member(actor, slug, account_id, request.form.get("role", "member"))
+        networks.add_member(actor, slug, account_id, text(form.role, "member"))
     except ValidationError as exc:
         network = networks.open_network(actor, slug)
         page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
@@ -297,7 +298,7 @@ def delete_thread(thread_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def pin_thread(thread_id: int) -> Any:
     """Pin or unpin a thread (coordinators)."""
-    pinned = request.form.get("pinned", "1") == "1"
+    pinned = text(PinForm().pinned, "1") == "1"
     networks.set_pinned(_actor(), thread_id, pinned)
     flash(_("The thread is pinned to the top.") if pinned else _("The thread is unpinned."), "success")
     return redirect(url_for("networks.thread", thread_id=thread_id))

@@ -1,0 +1,135 @@
+"""Alert forms: compose (and update), event types, return and cancel. They carry and parse the fields; the
+service (``services.alerts``) decides what is a valid alert, so no field refuses a value here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+
+from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
+from cmc.services import alerts
+from cmc.services.errors import ValidationError
+from cmc.web.forms import OnceForm, text
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands"}
+STATUSES = ("Actual", "Exercise", "Test")
+#: What a new alert's choices start at.
+COMPOSE_DEFAULTS = {"severity": "Moderate", "urgency": "Expected", "certainty": "Likely", "category": "Security",
+                    "status": "Actual"}
+
+
+def _select(label: Any, options: Any) -> SelectField:
+    return SelectField(label, choices=[SelectChoice(o, o) for o in options], validate_choice=False)
+
+
+def parse_expires(raw: str, timezone: str) -> datetime | None:
+    """A datetime-local value in the person's time zone, as UTC (None when empty; ValueError when bad)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    local = datetime.fromisoformat(raw)
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC)
+
+
+class AlertForm(OnceForm):
+    """Compose an alert or its update: one info block in English, and one per other language with a headline."""
+
+    idempotency_key = HiddenField()
+    headline = StringField(_l("Headline"), render_kw={"maxlength": 160})
+    event = StringField(_l("Event"), render_kw={"maxlength": 120})
+    severity = _select(_l("Severity"), SEVERITIES)
+    urgency = _select(_l("Urgency"), URGENCIES)
+    certainty = _select(_l("Certainty"), CERTAINTIES)
+    category = _select(_l("Category"), CATEGORIES)
+    description = TextAreaField(_l("Description"), render_kw={"rows": 4})
+    instruction = TextAreaField(_l("What members should do"), render_kw={"rows": 2})
+    area_desc = StringField(_l("Area description"), render_kw={"maxlength": 300})
+    geocodes = SelectMultipleField(_l("Affected parties"), choices=[], validate_choice=False, render_kw={"size": 5})
+    circle = StringField(_l("Circle (optional)"))
+    polygon = StringField(_l("Polygon (optional)"))
+    expires = StringField(_l("Expires (your time zone)"), render_kw={"type": "datetime-local"})
+    ack_within_minutes = StringField(_l("Acknowledge within (minutes)"), render_kw={"type": "number"})
+    status = _select(_l("Status"), STATUSES)
+    restriction = StringField(_l("Restriction"), render_kw={"maxlength": 300})
+    note = HiddenField()
+
+    def for_network(self, network: Any) -> AlertForm:
+        """The affected-party choices (the network's parties) and, once per form shown, an idempotency key."""
+        import uuid
+
+        self.geocodes.choices = [SelectChoice(p.code, f"{p.name} ({p.code})") for p in network.parties]
+        if not self.idempotency_key.data:
+            # One key per form shown: a double click or a resent form makes one alert, not two.
+            self.idempotency_key.data = uuid.uuid4().hex
+        return self
+
+    def to_input(self, timezone: str) -> alerts.AlertInput:
+        """What the form says (ValidationError for an expiry that is not a date), for the service to judge."""
+        try:
+            expires = parse_expires(text(self.expires), timezone)
+        except (ValueError, OverflowError) as exc:
+            raise ValidationError(_("Enter the expiry as a date and time."),
+                                  fields={"expires": _("Not a date.")}) from exc
+        try:
+            ack_minutes = int(text(self.ack_within_minutes, "60") or 60)
+        except ValueError:
+            ack_minutes = -1
+        common = {"event": text(self.event), "severity": text(self.severity), "urgency": text(self.urgency),
+                  "certainty": text(self.certainty), "category": text(self.category, "Security"),
+                  "expires": expires, "area_desc": text(self.area_desc), "geocodes": list(self.geocodes.data or []),
+                  "circle": text(self.circle), "polygon": text(self.polygon)}
+        infos = [alerts.InfoInput(language="en", headline=text(self.headline), description=text(self.description),
+                                  instruction=text(self.instruction), **common)]
+        for code in ("es", "fr", "nl"):
+            if text(self[f"headline_{code}"]).strip():
+                infos.append(alerts.InfoInput(language=code, headline=text(self[f"headline_{code}"]),
+                                              description=text(self[f"description_{code}"]),
+                                              instruction=text(self[f"instruction_{code}"]), **common))
+        return alerts.AlertInput(infos=infos, status=text(self.status, "Actual"), restriction=text(self.restriction),
+                                 note=text(self.note), ack_within_minutes=ack_minutes)
+
+
+for _code in ("es", "fr", "nl"):
+    setattr(AlertForm, f"headline_{_code}", StringField(_l("Headline"), render_kw={"maxlength": 160}))
+    setattr(AlertForm, f"description_{_code}", TextAreaField(_l("Description"), render_kw={"rows": 2}))
+    setattr(AlertForm, f"instruction_{_code}", TextAreaField(_l("What members should do"), render_kw={"rows": 2}))
+
+
+class EventTypeForm(OnceForm):
+    """Add or change an event type of a network and its templates."""
+
+    code = StringField(_l("Code"))
+    event = StringField(_l("Event"))
+    category = _select(_l("Category"), CATEGORIES)
+    urgency = _select(_l("Urgency"), URGENCIES)
+    severity = _select(_l("Severity"), SEVERITIES)
+    certainty = _select(_l("Certainty"), CERTAINTIES)
+    headline_template = StringField(_l("Headline template"), render_kw={"maxlength": 160})
+    instruction_template = TextAreaField(_l("Instruction template"), render_kw={"rows": 2})
+
+    def values(self) -> dict[str, str]:
+        """The fields as the service takes them."""
+        return {"code": text(self.code).strip(), "event": text(self.event), "category": text(self.category),
+                "urgency": text(self.urgency), "severity": text(self.severity), "certainty": text(self.certainty),
+                "headline_template": text(self.headline_template),
+                "instruction_template": text(self.instruction_template)}
+
+
+class ReturnForm(FlaskForm):
+    """Send a draft back to its author with a comment."""
+
+    comment = TextAreaField(_l("Or return it with a comment"), render_kw={"rows": 2})
+
+
+class CancelForm(OnceForm):
+    """Cancel an alert (an optional note goes with the cancellation)."""
+
+    note = HiddenField()

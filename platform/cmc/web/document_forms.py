@@ -1,0 +1,84 @@
+"""Document forms: they carry the fields (and draw them through the one field macro); ``services.documents``
+decides what is acceptable, so no field here refuses a value the service would judge (a choice outside the
+list reaches the service and gets its message on the right field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from cmc.models import Audience
+from cmc.services import documents
+from cmc.web.forms import OnceForm
+
+LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands", "pap": "Papiamento",
+             "ht": "Kreyòl"}
+KIND_LABELS = {"report": _l("Report"), "protocol": _l("Protocol"), "presentation": _l("Presentation"),
+               "statement": _l("Statement"), "minutes": _l("Minutes"), "statistics": _l("Statistics"),
+               "other": _l("Other")}
+STATUS_LABELS = {"draft": _l("Draft"), "under_review": _l("Under review"), "adopted": _l("Adopted")}
+AUDIENCE_LABELS = {"network": _l("Members of the network"), "all": _l("All CMC parties"),
+                   "named": _l("Named parties and the secretariat")}
+
+
+def choices(labels: dict[str, Any]) -> list[SelectChoice]:
+    """WTForms choices from a value -> label mapping."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices drawn as checkboxes (the field macro draws it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _text(field: Any) -> str:
+    return field.data if isinstance(field.data, str) else ""
+
+
+class AudienceForm(OnceForm):
+    """Who may read a document: the network, every party, or named parties."""
+
+    audience = RadioField(_l("Who may read it"), choices=choices(AUDIENCE_LABELS), default=Audience.NETWORK.value,
+                          validate_choice=False)
+    parties = SelectMultipleField(_l("Named parties (for “named parties”)"), choices=[], validate_choice=False,
+                                  render_kw={"size": 5})
+
+    def with_parties(self, all_parties: list[Any]) -> AudienceForm:
+        """The named-party choices: the parties that are not retired."""
+        self.parties.choices = [SelectChoice(p.code, f"{p.name} ({p.code})") for p in all_parties]
+        return self
+
+
+class DocumentForm(AudienceForm):
+    """Upload a document, or change its details (the details form draws only the metadata fields)."""
+
+    file = FileField(_l("File"))
+    title = StringField(_l("Title"), render_kw={"maxlength": 200})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 3})
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS), default="report", validate_choice=False)
+    status = SelectField(_l("Protocol status"), choices=choices({"": "—", **STATUS_LABELS}), default="",
+                         validate_choice=False)
+    languages = MultiCheckboxField(_l("Languages"), choices=choices(LANGUAGES), default=["en"],
+                                   validate_choice=False)
+    note = StringField(_l("What changed"), render_kw={"maxlength": 500})
+
+    def to_input(self) -> documents.DocumentInput:
+        """What the form says, for the service to judge."""
+        return documents.DocumentInput(title=_text(self.title), description=_text(self.description),
+                                       kind=self.kind.data or "report", languages=list(self.languages.data or []),
+                                       audience=self.audience.data or Audience.NETWORK.value,
+                                       party_codes=list(self.parties.data or []), status=self.status.data or "",
+                                       note=_text(self.note))
+
+
+class VersionForm(OnceForm):
+    """A new file as the next version of a document."""
+
+    file = FileField(_l("File"))
+    note = StringField(_l("What changed"), render_kw={"maxlength": 500})

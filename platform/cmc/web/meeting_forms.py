@@ -1,0 +1,194 @@
+"""Meeting forms: the meeting, agenda items, and the small forms of the meeting and builder pages. They carry
+and parse the fields (a date that is not one reads as none); ``services.meetings`` decides what is valid."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+
+from cmc.models import ItemKind, MeetingFormat, MeetingKind, MeetingStatus
+from cmc.models.types import parse_id
+from cmc.services import meetings
+from cmc.web.forms import OnceForm, text
+
+
+def parse_date(raw: str | None) -> date | None:
+    """An ISO date, or None when empty or not a date."""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def parse_time(raw: str | None) -> time | None:
+    """An ISO time, or None when empty or not a time."""
+    try:
+        return time.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _labelled(values: Any) -> list[SelectChoice]:
+    return [SelectChoice(v, v.replace("_", " ").capitalize()) for v in values]
+
+
+class ListField(Field):
+    """Every value sent under one name, in order (rows of a repeated group, ticked checkboxes)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Keep them all."""
+        self.data = list(valuelist)
+
+
+class RevisionForm(OnceForm):
+    """The agenda revision a builder form was drawn from (a stale one is refused by the service)."""
+
+    revision = HiddenField()
+
+    def base_revision(self) -> int:
+        """The revision sent, -1 when none or not a number."""
+        try:
+            return int(text(self.revision, "-1"))
+        except ValueError:
+            return -1
+
+
+class MeetingForm(OnceForm):
+    """Plan or edit a meeting."""
+
+    title = StringField(_l("Title"))
+    kind = SelectField(_l("Kind"), choices=_labelled(k.value for k in MeetingKind), validate_choice=False)
+    status = SelectField(_l("Status"), choices=_labelled(s.value for s in MeetingStatus), validate_choice=False)
+    start_date = StringField(_l("First day"), render_kw={"type": "date"})
+    end_date = StringField(_l("Last day"), render_kw={"type": "date"})
+    timezone = StringField(_l("Time zone"))
+    venue = StringField(_l("Venue"))
+    city = StringField(_l("City"))
+    format = SelectField(_l("Format"), choices=_labelled(f.value for f in MeetingFormat), validate_choice=False)
+    link = StringField(_l("Online link"), render_kw={"type": "url", "pattern": "https://.+", "maxlength": 300})
+    host_party = SelectField(_l("Host party"), choices=[], validate_choice=False)
+    network = SelectField(_l("Network"), choices=[], validate_choice=False)
+    description = TextAreaField(_l("Description"), render_kw={"rows": 3})
+
+    def with_choices(self, all_parties: list[Any], networks: list[Any]) -> MeetingForm:
+        """The host parties and networks to choose from."""
+        self.host_party.choices = [SelectChoice("", "—")] + [SelectChoice(p.code, p.name) for p in all_parties]
+        self.network.choices = [SelectChoice("", _l("Plenary"))] + [SelectChoice(n.slug, n.name) for n in networks]
+        return self
+
+    def to_input(self, network_id: int | None) -> meetings.MeetingInput:
+        """What the form says, for the service to judge."""
+        return meetings.MeetingInput(
+            title=text(self.title), kind=text(self.kind), start_date=parse_date(text(self.start_date)),
+            end_date=parse_date(text(self.end_date)), timezone=text(self.timezone), venue=text(self.venue),
+            city=text(self.city), host_party=text(self.host_party), format=text(self.format), link=text(self.link),
+            network_id=network_id, description=text(self.description), status=text(self.status, "draft"))
+
+
+class ItemForm(RevisionForm):
+    """Add or change an agenda item."""
+
+    title = StringField(_l("Title"), render_kw={"maxlength": 200})
+    day = SelectField(_l("Day"), choices=[], validate_choice=False)
+    start_time = StringField(_l("Starts"), render_kw={"type": "time"})
+    end_time = StringField(_l("Ends"), render_kw={"type": "time"})
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.value.capitalize()) for k in ItemKind],
+                       validate_choice=False)
+    session = StringField(_l("Session"))
+    presenters = StringField(_l("Presenters (parties or people)"))
+    document_ids = StringField(_l("Linked documents (numbers)"))
+    description = TextAreaField(_l("Description"), render_kw={"rows": 2})
+
+    def with_days(self, days: list[date]) -> ItemForm:
+        """The meeting's days to choose from."""
+        self.day.choices = [SelectChoice(str(d), str(d)) for d in days]
+        return self
+
+    def to_input(self) -> meetings.ItemInput:
+        """What the form says, for the service to judge."""
+        ids = [n for x in text(self.document_ids).replace(",", " ").split() if (n := parse_id(x))]
+        return meetings.ItemInput(day=parse_date(text(self.day)), title=text(self.title),
+                                  start_time=parse_time(text(self.start_time)),
+                                  end_time=parse_time(text(self.end_time)), session=text(self.session),
+                                  description=text(self.description), kind=text(self.kind, "session"),
+                                  presenters=text(self.presenters), document_ids=ids)
+
+
+class MoveForm(RevisionForm):
+    """Move an item one step (``direction`` up or down)."""
+
+    direction = HiddenField()
+
+
+class ReorderForm(RevisionForm):
+    """One day's new order, as drag and drop sends it."""
+
+    day = HiddenField()
+    order = HiddenField()
+
+    def item_ids(self) -> list[int]:
+        """The item ids in their new order (what is not a number is left out)."""
+        return [int(x) for x in text(self.order).split(",") if x.strip().isdigit()]
+
+
+class RegisterForm(OnceForm):
+    """A delegation: one row per member (name, role, title), and for the secretariat the party."""
+
+    party = HiddenField()
+    name = ListField()
+    role = ListField()
+    member_title = ListField()
+
+    def members(self) -> list[dict[str, str]]:
+        """The rows, as the service takes them."""
+        return [{"name": name, "role": role, "title": title} for name, role, title in
+                zip(self.name.data or [], self.role.data or [], self.member_title.data or [], strict=False)]
+
+
+class DecideForm(FlaskForm):
+    """Confirm or decline a delegation (the button pressed)."""
+
+    decision = HiddenField()
+
+
+class MinutesForm(OnceForm):
+    """The minutes, and whether they are final."""
+
+    body = TextAreaField(_l("Minutes"))
+    final = HiddenField()
+
+
+class DecisionForm(OnceForm):
+    """One decision of the meeting."""
+
+    decision = StringField(_l("Decision"))
+
+
+class ActionForm(OnceForm):
+    """An action item with its owner and due date."""
+
+    action_title = StringField(_l("What must be done"))
+    owner_party = HiddenField()
+    owner_network = HiddenField()
+    due_date = HiddenField()
+
+
+class ActionStatusForm(FlaskForm):
+    """Move an action item along; ``back`` is "/" when sent from the home page."""
+
+    status = HiddenField()
+    back = HiddenField()
+
+
+class AttendanceForm(FlaskForm):
+    """Who of a delegation attended (the ticked members' positions)."""
+
+    attended = ListField()
+
+    def positions(self) -> list[int]:
+        """The ticked positions (what is not a number is left out)."""
+        return [int(x) for x in self.attended.data or [] if x.isdigit()]
