@@ -143,6 +143,12 @@ def uploads_while_probing(server: LiveServer, token: str, files: dict[str, Path]
     with live_clients() as clients:
         sockets = [clients.new(server.base_url, origin=server.base_url, token=token, event_timeout=5).connect()
                    for _ in range(SOCKETS)]
+        # The machine's own noise, measured in the same run with nothing uploaded: on a quiet machine the
+        # slowest idle answer is a few tens of ms; when other test processes share the two cores it can reach
+        # several hundred, and the upload's allowance is counted on top of it (before the fix: 1.3 s to 12 s).
+        with Probe(server, sockets) as idle:
+            time.sleep(2)
+        noise = max(max(idle.health), max(idle.pings))
         with Probe(server, sockets) as probe:
             for name, path in files.items():
                 answer = upload(server, token, path, f"Hostile {name}")
@@ -151,7 +157,8 @@ def uploads_while_probing(server: LiveServer, token: str, files: dict[str, Path]
         assert not probe.failures, probe.failures[:5]
         assert len(probe.health) >= 10 and len(probe.pings) >= 10, probe.report()
         slowest = max(max(probe.health), max(probe.pings))
-        assert slowest < SLOWEST_ALLOWED, f"an answer took {slowest * 1000:.0f} ms. {probe.report()}"
+        assert slowest < SLOWEST_ALLOWED + noise, (f"an answer took {slowest * 1000:.0f} ms (idle noise "
+                                                   f"{noise * 1000:.0f} ms). {probe.report()}")
     return versions
 
 
