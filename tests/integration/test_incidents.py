@@ -13,8 +13,8 @@ import pytest
 from flask import abort
 
 from cmc.extensions import socketio
+from cmc.http.access import Access, access
 from cmc.logging_setup import _CmcHandler
-from cmc.web.access import Access, access
 
 
 @pytest.fixture(params=["text", "json"], autouse=True)
@@ -47,8 +47,21 @@ def broken(app):
     def gives_up() -> str:
         abort(500)
 
+    @access(Access.PUBLIC)
+    def api_boom() -> str:
+        """A bug in an API route.
+        ---
+        get:
+          responses:
+            500:
+              description: The incident
+              content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+        """
+        raise ZeroDivisionError("a bug in a view")
+
     app.add_url_rule("/boom", "boom", boom)
-    app.add_url_rule("/api/v1/boom", "api_boom", boom)
+    # An endpoint named "api." belongs to the API blueprint, whose own error handlers answer it (in JSON).
+    app.add_url_rule("/api/v1/boom", "api.boom", api_boom)
     app.add_url_rule("/gives-up", "gives_up", gives_up)
     return app
 

@@ -11,11 +11,11 @@ from flask_login import current_user
 
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
 from cmc.services import alerts, audit, cap, networks, permissions
 from cmc.services.errors import ValidationError
-from cmc.web.access import Access, access
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:

@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
+from cmc.http.access import Access, access
+from cmc.http.files import send_version
+from cmc.http.pagination import paginate
 from cmc.models import Account, Document, DocumentVersion
 from cmc.services import documents, idempotency, networks
 from cmc.services.extract import notice
 from cmc.uploads import check
-from cmc.web.access import Access, access
-from cmc.web.documents import send_version
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:

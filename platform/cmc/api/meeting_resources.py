@@ -11,11 +11,11 @@ from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, ActionItem, AgendaVersion, Meeting, Registration
 from cmc.models.types import parse_id
 from cmc.services import meetings
-from cmc.web.access import Access, access
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, Network
 from cmc.models.types import parse_id
 from cmc.services import networks, permissions
-from cmc.web.access import Access, access
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:

@@ -9,7 +9,7 @@ from apispec.yaml_utils import load_operations_from_docstring
 from flask import current_app, jsonify
 
 from cmc.api import bp
-from cmc.web.access import Access, access
+from cmc.http.access import Access, access
 
 ERROR = {
     "type": "object",

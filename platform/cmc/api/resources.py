@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
+from cmc.http.access import Access, access
 from cmc.models import AccessToken, Party
 from cmc.services import auth, directory, parties
 from cmc.services.errors import DeniedError
-from cmc.web.access import Access, access
 
 
 def party_json(party: Party) -> dict[str, Any]:

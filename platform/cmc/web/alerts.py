@@ -12,14 +12,14 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
 from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts, networks, permissions
 from cmc.services.errors import ConflictError, ValidationError
-from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm
 from cmc.web.once import once
-from cmc.web.pagination import paginate
 
 bp = Blueprint("alerts", __name__)
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands"}

@@ -11,14 +11,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
 from cmc.models.types import parse_id
 from cmc.services import meetings, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
-from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm
 from cmc.web.once import once
-from cmc.web.pagination import paginate
 
 bp = Blueprint("meetings", __name__)
 
