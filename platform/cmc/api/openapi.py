@@ -28,7 +28,26 @@ RESPONSES = {
     "ValidationFailed": "The values break a rule; fields says which",
     "InsufficientStorage": "The server's disk is full: nothing was stored; try again later",
     "TooManyRequests": "Slow down",
+    "InternalError": "An unexpected failure; incident names it in the server's log",
 }
+
+#: Answers any operation can give, whatever its own docstring lists: every route may fail unexpectedly, and
+#: refuses a NUL or a lone surrogate in a parameter or JSON body with 422 naming it; a route that needs a
+#: caller answers 401 without one and 403 to someone who must first set up a second factor; a change sent
+#: with a session cookie but without its X-CSRFToken header answers 400.
+ANY_OPERATION = {"422": "ValidationFailed", "500": "InternalError"}
+SIGNED_IN = {"401": "Unauthenticated", "403": "Forbidden"}
+CHANGES = {"400": "BadRequest"}
+
+
+def _with_common_answers(method: str, operation: dict[str, Any]) -> dict[str, Any]:
+    responses = operation.setdefault("responses", {})
+    common = ANY_OPERATION | ({} if operation.get("security") == [] else SIGNED_IN) \
+        | (CHANGES if method in ("post", "put", "patch", "delete") else {})
+    for status, name in common.items():
+        if status not in responses and int(status) not in responses:
+            responses[status] = {"$ref": f"#/components/responses/{name}"}
+    return operation
 
 
 def build_spec() -> dict[str, Any]:
@@ -66,7 +85,8 @@ def build_spec() -> dict[str, Any]:
             path = path.replace(f"<int:{converter_arg}>", "{" + converter_arg + "}")
             path = path.replace(f"<string:{converter_arg}>", "{" + converter_arg + "}")
             path = path.replace(f"<{converter_arg}>", "{" + converter_arg + "}")
-        spec.path(path=path, operations=operations)
+        spec.path(path=path, operations={method: _with_common_answers(method, operation)
+                                         for method, operation in operations.items()})
     document = spec.to_dict()
     document["security"] = [{"bearer": []}, {"cookie": []}]
     return document

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from cmc.extensions import db
 from cmc.incidents import log_incident
 from cmc.models import Outcome
+from cmc.schemas import ErrorSchema
 from cmc.services import audit
 from cmc.services.errors import DeniedError, ReauthenticationRequired
 from cmc.uploads import too_large_message
@@ -60,7 +61,7 @@ def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Any,
     """The API's error body: ``{"error": {"code", "message"}}`` (plus ``extra`` that are set) with ``status``."""
     body: dict[str, Any] = {"code": code, "message": message}
     body.update({k: v for k, v in extra.items() if v})
-    return jsonify(error=body), status
+    return jsonify(ErrorSchema().dump({"error": body})), status
 
 
 def json_error_response(status: int, message: str | None = None, code: str | None = None,

@@ -29,7 +29,7 @@ class ErrorDetailSchema(Shape):
 
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), attribute="fields", data_key="fields",
                           metadata={"description": "Which field broke which rule"})
     confirm_url = fields.String(metadata={"description": "With reauthentication_required: the page where the "
                                           "signed-in person confirms their password before sending again"})
