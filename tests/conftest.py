@@ -18,10 +18,12 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from cmc import create_app
+from cmc.api.openapi import build_spec
 from cmc.extensions import db, limiter
 from cmc.models import Account, Party, PartyKind, PartyStatus, Role
 from cmc.models.types import utcnow
 from cmc.services.passwords import hash_password
+from tests import api_contract
 
 PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("CMC_TEST_DATABASE_URL")
@@ -105,6 +107,7 @@ def app(app_config: dict[str, Any], backend: str) -> Iterator[Flask]:
     """A fresh app with an empty schema (create_all is for tests only; the app itself uses migrations)."""
     application = create_app(app_config)
     application.test_client_class = IsolatedClient
+    answers = api_contract.record(application)  # every JSON answer of the API, checked against its document
     if backend == "postgres":
         _reset_postgres(application)
     else:
@@ -115,12 +118,14 @@ def app(app_config: dict[str, Any], backend: str) -> Iterator[Flask]:
         limiter.reset()
         yield application
         db.session.remove()
+        drift = api_contract.problems(build_spec(), answers) if answers else []
     if backend == "postgres":
         with application.app_context():
             db.session.remove()
             db.drop_all()
     with application.app_context():
         db.engine.dispose()
+    assert not drift, "the API answered what its OpenAPI document does not say:\n" + "\n".join(drift)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cmc.web.access import Access, rule_of
+from cmc.http.access import Access, rule_of
 
 P, S, M, A = Access.PUBLIC, Access.SIGNED_IN, Access.MANAGER, Access.SECRETARIAT
 

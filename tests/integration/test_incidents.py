@@ -12,7 +12,7 @@ import pytest
 from flask import abort
 
 from cmc.extensions import socketio
-from cmc.web.access import Access, access
+from cmc.http.access import Access, access
 from tests.conftest import cmc_log_output
 
 
@@ -41,8 +41,21 @@ def broken(app):
     def gives_up() -> str:
         abort(500)
 
+    @access(Access.PUBLIC)
+    def api_boom() -> str:
+        """A bug in an API route.
+        ---
+        get:
+          responses:
+            500:
+              description: The incident
+              content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+        """
+        raise ZeroDivisionError("a bug in a view")
+
     app.add_url_rule("/boom", "boom", boom)
-    app.add_url_rule("/api/v1/boom", "api_boom", boom)
+    # An endpoint named "api." belongs to the API blueprint, whose own error handlers answer it (in JSON).
+    app.add_url_rule("/api/v1/boom", "api.boom", api_boom)
     app.add_url_rule("/gives-up", "gives_up", gives_up)
     return app
 

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from cmc.extensions import db
+from cmc.http.access import Access, rule_of
 from cmc.models import Activity, Document, Membership, Reply, Thread
 from cmc.services import alerts, auth, meetings, networks
-from cmc.web.access import Access, rule_of
 from tests.conftest import csrf_from
 
 MISSING = 987654321

@@ -85,7 +85,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path, 
     def probe() -> str:
         return request.remote_addr or ""
 
-    from cmc.web.access import Access, access
+    from cmc.http.access import Access, access
 
     access(Access.PUBLIC)(probe)
     response = app.test_client().get("/probe-address", headers={"X-Forwarded-For": "203.0.113.7"})

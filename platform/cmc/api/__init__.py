@@ -11,10 +11,12 @@ from typing import Any
 from flask import Blueprint, Flask, g, request
 from flask_babel import gettext as _
 
+from cmc.api.errors import claim_unrouted_errors, register_errors
 from cmc.extensions import csrf
 from cmc.services.errors import ServiceError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+register_errors(bp)
 
 
 class BadRequestBody(ServiceError):
@@ -66,3 +68,4 @@ def register_api(app: Flask) -> None:
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    claim_unrouted_errors(app, bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -11,11 +12,12 @@ from flask_login import current_user
 
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
+from cmc.schemas import AcknowledgementSchema, AlertPageSchema, GridSchema
 from cmc.services import alerts, audit, cap, networks, permissions
 from cmc.services.errors import ValidationError
-from cmc.web.access import Access, access
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:
@@ -85,12 +87,7 @@ def list_alerts() -> Any:
           description: One page of alerts
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/Alert'}}
-                  page: {type: integer}
-                  has_next: {type: boolean}
+              schema: {$ref: '#/components/schemas/AlertPage'}
         400: {$ref: '#/components/responses/BadRequest'}
         401: {$ref: '#/components/responses/Unauthenticated'}
     """
@@ -108,7 +105,7 @@ def list_alerts() -> Any:
     query = alerts.list_query(_actor(), network=network, active=active, severity=args.get("severity", ""),
                               status=args.get("status", ""), since=since)
     page = paginate(query, per_page=50)
-    return jsonify(items=[alerts.alert_json(a) for a in page.items], page=page.number, has_next=page.has_next)
+    return jsonify(AlertPageSchema().dump(page))
 
 
 @bp.post("/networks/<slug>/alerts")
@@ -128,7 +125,11 @@ def publish_alert(slug: str) -> Any:
           application/json:
             schema: {$ref: '#/components/schemas/AlertInput'}
       responses:
-        200: {description: The alert made earlier with the same Idempotency-Key}
+        200:
+          description: The alert made earlier with the same Idempotency-Key
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Alert'}
         201:
           description: The alert
           content:
@@ -283,18 +284,24 @@ def ack_alert(alert_id: int) -> Any:
       parameters:
         - {name: alert_id, in: path, required: true, schema: {type: integer}}
       responses:
-        200: {description: Acknowledged (the first acknowledgement of the party counts)}
+        200:
+          description: Acknowledged (the first acknowledgement of the party counts)
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Acknowledgement'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        422: {$ref: '#/components/responses/ValidationFailed'}
     """
     if request.is_json:
         body = json_body()
         if "party" in body and str(body["party"]).upper() != _actor().party.code:
             raise ValidationError(_("You acknowledge for your own party only."), fields={"party": "own party only"})
     receipt = alerts.acknowledge(_actor(), alert_id)
-    return jsonify(alert_id=alert_id, party=_actor().party.code,
-                   acknowledged_at=receipt.acknowledged_at.isoformat() if receipt.acknowledged_at else None)
+    return jsonify(AcknowledgementSchema().dump({"alert_id": alert_id, "party": _actor().party.code,
+                                                 "acknowledged_at": receipt.acknowledged_at}))
 
 
 @bp.get("/alerts/<int:alert_id>/grid")
@@ -312,14 +319,11 @@ def alert_grid(alert_id: int) -> Any:
           description: Rows, missing parties first
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/GridRow'}}
+              schema: {$ref: '#/components/schemas/Grid'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return jsonify(items=[row.as_json() for row in alerts.grid(_actor(), alert_id)])
+    return jsonify(GridSchema().dump(SimpleNamespace(items=alerts.grid(_actor(), alert_id))))
 
 
 @bp.get("/alerts/<int:alert_id>.cap")

@@ -9,42 +9,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
-from cmc.models import Account, Document, DocumentVersion
+from cmc.http.access import Access, access
+from cmc.http.files import send_version
+from cmc.http.pagination import paginate
+from cmc.models import Account, Document
+from cmc.schemas import DocumentPageSchema, DocumentSchema, DocumentVersionSchema, DocumentWithVersionsSchema
+from cmc.schemas.common import With
 from cmc.services import documents, idempotency, networks
-from cmc.services.extract import notice
 from cmc.uploads import check
-from cmc.web.access import Access, access
-from cmc.web.documents import send_version
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:
     return current_user._get_current_object()
 
 
-def version_json(version: DocumentVersion) -> dict[str, Any]:
-    """One version's metadata."""
-    return {"number": version.number, "filename": version.original_filename, "size": version.size,
-            "sha256": version.sha256, "content_type": version.content_type, "note": version.note,
-            "uploader": {"id": version.uploader.id, "name": version.uploader.name},
-            "created_at": version.created_at.isoformat(), "restored_from": version.restored_from,
-            "text": {"indexed": None if version.text_status is None else notice(version.text_status) is None,
-                     "status": version.text_status, "message": notice(version.text_status)}}
-
-
 def document_json(document: Document, *, with_versions: bool = False) -> dict[str, Any]:
-    """A document's metadata as the API shows it."""
-    body: dict[str, Any] = {
-        "id": document.id, "title": document.title, "description": document.description,
-        "kind": str(document.kind), "status": str(document.status) if document.status else None,
-        "languages": document.language_list, "audience": str(document.audience),
-        "named_parties": [p.code for p in document.named_parties], "owner_party": document.owner_party.code,
-        "network": document.network.slug if document.network else None,
-        "current_version": document.current_version, "updated_at": document.updated_at.isoformat(),
-    }
+    """A document's metadata as the API shows it; with every version when read on its own."""
     if with_versions:
-        body["versions"] = [version_json(v) for v in documents.versions(document)]
-    return body
+        return DocumentWithVersionsSchema().dump(With(document, versions=documents.versions(document)))
+    return DocumentSchema().dump(document)
 
 
 def _multipart_input() -> documents.DocumentInput:
@@ -84,12 +67,7 @@ def list_documents() -> Any:
           description: One page of documents
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/Document'}}
-                  page: {type: integer}
-                  has_next: {type: boolean}
+              schema: {$ref: '#/components/schemas/DocumentPage'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
     """
@@ -99,7 +77,7 @@ def list_documents() -> Any:
                                        party=args.get("party", "")[:12], status=args.get("status", ""),
                                        query=args.get("q", "")[:200], sort=args.get("sort", "date"))
     page = paginate(documents.list_query(_actor(), filters), per_page=25)
-    return jsonify(items=[document_json(d) for d in page.items], page=page.number, has_next=page.has_next)
+    return jsonify(DocumentPageSchema().dump(page))
 
 
 @bp.post("/networks/<slug>/documents")
@@ -140,12 +118,12 @@ def upload_document(slug: str) -> Any:
           description: The document made earlier with the same Idempotency-Key
           content:
             application/json:
-              schema: {$ref: '#/components/schemas/Document'}
+              schema: {$ref: '#/components/schemas/DocumentWithVersions'}
         201:
           description: The document
           content:
             application/json:
-              schema: {$ref: '#/components/schemas/Document'}
+              schema: {$ref: '#/components/schemas/DocumentWithVersions'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
@@ -178,7 +156,7 @@ def get_document(document_id: int) -> Any:
           description: The document
           content:
             application/json:
-              schema: {$ref: '#/components/schemas/Document'}
+              schema: {$ref: '#/components/schemas/DocumentWithVersions'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
     """
@@ -235,7 +213,7 @@ def upload_version(document_id: int) -> Any:
     replayed = key is not None and idempotency.find(_actor().id, "document.version", key) is not None
     version = documents.add_version(_actor(), document_id, _checked_file(), request.form.get("note", ""),
                                     idempotency_key=key)
-    return jsonify(version_json(version)), 200 if replayed else 201
+    return jsonify(DocumentVersionSchema().dump(version)), 200 if replayed else 201
 
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>/download")

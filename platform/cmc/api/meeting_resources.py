@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from types import SimpleNamespace
 from typing import Any
 
 from flask import jsonify
@@ -11,36 +12,25 @@ from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
 from cmc.extensions import db
-from cmc.models import Account, ActionItem, AgendaVersion, Meeting, Registration
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
+from cmc.models import Account
 from cmc.models.types import parse_id
+from cmc.schemas import (
+    ActionItemListSchema,
+    ActionItemSchema,
+    AgendaItemAddedSchema,
+    AgendaVersionSchema,
+    MeetingDetailSchema,
+    MeetingPageSchema,
+    RegistrationSchema,
+)
+from cmc.schemas.common import With
 from cmc.services import meetings
-from cmc.web.access import Access, access
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:
     return current_user._get_current_object()
-
-
-def meeting_json(meeting: Meeting) -> dict[str, Any]:
-    """A meeting as the API shows it."""
-    return {"id": meeting.id, "title": meeting.title, "kind": str(meeting.kind), "status": str(meeting.status),
-            "start_date": meeting.start_date.isoformat(), "end_date": meeting.end_date.isoformat(),
-            "timezone": meeting.timezone, "venue": meeting.venue, "city": meeting.city,
-            "host_party": meeting.host_party.code if meeting.host_party else None, "format": str(meeting.format),
-            "network": meeting.network.slug if meeting.network else None, "agenda_revision": meeting.agenda_revision}
-
-
-def version_json(version: AgendaVersion) -> dict[str, Any]:
-    """A published agenda version."""
-    return {"number": version.number, "published_at": version.published_at.isoformat(), "changes": version.changes,
-            "items": version.items}
-
-
-def registration_json(registration: Registration) -> dict[str, Any]:
-    """A delegation."""
-    return {"id": registration.id, "party": registration.party.code, "status": str(registration.status),
-            "as_observer": registration.as_observer, "members": registration.members}
 
 
 @bp.get("/meetings")
@@ -58,15 +48,11 @@ def list_meetings() -> Any:
           description: One page of meetings
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/Meeting'}}
-                  has_next: {type: boolean}
+              schema: {$ref: '#/components/schemas/MeetingPage'}
         401: {$ref: '#/components/responses/Unauthenticated'}
     """
     page = paginate(meetings.visible_query(_actor()), per_page=20)
-    return jsonify(items=[meeting_json(m) for m in page.items], page=page.number, has_next=page.has_next)
+    return jsonify(MeetingPageSchema().dump(page))
 
 
 @bp.get("/meetings/<int:meeting_id>")
@@ -84,14 +70,13 @@ def get_meeting(meeting_id: int) -> Any:
           description: The meeting
           content:
             application/json:
-              schema: {$ref: '#/components/schemas/Meeting'}
+              schema: {$ref: '#/components/schemas/MeetingDetail'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     meeting = meetings.get(_actor(), meeting_id)
-    body = meeting_json(meeting) | {"versions": [version_json(v) for v in meetings.versions(meeting)],
-                                    "registrations": [registration_json(r) for r in meetings.registrations(meeting)]}
-    return jsonify(body)
+    return jsonify(MeetingDetailSchema().dump(With(meeting, versions=meetings.versions(meeting),
+                                                   registrations=meetings.registrations(meeting))))
 
 
 def _item_input(data: dict[str, Any]) -> meetings.ItemInput:
@@ -136,7 +121,11 @@ def add_agenda_item(meeting_id: int) -> Any:
           application/json:
             schema: {$ref: '#/components/schemas/AgendaItemInput'}
       responses:
-        201: {description: Added; the new agenda_revision is returned}
+        201:
+          description: Added; the new agenda_revision is returned
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/AgendaItemAdded'}
         400: {$ref: '#/components/responses/BadRequest'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         403: {$ref: '#/components/responses/Forbidden'}
@@ -146,7 +135,8 @@ def add_agenda_item(meeting_id: int) -> Any:
     """
     data = json_body()
     added = meetings.add_item(_actor(), meeting_id, _item_input(data), _revision(data))
-    return jsonify(id=added.id, agenda_revision=added.meeting.agenda_revision), 201
+    body = AgendaItemAddedSchema().dump({"id": added.id, "agenda_revision": added.meeting.agenda_revision})
+    return jsonify(body), 201
 
 
 @bp.post("/meetings/<int:meeting_id>/publish")
@@ -165,7 +155,11 @@ def publish_agenda(meeting_id: int) -> Any:
           application/json:
             schema: {type: object, required: [revision], properties: {revision: {type: integer}}}
       responses:
-        201: {description: The new version}
+        201:
+          description: The new version
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/AgendaVersion'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
@@ -173,7 +167,7 @@ def publish_agenda(meeting_id: int) -> Any:
         422: {$ref: '#/components/responses/ValidationFailed'}
     """
     version = meetings.publish_agenda(_actor(), meeting_id, _revision(json_body()))
-    return jsonify(version_json(version)), 201
+    return jsonify(AgendaVersionSchema().dump(version)), 201
 
 
 @bp.post("/meetings/<int:meeting_id>/registrations")
@@ -204,7 +198,11 @@ def register_delegation(meeting_id: int) -> Any:
                       role: {type: string, enum: [head, delegate, adviser]}
                       title: {type: string}
       responses:
-        201: {description: The registration}
+        201:
+          description: The registration
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Registration'}
         400: {$ref: '#/components/responses/BadRequest'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         403: {$ref: '#/components/responses/Forbidden'}
@@ -220,15 +218,7 @@ def register_delegation(meeting_id: int) -> Any:
     if not isinstance(party, str):
         raise BadRequestBody(_("party must be a party code."), fields={"party": "type"})
     registration = meetings.register(_actor(), meeting_id, party, members)
-    return jsonify(registration_json(registration)), 201
-
-
-def action_json(action: ActionItem) -> dict[str, Any]:
-    """An action item."""
-    return {"id": action.id, "meeting_id": action.meeting_id, "title": action.title, "status": str(action.status),
-            "owner_party": action.owner_party.code if action.owner_party else None,
-            "owner_network": action.owner_network.slug if action.owner_network else None,
-            "due_date": action.due_date.isoformat() if action.due_date else None}
+    return jsonify(RegistrationSchema().dump(registration)), 201
 
 
 @bp.get("/action-items")
@@ -244,13 +234,11 @@ def list_action_items() -> Any:
           description: Action items
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/ActionItem'}}
+              schema: {$ref: '#/components/schemas/ActionItemList'}
         401: {$ref: '#/components/responses/Unauthenticated'}
     """
-    return jsonify(items=[action_json(a) for a in db.session.scalars(meetings.actions_for(_actor()).limit(200))])
+    actions = db.session.scalars(meetings.actions_for(_actor()).limit(200))
+    return jsonify(ActionItemListSchema().dump(SimpleNamespace(items=actions)))
 
 
 @bp.put("/action-items/<int:action_id>/status")
@@ -287,4 +275,4 @@ def set_action_item_status(action_id: int) -> Any:
     status = json_body().get("status")
     if not isinstance(status, str):
         raise BadRequestBody(_("status is required."), fields={"status": "required"})
-    return jsonify(action_json(meetings.set_action_status(_actor(), action_id, status)))
+    return jsonify(ActionItemSchema().dump(meetings.set_action_status(_actor(), action_id, status)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import jsonify
@@ -9,27 +10,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
-from cmc.models import Account, Network
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
+from cmc.models import Account
 from cmc.models.types import parse_id
+from cmc.schemas import (
+    MemberAddedSchema,
+    MemberPageSchema,
+    NetworkDetailSchema,
+    NetworkListSchema,
+    ThreadPageSchema,
+    ThreadWithRepliesSchema,
+)
+from cmc.schemas.common import With
 from cmc.services import networks, permissions
-from cmc.web.access import Access, access
-from cmc.web.pagination import paginate
 
 
 def _actor() -> Account:
     return current_user._get_current_object()
-
-
-def network_json(network: Network, *, party_count: int | None = None, member_count: int | None = None,
-                 my_role: str | None = None) -> dict[str, Any]:
-    """A network's directory entry as the API shows it."""
-    body: dict[str, Any] = {"slug": network.slug, "name": network.name, "description": network.description,
-                            "kind": str(network.kind), "alerts_enabled": network.alerts_enabled,
-                            "archived": network.archived, "my_role": my_role}
-    if party_count is not None:
-        body["party_count"] = party_count
-        body["member_count"] = member_count
-    return body
 
 
 def _string(data: dict[str, Any], key: str) -> str:
@@ -52,15 +50,11 @@ def list_networks() -> Any:
           description: Networks by name
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/Network'}}
+              schema: {$ref: '#/components/schemas/NetworkList'}
         401: {$ref: '#/components/responses/Unauthenticated'}
     """
     entries = networks.directory(_actor())
-    return jsonify(items=[network_json(e.network, party_count=e.party_count, member_count=e.member_count,
-                                       my_role=str(e.my_role) if e.my_role else None) for e in entries])
+    return jsonify(NetworkListSchema().dump(SimpleNamespace(items=entries)))
 
 
 @bp.get("/networks/<slug>")
@@ -78,16 +72,13 @@ def get_network(slug: str) -> Any:
           description: The network
           content:
             application/json:
-              schema: {$ref: '#/components/schemas/Network'}
+              schema: {$ref: '#/components/schemas/NetworkDetail'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     network = networks.open_network(_actor(), slug)
     role = permissions.network_role(_actor(), network)
-    body = network_json(network, my_role=str(role) if role else None)
-    body["charter"] = network.charter
-    body["parties"] = [p.code for p in network.parties]
-    return jsonify(body)
+    return jsonify(NetworkDetailSchema().dump(SimpleNamespace(network=network, my_role=role)))
 
 
 @bp.get("/networks/<slug>/members")
@@ -106,20 +97,15 @@ def list_members(slug: str) -> Any:
           description: Members
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items:
-                    type: array
-                    items: {$ref: '#/components/schemas/Member'}
+              schema: {$ref: '#/components/schemas/MemberPage'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     network = networks.open_network(_actor(), slug)
     page = paginate(networks.members_query(_actor(), network), per_page=100, scalars=False)
-    items = [{"account_id": account.id, "name": account.name, "party": account.party.code, "role": str(role)}
-             for account, role in page.items]
-    return jsonify(items=items, page=page.number, has_next=page.has_next)
+    members = [{"account_id": account.id, "name": account.name, "party": account.party.code, "role": role}
+               for account, role in page.items]
+    return jsonify(MemberPageSchema().dump(With(page, items=members)))
 
 
 @bp.post("/networks/<slug>/members")
@@ -143,7 +129,11 @@ def add_member(slug: str) -> Any:
                 account_id: {type: integer}
                 role: {type: string, enum: [member, coordinator]}
       responses:
-        201: {description: Added}
+        201:
+          description: The membership
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/MemberAdded'}
         400: {$ref: '#/components/responses/BadRequest'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         403: {$ref: '#/components/responses/Forbidden'}
@@ -157,7 +147,7 @@ def add_member(slug: str) -> Any:
         raise BadRequestBody(_("account_id is required and must be a number."), fields={"account_id": "required"})
     # An id the database cannot hold is the id of nobody (0), not a query that fails.
     membership = networks.add_member(_actor(), slug, parse_id(account_id) or 0, str(data.get("role", "member")))
-    return jsonify(account_id=membership.account_id, role=str(membership.role)), 201
+    return jsonify(MemberAddedSchema().dump(membership)), 201
 
 
 @bp.delete("/networks/<slug>/members/<int:account_id>")
@@ -197,19 +187,13 @@ def list_threads(slug: str) -> Any:
           description: One page of threads
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/Thread'}}
-                  page: {type: integer}
-                  has_next: {type: boolean}
+              schema: {$ref: '#/components/schemas/ThreadPage'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     network = networks.open_network(_actor(), slug)
     page = paginate(networks.threads_query(_actor(), network), per_page=20, scalars=False)
-    return jsonify(items=[networks.thread_json(t) for t, _seen in page.items], page=page.number,
-                   has_next=page.has_next)
+    return jsonify(ThreadPageSchema().dump(With(page, items=[thread for thread, _seen in page.items])))
 
 
 @bp.post("/networks/<slug>/threads")
@@ -267,22 +251,15 @@ def get_thread(thread_id: int) -> Any:
           description: The thread
           content:
             application/json:
-              schema:
-                allOf:
-                  - {$ref: '#/components/schemas/Thread'}
-                  - type: object
-                    properties:
-                      replies: {type: array, items: {$ref: '#/components/schemas/Reply'}}
-                      has_next: {type: boolean}
+              schema: {$ref: '#/components/schemas/ThreadWithReplies'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         404: {$ref: '#/components/responses/NotFound'}
         410: {$ref: '#/components/responses/Gone'}
     """
     thread = networks.open_thread(_actor(), thread_id)
     page = paginate(networks.replies_query(thread), per_page=50)
-    body = networks.thread_json(thread) | {"replies": [networks.reply_json(r) for r in page.items],
-                                           "page": page.number, "has_next": page.has_next}
-    return jsonify(body)
+    return jsonify(ThreadWithRepliesSchema().dump(With(thread, replies=page.items, page=page.number,
+                                                       has_next=page.has_next)))
 
 
 @bp.post("/threads/<int:thread_id>/replies")

@@ -1,308 +1,18 @@
-"""The OpenAPI 3 document, generated from the API's view functions (apispec reads their docstrings)."""
+"""The OpenAPI 3 document: components from the marshmallow schemas of ``cmc.schemas``, operations from the API's
+view functions (apispec reads the YAML after ``---`` in their docstrings)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.yaml_utils import load_operations_from_docstring
 from flask import current_app, jsonify
 
 from cmc.api import bp
-from cmc.web.access import Access, access
-
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                "confirm_url": {"type": "string", "description": "With reauthentication_required: the page "
-                                "where the signed-in person confirms their password before sending again"},
-                "incident": {"type": "string", "description": "With a 500: the id of the incident in the "
-                             "server's log, to give when reporting the problem"},
-            },
-        }
-    },
-}
-
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "Error": ERROR,
-    "Party": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "code": {"type": "string"},
-            "name": {"type": "string"},
-            "kind": {"type": "string", "enum": ["state", "territory", "organization"]},
-            "status": {"type": "string", "enum": ["member", "observer", "support"]},
-            "languages": {"type": "array", "items": {"type": "string"}},
-            "founding": {"type": "boolean"},
-            "retired": {"type": "boolean"},
-        },
-    },
-    "PartyInput": {
-        "type": "object",
-        "required": ["code", "name", "kind", "status"],
-        "properties": {
-            "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,11}$"},
-            "name": {"type": "string", "maxLength": 120},
-            "kind": {"type": "string", "enum": ["state", "territory", "organization"]},
-            "status": {"type": "string", "enum": ["member", "observer", "support"]},
-            "languages": {"type": "array", "items": {"type": "string"}},
-            "founding": {"type": "boolean"},
-        },
-    },
-    "Me": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "email": {"type": "string", "format": "email"},
-            "name": {"type": "string"},
-            "title": {"type": "string"},
-            "role": {"type": "string", "enum": ["secretariat", "focal_point", "delegate"]},
-            "language": {"type": "string"},
-            "timezone": {"type": "string"},
-            "party": {
-                "type": "object",
-                "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                               "status": {"type": "string"}},
-            },
-            "networks": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-    "Token": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "prefix": {"type": "string"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "expires_at": {"type": "string", "format": "date-time", "nullable": True},
-            "revoked": {"type": "boolean"},
-            "last_used_at": {"type": "string", "format": "date-time", "nullable": True},
-        },
-    },
-    "Network": {
-        "type": "object",
-        "properties": {
-            "slug": {"type": "string"},
-            "name": {"type": "string"},
-            "description": {"type": "string"},
-            "kind": {"type": "string", "enum": ["thematic_network", "technical_network", "dialogue_space"]},
-            "alerts_enabled": {"type": "boolean"},
-            "archived": {"type": "boolean"},
-            "my_role": {"type": "string", "enum": ["coordinator", "member"], "nullable": True},
-            "party_count": {"type": "integer"},
-            "member_count": {"type": "integer"},
-            "charter": {"type": "string"},
-            "parties": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-    "Member": {
-        "type": "object",
-        "properties": {
-            "account_id": {"type": "integer"},
-            "name": {"type": "string"},
-            "party": {"type": "string"},
-            "role": {"type": "string", "enum": ["coordinator", "member"]},
-        },
-    },
-    "Thread": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "network": {"type": "string"},
-            "network_id": {"type": "integer"},
-            "title": {"type": "string"},
-            "body": {"type": "string"},
-            "body_html": {"type": "string", "description": "Rendered Markdown, sanitised"},
-            "author": {"type": "object"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "edited": {"type": "boolean"},
-            "pinned": {"type": "boolean"},
-            "reply_count": {"type": "integer"},
-            "last_activity_at": {"type": "string", "format": "date-time"},
-        },
-    },
-    "Reply": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "thread_id": {"type": "integer"},
-            "body": {"type": "string"},
-            "body_html": {"type": "string"},
-            "deleted": {"type": "boolean"},
-            "author": {"type": "object"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "edited": {"type": "boolean"},
-        },
-    },
-    "Document": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "kind": {"type": "string"},
-            "status": {"type": "string", "nullable": True},
-            "languages": {"type": "array", "items": {"type": "string"}},
-            "audience": {"type": "string", "enum": ["network", "all", "named"]},
-            "named_parties": {"type": "array", "items": {"type": "string"}},
-            "owner_party": {"type": "string"},
-            "network": {"type": "string", "nullable": True},
-            "current_version": {"type": "integer"},
-            "updated_at": {"type": "string", "format": "date-time"},
-            "versions": {"type": "array", "items": {"$ref": "#/components/schemas/DocumentVersion"}},
-        },
-    },
-    "DocumentVersion": {
-        "type": "object",
-        "properties": {
-            "number": {"type": "integer"},
-            "filename": {"type": "string"},
-            "size": {"type": "integer"},
-            "sha256": {"type": "string"},
-            "content_type": {"type": "string"},
-            "note": {"type": "string"},
-            "uploader": {"type": "object"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "restored_from": {"type": "integer", "nullable": True},
-            "text": {
-                "type": "object",
-                "description": "Whether search finds the words inside this file. A file over a text-extraction "
-                               "limit (unpacked size, compression ratio, parts, time, memory) is stored without "
-                               "text: search then finds the document by its title and description only.",
-                "properties": {
-                    "indexed": {"type": "boolean", "nullable": True,
-                                "description": "null for versions stored before this was recorded"},
-                    "status": {"type": "string", "nullable": True,
-                               "enum": ["indexed", "none", "unreadable", "busy", "limit:size", "limit:ratio",
-                                        "limit:entries", "limit:time", "limit:memory", None]},
-                    "message": {"type": "string", "nullable": True,
-                                "description": "what to tell a person when the text is not indexed"},
-                },
-            },
-        },
-    },
-    "AlertInput": {
-        "type": "object",
-        "required": ["infos"],
-        "properties": {
-            "status": {"type": "string", "enum": ["Actual", "Exercise", "Test"]},
-            "restriction": {"type": "string", "maxLength": 300},
-            "note": {"type": "string"},
-            "ack_within_minutes": {"type": "integer", "minimum": 5},
-            "submit": {"type": "boolean", "description": "members: submit a draft for a coordinator"},
-            "infos": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/AlertInfo"}},
-        },
-    },
-    "AlertInfo": {
-        "type": "object",
-        "required": ["headline", "event", "severity"],
-        "properties": {
-            "language": {"type": "string", "enum": ["en", "es", "fr", "nl"]},
-            "category": {"type": "string"},
-            "event": {"type": "string"},
-            "urgency": {"type": "string", "enum": ["Immediate", "Expected", "Future", "Past", "Unknown"]},
-            "severity": {"type": "string", "enum": ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]},
-            "certainty": {"type": "string", "enum": ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]},
-            "headline": {"type": "string", "maxLength": 160},
-            "description": {"type": "string"},
-            "instruction": {"type": "string"},
-            "expires": {"type": "string", "format": "date-time", "nullable": True},
-            "area_desc": {"type": "string"},
-            "geocodes": {"type": "array", "items": {"type": "string"}},
-            "circle": {"type": "string"},
-            "polygon": {"type": "string"},
-        },
-    },
-    "Alert": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "identifier": {"type": "string"},
-            "network": {"type": "object"},
-            "state": {"type": "string", "enum": ["draft", "submitted", "returned", "published"]},
-            "status": {"type": "string"},
-            "msg_type": {"type": "string", "enum": ["Alert", "Update", "Cancel"]},
-            "references": {"type": "integer", "nullable": True,
-                           "description": "The message this Update or Cancel directly follows"},
-            "references_chain": {
-                "type": "array",
-                "description": "Every earlier message of the chain, oldest first (what CAP references lists)",
-                "items": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "identifier": {"type": "string"}, "sender": {"type": "string"},
-                    "sent": {"type": "string", "description": "CAP date-time, e.g. 2026-11-28T10:00:00+00:00"}}},
-            },
-            "restriction": {"type": "string"},
-            "sender_party": {"type": "string"},
-            "sent": {"type": "string", "format": "date-time", "nullable": True},
-            "cancelled": {"type": "boolean"},
-            "infos": {"type": "array", "items": {"$ref": "#/components/schemas/AlertInfo"}},
-        },
-    },
-    "GridRow": {
-        "type": "object",
-        "properties": {
-            "party": {"type": "string"},
-            "party_name": {"type": "string"},
-            "delivered_at": {"type": "string", "format": "date-time", "nullable": True},
-            "opened_at": {"type": "string", "format": "date-time", "nullable": True},
-            "acknowledged_at": {"type": "string", "format": "date-time", "nullable": True},
-            "acknowledged_by": {"type": "string"},
-            "overdue": {"type": "boolean"},
-        },
-    },
-    "Meeting": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "title": {"type": "string"},
-            "kind": {"type": "string"},
-            "status": {"type": "string", "enum": ["draft", "published", "in_session", "concluded", "cancelled"]},
-            "start_date": {"type": "string", "format": "date"},
-            "end_date": {"type": "string", "format": "date"},
-            "timezone": {"type": "string"},
-            "agenda_revision": {"type": "integer"},
-            "versions": {"type": "array", "items": {"type": "object"}},
-            "registrations": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-    "ActionItem": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "meeting_id": {"type": "integer"},
-            "title": {"type": "string"},
-            "status": {"type": "string", "enum": ["open", "in_progress", "done"]},
-            "owner_party": {"type": "string", "nullable": True},
-            "owner_network": {"type": "string", "nullable": True},
-            "due_date": {"type": "string", "format": "date", "nullable": True},
-        },
-    },
-    "AgendaItemInput": {
-        "type": "object",
-        "required": ["day", "title", "revision"],
-        "properties": {
-            "revision": {"type": "integer", "description": "the agenda_revision the change starts from"},
-            "day": {"type": "string", "format": "date"},
-            "title": {"type": "string", "maxLength": 200},
-            "start_time": {"type": "string", "example": "09:30"},
-            "end_time": {"type": "string", "example": "10:30"},
-            "kind": {"type": "string", "enum": ["opening", "session", "panel", "break", "closing"]},
-            "session": {"type": "string"},
-            "presenters": {"type": "string"},
-            "description": {"type": "string"},
-            "document_ids": {"type": "array", "items": {"type": "integer"}},
-        },
-    },
-}
+from cmc.http.access import Access, access
+from cmc.schemas import COMPONENTS, component_name
 
 RESPONSES = {
     "BadRequest": "The body is malformed JSON or misses a field",
@@ -318,11 +28,31 @@ RESPONSES = {
     "ValidationFailed": "The values break a rule; fields says which",
     "InsufficientStorage": "The server's disk is full: nothing was stored; try again later",
     "TooManyRequests": "Slow down",
+    "InternalError": "An unexpected failure; incident names it in the server's log",
 }
+
+#: Answers any operation can give, whatever its own docstring lists: every route may fail unexpectedly, and
+#: refuses a NUL or a lone surrogate in a parameter or JSON body with 422 naming it; a route that needs a
+#: caller answers 401 without one and 403 to someone who must first set up a second factor; a change sent
+#: with a session cookie but without its X-CSRFToken header answers 400.
+ANY_OPERATION = {"422": "ValidationFailed", "500": "InternalError"}
+SIGNED_IN = {"401": "Unauthenticated", "403": "Forbidden"}
+CHANGES = {"400": "BadRequest"}
+
+
+def _with_common_answers(method: str, operation: dict[str, Any]) -> dict[str, Any]:
+    responses = operation.setdefault("responses", {})
+    common = ANY_OPERATION | ({} if operation.get("security") == [] else SIGNED_IN) \
+        | (CHANGES if method in ("post", "put", "patch", "delete") else {})
+    for status, name in common.items():
+        if status not in responses and int(status) not in responses:
+            responses[status] = {"$ref": f"#/components/responses/{name}"}
+    return operation
 
 
 def build_spec() -> dict[str, Any]:
-    """Walk the app's API routes and assemble the document from their docstrings."""
+    """Assemble the document: the components from the schemas that serialise the answers (``cmc.schemas``),
+    the operations from the docstrings of the app's API routes."""
     spec = APISpec(
         title="CMC Platform API",
         version="1",
@@ -330,12 +60,14 @@ def build_spec() -> dict[str, Any]:
         info={"description": "JSON API of the Caribbean Migration Consultations platform. Errors are "
                              "`{\"error\": {\"code\", \"message\"}}` with the matching HTTP status."},
         servers=[{"url": "/api/v1"}],
+        plugins=[MarshmallowPlugin(schema_name_resolver=component_name)],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie",
                                                 "name": current_app.config["SESSION_COOKIE_NAME"]})
-    for name, schema in SCHEMAS.items():
-        spec.components.schema(name, schema)
+    for schema in COMPONENTS:
+        if component_name(schema) not in spec.components.schemas:  # a nested one registers itself on first use
+            spec.components.schema(component_name(schema), schema=schema)
     for name, description in RESPONSES.items():
         spec.components.response(name, {
             "description": description,
@@ -353,7 +85,8 @@ def build_spec() -> dict[str, Any]:
             path = path.replace(f"<int:{converter_arg}>", "{" + converter_arg + "}")
             path = path.replace(f"<string:{converter_arg}>", "{" + converter_arg + "}")
             path = path.replace(f"<{converter_arg}>", "{" + converter_arg + "}")
-        spec.path(path=path, operations=operations)
+        spec.path(path=path, operations={method: _with_common_answers(method, operation)
+                                         for method, operation in operations.items()})
     document = spec.to_dict()
     document["security"] = [{"bearer": []}, {"cookie": []}]
     return document

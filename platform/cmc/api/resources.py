@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import g, jsonify, url_for
@@ -9,37 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
-from cmc.models import AccessToken, Party
+from cmc.http.access import Access, access
+from cmc.schemas import PartyListSchema, PartySchema, TokenListSchema, TokenWithSecretSchema
+from cmc.schemas.common import With
 from cmc.services import auth, directory, parties
 from cmc.services.errors import DeniedError
-from cmc.web.access import Access, access
-
-
-def party_json(party: Party) -> dict[str, Any]:
-    """A party as the API shows it."""
-    return {
-        "id": party.id,
-        "code": party.code,
-        "name": party.name,
-        "kind": str(party.kind),
-        "status": str(party.status),
-        "languages": party.language_list,
-        "founding": party.founding,
-        "retired": party.retired,
-    }
-
-
-def token_json(token: AccessToken) -> dict[str, Any]:
-    """A token's metadata (never its secret)."""
-    return {
-        "id": token.id,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at.isoformat(),
-        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
-        "revoked": token.revoked_at is not None,
-        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
-    }
 
 
 @bp.get("/me")
@@ -74,13 +49,10 @@ def list_parties() -> Any:
           description: Every party, by name
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/Party'}}
+              schema: {$ref: '#/components/schemas/PartyList'}
         401: {$ref: '#/components/responses/Unauthenticated'}
     """
-    return jsonify(items=[party_json(p) for p in parties.list_parties()])
+    return jsonify(PartyListSchema().dump(SimpleNamespace(items=parties.list_parties())))
 
 
 @bp.post("/parties")
@@ -123,7 +95,7 @@ def create_party() -> Any:
         parties.PartyInput(code=data["code"], name=data["name"], kind=data["kind"], status=data["status"],
                            languages=languages, founding=bool(data.get("founding", False))),
     )
-    return jsonify(party_json(party)), 201
+    return jsonify(PartySchema().dump(party)), 201
 
 
 @bp.get("/tokens")
@@ -139,13 +111,10 @@ def list_tokens() -> Any:
           description: Tokens, newest first
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {$ref: '#/components/schemas/Token'}}
+              schema: {$ref: '#/components/schemas/TokenList'}
         401: {$ref: '#/components/responses/Unauthenticated'}
     """
-    return jsonify(items=[token_json(t) for t in auth.list_tokens(current_user._get_current_object())])
+    return jsonify(TokenListSchema().dump(SimpleNamespace(items=auth.list_tokens(current_user._get_current_object()))))
 
 
 @bp.post("/tokens")
@@ -160,23 +129,13 @@ def create_token() -> Any:
         required: true
         content:
           application/json:
-            schema:
-              type: object
-              required: [name]
-              properties:
-                name: {type: string, maxLength: 80}
-                expires_in_days: {type: integer, minimum: 1, maximum: 366, nullable: true}
+            schema: {$ref: '#/components/schemas/TokenInput'}
       responses:
         201:
           description: The token, with its secret shown once
           content:
             application/json:
-              schema:
-                allOf:
-                  - {$ref: '#/components/schemas/Token'}
-                  - type: object
-                    properties:
-                      secret: {type: string}
+              schema: {$ref: '#/components/schemas/TokenWithSecret'}
         400: {$ref: '#/components/responses/BadRequest'}
         401: {$ref: '#/components/responses/Unauthenticated'}
         403: {$ref: '#/components/responses/Forbidden'}
@@ -196,7 +155,7 @@ def create_token() -> Any:
         raise BadRequestBody(_("expires_in_days must be a whole number of days."),
                              fields={"expires_in_days": "type"})
     token, secret = auth.create_token(current_user._get_current_object(), name, expires_in_days=days)
-    body = token_json(token) | {"secret": secret}
+    body = TokenWithSecretSchema().dump(With(token, secret=secret))
     return jsonify(body), 201, {"Location": url_for("api.list_tokens")}
 
 

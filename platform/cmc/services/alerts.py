@@ -242,31 +242,10 @@ def _identifier(network: Network) -> str:
 # --- json ------------------------------------------------------------------------------------------------
 
 def alert_json(alert: Alert) -> dict[str, Any]:
-    """An alert as live events and the API show it."""
-    return {
-        "id": alert.id,
-        "identifier": alert.identifier,
-        "network": {"id": alert.network_id, "slug": alert.network.slug, "name": alert.network.name},
-        "state": str(alert.state),
-        "status": str(alert.status),
-        "msg_type": str(alert.msg_type),
-        "references": alert.references_id,
-        "references_chain": _chain_json(alert),
-        "restriction": alert.restriction,
-        "sender_party": alert.party.code,
-        "author": alert.author.name,
-        "sent": alert.published_at.isoformat() if alert.published_at else None,
-        "cancelled": alert.cancelled_at is not None,
-        "superseded_by": alert.superseded_by_id,
-        "ack_within_minutes": alert.ack_within_minutes,
-        "infos": [{
-            "language": i.language, "category": i.category, "event": i.event, "urgency": i.urgency,
-            "severity": i.severity, "certainty": i.certainty, "headline": i.headline,
-            "description": i.description, "instruction": i.instruction,
-            "expires": i.expires.isoformat() if i.expires else None, "area_desc": i.area_desc,
-            "geocodes": i.geocodes, "circle": i.circle, "polygon": i.polygon,
-        } for i in alert.infos],
-    }
+    """An alert as live events and the API show it (``cmc.schemas.AlertSchema``)."""
+    from cmc.schemas import AlertSchema  # the schema reads this module's chain helper: imported when used
+
+    return AlertSchema().dump(alert)
 
 
 def earlier_messages(alert: Alert) -> list[Alert]:
@@ -281,13 +260,6 @@ def earlier_messages(alert: Alert) -> list[Alert]:
         current = current.references
     chain.reverse()
     return chain
-
-
-def _chain_json(alert: Alert) -> list[dict[str, Any]]:
-    from cmc.services import cap  # cap reads alerts' input types: imported here, not at module level
-
-    return [{"id": earlier.id, "identifier": earlier.identifier, "sender": cap.sender_id(earlier),
-             "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in earlier_messages(alert)]
 
 
 def severity_of(alert: Alert) -> str:
@@ -740,11 +712,9 @@ class GridRow:
 
     def as_json(self) -> dict[str, Any]:
         """The row as the API and the live grid show it."""
-        return {"party": self.party_code, "party_name": self.party_name,
-                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
-                "opened_at": self.opened_at.isoformat() if self.opened_at else None,
-                "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
-                "acknowledged_by": self.acknowledged_by, "overdue": self.overdue}
+        from cmc.schemas import GridRowSchema
+
+        return GridRowSchema().dump(self)
 
 
 def can_see_grid(actor: Account, alert: Alert) -> bool:

@@ -11,15 +11,7 @@ __all__ = ["describe", "is_coordinator_anywhere", "networks_of"]
 
 
 def describe(account: Account) -> dict[str, Any]:
-    """The account as ``GET /api/v1/me`` returns it."""
-    return {
-        "id": account.id,
-        "email": account.email,
-        "name": account.name,
-        "title": account.title,
-        "role": str(account.role),
-        "language": account.language,
-        "timezone": account.timezone,
-        "party": {"code": account.party.code, "name": account.party.name, "status": str(account.party.status)},
-        "networks": networks_of(account),
-    }
+    """The account as ``GET /api/v1/me`` returns it (``cmc.schemas.MeSchema``)."""
+    from cmc.schemas import MeSchema  # the schema reads networks_of: imported when used
+
+    return MeSchema().dump(account)

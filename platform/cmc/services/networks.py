@@ -377,30 +377,17 @@ def require_post(actor: Account, network: Network, action: str) -> None:
 
 
 def thread_json(thread: Thread) -> dict[str, Any]:
-    """A thread as the API and live events show it."""
-    return {
-        "id": thread.id,
-        "network": thread.network.slug,
-        "network_id": thread.network_id,
-        "title": thread.title,
-        "body": thread.body,
-        "body_html": thread.body_html,
-        "author": {"id": thread.author.id, "name": thread.author.name, "party": thread.author.party.code},
-        "created_at": thread.created_at.isoformat(),
-        "edited": thread.edited_at is not None,
-        "pinned": thread.pinned_at is not None,
-        "reply_count": thread.reply_count,
-        "last_activity_at": thread.last_activity_at.isoformat(),
-    }
+    """A thread as the API and live events show it (``cmc.schemas.ThreadSchema``)."""
+    from cmc.schemas import ThreadSchema  # the schemas read this module: imported when used
+
+    return ThreadSchema().dump(thread)
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
-    """A reply as the API and live events show it (a deleted reply keeps its place, not its text)."""
-    deleted = reply.deleted_at is not None
-    return {"id": reply.id, "thread_id": reply.thread_id, "body": "" if deleted else reply.body,
-            "body_html": "" if deleted else reply.body_html, "deleted": deleted,
-            "author": {"id": reply.author.id, "name": reply.author.name, "party": reply.author.party.code},
-            "created_at": reply.created_at.isoformat(), "edited": reply.edited_at is not None}
+    """A reply as the API and live events show it (``cmc.schemas.ReplySchema``)."""
+    from cmc.schemas import ReplySchema
+
+    return ReplySchema().dump(reply)
 
 
 def create_thread(actor: Account, slug: str, title: str, body: str) -> Thread:

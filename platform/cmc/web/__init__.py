@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,14 +16,23 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from cmc.extensions import db, login_manager
-from cmc.incidents import log_incident
+from cmc.http.access import Access, access, rule_of, satisfied
+from cmc.http.errors import (
+    SecondFactorRequired,
+    SignInRequired,
+    audit_denied,
+    claimed_answer,
+    http_problem,
+    json_error,
+    json_error_response,
+    title,
+    unexpected,
+)
 from cmc.models import Account, Outcome
 from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceError
 from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
-from cmc.uploads import too_large_message
-from cmc.web.access import Access, access, rule_of, satisfied
 from cmc.web.converters import install as install_converters
 from cmc.web.reauth import remember_proof
 from cmc.web.reauth import respond as reauthentication_required
@@ -44,15 +54,9 @@ HSTS = "max-age=31536000"
 
 
 def wants_json() -> bool:
-    """Whether the current request is for the JSON API (errors then answer JSON)."""
-    return request.path.startswith("/api/") or request.headers.get("X-Requested-With") == "fetch"
-
-
-def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Any, int]:
-    """The API's error body: ``{"error": {"code", "message"}}`` with the matching status."""
-    body: dict[str, Any] = {"code": code, "message": message}
-    body.update({k: v for k, v in extra.items() if v})
-    return jsonify(error=body), status
+    """Whether a page's own script sent the request (``X-Requested-With: fetch``): errors then answer JSON.
+    The API answers its errors itself (``cmc.api.errors``)."""
+    return request.headers.get("X-Requested-With") == "fetch"
 
 
 def _load_user(user_id: str) -> Account | None:
@@ -89,12 +93,8 @@ def _enforce_access() -> Any:
         log.error("endpoint %s declares no access rule; refused", request.endpoint)
         return _deny(404)
     verdict = satisfied(rule)
-    if verdict is None:
-        if wants_json():
-            if g.get("bad_token"):
-                return json_error(401, "invalid_token", _("The access token is unknown, expired or revoked."))
-            return json_error(401, "unauthenticated", _("Sign in or send a personal access token."))
-        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    if verdict is None:  # each side answers in its own way: a redirect to sign in, a JSON 401
+        raise SignInRequired(bad_token=bool(g.get("bad_token")))
     if not verdict:
         return _deny(403)
     if (
@@ -103,10 +103,7 @@ def _enforce_access() -> Any:
         and mfa.must_enrol(current_user._get_current_object())
     ):
         # The secretariat and coordinators set up their second factor before anything else.
-        if wants_json():
-            return json_error(403, "second_factor_required",
-                              _("Set up your second factor in the platform before using the API."))
-        return redirect(url_for("settings.security"))
+        raise SecondFactorRequired()
     require_network_scope()  # 404 for a network (or what is in it) the person may not see, before any view code
     return None
 
@@ -121,32 +118,16 @@ def _deny(status: int) -> Any:
     audit.record_now(actor, "access.denied", target_type="route", target_id=request.endpoint or request.path,
                      outcome=Outcome.DENIED, details={"path": request.path[:200], "method": request.method,
                                                       "status": status})
-    return error_response(status)
+    abort(status)  # answered by the error handlers of the side the route belongs to
 
 
 def error_response(status: int, message: str | None = None, code: str | None = None,
                    incident: str | None = None) -> Any:
-    """An error page (or JSON under /api) that says what happened and what to do (with the incident id of
-    an unexpected failure, which is also in the log line with its traceback)."""
-    titles = {
-        400: _("The request could not be understood"),
-        403: _("You do not have access to this page"),
-        404: _("Page not found"),
-        405: _("That action is not possible here"),
-        410: _("This link can no longer be used"),
-        413: _("The upload is too large"),
-        415: _("Unsupported content type"),
-        429: _("Too many attempts"),
-        500: _("Something went wrong on our side"),
-    }
-    title = titles.get(status, _("Something went wrong"))
+    """An error page (JSON for a page's own script) that says what happened and what to do (with the
+    incident id of an unexpected failure, which is also in the log line with its traceback)."""
     if wants_json():
-        codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
-                 415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_requests",
-                 500: "internal_error"}
-        return json_error(status, code or codes.get(status, "error"), message or title, incident=incident)
-    return render_template("errors/error.html", status=status, title=title, message=message,
+        return json_error_response(status, message, code, incident)
+    return render_template("errors/error.html", status=status, title=title(status), message=message,
                            incident=incident), status
 
 
@@ -193,50 +174,7 @@ def register_web(app: Flask) -> None:
     def _end_read_transaction(_exc: BaseException | None) -> None:
         db.session.remove()
 
-    @app.errorhandler(DeniedError)
-    def _denied(exc: DeniedError) -> Any:
-        actor = current_user if current_user.is_authenticated else None
-        db.session.rollback()
-        audit.record_now(actor, exc.action or "access.denied", target_type=exc.target_type,
-                         target_id=exc.target_id, target_party_id=exc.target_party_id, outcome=Outcome.DENIED,
-                         details={"path": request.path[:200], "status": exc.status})
-        message = exc.message if exc.status == 403 else None
-        return error_response(exc.status, message)
-
-    app.register_error_handler(ReauthenticationRequired, reauthentication_required)
-
-    @app.errorhandler(ServiceError)
-    def _service_error(exc: ServiceError) -> Any:
-        if wants_json():
-            return json_error(exc.status, exc.code, exc.message, fields=exc.fields)
-        return error_response(exc.status, exc.message)
-
-    @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError) -> Any:
-        log.info("CSRF refused on %s: %s", request.path, exc.description)
-        message = _("The form expired or was sent from another site. Go back, reload the page and try again.")
-        if wants_json():
-            return json_error(400, "csrf_failed", message)
-        return error_response(400, message)
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Any:
-        status = exc.code or 500
-        message = None
-        if status == 500:  # an abort(500): unexpected too (503, 507 ... say what happened themselves)
-            incident = log_incident(log, "%s on %s %s", status, request.method, request.path)
-            return error_response(status, _("The problem has been logged. Try again in a moment."), incident=incident)
-        if status == 413:
-            message = too_large_message()
-        if status == 429:
-            message = _("Too many attempts. Wait a few minutes, then try again.")
-        return error_response(status, message)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Any:
-        incident = log_incident(log, "unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
-        return error_response(500, _("The problem has been logged. Try again in a moment."), incident=incident)
+    _register_error_pages(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -290,6 +228,65 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.jinja_env.filters["safe_html"] = safe_html
     app.jinja_env.filters["markdown"] = lambda text: safe_html(render_markdown(text or ""))
+
+
+def _register_error_pages(app: Flask) -> None:
+    """App-level error handlers: pages. Routes of the API answer from its blueprint's own handlers; a request
+    under its prefix that matched no route is answered by what it claimed (``http.errors.claim_unrouted``)."""
+
+    def handles(kind: type[Exception]) -> Callable[[Callable[[Any], Any]], None]:
+        def register(render: Callable[[Any], Any]) -> None:
+            def handler(exc: Any) -> Any:
+                claimed = claimed_answer(exc)
+                return claimed if claimed is not None else render(exc)
+
+            app.register_error_handler(kind, handler)
+
+        return register
+
+    @handles(SignInRequired)
+    def _sign_in(exc: SignInRequired) -> Any:
+        if wants_json():
+            return json_error(401, "unauthenticated", _("Sign in or send a personal access token."))
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+    @handles(SecondFactorRequired)
+    def _enrol(exc: SecondFactorRequired) -> Any:
+        if wants_json():
+            return json_error(403, "second_factor_required",
+                              _("Set up your second factor in the platform before using the API."))
+        return redirect(url_for("settings.security"))
+
+    @handles(DeniedError)
+    def _denied(exc: DeniedError) -> Any:
+        audit_denied(exc)
+        return error_response(exc.status, exc.message if exc.status == 403 else None)
+
+    handles(ReauthenticationRequired)(reauthentication_required)
+
+    @handles(ServiceError)
+    def _service_error(exc: ServiceError) -> Any:
+        if wants_json():
+            return json_error(exc.status, exc.code, exc.message, fields=exc.fields)
+        return error_response(exc.status, exc.message)
+
+    @handles(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        log.info("CSRF refused on %s: %s", request.path, exc.description)
+        message = _("The form expired or was sent from another site. Go back, reload the page and try again.")
+        if wants_json():
+            return json_error(400, "csrf_failed", message)
+        return error_response(400, message)
+
+    @handles(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status, message, incident = http_problem(exc, log)
+        return error_response(status, message, incident=incident)
+
+    @handles(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        incident = unexpected(log)
+        return error_response(500, _("The problem has been logged. Try again in a moment."), incident=incident)
 
 
 def _format_dt(value: Any, fmt: str = "d MMM yyyy, HH:mm zzz") -> str:

@@ -12,14 +12,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, Party, Role
 from cmc.services import accounts, audit, auth, mfa, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web import error_response
-from cmc.web.access import Access, access
 from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm, text
 from cmc.web.once import once
-from cmc.web.pagination import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

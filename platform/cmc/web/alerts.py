@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
 from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts, networks, permissions
 from cmc.services.errors import ConflictError, ValidationError
-from cmc.web.access import Access, access
 from cmc.web.alert_forms import (
     COMPOSE_DEFAULTS,
     LANGUAGE_NAMES,
@@ -24,7 +25,6 @@ from cmc.web.alert_forms import (
 )
 from cmc.web.forms import EmptyForm, text
 from cmc.web.once import once
-from cmc.web.pagination import paginate
 
 bp = Blueprint("alerts", __name__)
 

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from cmc.extensions import limiter
+from cmc.http.access import Access, access
 from cmc.models import Account, Outcome
 from cmc.services import accounts, audit, auth, mfa
 from cmc.services.errors import AuthenticationError, GoneError, ValidationError
 from cmc.services.passwords import verify_password
-from cmc.web.access import Access, access
 from cmc.web.forms import CodeForm, ConfirmPasswordForm, SetPasswordForm, SignInForm, text
 from cmc.web.once import once
 from cmc.web.reauth import decode_replay

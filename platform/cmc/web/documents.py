@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cmc.http.access import Access, access
+from cmc.http.files import send_version
+from cmc.http.pagination import paginate
 from cmc.models import Account, Audience, DocumentKind, ProtocolStatus
 from cmc.services import documents, networks, parties, permissions
 from cmc.services.errors import ServiceError, StorageFull, ValidationError
 from cmc.services.extract import notice
 from cmc.uploads import check
-from cmc.web.access import Access, access
 from cmc.web.document_forms import (
     AUDIENCE_LABELS,
     KIND_LABELS,
@@ -26,13 +27,8 @@ from cmc.web.document_forms import (
 )
 from cmc.web.forms import EmptyForm
 from cmc.web.once import once
-from cmc.web.pagination import paginate
 
 bp = Blueprint("documents", __name__)
-
-#: The download of a file must never run as a page: the browser gets an attachment it cannot sniff, and a
-#: sandboxing policy in case it is ever opened in a tab.
-DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 @bp.app_context_processor
@@ -202,26 +198,6 @@ def audience(document_id: int) -> Any:
         return _show_page(actor, document_id, exc.fields, 422, form)
     flash(_("Who may read the document is updated."), "success")
     return redirect(url_for("documents.show", document_id=document_id))
-
-
-def send_version(document: Any, version: Any) -> Any:
-    """The file as an attachment with its original name (RFC 6266 filename*), nosniff and a sandbox CSP."""
-    response = send_file(documents.storage().path(version.storage_key), mimetype=version.content_type,
-                         as_attachment=True, download_name=version.original_filename, max_age=0, etag=False,
-                         conditional=False)
-    # RFC 6266: an ASCII fallback that is never empty (a Cyrillic name would become ".pdf"), and the real
-    # name in filename*.
-    ascii_name = version.original_filename.encode("ascii", "ignore").decode().strip(" .")
-    stem = ascii_name.rsplit(".", 1)[0] if "." in ascii_name else ascii_name
-    fallback = ascii_name if stem.strip(" ._-") else f"document-{document.id}-v{version.number}.{version.extension}"
-    fallback = fallback.replace('"', "'").replace("\\", "_")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(version.original_filename, safe="")}')
-    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Document-SHA256"] = version.sha256
-    return response
 
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>/download")

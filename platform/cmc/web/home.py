@@ -9,9 +9,9 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from cmc.extensions import db
+from cmc.http.access import Access, access
 from cmc.models import Meeting
 from cmc.services import alerts, directory, meetings, networks
-from cmc.web.access import Access, access
 
 bp = Blueprint("home", __name__)
 

@@ -11,10 +11,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
 from cmc.services import meetings, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
-from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm, text
 from cmc.web.meeting_forms import (
     ActionForm,
@@ -32,7 +33,6 @@ from cmc.web.meeting_forms import (
     parse_date,
 )
 from cmc.web.once import once
-from cmc.web.pagination import paginate
 
 bp = Blueprint("meetings", __name__)
 

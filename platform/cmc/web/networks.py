@@ -10,14 +10,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from cmc.extensions import db
+from cmc.http.access import Access, access
+from cmc.http.pagination import paginate
 from cmc.models import Account, Reply
 from cmc.models.types import parse_id
 from cmc.services import alerts, documents, networks, parties, permissions
 from cmc.services.errors import ConflictError, ValidationError
-from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm, MemberForm, NetworkForm, PinForm, ReplyForm, ThreadForm, text
 from cmc.web.once import once
-from cmc.web.pagination import paginate
 
 bp = Blueprint("networks", __name__)
 

@@ -4,7 +4,8 @@ what they were doing once they have confirmed their password.
 Services decide (``permissions.require_fresh_sign_in`` raises ``ReauthenticationRequired`` before anything
 changes); this module answers:
 
-- the API (a session cookie): 403 ``reauthentication_required``, with the page to confirm at;
+- a page's script (and the API, in ``cmc.api.errors``): 403 ``reauthentication_required``, with the page to
+  confirm at;
 - a page opened with GET (the audit export, replacing one's second factor): a redirect to the confirmation
   page, which comes back to the same address;
 - a form sent with POST (a role, a party, a coordinator, a token): the confirmation page itself, carrying
@@ -19,12 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
 
-from cmc.extensions import db
-from cmc.models import Outcome
-from cmc.services import audit
+from cmc.http.errors import audit_reauthentication, reauthentication_message
 from cmc.services.errors import ReauthenticationRequired
 
 #: A form larger than this is not carried through the confirmation (no guarded form comes near it).
@@ -65,15 +62,10 @@ def respond(exc: ReauthenticationRequired) -> Any:
     """The answer to an action refused for want of a fresh sign-in (nothing has changed)."""
     from cmc.web import json_error, wants_json
 
-    db.session.rollback()
-    audit.record_now(current_user._get_current_object(), "auth.reauthentication_required", outcome=Outcome.DENIED,
-                     target_type="route", target_id=request.endpoint or request.path,
-                     details={"path": request.path[:200], "method": request.method})
+    audit_reauthentication()
     here = request.full_path.rstrip("?")
     if wants_json():
-        return json_error(403, exc.code, _("%(reason)s Confirm your password at confirm_url in the browser, "
-                                           "then send the request again; or use a personal access token.",
-                                           reason=exc.message),
+        return json_error(403, exc.code, reauthentication_message(exc),
                           confirm_url=url_for("auth.confirm_password", _external=False))
     if request.method in ("GET", "HEAD"):
         return redirect(url_for("auth.confirm_password", next=here))

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.extensions import limiter
+from cmc.http.access import Access, access
 from cmc.services import accounts, auth, mfa, permissions
 from cmc.services.errors import ValidationError
-from cmc.web.access import Access, access
 from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
 from cmc.web.once import once
 

@@ -1,0 +1,117 @@
+"""Alerts (CAP messages), their info blocks, acknowledgements and the acknowledgement grid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields
+from marshmallow.validate import Length, OneOf, Range
+
+from cmc.schemas.common import Input, Shape, nullable
+
+LANGUAGES = ["en", "es", "fr", "nl"]
+URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
+SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+
+
+class AlertInfoSchema(Shape):
+    """One info block of an alert (one language)."""
+
+    language = fields.String(validate=OneOf(LANGUAGES))
+    category = fields.String()
+    event = fields.String(required=True)
+    urgency = fields.String(validate=OneOf(URGENCIES))
+    severity = fields.String(required=True, validate=OneOf(SEVERITIES))
+    certainty = fields.String(validate=OneOf(CERTAINTIES))
+    headline = fields.String(required=True, validate=Length(max=160))
+    description = fields.String()
+    instruction = fields.String()
+    expires = nullable(fields.DateTime)
+    area_desc = fields.String()
+    geocodes = fields.List(fields.String())
+    circle = fields.String()
+    polygon = fields.String()
+
+
+class AlertInputSchema(Input):
+    """A new alert, or a revision of one."""
+
+    status = fields.String(validate=OneOf(["Actual", "Exercise", "Test"]))
+    restriction = fields.String(validate=Length(max=300))
+    note = fields.String()
+    ack_within_minutes = fields.Integer(validate=Range(min=5))
+    submit = fields.Boolean(metadata={"description": "members: submit a draft for a coordinator"})
+    infos = fields.List(fields.Nested(AlertInfoSchema), required=True, validate=Length(min=1))
+
+
+class AlertNetworkSchema(Shape):
+    """The network an alert was sent in."""
+
+    id = fields.Integer()
+    slug = fields.String()
+    name = fields.String()
+
+
+class ChainLinkSchema(Shape):
+    """An earlier message of an alert's chain."""
+
+    id = fields.Integer()
+    identifier = fields.String()
+    sender = fields.String()
+    sent = fields.String(metadata={"description": "CAP date-time, e.g. 2026-11-28T10:00:00+00:00"})
+
+
+def _chain(alert: Any) -> list[dict[str, Any]]:
+    from cmc.services import cap  # services use these schemas: imported when dumping
+    from cmc.services.alerts import earlier_messages
+
+    return ChainLinkSchema(many=True).dump([
+        {"id": earlier.id, "identifier": earlier.identifier, "sender": cap.sender_id(earlier),
+         "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in earlier_messages(alert)])
+
+
+class AlertSchema(Shape):
+    """An alert as the API and live events show it."""
+
+    id = fields.Integer()
+    identifier = fields.String()
+    network = fields.Nested(AlertNetworkSchema)
+    state = fields.String(validate=OneOf(["draft", "submitted", "returned", "published"]))
+    status = fields.String()
+    msg_type = fields.String(validate=OneOf(["Alert", "Update", "Cancel"]))
+    references = nullable(fields.Integer, attribute="references_id",
+                          metadata={"description": "The message this Update or Cancel directly follows"})
+    references_chain = fields.Function(_chain, metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/ChainLink"},
+        "description": "Every earlier message of the chain, oldest first (what CAP references lists)"})
+    restriction = fields.String()
+    sender_party = fields.Function(lambda alert: alert.party.code, metadata={"type": "string"})
+    author = fields.Function(lambda alert: alert.author.name, metadata={"type": "string"})
+    sent = nullable(fields.DateTime, attribute="published_at")
+    cancelled = fields.Function(lambda alert: alert.cancelled_at is not None, metadata={"type": "boolean"})
+    superseded_by = nullable(fields.Integer, attribute="superseded_by_id",
+                             metadata={"description": "The Update or Cancel that followed this message"})
+    ack_within_minutes = nullable(fields.Integer, metadata={"description": "Parties should acknowledge "
+                                                                           "within this many minutes"})
+    infos = fields.List(fields.Nested(AlertInfoSchema))
+
+
+class AcknowledgementSchema(Shape):
+    """My party's acknowledgement of an alert."""
+
+    alert_id = fields.Integer()
+    party = fields.String()
+    acknowledged_at = nullable(fields.DateTime)
+
+
+class GridRowSchema(Shape):
+    """One party's line of an alert's acknowledgement grid."""
+
+    party = fields.String(attribute="party_code")
+    party_name = fields.String()
+    delivered_at = nullable(fields.DateTime)
+    opened_at = nullable(fields.DateTime)
+    acknowledged_at = nullable(fields.DateTime)
+    acknowledged_by = fields.String()
+    overdue = fields.Boolean()

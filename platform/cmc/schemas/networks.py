@@ -1,0 +1,92 @@
+"""Networks, their members, threads and replies."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+from marshmallow.validate import OneOf
+
+from cmc.schemas.common import PersonRefSchema, Shape
+
+ROLES = ["coordinator", "member"]
+
+
+class NetworkSchema(Shape):
+    """A network's directory entry; dumps an object with ``network``, ``my_role`` and (in the directory)
+    ``party_count`` and ``member_count``."""
+
+    slug = fields.String(attribute="network.slug")
+    name = fields.String(attribute="network.name")
+    description = fields.String(attribute="network.description")
+    kind = fields.String(attribute="network.kind",
+                         validate=OneOf(["thematic_network", "technical_network", "dialogue_space"]))
+    alerts_enabled = fields.Boolean(attribute="network.alerts_enabled")
+    archived = fields.Boolean(attribute="network.archived")
+    my_role = fields.Function(lambda entry: str(entry.my_role) if entry.my_role else None,
+                              metadata={"type": "string", "enum": [*ROLES, None], "nullable": True})
+    party_count = fields.Integer()
+    member_count = fields.Integer()
+
+
+class NetworkDetailSchema(NetworkSchema):
+    """A network read on its own (members only), with its charter and parties."""
+
+    charter = fields.String(attribute="network.charter")
+    parties = fields.Function(lambda entry: [party.code for party in entry.network.parties],
+                              metadata={"type": "array", "items": {"type": "string"}})
+
+
+class MemberSchema(Shape):
+    """A member of a network."""
+
+    account_id = fields.Integer()
+    name = fields.String()
+    party = fields.String()
+    role = fields.String(validate=OneOf(ROLES))
+
+
+class MemberAddedSchema(Shape):
+    """A membership just given."""
+
+    account_id = fields.Integer()
+    role = fields.String(validate=OneOf(ROLES))
+
+
+class ThreadSchema(Shape):
+    """A discussion thread."""
+
+    id = fields.Integer()
+    network = fields.Function(lambda thread: thread.network.slug, metadata={"type": "string"})
+    network_id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    body_html = fields.String(metadata={"description": "Rendered Markdown, sanitised"})
+    author = fields.Nested(PersonRefSchema)
+    created_at = fields.DateTime()
+    edited = fields.Function(lambda thread: thread.edited_at is not None, metadata={"type": "boolean"})
+    pinned = fields.Function(lambda thread: thread.pinned_at is not None, metadata={"type": "boolean"})
+    reply_count = fields.Integer()
+    last_activity_at = fields.DateTime()
+
+
+class ReplySchema(Shape):
+    """A reply (a deleted reply keeps its place, not its text)."""
+
+    id = fields.Integer()
+    thread_id = fields.Integer()
+    body = fields.Function(lambda reply: "" if reply.deleted_at is not None else reply.body,
+                           metadata={"type": "string"})
+    body_html = fields.Function(lambda reply: "" if reply.deleted_at is not None else reply.body_html,
+                                metadata={"type": "string"})
+    deleted = fields.Function(lambda reply: reply.deleted_at is not None, metadata={"type": "boolean"})
+    author = fields.Nested(PersonRefSchema)
+    created_at = fields.DateTime()
+    edited = fields.Function(lambda reply: reply.edited_at is not None, metadata={"type": "boolean"})
+
+
+class ThreadWithRepliesSchema(ThreadSchema):
+    """A thread read on its own, with one page of its replies (dumps ``{"thread", "replies", "page",
+    "has_next"}``)."""
+
+    replies = fields.List(fields.Nested(ReplySchema))
+    page = fields.Integer()
+    has_next = fields.Boolean()
