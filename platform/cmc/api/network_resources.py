@@ -8,10 +8,11 @@ from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cmc import permissions
 from cmc.api import BadRequestBody, bp, json_body
 from cmc.models import Account, Network
 from cmc.models.types import parse_id
-from cmc.services import networks, permissions
+from cmc.services import networks
 from cmc.web.access import Access, access
 from cmc.web.pagination import paginate
 

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, Party, Role
-from cmc.services import accounts, audit, auth, mfa, parties, permissions
+from cmc.services import accounts, audit, auth, mfa, parties
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web import error_response
 from cmc.web.access import Access, access
@@ -98,10 +99,10 @@ def account_detail(account_id: int) -> Any:
     account = accounts.get_managed_account(actor, account_id)
     role_form = RoleForm(formdata=None, role=account.role.value)
     role_form.role.choices = [c for c in ROLE_CHOICES
-                              if permissions.can_assign_role(actor, account, Role(c.value))]
+                              if permissions.can(actor, "account.assign_role", account, Role(c.value))]
     sessions = auth.list_sessions(actor, account) if permissions.is_secretariat(actor) else None
     return render_template("admin/account.html", account=account, role_form=role_form,
-                           can_manage=permissions.can_manage_account(actor, account), action_form=EmptyForm(),
+                           can_manage=permissions.can(actor, "account.manage", account), action_form=EmptyForm(),
                            sessions=sessions, is_secretariat=permissions.is_secretariat(actor))
 
 

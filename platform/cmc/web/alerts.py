@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, AlertState
 from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
-from cmc.services import alerts, networks, permissions
+from cmc.services import alerts, networks
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm
@@ -82,7 +83,7 @@ def _compose_context(network: Any, errors: dict[str, str], form: Any, original: 
     return {"network": network, "errors": errors, "form": form, "original": original,
             "event_types": alerts.event_types(network), "severities": SEVERITIES, "urgencies": URGENCIES,
             "certainties": CERTAINTIES, "categories": CATEGORIES, "languages": LANGUAGE_NAMES,
-            "can_publish": alerts.can_publish(_actor(), network), "csrf_form": EmptyForm(),
+            "can_publish": permissions.can(_actor(), "alert.publish", network), "csrf_form": EmptyForm(),
             # One key per form shown: a double click or a resent form makes one alert, not two.
             "idempotency_key": request.form.get("idempotency_key") or uuid.uuid4().hex}
 
@@ -107,8 +108,8 @@ def network_alerts(slug: str) -> Any:
     page = paginate(alerts.list_query(actor, network=network, active=False), per_page=25)
     drafts = list(db.session.scalars(alerts.drafts_query(actor, network).limit(50)))
     return render_template("alerts/index.html", active=active, page=page, network=network, drafts=drafts,
-                           can_submit=alerts.can_submit(actor, network),
-                           can_publish=alerts.can_publish(actor, network))
+                           can_submit=permissions.can(actor, "alert.submit", network),
+                           can_publish=permissions.can(actor, "alert.publish", network))
 
 
 @bp.route("/networks/<slug>/alerts/new", methods=["GET", "POST"])
@@ -127,7 +128,7 @@ def compose(slug: str) -> Any:
         try:
             data = input_from_form(request.form, actor.timezone)
             alert, _created = alerts.publish(actor, slug, data, idempotency_key=request.form.get("idempotency_key"),
-                                             submit=not alerts.can_publish(actor, network))
+                                             submit=not permissions.can(actor, "alert.publish", network))
         except ValidationError as exc:
             errors = exc.fields or {"headline": exc.message}
         else:
@@ -156,8 +157,8 @@ def show(alert_id: int) -> Any:
     rows = alerts.grid(actor, alert_id) if alert.state == AlertState.PUBLISHED else []
     mine = next((r for r in rows if r.party_code == actor.party.code), None)
     return render_template("alerts/show.html", alert=alert, rows=rows, mine=mine, network=alert.network,
-                           full_grid=alerts.can_see_grid(actor, alert),
-                           can_publish=alerts.can_publish(actor, alert.network), csrf_form=EmptyForm(),
+                           full_grid=permissions.can(actor, "alert.grid", alert),
+                           can_publish=permissions.can(actor, "alert.publish", alert.network), csrf_form=EmptyForm(),
                            severities=SEVERITIES, urgencies=URGENCIES, certainties=CERTAINTIES)
 
 
@@ -217,7 +218,7 @@ def revise(alert_id: int) -> Any:
     """Issue an update that references the alert (coordinators)."""
     actor = _actor()
     original = alerts.get(actor, alert_id, audit_read=False)
-    permissions.require(alerts.can_publish(actor, original.network), action="alert.update", target_type="alert",
+    permissions.require(actor, "alert.publish", original.network, action="alert.update", target_type="alert",
                         target_id=alert_id, message=_("Only a coordinator of the network updates alerts."))
     errors: dict[str, str] = {}
     form: Any = request.form
@@ -247,7 +248,7 @@ def event_types(slug: str) -> Any:
     """Coordinators configure the network's event types and their templates."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    permissions.require(alerts.can_publish(actor, network), action="alert.event_type", target_type="network",
+    permissions.require(actor, "alert.publish", network, action="alert.event_type", target_type="network",
                         target_id=network.id, message=_("Only a coordinator of the network configures event types."))
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from cmc import permissions
 from cmc.models import Account, Audience, DocumentKind, ProtocolStatus
-from cmc.services import documents, networks, parties, permissions
+from cmc.services import documents, networks, parties
 from cmc.services.errors import ServiceError, StorageFull, ValidationError
 from cmc.services.extract import notice
 from cmc.uploads import check
@@ -84,7 +85,7 @@ def network_documents(slug: str) -> Any:
     filters = _filters(network)
     page = paginate(documents.list_query(_actor(), filters), per_page=25)
     return render_template("documents/index.html", page=page, filters=filters, network=network,
-                           can_upload=permissions.can_post_in(_actor(), network), **_choices())
+                           can_upload=permissions.can(_actor(), "network.post", network), **_choices())
 
 
 @bp.route("/networks/<slug>/documents/new", methods=["GET", "POST"])
@@ -113,7 +114,7 @@ def upload(slug: str) -> Any:
             return redirect(url_for("documents.show", document_id=document.id))
         if request.headers.get("X-Requested-With") == "fetch":
             return {"error": {"code": "validation_failed", "message": message, "fields": errors}}, status
-    elif not permissions.can_post_in(actor, network):
+    elif not permissions.can(actor, "network.post", network):
         networks.require_post(actor, network, "document.upload")
     return render_template("documents/upload.html", network=network, errors=errors, form=request.form,
                            max_mb=current_app.config["MAX_UPLOAD_MB"], csrf_form=EmptyForm(),
@@ -126,8 +127,8 @@ def _show_page(actor: Account, document_id: int, errors: dict[str, str], status:
     versions = documents.versions(document)
     current = next((v for v in versions if v.number == document.current_version), None)
     return render_template("documents/show.html", document=document, versions=versions,
-                           can_change=documents.can_change(actor, document),
-                           can_change_audience=documents.can_change_audience(actor, document),
+                           can_change=permissions.can(actor, "document.change", document),
+                           can_change_audience=permissions.can(actor, "document.audience", document),
                            network=document.network, errors=errors, csrf_form=EmptyForm(),
                            text_notice=notice(current.text_status) if current is not None else None,
                            max_mb=current_app.config["MAX_UPLOAD_MB"], **_choices()), status

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, Reply
 from cmc.models.types import parse_id
-from cmc.services import alerts, documents, networks, parties, permissions
+from cmc.services import alerts, documents, networks, parties
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.access import Access, access
 from cmc.web.forms import EmptyForm, NetworkForm, ReplyForm, ThreadForm
@@ -35,9 +36,9 @@ def _workspace_context(network: Any) -> dict[str, Any]:
     return {
         "network": network,
         "my_role": permissions.network_role(actor, network),
-        "can_post": permissions.can_post_in(actor, network),
-        "can_moderate": permissions.can_moderate(actor, network),
-        "can_manage_members": permissions.can_list_members_to_manage(actor, network),
+        "can_post": permissions.can(actor, "network.post", network),
+        "can_moderate": permissions.can(actor, "network.moderate", network),
+        "can_manage_members": permissions.can(actor, "network.members.manage_page", network),
         "is_secretariat": permissions.is_secretariat(actor),
         "action_form": EmptyForm(),
     }
@@ -50,7 +51,7 @@ def directory() -> Any:
     actor = _actor()
     entries = networks.directory(actor, include_archived=permissions.is_secretariat(actor))
     return render_template("networks/directory.html", entries=entries,
-                           can_create=permissions.can_manage_networks(actor))
+                           can_create=permissions.can(actor, "network.manage"))
 
 
 @bp.get("/networks/<slug>")
@@ -85,7 +86,7 @@ def members(slug: str) -> Any:
     """Members by party; managers add and remove people here."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    manageable = permissions.can_list_members_to_manage(actor, network)
+    manageable = permissions.can(actor, "network.members.manage_page", network)
     page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
     return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
                            candidates=networks.candidates(actor, network) if manageable else [],
@@ -208,7 +209,7 @@ def new_thread(slug: str) -> Any:
                 return redirect(url_for("networks.thread", thread_id=thread.id))
         else:
             errors = _form_errors(form)
-    elif not permissions.can_post_in(actor, network):
+    elif not permissions.can(actor, "network.post", network):
         return _cannot_post(network)
     return render_template("networks/thread_form.html", form=form, errors=errors, thread=None,
                            **_workspace_context(network)), 422 if errors else 200
