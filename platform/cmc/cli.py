@@ -124,6 +124,7 @@ def exposure_warning(host: str, port: int) -> str | None:
 
 def register_cli(app: Any) -> None:
     """Attach the project's commands to ``app.cli`` (``flask db`` comes from Flask-Migrate)."""
+    from cmc.permissions import can
     from cmc.services import accounts
     from cmc.services import seed as seeding
     from cmc.services.auth import create_token, find_account_by_email
@@ -199,7 +200,7 @@ def register_cli(app: Any) -> None:
         for account in found:
             roles = seeding.network_roles(account.email)
             networks = "; ".join(f"{role.value} of {name}" for name, role in roles) or (
-                "every network" if account.role.value == "secretariat" else "no network")
+                "every network" if can(account, "network.read_all") else "no network")
             click.echo(f"  {account.email:<24} {account.party.code:<4} {account.role.value:<12} {networks}")
         click.echo("The secretariat and network coordinators set up a second factor at their first sign-in.")
 

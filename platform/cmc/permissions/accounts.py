@@ -88,3 +88,13 @@ def can_open_secretariat_pages(actor: Account | None) -> bool:
     """The pages and endpoints whose route declares ``Access.SECRETARIAT`` (parties, network and meeting
     administration): the secretariat only."""
     return is_secretariat(actor)
+
+
+def grants_power(role: Role) -> bool:
+    """Whether making someone ``role`` hands out power (asks for a fresh sign-in): anything above delegate."""
+    return role != Role.DELEGATE
+
+
+def role_requires_second_factor(role: Role) -> bool:
+    """The secretariat must use a second factor (so must network coordinators: ``cmc.services.mfa``)."""
+    return role == Role.SECRETARIAT

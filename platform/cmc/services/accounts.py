@@ -96,7 +96,7 @@ def invite(actor: Account | None, *, email: str, name: str, party_code: str, rol
                 action="account.invite", target_type="party", target_id=party.id, target_party_id=party.id,
                 message=_("You can invite delegates of your own party only."),
             )
-            if role != Role.DELEGATE:
+            if permissions.accounts.grants_power(role):
                 permissions.require_fresh_sign_in(actor)  # an account born a focal point or secretariat is a grant
         if party.retired:
             message = _("%(party)s is retired; nobody can be invited to it.", party=party.name)

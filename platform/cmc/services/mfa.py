@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Outcome, RecoveryCode, Role
+from cmc.models import Account, Outcome, RecoveryCode
 from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit
@@ -30,7 +30,7 @@ SKEW_STEPS = 1
 
 def requires_second_factor(account: Account) -> bool:
     """The secretariat and every network coordinator must use a second factor."""
-    if account.role == Role.SECRETARIAT:
+    if permissions.accounts.role_requires_second_factor(account.role):
         return True
     from cmc.services import directory  # networks know who coordinates
 

@@ -292,17 +292,17 @@ def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRo
                             action="network.member.add", target_type="network", target_id=network.id,
                             target_party_id=target.party_id, message=_focal_point_scope())
         participating = any(p.id == target.party_id for p in network.parties)
-        if not participating and target.role != Role.SECRETARIAT:
+        if not participating and not permissions.can(target, "network.read_all"):
             message = _("%(party)s does not take part in this network.", party=target.party.name)
             raise ValidationError(message, fields={"account": message})
-        if new_role == NetworkRole.COORDINATOR and target.is_observer:
+        if new_role.is_coordinator and target.is_observer:
             message = _("Observers read; they cannot coordinate a network.")
             raise ValidationError(message, fields={"role": message})
         membership = db.session.scalar(select(Membership).where(Membership.network_id == network.id,
                                                                 Membership.account_id == target.id))
         before = str(membership.role) if membership else None
         if (membership is not None and membership.role != new_role) or (
-                new_role == NetworkRole.COORDINATOR and membership is None):
+                new_role.is_coordinator and membership is None):
             permissions.require_fresh_sign_in(actor)  # granting or changing a network role hands out power
         if membership is None:
             membership = Membership(network_id=network.id, account_id=target.id, role=new_role,
@@ -334,7 +334,7 @@ def remove_member(actor: Account, slug: str, account_id: int) -> None:
         permissions.require(actor, "network.member.remove", network, target, membership.role,
                             action="network.member.remove", target_type="network", target_id=network.id,
                             target_party_id=target.party_id)
-        if membership.role == NetworkRole.COORDINATOR:
+        if membership.role.is_coordinator:
             permissions.require_fresh_sign_in(actor)  # taking a coordinator's role away is a role change too
         db.session.delete(membership)
         audit.record(actor, "network.member.remove", target_type="account", target_id=target.id,

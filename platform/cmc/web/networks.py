@@ -35,11 +35,9 @@ def _workspace_context(network: Any) -> dict[str, Any]:
     actor = _actor()
     return {
         "network": network,
-        "my_role": permissions.network_role(actor, network),
         "can_post": permissions.can(actor, "network.post", network),
         "can_moderate": permissions.can(actor, "network.moderate", network),
         "can_manage_members": permissions.can(actor, "network.members.manage_page", network),
-        "is_secretariat": permissions.is_secretariat(actor),
         "action_form": EmptyForm(),
     }
 
@@ -49,7 +47,8 @@ def _workspace_context(network: Any) -> dict[str, Any]:
 def directory() -> Any:
     """Every network: name, description, parties, members, and whether I am in it."""
     actor = _actor()
-    entries = networks.directory(actor, include_archived=permissions.is_secretariat(actor))
+    entries = networks.directory(actor, include_archived=permissions.can(actor, "network.read_all"))
+    permissions.remember_network_roles(actor, {e.network.id for e in entries})  # the page asks a rule per row
     return render_template("networks/directory.html", entries=entries,
                            can_create=permissions.can(actor, "network.manage"))
 
