@@ -10,13 +10,14 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cmc import permissions
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
 from cmc.schemas import AcknowledgementSchema, AlertPageSchema, GridSchema
-from cmc.services import alerts, audit, cap, networks, permissions
+from cmc.services import alerts, audit, cap, networks
 from cmc.services.errors import ValidationError
 
 
@@ -346,8 +347,8 @@ def alert_cap(alert_id: int) -> Any:
         404: {$ref: '#/components/responses/NotFound'}
     """
     alert = alerts.get(_actor(), alert_id, audit_read=False)
-    permissions.require(alert.state == AlertState.PUBLISHED, action="alert.export", target_type="alert",
-                        target_id=alert_id, hide=True)
+    permissions.check(alert.state == AlertState.PUBLISHED, action="alert.export", target_type="alert",
+                      target_id=alert_id, hide=True)
     audit.record_now(_actor(), "alert.export", target_type="alert", target_id=alert.id,
                      target_party_id=alert.party_id, details={"format": "cap"})
     return Response(cap.to_xml(alert), mimetype="application/cap+xml")

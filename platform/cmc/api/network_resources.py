@@ -9,6 +9,7 @@ from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cmc import permissions
 from cmc.api import BadRequestBody, bp, json_body
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
@@ -23,7 +24,7 @@ from cmc.schemas import (
     ThreadWithRepliesSchema,
 )
 from cmc.schemas.common import With
-from cmc.services import networks, permissions
+from cmc.services import networks
 
 
 def _actor() -> Account:

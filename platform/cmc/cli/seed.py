@@ -86,9 +86,11 @@ def _echo_demo_sign_ins(new_password: str | None) -> None:
         path = Path(current_app.instance_path) / seeding.CREDENTIALS_FILE
         where = f"in {path}" if path.exists() else "the one printed when they were made"
         click.echo(f"Demo sign-ins (their password is {where}):")
+    from cmc.permissions import can
+
     for account in found:
         roles = seeding.network_roles(account.email)
         networks = "; ".join(f"{role.value} of {name}" for name, role in roles) or (
-            "every network" if account.role.value == "secretariat" else "no network")
+            "every network" if can(account, "network.read_all") else "no network")
         click.echo(f"  {account.email:<24} {account.party.code:<4} {account.role.value:<12} {networks}")
     click.echo("The secretariat and network coordinators set up a second factor at their first sign-in.")

@@ -1,7 +1,7 @@
 """Route-level access rules: every endpoint declares one, and an endpoint without a rule answers 404.
 
 These rules only gate who may reach a route at all (signed in or not, which platform role); what a
-person may see or change inside is decided by ``cmc.services.permissions``.
+person may see or change inside is decided by ``cmc.permissions``.
 """
 
 from __future__ import annotations
@@ -48,12 +48,12 @@ def satisfied(rule: Access) -> bool | None:
         return None
     if rule == Access.SIGNED_IN:
         return True
-    # The same rules the services apply (cmc.services.permissions decides; this only asks).
-    from cmc.services import permissions
+    # The same rules the services apply (cmc.permissions decides; this only asks).
+    from cmc import permissions
 
     account = current_user._get_current_object()
     if rule == Access.MANAGER:
-        return permissions.can_list_accounts(account)
+        return permissions.can(account, "account.list")
     if rule == Access.SECRETARIAT:
-        return permissions.is_secretariat(account)
+        return permissions.can(account, "secretariat.pages")
     return False

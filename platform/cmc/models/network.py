@@ -28,6 +28,11 @@ class NetworkRole(enum.StrEnum):
     COORDINATOR = "coordinator"
     MEMBER = "member"
 
+    @property
+    def is_coordinator(self) -> bool:
+        """Whether this is the coordinator role (templates show a badge; they compare no role strings)."""
+        return self is NetworkRole.COORDINATOR
+
 
 network_parties = Table(
     "network_parties",

@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Invitation, Party, Role
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, permissions, text
+from cmc.services import audit, text
 from cmc.services.auth import digest, end_all_sessions, find_account_by_email
 from cmc.services.errors import ConflictError, GoneError, ValidationError
 from cmc.services.mail import send_mail
@@ -90,12 +91,12 @@ def invite(actor: Account | None, *, email: str, name: str, party_code: str, rol
     with write_transaction():
         party = _party_by_code(party_code)
         if actor is not None:
-            permissions.require(
-                permissions.can_invite(actor, party, role),
+            permissions.check(
+                permissions.can(actor, "account.invite", party, role),
                 action="account.invite", target_type="party", target_id=party.id, target_party_id=party.id,
                 message=_("You can invite delegates of your own party only."),
             )
-            if role != Role.DELEGATE:
+            if permissions.accounts.grants_power(role):
                 permissions.require_fresh_sign_in(actor)  # an account born a focal point or secretariat is a grant
         if party.retired:
             message = _("%(party)s is retired; nobody can be invited to it.", party=party.name)
@@ -131,8 +132,8 @@ def invite(actor: Account | None, *, email: str, name: str, party_code: str, rol
 def open_invitation(key: str) -> Invitation:
     """The invitation behind a link, if still usable; ``GoneError`` when used or expired, 404 otherwise."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == digest(key)))
-    permissions.require(invitation is not None, action="invitation.open", hide=True,
-                        message=_("This invitation link is not valid. Check that you copied all of it."))
+    permissions.check(invitation is not None, action="invitation.open", hide=True,
+                      message=_("This invitation link is not valid. Check that you copied all of it."))
     assert invitation is not None
     if invitation.used_at is not None:
         raise GoneError(_("This invitation has already been used. Sign in with your email and password."))
@@ -181,9 +182,9 @@ def create_with_password(*, email: str, name: str, party_code: str, role: str | 
 
 def accounts_query(actor: Account, *, party_code: str | None = None, role: str | None = None) -> Select[tuple[Account]]:
     """The accounts the actor may manage, filtered (secretariat: all; focal point: their party's)."""
-    permissions.require(permissions.can_list_accounts(actor), action="account.list", target_type="account")
+    permissions.require(actor, "account.list", action="account.list", target_type="account")
     query = select(Account).join(Account.party).order_by(Party.code, Account.name)
-    if not permissions.is_secretariat(actor):
+    if not permissions.can(actor, "account.all_parties"):
         query = query.where(Account.party_id == actor.party_id)
     if party_code:
         query = query.where(Party.code == party_code.upper())
@@ -195,8 +196,8 @@ def accounts_query(actor: Account, *, party_code: str | None = None, role: str |
 def get_managed_account(actor: Account, account_id: int) -> Account:
     """An account the actor may see in the admin; 404 otherwise."""
     account = db.session.get(Account, account_id)
-    permissions.require(account is not None and permissions.can_view_account(actor, account),
-                        action="account.view", target_type="account", target_id=account_id, hide=True)
+    permissions.check(account is not None and permissions.can(actor, "account.view", account),
+                      action="account.view", target_type="account", target_id=account_id, hide=True)
     assert account is not None
     return account
 
@@ -206,7 +207,7 @@ def change_role(actor: Account, account_id: int, role: str | Role) -> Account:
     new_role = _role(role)
     with write_transaction():
         account = get_managed_account(actor, account_id)
-        permissions.require(permissions.can_assign_role(actor, account, new_role), action="account.role",
+        permissions.require(actor, "account.assign_role", account, new_role, action="account.role",
                             target_type="account", target_id=account.id, target_party_id=account.party_id)
         if account.role == new_role:
             return account
@@ -225,7 +226,7 @@ def set_active(actor: Account, account_id: int, active: bool) -> Account:
     """Deactivate (ending every session and live connection at once) or reactivate an account."""
     with write_transaction():
         account = get_managed_account(actor, account_id)
-        permissions.require(permissions.can_manage_account(actor, account),
+        permissions.require(actor, "account.manage", account,
                             action="account.deactivate" if not active else "account.reactivate",
                             target_type="account", target_id=account.id, target_party_id=account.party_id)
         if account.active == active:

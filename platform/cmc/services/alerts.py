@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import (
@@ -42,7 +43,7 @@ from cmc.models import (
 from cmc.models.alert import CATEGORIES, CERTAINTIES, NEVER, SEVERITIES, URGENCIES
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, networks, permissions, text
+from cmc.services import audit, networks, text
 from cmc.services.errors import ConflictError, DeniedError, GoneError, ValidationError
 from cmc.services.mail import send_mail
 
@@ -57,19 +58,6 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 _COORD = re.compile(r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$")
 
 
-# --- permissions ---------------------------------------------------------------------------------------
-
-def can_publish(actor: Account, network: Network) -> bool:
-    """Coordinators of a network with alerts on publish, update and cancel (and the secretariat)."""
-    return (network.alerts_enabled and permissions.can_post_in(actor, network)
-            and permissions.can_moderate(actor, network))
-
-
-def can_submit(actor: Account, network: Network) -> bool:
-    """Members who may post submit drafts for a coordinator to approve."""
-    return network.alerts_enabled and permissions.can_post_in(actor, network)
-
-
 def _require_alerts_on(network: Network) -> None:
     if not network.alerts_enabled:
         raise GoneError(_("This network does not exchange early alerts."))
@@ -78,7 +66,7 @@ def _require_alerts_on(network: Network) -> None:
 def _readable(actor: Account) -> Any:
     """SQL condition: published alerts of networks the actor may read."""
     published = Alert.state == AlertState.PUBLISHED
-    if permissions.is_secretariat(actor):
+    if permissions.can(actor, "alert.read_all"):
         return published
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)
     return and_(published, Alert.network_id.in_(mine))
@@ -88,12 +76,9 @@ def get(actor: Account, alert_id: int, *, audit_read: bool = True) -> Alert:
     """An alert the actor may read (404 otherwise). Published alerts are for the network; drafts only for
     their author and the network's coordinators. Reading is audited."""
     alert = db.session.get(Alert, alert_id)
-    allowed = False
-    if alert is not None and permissions.can_read_network(actor, alert.network):
-        allowed = alert.state == AlertState.PUBLISHED or alert.author_id == actor.id or permissions.can_moderate(
-            actor, alert.network)
-    permissions.require(allowed, action="alert.read", target_type="alert", target_id=alert_id,
-                        target_party_id=alert.party_id if alert else None, hide=True)
+    permissions.check(alert is not None and permissions.can(actor, "alert.read", alert), action="alert.read",
+                      target_type="alert", target_id=alert_id, target_party_id=alert.party_id if alert else None,
+                      hide=True)
     assert alert is not None
     if audit_read:
         audit.record_now(actor, "alert.read", target_type="alert", target_id=alert.id,
@@ -325,10 +310,10 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
     network = networks.open_network(actor, slug)
     _require_alerts_on(network)
     networks.require_post(actor, network, "alert.publish")
-    coordinator = can_publish(actor, network) and not submit
-    if not coordinator and not can_publish(actor, network):
-        permissions.require(submit, action="alert.publish", target_type="network", target_id=network.id,
-                            message=_("Only a coordinator of the network publishes alerts. Submit it as a draft "
+    coordinator = permissions.can(actor, "alert.publish", network) and not submit
+    if not coordinator and not permissions.can(actor, "alert.publish", network):
+        permissions.check(submit, action="alert.publish", target_type="network", target_id=network.id,
+                          message=_("Only a coordinator of the network publishes alerts. Submit it as a draft "
                                       "for a coordinator to approve."))
     if key is not None:
         # A key belongs to its author: someone else's key never returns their alert.
@@ -377,7 +362,7 @@ def approve(actor: Account, alert_id: int) -> Alert:
     """A coordinator publishes a submitted draft."""
     with write_transaction():
         alert = get(actor, alert_id, audit_read=False)
-        permissions.require(can_publish(actor, alert.network), action="alert.approve", target_type="alert",
+        permissions.require(actor, "alert.publish", alert.network, action="alert.approve", target_type="alert",
                             target_id=alert.id, target_party_id=alert.party_id,
                             message=_("Only a coordinator of the network publishes alerts."))
         if alert.state != AlertState.SUBMITTED:
@@ -403,7 +388,7 @@ def return_draft(actor: Account, alert_id: int, comment: str) -> Alert:
     text.check(comment=comment)
     with write_transaction():
         alert = get(actor, alert_id, audit_read=False)
-        permissions.require(can_publish(actor, alert.network), action="alert.return", target_type="alert",
+        permissions.require(actor, "alert.publish", alert.network, action="alert.return", target_type="alert",
                             target_id=alert.id, target_party_id=alert.party_id)
         if alert.state != AlertState.SUBMITTED:
             raise ConflictError(_("Only a submitted draft can be returned."))
@@ -438,7 +423,7 @@ def revise(actor: Account, alert_id: int, data: AlertInput, *, cancel: bool = Fa
     """Issue an Update (or a Cancel) that references the alert; the original leaves the active list."""
     original = get(actor, alert_id, audit_read=False)
     network = original.network
-    permissions.require(can_publish(actor, network), action="alert.cancel" if cancel else "alert.update",
+    permissions.require(actor, "alert.publish", network, action="alert.cancel" if cancel else "alert.update",
                         target_type="alert", target_id=original.id, target_party_id=original.party_id,
                         message=_("Only a coordinator of the network updates or cancels alerts."))
     if original.state != AlertState.PUBLISHED:
@@ -533,7 +518,7 @@ def drafts_query(actor: Account, network: Network) -> Select[tuple[Alert]]:
     """Drafts a coordinator must look at, or the actor's own drafts."""
     unpublished = [state for state in AlertState if state != AlertState.PUBLISHED]  # IN: an index range per state
     query = _with_list_data(select(Alert).where(Alert.network_id == network.id, Alert.state.in_(unpublished)))
-    if not permissions.can_moderate(actor, network):
+    if not permissions.can(actor, "network.moderate", network):
         query = query.where(Alert.author_id == actor.id)
     return query.order_by(Alert.id.desc())
 
@@ -626,7 +611,8 @@ def _receipt(alert: Alert, party_id: int) -> AlertReceipt | None:
 def mark(actor: Account, alert_id: int, what: str) -> None:
     """Record that a connection of the actor's party received (``delivered``) or opened an alert."""
     alert = db.session.get(Alert, alert_id)
-    if alert is None or alert.state != AlertState.PUBLISHED or not permissions.can_read_network(actor, alert.network):
+    if (alert is None or alert.state != AlertState.PUBLISHED
+            or not permissions.can(actor, "network.read", alert.network)):
         raise DeniedError(_("Not found."), status=404, action="alert.mark", target_type="alert", target_id=alert_id)
     column = AlertReceipt.delivered_at if what == "delivered" else AlertReceipt.opened_at
     with write_transaction():
@@ -672,11 +658,11 @@ def mark_delivered(actor: Account, alert_ids: list[int]) -> int:
 def acknowledge(actor: Account, alert_id: int) -> AlertReceipt:
     """The actor acknowledges the alert for their own party (the first acknowledgement counts)."""
     alert = db.session.get(Alert, alert_id)
-    permissions.require(alert is not None and alert.state == AlertState.PUBLISHED
-                        and permissions.can_read_network(actor, alert.network),
-                        action="alert.ack", target_type="alert", target_id=alert_id, hide=True)
+    permissions.check(alert is not None and alert.state == AlertState.PUBLISHED
+                      and permissions.can(actor, "network.read", alert.network),
+                      action="alert.ack", target_type="alert", target_id=alert_id, hide=True)
     assert alert is not None
-    if not any(p.id == actor.party_id for p in alert.network.parties) and not permissions.is_secretariat(actor):
+    if not permissions.can(actor, "alert.acknowledge", alert):
         raise DeniedError(_("Your party does not take part in this network."), action="alert.ack",
                           target_type="alert", target_id=alert_id)
     with write_transaction():
@@ -717,17 +703,12 @@ class GridRow:
         return GridRowSchema().dump(self)
 
 
-def can_see_grid(actor: Account, alert: Alert) -> bool:
-    """Coordinators (and the secretariat) see every party's line; others see only their own."""
-    return permissions.can_moderate(actor, alert.network)
-
-
 def grid(actor: Account, alert_id: int) -> list[GridRow]:
     """One row per party of the network, the ones still missing first."""
     alert = get(actor, alert_id, audit_read=False)
     rows = db.session.scalars(select(AlertReceipt).where(AlertReceipt.alert_id == alert.id).options(
         joinedload(AlertReceipt.party), joinedload(AlertReceipt.acknowledged_by))).all()
-    if not can_see_grid(actor, alert):
+    if not permissions.can(actor, "alert.grid", alert):
         rows = [r for r in rows if r.party_id == actor.party_id]
     deadline = (alert.published_at or utcnow()) + timedelta(minutes=alert.ack_within_minutes)
     now = utcnow()
@@ -872,7 +853,7 @@ def save_event_type(actor: Account, slug: str, *, code: str, event: str, categor
                     instruction_template: str = "") -> AlertEventType:
     """A coordinator adds or changes an event type of their network."""
     network = networks.open_network(actor, slug)
-    permissions.require(can_publish(actor, network), action="alert.event_type", target_type="network",
+    permissions.require(actor, "alert.publish", network, action="alert.event_type", target_type="network",
                         target_id=network.id)
     fields = text.field_errors(event=event, headline_template=headline_template,
                                instruction_template=instruction_template)

@@ -20,11 +20,11 @@ from typing import Any
 from flask import has_request_context, request
 from sqlalchemy import Select, or_, select, text
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, AuditEvent, Outcome, Party
 from cmc.models.types import utcnow
-from cmc.services import permissions
 from cmc.services.audit_checkpoint import Checkpoint
 from cmc.services.text import plain_safe
 
@@ -208,9 +208,9 @@ class AuditFilter:
 def search(viewer: Account, filters: AuditFilter) -> Select[tuple[AuditEvent]]:
     """The trail rows the viewer may read, newest first: everything for the secretariat, rows about their
     party's items for a focal point (deny by default for everyone else)."""
-    permissions.require(permissions.can_read_audit(viewer), action="audit.read", target_type="audit")
+    permissions.require(viewer, "audit.read", action="audit.read", target_type="audit")
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if not permissions.is_secretariat(viewer):
+    if not permissions.can(viewer, "audit.read_all"):
         query = query.where(AuditEvent.target_party_id == viewer.party_id)
     if filters.actor:
         query = query.where(AuditEvent.actor_label.ilike(f"%{_like(filters.actor)}%", escape="\\"))

@@ -11,12 +11,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import AccessToken, Account, AuthSession, Outcome
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, permissions, text
+from cmc.services import audit, text
 from cmc.services.errors import AuthenticationError, StorageFull, ValidationError
 from cmc.services.passwords import DUMMY_HASH, verify_password
 
@@ -164,7 +165,7 @@ def sign_out(account: Account, key: str | None) -> None:
 def list_sessions(actor: Account, account: Account) -> list[AuthSession]:
     """The active sessions of ``account``, newest first (the person themself or the secretariat)."""
     permissions.require(
-        actor.id == account.id or permissions.is_secretariat(actor),
+        actor, "account.sessions", account,
         action="session.list", target_type="account", target_id=account.id,
         target_party_id=account.party_id, hide=True,
     )
@@ -179,8 +180,8 @@ def end_session(actor: Account, session_id: int) -> None:
     """End one session: its owner or the secretariat. Its live connections drop at once."""
     with write_transaction():
         row = db.session.get(AuthSession, session_id)
-        permissions.require(
-            row is not None and (row.account_id == actor.id or permissions.is_secretariat(actor)),
+        permissions.check(
+            row is not None and permissions.can(actor, "account.sessions", row.account),
             action="session.end", target_type="session", target_id=session_id, hide=True,
         )
         assert row is not None
@@ -244,8 +245,8 @@ def revoke_token(actor: Account, token_id: int) -> None:
     """Revoke one of the actor's tokens (secretariat: anyone's); live connections made with it drop."""
     with write_transaction():
         token = db.session.get(AccessToken, token_id)
-        permissions.require(
-            token is not None and (token.account_id == actor.id or permissions.is_secretariat(actor)),
+        permissions.check(
+            token is not None and permissions.can(actor, "account.sessions", token.account),
             action="token.revoke", target_type="token", target_id=token_id, hide=True,
         )
         assert token is not None

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import (
@@ -33,7 +34,7 @@ from cmc.models import (
     document_parties,
 )
 from cmc.models.types import utcnow
-from cmc.services import audit, idempotency, networks, permissions, search, text
+from cmc.services import audit, idempotency, networks, search, text
 from cmc.services.errors import ValidationError, is_storage_full, storage_full
 from cmc.services.extract import Extraction, extract_text
 from cmc.uploads import CheckedFile
@@ -53,7 +54,7 @@ def readable_clause(actor: Account) -> ColumnElement[bool]:
     """SQL condition: the documents ``actor`` may read. Deny by default."""
     if not actor.is_active:
         return false()
-    if permissions.is_secretariat(actor):
+    if permissions.can(actor, "document.read_all"):
         return true()
     my_networks = select(Membership.network_id).where(Membership.account_id == actor.id)
     named_for_me = select(document_parties.c.document_id).where(document_parties.c.party_id == actor.party_id)
@@ -65,49 +66,15 @@ def readable_clause(actor: Account) -> ColumnElement[bool]:
     )
 
 
-def can_read(actor: Account, document: Document) -> bool:
-    """Whether ``actor`` may read ``document`` (the same rule as ``readable_clause``)."""
-    if not actor.is_active:
-        return False
-    if permissions.is_secretariat(actor):
-        return True
-    if document.audience == Audience.ALL:
-        return True
-    if document.audience == Audience.NETWORK:
-        return document.network is not None and permissions.network_role(actor, document.network) is not None
-    return document.owner_party_id == actor.party_id or any(p.id == actor.party_id for p in document.named_parties)
-
-
-def can_change(actor: Account, document: Document) -> bool:
-    """New versions, metadata, restore: the uploader, people of the owning party who may post in the network,
-    the network's coordinators, and the secretariat."""
-    if permissions.is_secretariat(actor):
-        return True
-    network = document.network
-    if network is None or not permissions.can_post_in(actor, network):
-        return False
-    return (document.uploader_id == actor.id or actor.party_id == document.owner_party_id
-            or permissions.can_moderate(actor, network))
-
-
-def can_change_audience(actor: Account, document: Document) -> bool:
-    """The originating party (its uploader or focal point) narrows or widens the audience; and the secretariat."""
-    if permissions.is_secretariat(actor):
-        return True
-    if document.network is not None and document.network.archived:
-        return False
-    return actor.party_id == document.owner_party_id and (
-        document.uploader_id == actor.id or permissions.is_focal_point(actor))
-
-
 # --- reading -----------------------------------------------------------------------------------------
 
 def get(actor: Account, document_id: int) -> Document:
     """A document the actor may read; 404 otherwise (recorded as a denied access)."""
     document = db.session.get(Document, document_id)
-    permissions.require(document is not None and can_read(actor, document), action="document.read",
-                        target_type="document", target_id=document_id,
-                        target_party_id=document.owner_party_id if document else None, hide=True)
+    permissions.check(document is not None and permissions.can(actor, "document.read", document),
+                      action="document.read",
+                      target_type="document", target_id=document_id,
+                      target_party_id=document.owner_party_id if document else None, hide=True)
     assert document is not None
     return document
 
@@ -352,8 +319,8 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
     document = get(actor, document_id)
     old = db.session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == document.id,
                                                           DocumentVersion.number == number))
-    permissions.require(old is not None, action="document.restore", target_type="document",
-                        target_id=document_id, hide=True)
+    permissions.check(old is not None, action="document.restore", target_type="document",
+                      target_id=document_id, hide=True)
     assert old is not None
     _require_change(actor, document, "document.restore")
     with _full_disk_answers_507():
@@ -386,7 +353,7 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
 def _require_change(actor: Account, document: Document, action: str) -> None:
     if document.network is not None:
         networks.require_post(actor, document.network, action)
-    permissions.require(can_change(actor, document), action=action, target_type="document",
+    permissions.require(actor, "document.change", document, action=action, target_type="document",
                         target_id=document.id, target_party_id=document.owner_party_id,
                         message=_("Only the uploader's party, the network's coordinators and the secretariat "
                                   "change this document."))
@@ -417,7 +384,7 @@ def change_audience(actor: Account, document_id: int, audience: str, party_codes
     """Narrow or widen who may read a document (its originating party, or the secretariat). Audited."""
     with write_transaction():
         document = get(actor, document_id)
-        permissions.require(can_change_audience(actor, document), action="document.audience",
+        permissions.require(actor, "document.audience", document, action="document.audience",
                             target_type="document", target_id=document.id, target_party_id=document.owner_party_id,
                             message=_("Only the party that shared the document changes who may read it."))
         fields: dict[str, str] = {}
@@ -440,8 +407,8 @@ def open_version(actor: Account, document_id: int, number: int | None = None) ->
     version = db.session.scalar(select(DocumentVersion).where(
         DocumentVersion.document_id == document.id,
         DocumentVersion.number == (number if number is not None else document.current_version)))
-    permissions.require(version is not None, action="document.download", target_type="document",
-                        target_id=document_id, hide=True)
+    permissions.check(version is not None, action="document.download", target_type="document",
+                      target_id=document_id, hide=True)
     assert version is not None
     audit.record_now(actor, "document.download", target_type="document", target_id=document.id,
                      target_party_id=document.owner_party_id,

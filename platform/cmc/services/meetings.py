@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import (
@@ -40,7 +41,7 @@ from cmc.models import (
 from cmc.models.meeting import LINK_MAX, https_link
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, documents, markup, permissions
+from cmc.services import audit, documents, markup
 from cmc.services.errors import ConflictError, DeniedError, ValidationError
 from cmc.services.mail import send_mail
 from cmc.services.text import check as check_text
@@ -52,29 +53,11 @@ MAX_DAYS = 14
 
 # --- who may do what -------------------------------------------------------------------------------------
 
-def can_manage(actor: Account | None) -> bool:
-    """Only the secretariat creates meetings and edits agendas."""
-    return permissions.is_secretariat(actor)
-
-
-def can_read(actor: Account, meeting: Meeting) -> bool:
-    """Drafts: the secretariat only. Network meetings: that network's readers. Plenary meetings: everyone."""
-    if not actor.is_active:
-        return False
-    if can_manage(actor):
-        return True
-    if meeting.status == MeetingStatus.DRAFT:
-        return False
-    if meeting.network is not None:
-        return permissions.can_read_network(actor, meeting.network)
-    return True
-
-
 def visible_query(actor: Account) -> Select[tuple[Meeting]]:
     """Meetings the actor may see, soonest first (with the network and host party each line names)."""
     query = select(Meeting).options(joinedload(Meeting.network), joinedload(Meeting.host_party)) \
         .order_by(Meeting.start_date.desc(), Meeting.id.desc())
-    if can_manage(actor):
+    if permissions.can(actor, "meeting.manage"):
         return query
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)
     return query.where(Meeting.status != MeetingStatus.DRAFT,
@@ -84,14 +67,14 @@ def visible_query(actor: Account) -> Select[tuple[Meeting]]:
 def get(actor: Account, meeting_id: int) -> Meeting:
     """A meeting the actor may see (404 otherwise)."""
     meeting = db.session.get(Meeting, meeting_id)
-    permissions.require(meeting is not None and can_read(actor, meeting), action="meeting.read",
-                        target_type="meeting", target_id=meeting_id, hide=True)
+    permissions.check(meeting is not None and permissions.can(actor, "meeting.read", meeting), action="meeting.read",
+                      target_type="meeting", target_id=meeting_id, hide=True)
     assert meeting is not None
     return meeting
 
 
 def _require_manage(actor: Account, meeting_id: int | None, action: str) -> None:
-    permissions.require(can_manage(actor), action=action, target_type="meeting", target_id=meeting_id,
+    permissions.require(actor, "meeting.manage", action=action, target_type="meeting", target_id=meeting_id,
                         message=_("Only the secretariat prepares meetings and agendas."))
 
 
@@ -270,8 +253,8 @@ def add_item(actor: Account, meeting_id: int, data: ItemInput, base_revision: in
 def _editable_item(actor: Account, item_id: int) -> AgendaItem:
     """An agenda item the actor may edit (inside the caller's write transaction); 404 when unknown."""
     item = db.session.get(AgendaItem, item_id)
-    permissions.require(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
-                        hide=True)
+    permissions.check(item is not None, action="agenda.edit", target_type="agenda_item", target_id=item_id,
+                      hide=True)
     assert item is not None
     _require_manage(actor, item.meeting_id, "agenda.edit")
     return item
@@ -378,8 +361,8 @@ def get_version(actor: Account, meeting_id: int, number: int) -> tuple[Meeting, 
     meeting = get(actor, meeting_id)
     version = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id,
                                                             AgendaVersion.number == number))
-    permissions.require(version is not None, action="agenda.read", target_type="meeting", target_id=meeting_id,
-                        hide=True)
+    permissions.check(version is not None, action="agenda.read", target_type="meeting", target_id=meeting_id,
+                      hide=True)
     assert version is not None
     return meeting, version
 
@@ -438,11 +421,10 @@ def register(actor: Account, meeting_id: int, party_code: str, members: list[dic
     """A focal point registers their own party's delegation (the secretariat may register any party)."""
     meeting = get(actor, meeting_id)
     party = db.session.scalar(select(Party).where(Party.code == party_code.upper()))
-    permissions.require(party is not None and (can_manage(actor) or (permissions.is_focal_point(actor)
-                                                                       and party.id == actor.party_id)),
-                        action="meeting.register", target_type="meeting", target_id=meeting.id,
-                        target_party_id=party.id if party else None,
-                        message=_("A focal point registers the delegation of their own party only."))
+    permissions.check(party is not None and permissions.can(actor, "meeting.register", party),
+                      action="meeting.register", target_type="meeting", target_id=meeting.id,
+                      target_party_id=party.id if party else None,
+                      message=_("A focal point registers the delegation of their own party only."))
     assert party is not None
     if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.CONCLUDED, MeetingStatus.DRAFT):
         raise ConflictError(_("Registration is closed for this meeting."))
@@ -480,8 +462,8 @@ def register(actor: Account, meeting_id: int, party_code: str, members: list[dic
 def decide_registration(actor: Account, registration_id: int, confirm: bool) -> Registration:
     """The secretariat confirms or declines a delegation."""
     registration = db.session.get(Registration, registration_id)
-    permissions.require(registration is not None, action="meeting.registration", target_type="registration",
-                        target_id=registration_id, hide=True)
+    permissions.check(registration is not None, action="meeting.registration", target_type="registration",
+                      target_id=registration_id, hide=True)
     assert registration is not None
     _require_manage(actor, registration.meeting_id, "meeting.registration")
     with write_transaction():
@@ -571,7 +553,8 @@ def document_pack(actor: Account, meeting: Meeting, version: AgendaVersion) -> t
                     continue
                 seen.add(document_id)
                 document = db.session.get(Document, document_id)
-                if document is None or not documents.can_read(actor, document) or not document.current_version:
+                if (document is None or not permissions.can(actor, "document.read", document)
+                        or not document.current_version):
                     skipped += 1
                     continue
                 _doc, file_version = documents.open_version(actor, document_id, None)
@@ -657,18 +640,10 @@ def actions_of(meeting: Meeting) -> list[ActionItem]:
 
 
 def updatable_actions(actor: Account, actions: list[ActionItem]) -> dict[int, bool]:
-    """``can_update_action`` for each of ``actions``, by id, reading the actor's network roles in one query."""
+    """The rule ``meeting.action.update`` for each of ``actions``, by id, reading the actor's network roles in
+    one query."""
     permissions.remember_network_roles(actor, {a.owner_network_id for a in actions if a.owner_network_id})
-    return {action.id: can_update_action(actor, action) for action in actions}
-
-
-def can_update_action(actor: Account, action: ActionItem) -> bool:
-    """The secretariat, the owning party's focal point, or a coordinator of the owning network."""
-    if can_manage(actor):
-        return True
-    if action.owner_party_id is not None:
-        return permissions.is_focal_point(actor) and actor.party_id == action.owner_party_id
-    return action.owner_network is not None and permissions.can_moderate(actor, action.owner_network)
+    return {action.id: permissions.can(actor, "meeting.action.update", action) for action in actions}
 
 
 def set_action_status(actor: Account, action_id: int, status: str) -> ActionItem:
@@ -676,10 +651,11 @@ def set_action_status(actor: Account, action_id: int, status: str) -> ActionItem
     if status not in {s.value for s in ActionStatus}:
         raise ValidationError(_("Choose open, in progress or done."), fields={"status": _("Choose a status.")})
     action = db.session.get(ActionItem, action_id)
-    permissions.require(action is not None and can_read(actor, action.meeting), action="action.update",
-                        target_type="action", target_id=action_id, hide=True)
+    permissions.check(action is not None and permissions.can(actor, "meeting.read", action.meeting),
+                      action="action.update",
+                      target_type="action", target_id=action_id, hide=True)
     assert action is not None
-    permissions.require(can_update_action(actor, action), action="action.update", target_type="action",
+    permissions.require(actor, "meeting.action.update", action, action="action.update", target_type="action",
                         target_id=action_id, target_party_id=action.owner_party_id,
                         message=_("Only the owner's focal point or coordinator, or the secretariat, updates this."))
     with write_transaction():
@@ -740,8 +716,8 @@ def reorder_day(actor: Account, meeting_id: int, day: date, item_ids: list[int],
 def mark_attendance(actor: Account, registration_id: int, attended: list[int]) -> Registration:
     """The secretariat marks which members of a delegation attended (by their place in the list)."""
     registration = db.session.get(Registration, registration_id)
-    permissions.require(registration is not None, action="meeting.attendance", target_type="registration",
-                        target_id=registration_id, hide=True)
+    permissions.check(registration is not None, action="meeting.attendance", target_type="registration",
+                      target_id=registration_id, hide=True)
     assert registration is not None
     _require_manage(actor, registration.meeting_id, "meeting.attendance")
     with write_transaction():

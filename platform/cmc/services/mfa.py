@@ -12,12 +12,13 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select, update
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Outcome, RecoveryCode, Role
+from cmc.models import Account, Outcome, RecoveryCode
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, permissions
+from cmc.services import audit
 from cmc.services.auth import digest, end_all_sessions
 from cmc.services.errors import ValidationError
 
@@ -29,7 +30,7 @@ SKEW_STEPS = 1
 
 def requires_second_factor(account: Account) -> bool:
     """The secretariat and every network coordinator must use a second factor."""
-    if account.role == Role.SECRETARIAT:
+    if permissions.accounts.role_requires_second_factor(account.role):
         return True
     from cmc.services import directory  # networks know who coordinates
 
@@ -146,11 +147,11 @@ def reset(actor: Account | None, account_id: int) -> Account:
     operator at the server, for a lost phone: `cmc accounts reset-second-factor`), audited as ``cli``."""
     with write_transaction():
         account = db.session.get(Account, account_id)
-        permissions.require(account is not None and (actor is None or permissions.can_view_account(actor, account)),
-                            action="mfa.reset", target_type="account", target_id=account_id, hide=True)
+        permissions.check(account is not None and (actor is None or permissions.can(actor, "account.view", account)),
+                          action="mfa.reset", target_type="account", target_id=account_id, hide=True)
         assert account is not None
         if actor is not None:
-            permissions.require(permissions.is_secretariat(actor) and account.id != actor.id, action="mfa.reset",
+            permissions.require(actor, "mfa.reset", account, action="mfa.reset",
                                 target_type="account", target_id=account.id, target_party_id=account.party_id)
             permissions.require_fresh_sign_in(actor)
         account.totp_secret = None

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import (
@@ -29,7 +30,7 @@ from cmc.models import (
 )
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, markup, permissions, text
+from cmc.services import audit, markup, text
 from cmc.services.errors import ConflictError, GoneError, ValidationError
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -68,8 +69,8 @@ def directory(actor: Account, *, include_archived: bool = False) -> list[Directo
 def entry(slug: str) -> Network:
     """A network's directory entry by slug (404 when there is none)."""
     network = db.session.scalar(select(Network).where(Network.slug == slug))
-    permissions.require(network is not None, action="network.view", target_type="network", target_id=slug,
-                        hide=True)
+    permissions.check(network is not None, action="network.view", target_type="network", target_id=slug,
+                      hide=True)
     assert network is not None
     return network
 
@@ -78,14 +79,14 @@ def open_network(actor: Account, slug: str) -> Network:
     """A network whose content the actor may read; 404 for non-members (its existence is public, its
     content is not)."""
     network = entry(slug)
-    permissions.require(permissions.can_read_network(actor, network), action="network.read",
+    permissions.require(actor, "network.read", network, action="network.read",
                         target_type="network", target_id=network.id, hide=True)
     return network
 
 
 def readable_network_ids(account: Account) -> list[int]:
     """Ids of the networks whose live events the account receives."""
-    if permissions.is_secretariat(account):
+    if permissions.can(account, "network.read_all"):
         return list(db.session.scalars(select(Network.id)))
     return list(db.session.scalars(select(Membership.network_id).where(Membership.account_id == account.id)))
 
@@ -115,7 +116,7 @@ class PartyMembers:
 
 def members_query(actor: Account, network: Network) -> Select[Any]:
     """``(account, role)`` of every member, by party name then name, for people who may read the network."""
-    permissions.require(permissions.can_read_network(actor, network), action="network.members",
+    permissions.require(actor, "network.read", network, action="network.members",
                         target_type="network", target_id=network.id, hide=True)
     return (select(Account, Membership.role).join(Membership, Membership.account_id == Account.id)
             .join(Party, Party.id == Account.party_id)
@@ -147,14 +148,14 @@ def members_by_party(actor: Account, network: Network, limit: int = 500) -> list
 
 def candidates(actor: Account, network: Network) -> list[Account]:
     """Active accounts the actor could add to the network (not yet members)."""
-    permissions.require(permissions.can_list_members_to_manage(actor, network), action="network.members.manage",
+    permissions.require(actor, "network.members.manage_page", network, action="network.members.manage",
                         target_type="network", target_id=network.id)
     member_ids = select(Membership.account_id).where(Membership.network_id == network.id)
     party_ids = [p.id for p in network.parties]
     query = (select(Account).join(Party, Party.id == Account.party_id)
              .where(Account.active.is_(True), Account.id.not_in(member_ids), Party.retired_at.is_(None))
              .order_by(Party.code, Account.name))
-    if permissions.is_secretariat(actor) or permissions.network_role(actor, network) == NetworkRole.COORDINATOR:
+    if permissions.can(actor, "network.member.appoint_coordinator", network):
         query = query.where(or_(Account.party_id.in_(party_ids), Account.role == Role.SECRETARIAT))
     else:
         query = query.where(Account.party_id == actor.party_id, Account.role == Role.DELEGATE)
@@ -202,7 +203,7 @@ def _validate_network(data: NetworkInput) -> dict[str, Any]:
 
 def create_network(actor: Account, data: NetworkInput) -> Network:
     """Create a network (secretariat)."""
-    permissions.require(permissions.can_manage_networks(actor), action="network.create", target_type="network")
+    permissions.require(actor, "network.manage", action="network.create", target_type="network")
     with write_transaction():
         values = _validate_network(data)
         if db.session.scalar(select(Network.id).where(Network.slug == values["slug"])) is not None:
@@ -218,7 +219,7 @@ def create_network(actor: Account, data: NetworkInput) -> Network:
 
 def update_network(actor: Account, slug: str, data: NetworkInput) -> Network:
     """Edit a network (secretariat); parties removed from it keep their members until removed."""
-    permissions.require(permissions.can_manage_networks(actor), action="network.update", target_type="network",
+    permissions.require(actor, "network.manage", action="network.update", target_type="network",
                         target_id=slug)
     with write_transaction():
         network = entry(slug)
@@ -236,7 +237,7 @@ def update_network(actor: Account, slug: str, data: NetworkInput) -> Network:
 
 def set_archived(actor: Account, slug: str, archived: bool) -> Network:
     """Archive (read-only) or reopen a network (secretariat)."""
-    permissions.require(permissions.can_manage_networks(actor), action="network.archive", target_type="network",
+    permissions.require(actor, "network.manage", action="network.archive", target_type="network",
                         target_id=slug)
     with write_transaction():
         network = entry(slug)
@@ -260,18 +261,18 @@ def _managed_network(actor: Account, slug: str, account_id: int, role: NetworkRo
     same 403 for anyone else, so that no answer says who is a member, or which account ids exist.
     """
     network = entry(slug)
-    permissions.require(permissions.can_see_network(actor, network), action=action, target_type="network",
+    permissions.require(actor, "network.see", network, action=action, target_type="network",
                         target_id=network.id, hide=True)
-    if network.archived and permissions.can_read_network(actor, network):
+    if network.archived and permissions.can(actor, "network.read", network):
         raise GoneError(_("This network is archived: it can be read but no longer changed."))
-    permissions.require(permissions.can_list_members_to_manage(actor, network), action=action,
+    permissions.require(actor, "network.members.manage_page", network, action=action,
                         target_type="network", target_id=network.id,
                         message=_("You do not manage the members of this network."))
-    if not (permissions.is_secretariat(actor) or permissions.network_role(actor, network) == NetworkRole.COORDINATOR):
+    if not permissions.can(actor, "network.member.appoint_coordinator", network):
         target = db.session.get(Account, account_id)
-        permissions.require(target is not None and permissions.can_manage_member(actor, network, target, role),
-                            action=action, target_type="network", target_id=network.id,
-                            message=_focal_point_scope())
+        permissions.check(target is not None and permissions.can(actor, "network.member.manage", network, target, role),
+                          action=action, target_type="network", target_id=network.id,
+                          message=_focal_point_scope())
     return network
 
 def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRole = NetworkRole.MEMBER
@@ -287,21 +288,21 @@ def add_member(actor: Account, slug: str, account_id: int, role: str | NetworkRo
         target = db.session.get(Account, account_id)
         if target is None or not target.active:
             raise ValidationError(_("There is no active account to add."), fields={"account": _("Choose a person.")})
-        permissions.require(permissions.can_manage_member(actor, network, target, new_role),
+        permissions.require(actor, "network.member.manage", network, target, new_role,
                             action="network.member.add", target_type="network", target_id=network.id,
                             target_party_id=target.party_id, message=_focal_point_scope())
         participating = any(p.id == target.party_id for p in network.parties)
-        if not participating and target.role != Role.SECRETARIAT:
+        if not participating and not permissions.can(target, "network.read_all"):
             message = _("%(party)s does not take part in this network.", party=target.party.name)
             raise ValidationError(message, fields={"account": message})
-        if new_role == NetworkRole.COORDINATOR and target.is_observer:
+        if new_role.is_coordinator and target.is_observer:
             message = _("Observers read; they cannot coordinate a network.")
             raise ValidationError(message, fields={"role": message})
         membership = db.session.scalar(select(Membership).where(Membership.network_id == network.id,
                                                                 Membership.account_id == target.id))
         before = str(membership.role) if membership else None
         if (membership is not None and membership.role != new_role) or (
-                new_role == NetworkRole.COORDINATOR and membership is None):
+                new_role.is_coordinator and membership is None):
             permissions.require_fresh_sign_in(actor)  # granting or changing a network role hands out power
         if membership is None:
             membership = Membership(network_id=network.id, account_id=target.id, role=new_role,
@@ -326,22 +327,21 @@ def remove_member(actor: Account, slug: str, account_id: int) -> None:
         network = _managed_network(actor, slug, account_id, NetworkRole.MEMBER, "network.member.remove")
         membership = db.session.scalar(select(Membership).where(Membership.network_id == network.id,
                                                                 Membership.account_id == account_id))
-        permissions.require(membership is not None, action="network.member.remove", target_type="network",
-                            target_id=network.id, hide=True)
+        permissions.check(membership is not None, action="network.member.remove", target_type="network",
+                          target_id=network.id, hide=True)
         assert membership is not None
         target = membership.account
-        permissions.require(permissions.can_manage_member(actor, network, target, NetworkRole.MEMBER)
-                            and (membership.role == NetworkRole.MEMBER or not permissions.is_focal_point(actor)),
+        permissions.require(actor, "network.member.remove", network, target, membership.role,
                             action="network.member.remove", target_type="network", target_id=network.id,
                             target_party_id=target.party_id)
-        if membership.role == NetworkRole.COORDINATOR:
+        if membership.role.is_coordinator:
             permissions.require_fresh_sign_in(actor)  # taking a coordinator's role away is a role change too
         db.session.delete(membership)
         audit.record(actor, "network.member.remove", target_type="account", target_id=target.id,
                      target_party_id=target.party_id, details={"network": network.slug,
                                                                "role": str(membership.role)})
         network_id = network.id
-    if not permissions.is_secretariat(target):
+    if not permissions.can(target, "network.read_all"):
         notify.leave_network(account_id, network_id)
 
 
@@ -367,13 +367,13 @@ def _check_text(title: str | None, body: str) -> tuple[str | None, str]:
 
 def require_post(actor: Account, network: Network, action: str) -> None:
     """Refuse a change in ``network`` with the right answer: 410 archived, 403 observer, 404 outsider."""
-    if network.archived and permissions.can_read_network(actor, network):
+    if network.archived and permissions.can(actor, "network.read", network):
         raise GoneError(_("This network is archived: it can be read but no longer changed."))
-    if actor.is_observer and permissions.can_read_network(actor, network):
-        permissions.require(False, action=action, target_type="network", target_id=network.id,
-                            message=_("Observers read the network but do not post in it."))
-    permissions.require(permissions.can_post_in(actor, network), action=action, target_type="network",
-                        target_id=network.id, hide=not permissions.can_read_network(actor, network))
+    if actor.is_observer and permissions.can(actor, "network.read", network):
+        permissions.check(False, action=action, target_type="network", target_id=network.id,
+                          message=_("Observers read the network but do not post in it."))
+    permissions.require(actor, "network.post", network, action=action, target_type="network",
+                        target_id=network.id, hide=not permissions.can(actor, "network.read", network))
 
 
 def thread_json(thread: Thread) -> dict[str, Any]:
@@ -411,7 +411,7 @@ def create_thread(actor: Account, slug: str, title: str, body: str) -> Thread:
 
 def threads_query(actor: Account, network: Network) -> Select[Any]:
     """The network's threads, pinned first then by latest activity, with the actor's last visit."""
-    permissions.require(permissions.can_read_network(actor, network), action="network.read",
+    permissions.require(actor, "network.read", network, action="network.read",
                         target_type="network", target_id=network.id, hide=True)
     # The list shows each author (and their party, which Account joins itself): load them with the threads,
     # not one query per thread.
@@ -426,8 +426,8 @@ def threads_query(actor: Account, network: Network) -> Select[Any]:
 def open_thread(actor: Account, thread_id: int) -> Thread:
     """A thread the actor may read; 404 for anyone outside its network, 410 once deleted."""
     thread = db.session.get(Thread, thread_id)
-    permissions.require(thread is not None and permissions.can_read_network(actor, thread.network),
-                        action="thread.read", target_type="thread", target_id=thread_id, hide=True)
+    permissions.check(thread is not None and permissions.can(actor, "network.read", thread.network),
+                      action="thread.read", target_type="thread", target_id=thread_id, hide=True)
     assert thread is not None
     if thread.deleted_at is not None:
         raise GoneError(_("This thread was deleted."))
@@ -479,8 +479,8 @@ def edit_thread(actor: Account, thread_id: int, title: str, body: str) -> Thread
     with write_transaction():
         thread = open_thread(actor, thread_id)
         require_post(actor, thread.network, "thread.edit")
-        permissions.require(thread.author_id == actor.id, action="thread.edit", target_type="thread",
-                            target_id=thread.id, message=_("Only the author can edit a thread."))
+        permissions.check(thread.author_id == actor.id, action="thread.edit", target_type="thread",
+                          target_id=thread.id, message=_("Only the author can edit a thread."))
         db.session.add(Revision(subject_type="thread", subject_id=thread.id, title=thread.title, body=thread.body,
                                 written_at=thread.edited_at or thread.created_at, editor_id=actor.id))
         thread.title, thread.body, thread.body_html = clean_title or "", body, markup.render(body)
@@ -494,8 +494,8 @@ def edit_reply(actor: Account, reply_id: int, body: str) -> Reply:
     with write_transaction():
         reply = _open_reply(actor, reply_id)
         require_post(actor, reply.thread.network, "reply.edit")
-        permissions.require(reply.author_id == actor.id, action="reply.edit", target_type="reply",
-                            target_id=reply.id, message=_("Only the author can edit a reply."))
+        permissions.check(reply.author_id == actor.id, action="reply.edit", target_type="reply",
+                          target_id=reply.id, message=_("Only the author can edit a reply."))
         db.session.add(Revision(subject_type="reply", subject_id=reply.id, body=reply.body,
                                 written_at=reply.edited_at or reply.created_at, editor_id=actor.id))
         reply.body, reply.body_html, reply.edited_at = body, markup.render(body), utcnow()
@@ -504,8 +504,8 @@ def edit_reply(actor: Account, reply_id: int, body: str) -> Reply:
 
 def _open_reply(actor: Account, reply_id: int) -> Reply:
     reply = db.session.get(Reply, reply_id)
-    permissions.require(reply is not None and permissions.can_read_network(actor, reply.thread.network),
-                        action="reply.read", target_type="reply", target_id=reply_id, hide=True)
+    permissions.check(reply is not None and permissions.can(actor, "network.read", reply.thread.network),
+                      action="reply.read", target_type="reply", target_id=reply_id, hide=True)
     assert reply is not None
     if reply.deleted_at is not None or reply.thread.deleted_at is not None:
         raise GoneError(_("This reply was deleted."))
@@ -527,10 +527,10 @@ def delete_thread(actor: Account, thread_id: int) -> Thread:
     with write_transaction():
         thread = open_thread(actor, thread_id)
         require_post(actor, thread.network, "thread.delete")
-        permissions.require(thread.author_id == actor.id or permissions.can_moderate(actor, thread.network),
-                            action="thread.delete", target_type="thread", target_id=thread.id,
-                            target_party_id=thread.author.party_id,
-                            message=_("Only the author or a coordinator can delete a thread."))
+        permissions.check(thread.author_id == actor.id or permissions.can(actor, "network.moderate", thread.network),
+                          action="thread.delete", target_type="thread", target_id=thread.id,
+                          target_party_id=thread.author.party_id,
+                          message=_("Only the author or a coordinator can delete a thread."))
         thread.deleted_at, thread.deleted_by_id = utcnow(), actor.id
         audit.record(actor, "thread.delete", target_type="thread", target_id=thread.id,
                      target_party_id=thread.author.party_id,
@@ -544,10 +544,10 @@ def delete_reply(actor: Account, reply_id: int) -> Reply:
         reply = _open_reply(actor, reply_id)
         network = reply.thread.network
         require_post(actor, network, "reply.delete")
-        permissions.require(reply.author_id == actor.id or permissions.can_moderate(actor, network),
-                            action="reply.delete", target_type="reply", target_id=reply.id,
-                            target_party_id=reply.author.party_id,
-                            message=_("Only the author or a coordinator can delete a reply."))
+        permissions.check(reply.author_id == actor.id or permissions.can(actor, "network.moderate", network),
+                          action="reply.delete", target_type="reply", target_id=reply.id,
+                          target_party_id=reply.author.party_id,
+                          message=_("Only the author or a coordinator can delete a reply."))
         reply.deleted_at, reply.deleted_by_id = utcnow(), actor.id
         audit.record(actor, "reply.delete", target_type="reply", target_id=reply.id,
                      target_party_id=reply.author.party_id, details={"thread": reply.thread_id})
@@ -559,7 +559,7 @@ def set_pinned(actor: Account, thread_id: int, pinned: bool) -> Thread:
     with write_transaction():
         thread = open_thread(actor, thread_id)
         require_post(actor, thread.network, "thread.pin")
-        permissions.require(permissions.can_moderate(actor, thread.network), action="thread.pin",
+        permissions.require(actor, "network.moderate", thread.network, action="thread.pin",
                             target_type="thread", target_id=thread.id,
                             message=_("Only a coordinator can pin threads."))
         thread.pinned_at = utcnow() if pinned else None
@@ -576,7 +576,7 @@ def activity_query(actor: Account, network: Network | None = None) -> Select[Any
     query = select(Activity).options(joinedload(Activity.actor), joinedload(Activity.network)) \
         .order_by(Activity.id.desc())
     if network is not None:
-        permissions.require(permissions.can_read_network(actor, network), action="network.read",
+        permissions.require(actor, "network.read", network, action="network.read",
                             target_type="network", target_id=network.id, hide=True)
         return query.where(Activity.network_id == network.id)
     return query.where(Activity.network_id.in_(readable_network_ids(actor)))

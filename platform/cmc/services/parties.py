@@ -10,12 +10,13 @@ from importlib import resources
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Party, PartyKind, PartyStatus
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, permissions, text
+from cmc.services import audit, text
 from cmc.services.auth import end_all_sessions
 from cmc.services.errors import ConflictError, ValidationError
 
@@ -46,8 +47,8 @@ def list_parties(*, include_retired: bool = True) -> list[Party]:
 def get_party(party_id: int) -> Party:
     """One party by id (404 when unknown)."""
     party = db.session.get(Party, party_id)
-    permissions.require(party is not None, action="party.view", target_type="party", target_id=party_id,
-                        hide=True)
+    permissions.check(party is not None, action="party.view", target_type="party", target_id=party_id,
+                      hide=True)
     assert party is not None
     return party
 
@@ -75,7 +76,7 @@ def _validate(data: PartyInput) -> dict[str, object]:
 
 def create_party(actor: Account, data: PartyInput) -> Party:
     """Add a party (secretariat)."""
-    permissions.require(permissions.can_manage_parties(actor), action="party.create", target_type="party")
+    permissions.require(actor, "party.manage", action="party.create", target_type="party")
     permissions.require_fresh_sign_in(actor)  # a party's status decides who may be secretariat
     values = _validate(data)
     with write_transaction():
@@ -92,7 +93,7 @@ def create_party(actor: Account, data: PartyInput) -> Party:
 
 def update_party(actor: Account, party_id: int, data: PartyInput) -> Party:
     """Edit a party (secretariat); the trail keeps what changed."""
-    permissions.require(permissions.can_manage_parties(actor), action="party.update", target_type="party",
+    permissions.require(actor, "party.manage", action="party.update", target_type="party",
                         target_id=party_id, target_party_id=party_id)
     permissions.require_fresh_sign_in(actor)
     values = _validate(data)
@@ -119,7 +120,7 @@ def update_party(actor: Account, party_id: int, data: PartyInput) -> Party:
 
 def set_retired(actor: Account, party_id: int, retired: bool) -> Party:
     """Retire a party (its accounts can no longer sign in; their sessions end) or restore it."""
-    permissions.require(permissions.can_manage_parties(actor), action="party.retire", target_type="party",
+    permissions.require(actor, "party.manage", action="party.retire", target_type="party",
                         target_id=party_id, target_party_id=party_id)
     permissions.require_fresh_sign_in(actor)
     ended: list[int] = []

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from cmc import permissions
 from cmc.extensions import db, login_manager
 from cmc.http.access import Access, access, rule_of, satisfied
 from cmc.http.errors import (
@@ -180,6 +181,7 @@ def register_web(app: Flask) -> None:
     def _globals() -> dict[str, Any]:
         return {"nav_items": navigation(), "live_socket": current_user.is_authenticated}
 
+    permissions.install_template_global(app)  # templates ask can("rule", obj); they never compare roles
     app.jinja_env.filters["datetime"] = _format_dt
     app.jinja_env.filters["filesize"] = _format_size
 

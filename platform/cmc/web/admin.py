@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Account, Party, Role
-from cmc.services import accounts, audit, auth, mfa, parties, permissions
+from cmc.services import accounts, audit, auth, mfa, parties
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web import error_response
 from cmc.web.forms import ROLE_CHOICES, EmptyForm, InviteForm, PartyForm, RoleForm, text
@@ -49,20 +50,21 @@ def accounts_list() -> Any:
     if role and role not in {r.value for r in Role}:
         role = None
     page = paginate(accounts.accounts_query(actor, party_code=party_code, role=role), per_page=50)
-    party_choices = parties.list_parties() if permissions.is_secretariat(actor) else [actor.party]
+    party_choices = parties.list_parties() if permissions.can(actor, "account.all_parties") else [actor.party]
     return render_template("admin/accounts.html", page=page, party_code=party_code, role=role,
                            party_choices=party_choices, roles=ROLE_CHOICES, action_form=EmptyForm())
 
 
 def _invite_form(actor: Account) -> InviteForm:
     form = InviteForm()
-    if permissions.is_secretariat(actor):
+    if permissions.can(actor, "account.all_parties"):
         # No party is chosen for the inviter: a hurried invitation must not go to the first in the list.
         form.party.choices = [SelectChoice("", _("Choose a party"))] + [
             SelectChoice(p.code, f"{p.name} ({p.code})") for p in parties.list_parties(include_retired=False)]
     else:
         form.party.choices = [SelectChoice(actor.party.code, f"{actor.party.name} ({actor.party.code})")]
-        form.role.choices = [c for c in ROLE_CHOICES if c.value == Role.DELEGATE.value]
+        form.role.choices = [c for c in ROLE_CHOICES
+                             if permissions.can(actor, "account.invite", actor.party, Role(c.value))]
     return form
 
 
@@ -98,11 +100,11 @@ def account_detail(account_id: int) -> Any:
     account = accounts.get_managed_account(actor, account_id)
     role_form = RoleForm(formdata=None, role=account.role.value)
     role_form.role.choices = [c for c in ROLE_CHOICES
-                              if permissions.can_assign_role(actor, account, Role(c.value))]
-    sessions = auth.list_sessions(actor, account) if permissions.is_secretariat(actor) else None
+                              if permissions.can(actor, "account.assign_role", account, Role(c.value))]
+    sessions = auth.list_sessions(actor, account) if permissions.can(actor, "account.all_parties") else None
     return render_template("admin/account.html", account=account, role_form=role_form,
-                           can_manage=permissions.can_manage_account(actor, account), action_form=EmptyForm(),
-                           sessions=sessions, is_secretariat=permissions.is_secretariat(actor))
+                           can_manage=permissions.can(actor, "account.manage", account), action_form=EmptyForm(),
+                           sessions=sessions)
 
 
 @bp.post("/accounts/<int:account_id>/sessions/<int:session_id>/end")
@@ -262,7 +264,7 @@ def audit_trail() -> Any:
     page = paginate(audit.search(actor, filters), per_page=50)
     codes = dict(db.session.execute(db.select(Party.id, Party.code)).all())
     return render_template("admin/audit.html", page=page, filters=filters, errors=errors, codes=codes,
-                           party_choices=parties.list_parties() if permissions.is_secretariat(actor) else [],
+                           party_choices=parties.list_parties() if permissions.can(actor, "audit.read_all") else [],
                            status=422 if errors else 200), 422 if errors else 200
 
 

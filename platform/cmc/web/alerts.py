@@ -8,12 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
 from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
-from cmc.services import alerts, networks, permissions
+from cmc.services import alerts, networks
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.alert_forms import (
     COMPOSE_DEFAULTS,
@@ -45,7 +46,7 @@ def _alert_globals() -> dict[str, Any]:
 def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, original: Any = None) -> dict[str, Any]:
     return {"network": network, "errors": errors, "form": form.for_network(network), "original": original,
             "event_types": alerts.event_types(network), "languages": LANGUAGE_NAMES,
-            "can_publish": alerts.can_publish(_actor(), network)}
+            "can_publish": permissions.can(_actor(), "alert.publish", network)}
 
 
 @bp.get("/alerts")
@@ -68,8 +69,8 @@ def network_alerts(slug: str) -> Any:
     page = paginate(alerts.list_query(actor, network=network, active=False), per_page=25)
     drafts = list(db.session.scalars(alerts.drafts_query(actor, network).limit(50)))
     return render_template("alerts/index.html", active=active, page=page, network=network, drafts=drafts,
-                           can_submit=alerts.can_submit(actor, network),
-                           can_publish=alerts.can_publish(actor, network))
+                           can_submit=permissions.can(actor, "alert.submit", network),
+                           can_publish=permissions.can(actor, "alert.publish", network))
 
 
 @bp.route("/networks/<slug>/alerts/new", methods=["GET", "POST"])
@@ -91,7 +92,7 @@ def compose(slug: str) -> Any:
         try:
             data = form.to_input(actor.timezone)
             alert, _created = alerts.publish(actor, slug, data, idempotency_key=form.idempotency_key.data or None,
-                                             submit=not alerts.can_publish(actor, network))
+                                             submit=not permissions.can(actor, "alert.publish", network))
         except ValidationError as exc:
             errors = exc.fields or {"headline": exc.message}
         else:
@@ -116,8 +117,9 @@ def show(alert_id: int) -> Any:
     rows = alerts.grid(actor, alert_id) if alert.state == AlertState.PUBLISHED else []
     mine = next((r for r in rows if r.party_code == actor.party.code), None)
     return render_template("alerts/show.html", alert=alert, rows=rows, mine=mine, network=alert.network,
-                           full_grid=alerts.can_see_grid(actor, alert),
-                           can_publish=alerts.can_publish(actor, alert.network), csrf_form=EmptyForm(),
+                           full_grid=permissions.can(actor, "alert.grid", alert),
+                           can_publish=permissions.can(actor, "alert.publish", alert.network),
+                           csrf_form=EmptyForm(),
                            return_form=ReturnForm(formdata=None), cancel_form=CancelForm(formdata=None),
                            severities=SEVERITIES, urgencies=URGENCIES, certainties=CERTAINTIES)
 
@@ -178,7 +180,7 @@ def revise(alert_id: int) -> Any:
     """Issue an update that references the alert (coordinators)."""
     actor = _actor()
     original = alerts.get(actor, alert_id, audit_read=False)
-    permissions.require(alerts.can_publish(actor, original.network), action="alert.update", target_type="alert",
+    permissions.require(actor, "alert.publish", original.network, action="alert.update", target_type="alert",
                         target_id=alert_id, message=_("Only a coordinator of the network updates alerts."))
     errors: dict[str, str] = {}
     form = AlertForm()
@@ -209,7 +211,7 @@ def event_types(slug: str) -> Any:
     """Coordinators configure the network's event types and their templates."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    permissions.require(alerts.can_publish(actor, network), action="alert.event_type", target_type="network",
+    permissions.require(actor, "alert.publish", network, action="alert.event_type", target_type="network",
                         target_id=network.id, message=_("Only a coordinator of the network configures event types."))
     errors: dict[str, str] = {}
     form = EventTypeForm()

@@ -8,11 +8,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cmc import permissions
 from cmc.http.access import Access, access
 from cmc.http.files import send_version
 from cmc.http.pagination import paginate
 from cmc.models import Account, Audience, DocumentKind, ProtocolStatus
-from cmc.services import documents, networks, parties, permissions
+from cmc.services import documents, networks, parties
 from cmc.services.errors import ServiceError, StorageFull, ValidationError
 from cmc.services.extract import notice
 from cmc.uploads import check
@@ -70,7 +71,7 @@ def network_documents(slug: str) -> Any:
     filters = _filters(network)
     page = paginate(documents.list_query(_actor(), filters), per_page=25)
     return render_template("documents/index.html", page=page, filters=filters, network=network,
-                           can_upload=permissions.can_post_in(_actor(), network), **_choices())
+                           can_upload=permissions.can(_actor(), "network.post", network), **_choices())
 
 
 @bp.route("/networks/<slug>/documents/new", methods=["GET", "POST"])
@@ -100,7 +101,7 @@ def upload(slug: str) -> Any:
             return redirect(url_for("documents.show", document_id=document.id))
         if request.headers.get("X-Requested-With") == "fetch":
             return {"error": {"code": "validation_failed", "message": message, "fields": errors}}, status
-    elif not permissions.can_post_in(actor, network):
+    elif not permissions.can(actor, "network.post", network):
         networks.require_post(actor, network, "document.upload")
     return render_template("documents/upload.html", network=network, errors=errors, form=form,
                            max_mb=current_app.config["MAX_UPLOAD_MB"]), status
@@ -124,8 +125,8 @@ def _show_page(actor: Account, document_id: int, errors: dict[str, str], status:
         if sent is not None and type(sent) is type(form):
             forms[name] = sent.with_parties(all_parties) if isinstance(sent, AudienceForm) else sent
     return render_template("documents/show.html", document=document, versions=versions,
-                           can_change=documents.can_change(actor, document),
-                           can_change_audience=documents.can_change_audience(actor, document),
+                           can_change=permissions.can(actor, "document.change", document),
+                           can_change_audience=permissions.can(actor, "document.audience", document),
                            network=document.network, errors=errors, csrf_form=EmptyForm(), **forms,
                            text_notice=notice(current.text_status) if current is not None else None,
                            max_mb=current_app.config["MAX_UPLOAD_MB"]), status

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.extensions import db
 from cmc.http.access import Access, access
-from cmc.models import Meeting
+from cmc.models import Meeting, NetworkRole, Role
 from cmc.services import alerts, directory, meetings, networks
 
 bp = Blueprint("home", __name__)
@@ -26,5 +27,10 @@ def index() -> Any:
     upcoming = list(db.session.scalars(meetings.visible_query(account)
                                        .where(Meeting.end_date >= date.today()).limit(5)))
     actions = list(db.session.scalars(meetings.actions_for(account).limit(10)))
-    return render_template("home/index.html", account=account, networks=directory.networks_of(account),
+    role_labels = {Role.SECRETARIAT: _("Secretariat"), Role.FOCAL_POINT: _("National focal point"),
+                   Role.DELEGATE: _("Delegate")}
+    mine = directory.networks_of(account)
+    coordinating = {n["id"] for n in mine if NetworkRole(n["role"]).is_coordinator}
+    return render_template("home/index.html", account=account, networks=mine, coordinating=coordinating,
+                           role_label=role_labels[account.role],
                            activity=activity, waiting=waiting, upcoming=upcoming, actions=actions)

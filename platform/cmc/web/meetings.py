@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Account, Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
-from cmc.services import meetings, networks, parties, permissions
+from cmc.services import meetings, networks, parties
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.forms import EmptyForm, text
 from cmc.web.meeting_forms import (
@@ -52,7 +53,7 @@ def _choices() -> dict[str, Any]:
 def index() -> Any:
     """Meetings I may see, newest first."""
     page = paginate(meetings.visible_query(_actor()), per_page=20)
-    return render_template("meetings/index.html", page=page, can_manage=meetings.can_manage(_actor()))
+    return render_template("meetings/index.html", page=page, can_manage=permissions.can(_actor(), "meeting.manage"))
 
 
 def _meeting_form(meeting_id: int | None) -> Any:
@@ -119,8 +120,8 @@ def show(meeting_id: int) -> Any:
                            decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
                                                              .order_by(Decision.id))),
                            network_choices=[e.network for e in networks.directory(actor)],
-                           can_manage=meetings.can_manage(actor),
-                           can_register=permissions.is_focal_point(actor) or meetings.can_manage(actor),
+                           can_manage=permissions.can(actor, "meeting.manage"),
+                           can_register=permissions.can(actor, "meeting.register"),
                            **_choices())
 
 

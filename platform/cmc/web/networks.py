@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Account, Reply
 from cmc.models.types import parse_id
-from cmc.services import alerts, documents, networks, parties, permissions
+from cmc.services import alerts, documents, networks, parties
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.forms import EmptyForm, MemberForm, NetworkForm, PinForm, ReplyForm, ThreadForm, text
 from cmc.web.once import once
@@ -34,11 +35,9 @@ def _workspace_context(network: Any) -> dict[str, Any]:
     actor = _actor()
     return {
         "network": network,
-        "my_role": permissions.network_role(actor, network),
-        "can_post": permissions.can_post_in(actor, network),
-        "can_moderate": permissions.can_moderate(actor, network),
-        "can_manage_members": permissions.can_list_members_to_manage(actor, network),
-        "is_secretariat": permissions.is_secretariat(actor),
+        "can_post": permissions.can(actor, "network.post", network),
+        "can_moderate": permissions.can(actor, "network.moderate", network),
+        "can_manage_members": permissions.can(actor, "network.members.manage_page", network),
         "action_form": EmptyForm(),
     }
 
@@ -48,9 +47,10 @@ def _workspace_context(network: Any) -> dict[str, Any]:
 def directory() -> Any:
     """Every network: name, description, parties, members, and whether I am in it."""
     actor = _actor()
-    entries = networks.directory(actor, include_archived=permissions.is_secretariat(actor))
+    entries = networks.directory(actor, include_archived=permissions.can(actor, "network.read_all"))
+    permissions.remember_network_roles(actor, {e.network.id for e in entries})  # the page asks a rule per row
     return render_template("networks/directory.html", entries=entries,
-                           can_create=permissions.can_manage_networks(actor))
+                           can_create=permissions.can(actor, "network.manage"))
 
 
 @bp.get("/networks/<slug>")
@@ -85,7 +85,7 @@ def members(slug: str) -> Any:
     """Members by party; managers add and remove people here."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    manageable = permissions.can_list_members_to_manage(actor, network)
+    manageable = permissions.can(actor, "network.members.manage_page", network)
     page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
     return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
                            candidates=networks.candidates(actor, network) if manageable else [],
@@ -209,7 +209,7 @@ def new_thread(slug: str) -> Any:
                 return redirect(url_for("networks.thread", thread_id=thread.id))
         else:
             errors = _form_errors(form)
-    elif not permissions.can_post_in(actor, network):
+    elif not permissions.can(actor, "network.post", network):
         return _cannot_post(network)
     return render_template("networks/thread_form.html", form=form, errors=errors, thread=None,
                            **_workspace_context(network)), 422 if errors else 200

@@ -17,6 +17,7 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
+from cmc import permissions
 from cmc.extensions import db
 from cmc.models import (
     ActionItem,
@@ -29,7 +30,6 @@ from cmc.models import (
     Reply,
     Thread,
 )
-from cmc.services import documents, meetings, permissions
 
 
 def _network(slug: str) -> Network | None:
@@ -41,11 +41,11 @@ def _meeting_of(meeting_id: int | None) -> Meeting | None:
 
 
 def _sees_meeting(actor: Any, meeting: Meeting | None) -> bool:
-    return meeting is not None and meetings.can_read(actor, meeting)
+    return meeting is not None and permissions.can(actor, "meeting.read", meeting)
 
 
 def _sees_network(actor: Any, network: Network | None) -> bool:
-    return network is not None and permissions.can_see_network(actor, network)
+    return network is not None and permissions.can(actor, "network.see", network)
 
 
 #: Path argument -> the kind of thing it names, and whether the actor may see the network (or the meeting, the
@@ -59,7 +59,7 @@ SCOPES: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
     "alert_id": ("alert", lambda actor, ident: _sees_network(
         actor, getattr(db.session.get(Alert, ident), "network", None))),
     "document_id": ("document", lambda actor, ident: (document := db.session.get(Document, ident)) is not None
-                    and documents.can_read(actor, document)),
+                    and permissions.can(actor, "document.read", document)),
     "meeting_id": ("meeting", lambda actor, ident: _sees_meeting(actor, _meeting_of(ident))),
     "item_id": ("agenda_item", lambda actor, ident: _sees_meeting(
         actor, _meeting_of(getattr(db.session.get(AgendaItem, ident), "meeting_id", None)))),
@@ -79,5 +79,5 @@ def require_network_scope() -> None:
     for name, value in request.view_args.items():
         scope = SCOPES.get(name)
         if scope is not None and not scope[1](actor, value):
-            permissions.require(False, action=f"{scope[0]}.read", target_type=scope[0], target_id=value,
-                                hide=True)
+            permissions.check(False, action=f"{scope[0]}.read", target_type=scope[0], target_id=value,
+                              hide=True)

@@ -9,9 +9,10 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cmc import permissions
 from cmc.extensions import limiter
 from cmc.http.access import Access, access
-from cmc.services import accounts, auth, mfa, permissions
+from cmc.services import accounts, auth, mfa
 from cmc.services.errors import ValidationError
 from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
 from cmc.web.once import once
