@@ -11,7 +11,7 @@ import zlib
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
-from cmc.sample_files import docx, pdf
+from cmc.sample_files import docx, one_page_pdf, pdf
 
 __all__ = [
     "HTML",
@@ -180,26 +180,8 @@ def pdf_with_stream(block: bytes, repeat: int = 1) -> bytes:
     """A one-page PDF whose content stream is ``block * repeat``, deflated (a PDF bomb when it is huge:
     200 MB of stream in about 200 KB)."""
     packed = _zlib_repeated(block, repeat)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(packed)).encode() + b" /Filter /FlateDecode >>\nstream\n" + packed + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    return one_page_pdf(b"<< /Length " + str(len(packed)).encode() + b" /Filter /FlateDecode >>\nstream\n" + packed
+                        + b"\nendstream")
 
 
 def multipart(fields: dict[str, str], content: bytes, filename: str = "annex.pdf") -> dict[str, Any]:

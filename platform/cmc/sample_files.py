@@ -25,12 +25,18 @@ def pdf(text: str = "Hello", *, lines: list[str] | None = None) -> bytes:
         parts.append((b"(" if number == 0 else b"T* (") + _pdf_string(line) + b") Tj")
     parts.append(b"ET")
     stream = b" ".join(parts) if lines is not None else f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    return one_page_pdf(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream")
+
+
+def one_page_pdf(contents: bytes) -> bytes:
+    """A one-page PDF (Helvetica as F1) whose page content is the stream object ``contents`` (its dictionary,
+    ``stream``, the bytes and ``endstream``), with a correct cross-reference table."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        contents,
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = io.BytesIO()
