@@ -33,14 +33,7 @@ def index(document: Document, body: str | None = None) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         _store_fitting_tsvector(document, body)
         return
-    row = db.session.get(DocumentText, document.id)
-    if row is None:
-        row = DocumentText(document_id=document.id, body=body or "")
-        db.session.add(row)
-    elif body is not None:
-        row.body = body
-    row.title, row.description = document.title, document.description
-    db.session.flush()
+    row = _write_row(document, body)
     if db.session.get_bind().dialect.name == "sqlite":
         params = {"id": document.id, "t": row.title, "d": row.description, "b": row.body}
         connection = db.session.connection()
@@ -53,6 +46,19 @@ def index(document: Document, body: str | None = None) -> None:
         off_the_loop(write_fts)  # FTS5 over megabytes of text takes up to half a second
 
 
+def _write_row(document: Document, body: str | None) -> DocumentText:
+    """The document's search row with its title, description and (when given) text, flushed."""
+    row = db.session.get(DocumentText, document.id)
+    if row is None:
+        row = DocumentText(document_id=document.id, body=body or "")
+        db.session.add(row)
+    elif body is not None:
+        row.body = body
+    row.title, row.description = document.title, document.description
+    db.session.flush()
+    return row
+
+
 def _store_fitting_tsvector(document: Document, body: str | None) -> None:
     """Write the row on PostgreSQL, cutting ``body`` until its stored tsvector fits the 1 MB a tsvector may
     hold: 240,000 distinct words (a register of case numbers, 1.9 MB of text) make a 3.4 MB vector, and the
@@ -61,14 +67,7 @@ def _store_fitting_tsvector(document: Document, body: str | None) -> None:
     while True:
         try:
             with db.session.begin_nested():
-                row = db.session.get(DocumentText, document.id)
-                if row is None:
-                    row = DocumentText(document_id=document.id, body=body or "")
-                    db.session.add(row)
-                elif body is not None:
-                    row.body = body
-                row.title, row.description = document.title, document.description
-                db.session.flush()
+                _write_row(document, body)
             return
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) != TSVECTOR_TOO_LONG or not body:
