@@ -10,9 +10,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, g, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from cmc.api.errors import claim_unrouted_errors, register_errors
 from cmc.extensions import csrf
+from cmc.models import Network
+from cmc.services import networks
 from cmc.services.errors import ServiceError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,6 +49,12 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequestBody(_("The body must be a JSON object."))
     return data
+
+
+def network_filter() -> Network | None:
+    """The network the ``network`` query parameter names, if any: 404 unless the caller may read it."""
+    slug = request.args.get("network")
+    return networks.open_network(current_user._get_current_object(), slug) if slug else None
 
 
 @bp.before_request

@@ -1,4 +1,5 @@
-"""Alert endpoints of the API, the CAP export and the Atom feed. YAML after ``---`` is the OpenAPI operation."""
+"""Alert endpoints of the API, the CAP export and the Atom feed; ``@operation`` declares each one's OpenAPI
+operation."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc import permissions
-from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body
+from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body, network_filter
+from cmc.api.spec import operation, text
 from cmc.extensions import db
-from cmc.http.access import Access, access
+from cmc.http.access import Access
 from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
-from cmc.schemas import AcknowledgementSchema, AlertPageSchema, GridSchema
+from cmc.schemas import AcknowledgementSchema, AlertInputSchema, AlertPageSchema, AlertSchema, GridSchema
+from cmc.schemas.queries import AlertQuerySchema
 from cmc.services import alerts, audit, cap, networks
 from cmc.services.errors import ValidationError
 
@@ -69,31 +72,12 @@ def _input(data: dict[str, Any]) -> alerts.AlertInput:
 
 
 @bp.get("/alerts")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Published alerts of my networks, newest first (50 a page)", tags=["alerts"],
+           query=AlertQuerySchema, errors=(400,), answers={200: ("One page of alerts", AlertPageSchema)})
 def list_alerts() -> Any:
-    """Alerts I may read.
-    ---
-    get:
-      summary: Published alerts of my networks, newest first (50 a page)
-      tags: [alerts]
-      parameters:
-        - {name: network, in: query, schema: {type: string}}
-        - {name: active, in: query, schema: {type: boolean}}
-        - {name: severity, in: query, schema: {type: string, enum: [Extreme, Severe, Moderate, Minor, Unknown]}}
-        - {name: status, in: query, schema: {type: string, enum: [Actual, Exercise, Test]}}
-        - {name: since, in: query, schema: {type: string, format: date-time}}
-        - {name: page, in: query, schema: {type: integer, minimum: 1}}
-      responses:
-        200:
-          description: One page of alerts
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/AlertPage'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-    """
+    """Alerts I may read."""
     args = request.args
-    network = networks.open_network(_actor(), args["network"]) if args.get("network") else None
+    network = network_filter()
     active = {"true": True, "1": True, "false": False, "0": False}.get(args.get("active", "").lower())
     since = None
     if args.get("since"):
@@ -110,40 +94,13 @@ def list_alerts() -> Any:
 
 
 @bp.post("/networks/<slug>/alerts")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN,
+           summary="Publish (coordinators) or submit for approval (members); Idempotency-Key makes retries safe",
+           tags=["alerts"], body=AlertInputSchema, idempotent=True, errors=(410,),
+           answers={200: ("The alert made earlier with the same Idempotency-Key", AlertSchema),
+                    201: ("The alert", AlertSchema)})
 def publish_alert(slug: str) -> Any:
-    """Publish an alert.
-    ---
-    post:
-      summary: Publish (coordinators) or submit for approval (members); Idempotency-Key makes retries safe
-      tags: [alerts]
-      parameters:
-        - {name: slug, in: path, required: true, schema: {type: string}}
-        - {name: Idempotency-Key, in: header, schema: {type: string, maxLength: 80}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/AlertInput'}
-      responses:
-        200:
-          description: The alert made earlier with the same Idempotency-Key
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Alert'}
-        201:
-          description: The alert
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Alert'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        410: {$ref: '#/components/responses/Gone'}
-        415: {$ref: '#/components/responses/UnsupportedMediaType'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Publish an alert."""
     body = json_body()
     data = _input(body)
     alert, created = alerts.publish(_actor(), slug, data, idempotency_key=request.headers.get("Idempotency-Key"),
@@ -152,37 +109,17 @@ def publish_alert(slug: str) -> Any:
 
 
 @bp.post("/networks/<slug>/alerts/import")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN,
+           summary="Publish (or submit) an alert from a CAP 1.2 document (scope Restricted, msgType Alert)",
+           description="Any encoding an XML parser reads (UTF-8, UTF-16, UTF-32, a declared ISO-8859-1...). "
+                       "Nothing is fetched or expanded: a document type declaration, an entity reference or an "
+                       "XInclude is refused, as is XML that is not well-formed or not valid against the CAP 1.2 "
+                       "schema; each with a 422 whose message names the problem.",
+           tags=["alerts"], body=text("application/cap+xml"), idempotent=True,
+           answers={200: ("The alert made earlier with the same Idempotency-Key", AlertSchema),
+                    201: ("The alert", AlertSchema)})
 def import_alert(slug: str) -> Any:
-    """Import a CAP alert.
-    ---
-    post:
-      summary: Publish (or submit) an alert from a CAP 1.2 document (scope Restricted, msgType Alert)
-      description: >-
-        Any encoding an XML parser reads (UTF-8, UTF-16, UTF-32, a declared ISO-8859-1...). Nothing is
-        fetched or expanded: a document type declaration, an entity reference or an XInclude is refused, as
-        is XML that is not well-formed or not valid against the CAP 1.2 schema; each with a 422 whose
-        message names the problem.
-      tags: [alerts]
-      parameters:
-        - {name: slug, in: path, required: true, schema: {type: string}}
-      requestBody:
-        required: true
-        content:
-          application/cap+xml:
-            schema: {type: string}
-      responses:
-        201:
-          description: The alert
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Alert'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        415: {$ref: '#/components/responses/UnsupportedMediaType'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Import a CAP alert."""
     if request.mimetype not in ("application/cap+xml", "application/xml", "text/xml"):
         raise UnsupportedMediaType(_("Send the CAP document as application/cap+xml."))
     networks.open_network(_actor(), slug)
@@ -193,80 +130,28 @@ def import_alert(slug: str) -> Any:
 
 
 @bp.get("/alerts/<int:alert_id>")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="An alert (reading is audited)", tags=["alerts"],
+           answers={200: ("The alert", AlertSchema)})
 def get_alert(alert_id: int) -> Any:
-    """One alert.
-    ---
-    get:
-      summary: An alert (reading is audited)
-      tags: [alerts]
-      parameters:
-        - {name: alert_id, in: path, required: true, schema: {type: integer}}
-      responses:
-        200:
-          description: The alert
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Alert'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        404: {$ref: '#/components/responses/NotFound'}
-    """
+    """One alert."""
     return jsonify(alerts.alert_json(alerts.get(_actor(), alert_id)))
 
 
 @bp.post("/alerts/<int:alert_id>/update")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Issue an Update that references the alert (coordinators)", tags=["alerts"],
+           body=AlertInputSchema, errors=(409,), answers={201: ("The update", AlertSchema)})
 def update_alert(alert_id: int) -> Any:
-    """Update an alert.
-    ---
-    post:
-      summary: Issue an Update that references the alert (coordinators)
-      tags: [alerts]
-      parameters:
-        - {name: alert_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/AlertInput'}
-      responses:
-        201:
-          description: The update
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Alert'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        409: {$ref: '#/components/responses/Conflict'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Update an alert."""
     data = _input(json_body())
     return jsonify(alerts.alert_json(alerts.revise(_actor(), alert_id, data))), 201
 
 
 @bp.post("/alerts/<int:alert_id>/cancel")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN,
+           summary="Issue a Cancel that references the alert (coordinators); 409 when already cancelled",
+           tags=["alerts"], errors=(409,), answers={201: ("The cancellation", AlertSchema)})
 def cancel_alert(alert_id: int) -> Any:
-    """Cancel an alert.
-    ---
-    post:
-      summary: Issue a Cancel that references the alert (coordinators); 409 when already cancelled
-      tags: [alerts]
-      parameters:
-        - {name: alert_id, in: path, required: true, schema: {type: integer}}
-      responses:
-        201:
-          description: The cancellation
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Alert'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        409: {$ref: '#/components/responses/Conflict'}
-    """
+    """Cancel an alert."""
     note = ""
     if request.is_json:
         body = json_body()
@@ -275,27 +160,11 @@ def cancel_alert(alert_id: int) -> Any:
 
 
 @bp.post("/alerts/<int:alert_id>/ack")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Acknowledge the alert for my own party (always the caller's party)",
+           tags=["alerts"],
+           answers={200: ("Acknowledged (the first acknowledgement of the party counts)", AcknowledgementSchema)})
 def ack_alert(alert_id: int) -> Any:
-    """Acknowledge an alert.
-    ---
-    post:
-      summary: Acknowledge the alert for my own party (always the caller's party)
-      tags: [alerts]
-      parameters:
-        - {name: alert_id, in: path, required: true, schema: {type: integer}}
-      responses:
-        200:
-          description: Acknowledged (the first acknowledgement of the party counts)
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Acknowledgement'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Acknowledge an alert."""
     if request.is_json:
         body = json_body()
         if "party" in body and str(body["party"]).upper() != _actor().party.code:
@@ -306,46 +175,19 @@ def ack_alert(alert_id: int) -> Any:
 
 
 @bp.get("/alerts/<int:alert_id>/grid")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="One row per party (coordinators see every party; others their own)",
+           tags=["alerts"], answers={200: ("Rows, missing parties first", GridSchema)})
 def alert_grid(alert_id: int) -> Any:
-    """The acknowledgement grid.
-    ---
-    get:
-      summary: One row per party (coordinators see every party; others their own)
-      tags: [alerts]
-      parameters:
-        - {name: alert_id, in: path, required: true, schema: {type: integer}}
-      responses:
-        200:
-          description: Rows, missing parties first
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Grid'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        404: {$ref: '#/components/responses/NotFound'}
-    """
+    """The acknowledgement grid."""
     return jsonify(GridSchema().dump(SimpleNamespace(items=alerts.grid(_actor(), alert_id))))
 
 
 @bp.get("/alerts/<int:alert_id>.cap")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN,
+           summary="CAP 1.2 XML of a published alert (validates against the OASIS schema; export audited)",
+           tags=["alerts"], answers={200: ("The CAP document", text("application/cap+xml"))})
 def alert_cap(alert_id: int) -> Any:
-    """The alert as CAP 1.2 XML.
-    ---
-    get:
-      summary: CAP 1.2 XML of a published alert (validates against the OASIS schema; export audited)
-      tags: [alerts]
-      parameters:
-        - {name: alert_id, in: path, required: true, schema: {type: integer}}
-      responses:
-        200:
-          description: The CAP document
-          content:
-            application/cap+xml:
-              schema: {type: string}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        404: {$ref: '#/components/responses/NotFound'}
-    """
+    """The alert as CAP 1.2 XML."""
     alert = alerts.get(_actor(), alert_id, audit_read=False)
     permissions.check(alert.state == AlertState.PUBLISHED, action="alert.export", target_type="alert",
                       target_id=alert_id, hide=True)
@@ -355,24 +197,10 @@ def alert_cap(alert_id: int) -> Any:
 
 
 @bp.get("/networks/<slug>/alerts.atom")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Atom feed of the network's published alerts (newest 50), for national systems",
+           tags=["alerts"], answers={200: ("The feed", text("application/atom+xml"))})
 def alerts_feed(slug: str) -> Any:
-    """The network's alerts as Atom.
-    ---
-    get:
-      summary: Atom feed of the network's published alerts (newest 50), for national systems
-      tags: [alerts]
-      parameters:
-        - {name: slug, in: path, required: true, schema: {type: string}}
-      responses:
-        200:
-          description: The feed
-          content:
-            application/atom+xml:
-              schema: {type: string}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        404: {$ref: '#/components/responses/NotFound'}
-    """
+    """The network's alerts as Atom."""
     network = networks.open_network(_actor(), slug)
     items = list(db.session.scalars(alerts.list_query(_actor(), network=network).limit(50)))
     audit.record_now(_actor(), "alert.export", target_type="network", target_id=network.id,

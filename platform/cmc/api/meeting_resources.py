@@ -1,4 +1,4 @@
-"""Meeting endpoints of the API. Each docstring's YAML after ``---`` is its OpenAPI operation."""
+"""Meeting endpoints of the API; ``@operation`` declares each one's OpenAPI operation."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
+from cmc.api.spec import operation
 from cmc.extensions import db
-from cmc.http.access import Access, access
+from cmc.http.access import Access
 from cmc.http.pagination import paginate
 from cmc.models import Account
 from cmc.models.types import parse_id
@@ -20,12 +21,15 @@ from cmc.schemas import (
     ActionItemListSchema,
     ActionItemSchema,
     AgendaItemAddedSchema,
+    AgendaItemInputSchema,
     AgendaVersionSchema,
     MeetingDetailSchema,
     MeetingPageSchema,
     RegistrationSchema,
 )
+from cmc.schemas.bodies import ActionStatusInputSchema, RegistrationInputSchema, RevisionInputSchema
 from cmc.schemas.common import With
+from cmc.schemas.queries import PageQuerySchema
 from cmc.services import meetings
 
 
@@ -34,46 +38,19 @@ def _actor() -> Account:
 
 
 @bp.get("/meetings")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Meetings I may see, newest first (20 a page)", tags=["meetings"],
+           query=PageQuerySchema, answers={200: ("One page of meetings", MeetingPageSchema)})
 def list_meetings() -> Any:
-    """Meetings I may see.
-    ---
-    get:
-      summary: Meetings I may see, newest first (20 a page)
-      tags: [meetings]
-      parameters:
-        - {name: page, in: query, schema: {type: integer, minimum: 1}}
-      responses:
-        200:
-          description: One page of meetings
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/MeetingPage'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-    """
+    """Meetings I may see."""
     page = paginate(meetings.visible_query(_actor()), per_page=20)
     return jsonify(MeetingPageSchema().dump(page))
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="A meeting, its published agenda versions and its delegations", tags=["meetings"],
+           answers={200: ("The meeting", MeetingDetailSchema)})
 def get_meeting(meeting_id: int) -> Any:
-    """One meeting with its agenda versions and delegations.
-    ---
-    get:
-      summary: A meeting, its published agenda versions and its delegations
-      tags: [meetings]
-      parameters:
-        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
-      responses:
-        200:
-          description: The meeting
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/MeetingDetail'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        404: {$ref: '#/components/responses/NotFound'}
-    """
+    """One meeting with its agenda versions and delegations."""
     meeting = meetings.get(_actor(), meeting_id)
     return jsonify(MeetingDetailSchema().dump(With(meeting, versions=meetings.versions(meeting),
                                                    registrations=meetings.registrations(meeting))))
@@ -106,33 +83,12 @@ def _revision(data: dict[str, Any]) -> int:
 
 
 @bp.post("/meetings/<int:meeting_id>/items")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN,
+           summary="Add an item to the draft agenda (secretariat); 409 when the agenda changed since `revision`",
+           tags=["meetings"], body=AgendaItemInputSchema, errors=(409,),
+           answers={201: ("Added; the new agenda_revision is returned", AgendaItemAddedSchema)})
 def add_agenda_item(meeting_id: int) -> Any:
-    """Add an agenda item.
-    ---
-    post:
-      summary: Add an item to the draft agenda (secretariat); 409 when the agenda changed since `revision`
-      tags: [meetings]
-      parameters:
-        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/AgendaItemInput'}
-      responses:
-        201:
-          description: Added; the new agenda_revision is returned
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/AgendaItemAdded'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        409: {$ref: '#/components/responses/Conflict'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Add an agenda item."""
     data = json_body()
     added = meetings.add_item(_actor(), meeting_id, _item_input(data), _revision(data))
     body = AgendaItemAddedSchema().dump({"id": added.id, "agenda_revision": added.meeting.agenda_revision})
@@ -140,76 +96,20 @@ def add_agenda_item(meeting_id: int) -> Any:
 
 
 @bp.post("/meetings/<int:meeting_id>/publish")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Publish the draft agenda as the next version (secretariat)", tags=["meetings"],
+           body=RevisionInputSchema, errors=(409,), answers={201: ("The new version", AgendaVersionSchema)})
 def publish_agenda(meeting_id: int) -> Any:
-    """Publish the agenda.
-    ---
-    post:
-      summary: Publish the draft agenda as the next version (secretariat)
-      tags: [meetings]
-      parameters:
-        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {type: object, required: [revision], properties: {revision: {type: integer}}}
-      responses:
-        201:
-          description: The new version
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/AgendaVersion'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        409: {$ref: '#/components/responses/Conflict'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Publish the agenda."""
     version = meetings.publish_agenda(_actor(), meeting_id, _revision(json_body()))
     return jsonify(AgendaVersionSchema().dump(version)), 201
 
 
 @bp.post("/meetings/<int:meeting_id>/registrations")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Register my party's delegation (focal points; the secretariat for any party)",
+           tags=["meetings"], body=RegistrationInputSchema, errors=(409,),
+           answers={201: ("The registration", RegistrationSchema)})
 def register_delegation(meeting_id: int) -> Any:
-    """Register a delegation.
-    ---
-    post:
-      summary: Register my party's delegation (focal points; the secretariat for any party)
-      tags: [meetings]
-      parameters:
-        - {name: meeting_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [members]
-              properties:
-                party: {type: string}
-                members:
-                  type: array
-                  items:
-                    type: object
-                    properties:
-                      name: {type: string}
-                      role: {type: string, enum: [head, delegate, adviser]}
-                      title: {type: string}
-      responses:
-        201:
-          description: The registration
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Registration'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        409: {$ref: '#/components/responses/Conflict'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Register a delegation."""
     data = json_body()
     members = data.get("members")
     if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
@@ -222,56 +122,20 @@ def register_delegation(meeting_id: int) -> Any:
 
 
 @bp.get("/action-items")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Open action items owned by my party or my networks, soonest due first",
+           tags=["meetings"], answers={200: ("Action items", ActionItemListSchema)})
 def list_action_items() -> Any:
-    """My open action items.
-    ---
-    get:
-      summary: Open action items owned by my party or my networks, soonest due first
-      tags: [meetings]
-      responses:
-        200:
-          description: Action items
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/ActionItemList'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-    """
+    """My open action items."""
     actions = db.session.scalars(meetings.actions_for(_actor()).limit(200))
     return jsonify(ActionItemListSchema().dump(SimpleNamespace(items=actions)))
 
 
 @bp.put("/action-items/<int:action_id>/status")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN,
+           summary="Set an action item's status (its owner's focal point or coordinator, or the secretariat)",
+           tags=["meetings"], body=ActionStatusInputSchema, answers={200: ("The action item", ActionItemSchema)})
 def set_action_item_status(action_id: int) -> Any:
-    """Move an action item along.
-    ---
-    put:
-      summary: Set an action item's status (its owner's focal point or coordinator, or the secretariat)
-      tags: [meetings]
-      parameters:
-        - {name: action_id, in: path, required: true, schema: {type: integer}}
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              type: object
-              required: [status]
-              properties:
-                status: {type: string, enum: [open, in_progress, done]}
-      responses:
-        200:
-          description: The action item
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/ActionItem'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        404: {$ref: '#/components/responses/NotFound'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Move an action item along."""
     status = json_body().get("status")
     if not isinstance(status, str):
         raise BadRequestBody(_("status is required."), fields={"status": "required"})

@@ -1,4 +1,4 @@
-"""API endpoints. Each docstring's YAML after ``---`` is its OpenAPI operation (read by apispec)."""
+"""API endpoints of accounts, parties and tokens; ``@operation`` declares each one's OpenAPI operation."""
 
 from __future__ import annotations
 
@@ -10,77 +10,43 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc.api import BadRequestBody, bp, json_body
-from cmc.http.access import Access, access
-from cmc.schemas import PartyListSchema, PartySchema, TokenListSchema, TokenWithSecretSchema
+from cmc.api.spec import operation
+from cmc.http.access import Access
+from cmc.schemas import (
+    MeSchema,
+    PartyInputSchema,
+    PartyListSchema,
+    PartySchema,
+    TokenInputSchema,
+    TokenListSchema,
+    TokenWithSecretSchema,
+)
 from cmc.schemas.common import With
 from cmc.services import auth, directory, parties
 from cmc.services.errors import DeniedError
 
 
 @bp.get("/me")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="The signed-in account", tags=["accounts"],
+           answers={200: ("The account, its party and networks", MeSchema)})
 def me() -> Any:
-    """Who is calling.
-    ---
-    get:
-      summary: The signed-in account
-      tags: [accounts]
-      responses:
-        200:
-          description: The account, its party and networks
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Me'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-    """
+    """Who is calling."""
     return jsonify(directory.describe(current_user._get_current_object()))
 
 
 @bp.get("/parties")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="List parties, retired ones included", tags=["parties"],
+           answers={200: ("Every party, by name", PartyListSchema)})
 def list_parties() -> Any:
-    """The parties of the consultations.
-    ---
-    get:
-      summary: List parties, retired ones included
-      tags: [parties]
-      responses:
-        200:
-          description: Every party, by name
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/PartyList'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-    """
+    """The parties of the consultations."""
     return jsonify(PartyListSchema().dump(SimpleNamespace(items=parties.list_parties())))
 
 
 @bp.post("/parties")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Add a party (secretariat)", tags=["parties"], body=PartyInputSchema,
+           errors=(409,), answers={201: ("The new party", PartySchema)})
 def create_party() -> Any:
-    """Add a party.
-    ---
-    post:
-      summary: Add a party (secretariat)
-      tags: [parties]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/PartyInput'}
-      responses:
-        201:
-          description: The new party
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/Party'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        409: {$ref: '#/components/responses/Conflict'}
-        415: {$ref: '#/components/responses/UnsupportedMediaType'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Add a party."""
     data = json_body()
     for key in ("code", "name", "kind", "status"):
         if not isinstance(data.get(key), str):
@@ -99,49 +65,18 @@ def create_party() -> Any:
 
 
 @bp.get("/tokens")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="List my personal access tokens (metadata only)", tags=["tokens"],
+           answers={200: ("Tokens, newest first", TokenListSchema)})
 def list_tokens() -> Any:
-    """The caller's personal access tokens.
-    ---
-    get:
-      summary: List my personal access tokens (metadata only)
-      tags: [tokens]
-      responses:
-        200:
-          description: Tokens, newest first
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/TokenList'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-    """
+    """The caller's personal access tokens."""
     return jsonify(TokenListSchema().dump(SimpleNamespace(items=auth.list_tokens(current_user._get_current_object()))))
 
 
 @bp.post("/tokens")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Create a token; the secret is in this answer only", tags=["tokens"],
+           body=TokenInputSchema, answers={201: ("The token, with its secret shown once", TokenWithSecretSchema)})
 def create_token() -> Any:
-    """Create a personal access token.
-    ---
-    post:
-      summary: Create a token; the secret is in this answer only
-      tags: [tokens]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/TokenInput'}
-      responses:
-        201:
-          description: The token, with its secret shown once
-          content:
-            application/json:
-              schema: {$ref: '#/components/schemas/TokenWithSecret'}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        403: {$ref: '#/components/responses/Forbidden'}
-        415: {$ref: '#/components/responses/UnsupportedMediaType'}
-        422: {$ref: '#/components/responses/ValidationFailed'}
-    """
+    """Create a personal access token."""
     if g.get("access_token") is not None:
         # A token cannot outlive itself by minting others: new tokens need a signed-in person.
         raise DeniedError(_("Create tokens while signed in, not with another token."), action="token.create",
@@ -160,19 +95,9 @@ def create_token() -> Any:
 
 
 @bp.delete("/tokens/<int:token_id>")
-@access(Access.SIGNED_IN)
+@operation(Access.SIGNED_IN, summary="Revoke one of my tokens (secretariat, anyone's)", tags=["tokens"],
+           answers={204: "Revoked"})
 def revoke_token(token_id: int) -> Any:
-    """Revoke a token.
-    ---
-    delete:
-      summary: Revoke one of my tokens (secretariat, anyone's)
-      tags: [tokens]
-      parameters:
-        - {name: token_id, in: path, required: true, schema: {type: integer}}
-      responses:
-        204: {description: Revoked}
-        401: {$ref: '#/components/responses/Unauthenticated'}
-        404: {$ref: '#/components/responses/NotFound'}
-    """
+    """Revoke a token."""
     auth.revoke_token(current_user._get_current_object(), token_id)
     return "", 204

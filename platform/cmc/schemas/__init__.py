@@ -26,6 +26,17 @@ from cmc.schemas.alerts import (
     ChainLinkSchema,
     GridRowSchema,
 )
+from cmc.schemas.bodies import (
+    ActionStatusInputSchema,
+    AudienceInputSchema,
+    DocumentUploadSchema,
+    MemberInputSchema,
+    RegistrationInputSchema,
+    ReplyInputSchema,
+    RevisionInputSchema,
+    ThreadInputSchema,
+    VersionUploadSchema,
+)
 from cmc.schemas.common import ErrorSchema, list_of, page_of
 from cmc.schemas.documents import DocumentSchema, DocumentVersionSchema, DocumentWithVersionsSchema, TextIndexSchema
 from cmc.schemas.meetings import (
@@ -71,6 +82,9 @@ COMPONENTS = [
     AgendaItemInputSchema, AgendaItemAddedSchema,
     PartyListSchema, TokenListSchema, NetworkListSchema, MemberPageSchema, ThreadPageSchema, DocumentPageSchema,
     AlertPageSchema, GridSchema, MeetingPageSchema, ActionItemListSchema,
+    # Request bodies the views read field by field (cmc.schemas.bodies)
+    AudienceInputSchema, DocumentUploadSchema, VersionUploadSchema, MemberInputSchema, ThreadInputSchema,
+    ReplyInputSchema, RevisionInputSchema, RegistrationInputSchema, ActionStatusInputSchema,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields
@@ -79,3 +80,8 @@ def list_of(item: type[Schema], name: str) -> type[Schema]:
         "__doc__": f"Every {item.__name__.removesuffix('Schema')} there is to list.",
         "items": fields.List(fields.Nested(item)),
     })
+
+
+def values_of(choices: type[enum.StrEnum]) -> list[str]:
+    """The values of a model's enumeration, in its order: what a field that takes one of them accepts."""
+    return [member.value for member in choices]

@@ -1,0 +1,49 @@
+"""The query strings the API reads, declared for the OpenAPI document (each field is one query parameter).
+
+The views read ``request.args`` themselves, leniently (an unknown severity filters nothing); these schemas
+say what a client may send.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields
+from marshmallow.validate import OneOf, Range
+
+from cmc.models import CapStatus
+from cmc.schemas.alerts import SEVERITIES
+from cmc.schemas.common import Input, values_of
+
+
+def _page() -> fields.Integer:
+    """Which page of a paginated answer: declared last in each schema, as the document lists it."""
+    return fields.Integer(validate=Range(min=1))
+
+
+class PageQuerySchema(Input):
+    """Which page of a paginated answer."""
+
+    page = _page()
+
+
+class AlertQuerySchema(Input):
+    """Filters of the alert list."""
+
+    network = fields.String()
+    active = fields.Boolean()
+    severity = fields.String(validate=OneOf(SEVERITIES))
+    status = fields.String(validate=OneOf(values_of(CapStatus)))
+    since = fields.DateTime()
+    page = _page()
+
+
+class DocumentQuerySchema(Input):
+    """Search words and filters of the document list."""
+
+    q = fields.String(metadata={"description": "words to find in title, description and text"})
+    network = fields.String()
+    kind = fields.String()
+    language = fields.String()
+    party = fields.String()
+    status = fields.String()
+    sort = fields.String(validate=OneOf(["date", "title"]))
+    page = _page()
