@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from cmc.api.openapi import build_spec
+from cmc.api.spec import operation
+from cmc.http.access import Access
 from tests.api_contract import Answer, problems
 
 
@@ -51,3 +53,50 @@ def test_the_drift_check_catches_what_the_document_does_not_say(app, answer, com
         assert found == []
     else:
         assert len(found) == 1 and complaint in found[0], found
+
+
+def test_path_parameters_come_from_the_route(document):
+    # Declared by the Flask rule only: the converter gives the type, the rule the order.
+    parameters = document["paths"]["/networks/{slug}/members/{account_id}"]["delete"]["parameters"]
+    assert parameters == [
+        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "account_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+    ]
+
+
+@pytest.mark.parametrize(("path", "method", "implied", "absent"), [
+    # a path naming a thing may answer 404; a body of the wrong media type 415; a change 400
+    ("/alerts/{alert_id}/update", "post", {"404", "415", "400", "401", "403", "422", "500"}, set()),
+    ("/alerts/{alert_id}", "get", {"404", "401", "403", "422", "500"}, {"400", "415"}),
+    ("/networks", "get", {"401", "403"}, {"404", "415"}),
+    # a public operation asks for no credentials and cannot answer 401/403
+    ("/openapi.json", "get", {"200", "422", "500"}, {"401", "403"}),
+])
+def test_answers_implied_by_the_kind_of_operation(document, path, method, implied, absent):
+    responses = document["paths"][path][method]["responses"]
+    assert implied <= set(responses) and not absent & set(responses), sorted(responses)
+
+
+def test_every_request_body_is_a_named_schema(document):
+    bodies = [(path, method, media, content["schema"])
+              for path, operations in document["paths"].items() for method, operation in operations.items()
+              for media, content in operation.get("requestBody", {}).get("content", {}).items()]
+    assert bodies
+    for path, method, media, schema in bodies:
+        if media.endswith("xml"):
+            assert schema == {"type": "string"}, (path, method)
+        else:
+            assert set(schema) == {"$ref"}, (path, method, schema)
+            assert schema["$ref"].removeprefix("#/components/schemas/") in document["components"]["schemas"]
+
+
+def test_query_parameters_come_from_the_query_schema(document):
+    parameters = {p["name"]: p for p in document["paths"]["/documents"]["get"]["parameters"]}
+    assert list(parameters) == ["q", "network", "kind", "language", "party", "status", "sort", "page"]
+    assert parameters["q"]["description"] == "words to find in title, description and text"
+    assert parameters["page"]["schema"] == {"type": "integer", "minimum": 1}
+
+
+def test_an_unknown_error_status_is_refused_when_declared():
+    with pytest.raises(ValueError, match="418"):
+        operation(Access.SIGNED_IN, summary="x", tags=["x"], answers={200: "ok"}, errors=(418,))

@@ -114,10 +114,16 @@ class Operation:
         """The answers: those declared, the errors declared, then those implied: by every operation, by a
         caller, by a change, by a body (415: not of its media type) and by a path naming a thing (404)."""
         found: dict[str, Any] = {str(status): _answer(answer) for status, answer in self.answers.items()}
-        implied = {*ANY_OPERATION, *(() if self.public else SIGNED_IN), *(CHANGES if method in CHANGING_METHODS
-                                                                          else ()),
-                   *((UNSUPPORTED,) if self.body is not None else ()), *((NOT_FOUND,) if in_path else ())}
-        for status in sorted({*self.errors, *implied}):
+        implied = [*ANY_OPERATION, *self.errors]
+        if not self.public:
+            implied += SIGNED_IN
+        if method in CHANGING_METHODS:
+            implied += CHANGES
+        if self.body is not None:
+            implied.append(UNSUPPORTED)
+        if in_path:
+            implied.append(NOT_FOUND)
+        for status in sorted(set(implied)):
             found.setdefault(str(status), {"$ref": f"#/components/responses/{RESPONSES[status][0]}"})
         return dict(sorted(found.items()))
 
