@@ -1,0 +1,85 @@
+"""Meetings: the secretariat's agenda builder, published agenda versions with change lists, registration
+of delegations, minutes and action items, and the exports (iCalendar, PDF, document pack).
+
+One module per job; this package re-exports every public name, so callers keep writing
+``from cmc.services import meetings`` and ``meetings.publish_agenda(...)``:
+
+- ``access``: the meetings an actor may see, one readable meeting, the secretariat's gate;
+- ``details``: creating and editing a meeting;
+- ``agenda``: the draft agenda builder;
+- ``publishing``: published versions and their change lists;
+- ``registration``: delegations and attendance;
+- ``minutes``: minutes, decisions, action items;
+- ``exports``: iCalendar, PDF, ZIP.
+"""
+
+from __future__ import annotations
+
+from cmc.services.meetings.access import get, visible_query
+from cmc.services.meetings.agenda import (
+    ItemInput,
+    add_item,
+    carry_forward,
+    move_item,
+    overlaps,
+    remove_item,
+    reorder_day,
+    update_item,
+)
+from cmc.services.meetings.details import MAX_DAYS, MeetingInput, save_meeting
+from cmc.services.meetings.exports import agenda_pdf, document_pack, to_ics
+from cmc.services.meetings.minutes import (
+    actions_for,
+    actions_of,
+    add_action,
+    add_decision,
+    open_actions_before,
+    save_minutes,
+    set_action_status,
+    updatable_actions,
+)
+from cmc.services.meetings.publishing import change_list, get_version, publish_agenda, snapshot, versions
+from cmc.services.meetings.registration import (
+    DELEGATION_ROLES,
+    decide_registration,
+    mark_attendance,
+    register,
+    registrations,
+)
+
+__all__ = [
+    "DELEGATION_ROLES",
+    "MAX_DAYS",
+    "ItemInput",
+    "MeetingInput",
+    "actions_for",
+    "actions_of",
+    "add_action",
+    "add_decision",
+    "add_item",
+    "agenda_pdf",
+    "carry_forward",
+    "change_list",
+    "decide_registration",
+    "document_pack",
+    "get",
+    "get_version",
+    "mark_attendance",
+    "move_item",
+    "open_actions_before",
+    "overlaps",
+    "publish_agenda",
+    "register",
+    "registrations",
+    "remove_item",
+    "reorder_day",
+    "save_meeting",
+    "save_minutes",
+    "set_action_status",
+    "snapshot",
+    "to_ics",
+    "updatable_actions",
+    "update_item",
+    "versions",
+    "visible_query",
+]

@@ -1,0 +1,106 @@
+"""A meeting taken elsewhere: its sessions as iCalendar, a printable PDF agenda, and the ZIP of the documents
+an agenda version links that the reader may read."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from cmc import permissions
+from cmc.extensions import db
+from cmc.models.account import Account
+from cmc.models.document import Document
+from cmc.models.meeting import AgendaVersion, Meeting
+from cmc.models.types import utcnow
+from cmc.services import documents
+from cmc.services.text import plain_safe, xml_safe
+
+if TYPE_CHECKING:
+    from icalendar import Event
+
+
+def _item_event(meeting: Meeting, item: dict[str, Any], zone: zoneinfo.ZoneInfo, stamp: datetime) -> Event:
+    """One timed agenda item as a VEVENT (it lasts at least five minutes, so a calendar shows it)."""
+    from icalendar import Event
+
+    day = date.fromisoformat(str(item["day"]))
+    start = datetime.combine(day, time.fromisoformat(str(item["start"])), zone)
+    end = datetime.combine(day, time.fromisoformat(str(item["end"] or item["start"])), zone)
+    event = Event()
+    event.add("uid", f"meeting-{meeting.id}-item-{item['id']}@cmc-platform")
+    event.add("dtstamp", stamp)
+    event.add("summary", plain_safe(str(item["title"])))
+    event.add("dtstart", start)
+    event.add("dtend", max(end, start + timedelta(minutes=5)))
+    if item["description"]:
+        event.add("description", plain_safe(str(item["description"])))
+    return event
+
+
+def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
+    """The meeting and its sessions as iCalendar, in the meeting's time zone (text is never markup here;
+    control characters, which RFC 5545 forbids in text, never reach the file whatever a row holds)."""
+    # Imported on use: only this export needs the library.
+    from icalendar import Calendar, Event
+
+    zone = zoneinfo.ZoneInfo(meeting.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//CMC Platform//Caribbean Migration Consultations//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-timezone", meeting.timezone)
+    stamp = utcnow()
+    whole = Event()
+    whole.add("uid", f"meeting-{meeting.id}@cmc-platform")
+    whole.add("dtstamp", stamp)
+    whole.add("summary", plain_safe(meeting.title))
+    whole.add("dtstart", meeting.start_date)
+    whole.add("dtend", meeting.end_date + timedelta(days=1))
+    whole.add("location", plain_safe(", ".join(x for x in (meeting.venue, meeting.city) if x)
+                                     or meeting.safe_link or ""))
+    whole.add("description", plain_safe(meeting.description))
+    calendar.add_component(whole)
+    for item in version.items if version else []:
+        if item["start"]:
+            calendar.add_component(_item_event(meeting, item, zone, stamp))
+    calendar.add_missing_timezones()  # RFC 5545: a VTIMEZONE for every TZID used
+    return calendar.to_ical()
+
+
+def agenda_pdf(meeting: Meeting, version: AgendaVersion, html: str) -> bytes:
+    """The printable A4 agenda of one version (the HTML comes from a template; WeasyPrint lays it out).
+    Characters XML forbids are replaced first: a lone surrogate in a stored title cannot even be encoded."""
+    # Imported on use: WeasyPrint is slow to import and only this export needs it.
+    from weasyprint import HTML
+
+    return HTML(string=xml_safe(html), base_url=None).write_pdf()
+
+
+def document_pack(actor: Account, meeting: Meeting, version: AgendaVersion) -> tuple[bytes, int, int]:
+    """A ZIP of the documents linked in a version that the actor may read, in agenda order.
+
+    Returns the archive, how many files it holds and how many were left out (not readable by the actor)."""
+    buffer = io.BytesIO()
+    added = skipped = 0
+    seen: set[int] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, item in enumerate(version.items, start=1):
+            for document_id in item.get("document_ids", []) or []:
+                if document_id in seen:
+                    continue
+                seen.add(document_id)
+                document = db.session.get(Document, document_id)
+                if (document is None or not permissions.can(actor, "document.read", document)
+                        or not document.current_version):
+                    skipped += 1
+                    continue
+                _doc, file_version = documents.open_version(actor, document_id, None)
+                safe_title = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in document.title)[:60]
+                name = f"{number:02d} {safe_title} (v{file_version.number}).{file_version.extension}"
+                archive.write(documents.storage().path(file_version.storage_key), arcname=name)
+                added += 1
+        archive.writestr("README.txt", f"{meeting.title}\nAgenda version {version.number}\n"
+                                       f"{added} document(s) in agenda order; {skipped} left out.\n")
+    return buffer.getvalue(), added, skipped

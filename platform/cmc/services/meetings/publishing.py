@@ -1,0 +1,138 @@
+"""Published agenda versions: the frozen snapshot of the draft, the readable change list between two
+versions, and the notice registered delegations get when a published agenda changes.
+
+(Named ``publishing`` rather than ``versions`` so that the module never shadows the package's ``versions()``.)"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from cmc import permissions
+from cmc.database import write_transaction
+from cmc.extensions import db
+from cmc.models.account import Account, Role
+from cmc.models.meeting import AgendaVersion, Meeting, MeetingStatus, Registration, RegistrationStatus
+from cmc.realtime import notify
+from cmc.services import audit
+from cmc.services.errors import ConflictError, ValidationError
+from cmc.services.mail import send_mail
+from cmc.services.meetings.access import get, require_manage
+from cmc.services.meetings.agenda import check_revision
+
+
+def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
+    """The draft agenda as plain data, in agenda order (what a version freezes)."""
+    ordered = sorted(meeting.items, key=lambda i: (i.day, i.position, i.id))
+    rows = []
+    place: dict[date, int] = {}
+    for i in ordered:
+        # Positions count within a day: a change on day 1 does not "move" the items of day 2.
+        place[i.day] = place.get(i.day, 0) + 1
+        rows.append({"id": i.id, "day": i.day.isoformat(), "position": place[i.day], "session": i.session,
+                     "start": i.start_time.strftime("%H:%M") if i.start_time else "",
+                     "end": i.end_time.strftime("%H:%M") if i.end_time else "", "title": i.title,
+                     "description": i.description, "kind": str(i.kind), "presenters": i.presenters,
+                     "document_ids": list(i.document_ids)})
+    return rows
+
+
+def _item_changes(previous: dict[str, Any], item: dict[str, Any]) -> list[str]:
+    """What changed in one item present in both snapshots."""
+    changes: list[str] = []
+    if previous["title"] != item["title"]:
+        changes.append(_("Retitled “%(a)s” as “%(b)s”.", a=previous["title"], b=item["title"]))
+    if (previous["start"], previous["end"]) != (item["start"], item["end"]):
+        changes.append(_("Retimed “%(t)s”: %(a)s to %(b)s.", t=item["title"],
+                         a=f"{previous['start']}-{previous['end']}", b=f"{item['start']}-{item['end']}"))
+    if previous["day"] != item["day"] or previous["position"] != item["position"]:
+        changes.append(_("Moved “%(t)s” (now item %(n)d on %(day)s).", t=item["title"], n=item["position"],
+                         day=item["day"]))
+    added_documents = set(item["document_ids"]) - set(previous["document_ids"])
+    if added_documents:
+        changes.append(_("Added %(n)d document(s) to “%(t)s”.", n=len(added_documents), t=item["title"]))
+    return changes
+
+
+def change_list(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    """A readable list of what changed between two agenda snapshots."""
+    old = {item["id"]: item for item in before}
+    new = {item["id"]: item for item in after}
+    changes: list[str] = []
+    for item in after:
+        previous = old.get(item["id"])
+        if previous is None:
+            changes.append(_("Added “%(t)s” on %(day)s.", t=item["title"], day=item["day"]))
+        else:
+            changes.extend(_item_changes(previous, item))
+    for item in before:
+        if item["id"] not in new:
+            changes.append(_("Removed “%(t)s”.", t=item["title"]))
+    return changes
+
+
+def versions(meeting: Meeting) -> list[AgendaVersion]:
+    """Published versions, newest first."""
+    return list(db.session.scalars(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id)
+                                   .order_by(AgendaVersion.number.desc())))
+
+
+def get_version(actor: Account, meeting_id: int, number: int) -> tuple[Meeting, AgendaVersion]:
+    """One published version of a meeting's agenda."""
+    meeting = get(actor, meeting_id)
+    version = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id,
+                                                            AgendaVersion.number == number))
+    permissions.check(version is not None, action="agenda.read", target_type="meeting", target_id=meeting_id,
+                      hide=True)
+    assert version is not None
+    return meeting, version
+
+
+def publish_agenda(actor: Account, meeting_id: int, base_revision: int) -> AgendaVersion:
+    """Freeze the draft as version n+1 with its change list; registered delegations are told."""
+    require_manage(actor, meeting_id, "agenda.publish")
+    with write_transaction():
+        meeting = get(actor, meeting_id)
+        check_revision(meeting, base_revision)
+        items = snapshot(meeting)
+        if not items:
+            raise ValidationError(_("The agenda is empty. Add at least one item, then publish."),
+                                  fields={"agenda": _("Add an item first.")})
+        previous = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id)
+                                     .order_by(AgendaVersion.number.desc()).limit(1))
+        if previous is not None and previous.items == items:
+            raise ConflictError(_("Nothing changed since version %(n)d.", n=previous.number))
+        number = (previous.number if previous else 0) + 1
+        changes = change_list(previous.items, items) if previous else [_("First published agenda.")]
+        version = AgendaVersion(meeting_id=meeting.id, number=number, items=items, changes=changes,
+                                published_by_id=actor.id)
+        db.session.add(version)
+        if meeting.status == MeetingStatus.DRAFT:
+            meeting.status = MeetingStatus.PUBLISHED
+        audit.record(actor, "agenda.publish", target_type="meeting", target_id=meeting.id,
+                     details={"version": number, "changes": len(changes)})
+    if number > 1:
+        _notify_registered(meeting, version)
+    return version
+
+
+def _notify_registered(meeting: Meeting, version: AgendaVersion) -> None:
+    """Tell the focal points and delegates of every delegation not declined, live and by mail."""
+    parties = db.session.scalars(select(Registration.party_id).where(
+        Registration.meeting_id == meeting.id, Registration.status != RegistrationStatus.DECLINED)).all()
+    people = db.session.scalars(select(Account).where(Account.party_id.in_(parties), Account.active.is_(True),
+                                                      Account.role.in_([Role.FOCAL_POINT, Role.DELEGATE]))).all()
+    link = current_app.config["BASE_URL"].rstrip("/") + f"/meetings/{meeting.id}/agenda/{version.number}"
+    text = "\n".join(f"- {change}" for change in version.changes)
+    for person in people:
+        notify.to_user(person.id, "notification", {
+            "kind": "agenda.changed", "meeting_id": meeting.id, "changes": version.changes,
+            "text": _("The agenda of %(m)s changed (version %(n)d): %(changes)s", m=meeting.title,
+                      n=version.number, changes=" ".join(version.changes[:3]))})
+        send_mail(person.email, _("Agenda changed: %(m)s (version %(n)d)", m=meeting.title, n=version.number),
+                  _("The agenda of %(m)s was published again as version %(n)d.\n\n%(changes)s\n\n%(link)s",
+                    m=meeting.title, n=version.number, changes=text, link=link))
