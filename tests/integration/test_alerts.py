@@ -139,7 +139,7 @@ def test_expired_alert_drops_out_of_the_active_list(net, monkeypatch):
     assert alerts.unacknowledged_count(delegate) == 2
     # Six minutes later, by the service's clock.
     later = utcnow() + timedelta(minutes=6)
-    monkeypatch.setattr(alerts, "utcnow", lambda: later)
+    monkeypatch.setattr(alerts.lists, "utcnow", lambda: later)  # the clock of active_clause
     assert [a.id for a in db.session.scalars(alerts.list_query(delegate, active=True))] == [lasting.id]
     assert [a.id for a in db.session.scalars(alerts.list_query(delegate, active=False))] == [alert.id]
     assert alerts.unacknowledged_count(delegate) == 1
@@ -302,6 +302,38 @@ def test_acknowledgement_grid_by_party(app, net, signed_in):
     assert [p for p in watcher.get_received() if p["name"] == "alert:ack"] == []
     socket.disconnect()
     watcher.disconnect()
+
+
+@pytest.mark.parametrize("cancelled", [False, True], ids=["current", "cancelled"])
+def test_the_row_pushed_live_equals_the_row_of_the_grid(app, net, signed_in, cancelled):
+    """The row a coordinator receives live when a party opens an alert is the row the grid page and the API
+    show after a reload, overdue flag included: past its window, a current alert's missing party is overdue,
+    a cancelled alert's is not (the live push once said overdue where the grid did not)."""
+    network, admin, _coordinator, _member = net
+    coordinator_client, coordinator = signed_in("delegate", party="BS", second_factor=True)
+    networks.add_member(admin, network.slug, coordinator.id, "coordinator")
+    delegate_client, delegate = signed_in("delegate", party="TT")
+    networks.add_member(admin, network.slug, delegate.id)
+    alert, _ = alerts.publish(coordinator, network.slug, alert_input(ack_within_minutes=5))
+    alert.published_at = utcnow() - timedelta(minutes=10)  # its acknowledgement window has passed
+    db.session.commit()
+    alert_id = alert.id
+    if cancelled:
+        alerts.cancel(coordinator, alert_id, "False alarm")
+    watcher = socketio.test_client(app, flask_test_client=coordinator_client)
+    socket = socketio.test_client(app, flask_test_client=delegate_client)
+    try:
+        assert socket.emit("alert:opened", {"id": alert_id}, callback=True) == {"ok": True}
+        pushed = [p["args"][0] for p in watcher.get_received() if p["name"] == "alert:ack"]
+    finally:
+        socket.disconnect()
+        watcher.disconnect()
+    assert [payload["alert_id"] for payload in pushed] == [alert_id]
+    row = next(r for r in alerts.grid(coordinator, alert_id) if r.party_code == "TT")
+    assert row.overdue is not cancelled and row.opened_at is not None
+    assert pushed[0]["row"] == row.as_json()
+    api = coordinator_client.get(f"/api/v1/alerts/{alert_id}/grid").get_json()["items"]
+    assert next(r for r in api if r["party"] == "TT") == pushed[0]["row"]
 
 
 def test_acknowledging_an_alert_of_another_network_is_refused(app, net, signed_in):

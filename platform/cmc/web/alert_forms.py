@@ -39,16 +39,21 @@ def parse_expires(raw: str, timezone: str) -> datetime | None:
     return local.astimezone(UTC)
 
 
-class AlertForm(OnceForm):
+class CapChoices:
+    """The four CAP choices of an alert and of an event type (the templates place them, in their own order)."""
+
+    severity = _select(_l("Severity"), SEVERITIES)
+    urgency = _select(_l("Urgency"), URGENCIES)
+    certainty = _select(_l("Certainty"), CERTAINTIES)
+    category = _select(_l("Category"), CATEGORIES)
+
+
+class AlertForm(CapChoices, OnceForm):
     """Compose an alert or its update: one info block in English, and one per other language with a headline."""
 
     idempotency_key = HiddenField()
     headline = StringField(_l("Headline"), render_kw={"maxlength": 160})
     event = StringField(_l("Event"), render_kw={"maxlength": 120})
-    severity = _select(_l("Severity"), SEVERITIES)
-    urgency = _select(_l("Urgency"), URGENCIES)
-    certainty = _select(_l("Certainty"), CERTAINTIES)
-    category = _select(_l("Category"), CATEGORIES)
     description = TextAreaField(_l("Description"), render_kw={"rows": 4})
     instruction = TextAreaField(_l("What members should do"), render_kw={"rows": 2})
     area_desc = StringField(_l("Area description"), render_kw={"maxlength": 300})
@@ -103,15 +108,11 @@ for _code in ("es", "fr", "nl"):
     setattr(AlertForm, f"instruction_{_code}", TextAreaField(_l("What members should do"), render_kw={"rows": 2}))
 
 
-class EventTypeForm(OnceForm):
+class EventTypeForm(CapChoices, OnceForm):
     """Add or change an event type of a network and its templates."""
 
     code = StringField(_l("Code"))
     event = StringField(_l("Event"))
-    category = _select(_l("Category"), CATEGORIES)
-    urgency = _select(_l("Urgency"), URGENCIES)
-    severity = _select(_l("Severity"), SEVERITIES)
-    certainty = _select(_l("Certainty"), CERTAINTIES)
     headline_template = StringField(_l("Headline template"), render_kw={"maxlength": 160})
     instruction_template = TextAreaField(_l("Instruction template"), render_kw={"rows": 2})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -133,30 +134,32 @@ def ack(alert_id: int) -> Any:
     return redirect(url_for("alerts.show", alert_id=alert_id))
 
 
+def _decide_draft(alert_id: int, decide: Callable[[], object], done: str) -> Any:
+    """A coordinator's decision on a draft: what it refuses (a draft no longer submitted, a comment
+    missing) is flashed as an error, what it does as a success; either way back to the alert."""
+    try:
+        decide()
+    except (ConflictError, ValidationError) as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(done, "success")
+    return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
 @bp.post("/alerts/<int:alert_id>/approve")
 @access(Access.SIGNED_IN)
 def approve(alert_id: int) -> Any:
     """Publish a submitted draft (coordinators)."""
-    try:
-        alerts.approve(_actor(), alert_id)
-    except (ConflictError, ValidationError) as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(_("The alert is published."), "success")
-    return redirect(url_for("alerts.show", alert_id=alert_id))
+    return _decide_draft(alert_id, lambda: alerts.approve(_actor(), alert_id), _("The alert is published."))
 
 
 @bp.post("/alerts/<int:alert_id>/return")
 @access(Access.SIGNED_IN)
 def return_draft(alert_id: int) -> Any:
     """Send a draft back with a comment (coordinators)."""
-    try:
-        alerts.return_draft(_actor(), alert_id, text(ReturnForm().comment))
-    except (ConflictError, ValidationError) as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(_("The draft is returned to its author."), "success")
-    return redirect(url_for("alerts.show", alert_id=alert_id))
+    comment = text(ReturnForm().comment)
+    return _decide_draft(alert_id, lambda: alerts.return_draft(_actor(), alert_id, comment),
+                         _("The draft is returned to its author."))
 
 
 @bp.post("/alerts/<int:alert_id>/cancel")

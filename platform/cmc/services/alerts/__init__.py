@@ -1,0 +1,55 @@
+"""Early alerts: compose, approve, publish, update, cancel, deliver, acknowledge by party, sync, mail.
+
+Every alert is committed before it is pushed. Clients catch up with ``sync(after_id)``, so an alert
+published while a delegate's link was down reaches them when it comes back.
+
+One module per job, read in this order: ``access`` (who reads which alert), ``compose`` (the input and its
+checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync),
+``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
+``event_templates`` (a network's event types). Callers use the package: ``alerts.publish(...)``.
+"""
+
+from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
+from cmc.services.alerts.acknowledgement import (
+    GridRow,
+    acknowledge,
+    flag_overdue,
+    grid,
+    grid_row,
+    mark,
+    mark_delivered,
+)
+from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
+from cmc.services.alerts.delivery import (
+    ONLINE_WINDOW,
+    PROCESS_ID,
+    connection_closed,
+    connection_opened,
+    mail_offline_members,
+    refresh_presence,
+)
+from cmc.services.alerts.event_templates import SMUGGLING_EVENT_TYPES, event_types, save_event_type, seed_event_types
+from cmc.services.alerts.lists import (
+    SYNC_LIMIT,
+    SYNC_PAGE_BYTES,
+    SyncPage,
+    active_clause,
+    drafts_query,
+    latest_id,
+    list_query,
+    sync,
+    unacknowledged_count,
+    unacknowledged_query,
+)
+from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
+
+__all__ = [
+    "LANGUAGES", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SMUGGLING_EVENT_TYPES",
+    "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT",
+    "AlertInput", "GridRow", "InfoInput", "SyncPage",
+    "acknowledge", "active_clause", "alert_json", "approve", "cancel", "connection_closed", "connection_opened",
+    "drafts_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row", "latest_id",
+    "list_query", "mail_offline_members", "mark", "mark_delivered", "publish", "refresh_presence",
+    "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "sync",
+    "unacknowledged_count", "unacknowledged_query", "validate",
+]

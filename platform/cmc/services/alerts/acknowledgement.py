@@ -1,0 +1,210 @@
+"""Acknowledgement by party: receipts marked delivered and opened, the acknowledgement itself, the grid of
+parties (on the page, in the API and pushed live, built by one function) and the flag of overdue parties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import joinedload
+
+from cmc import permissions
+from cmc.database import write_transaction
+from cmc.extensions import db
+from cmc.models import Account, Alert, AlertReceipt, AlertState, Membership, MsgType, NetworkRole, Role
+from cmc.models.types import utcnow
+from cmc.realtime import notify
+from cmc.services import audit
+from cmc.services.alerts.access import get, readable, receipt_of
+from cmc.services.alerts.lists import active_clause
+from cmc.services.errors import DeniedError
+from cmc.services.mail import send_mail
+
+
+@dataclass
+class GridRow:
+    """One party's line in the acknowledgement grid."""
+
+    party_code: str
+    party_name: str
+    delivered_at: datetime | None
+    opened_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str
+    overdue: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """The row as the API and the live grid show it."""
+        from cmc.schemas import GridRowSchema
+
+        return GridRowSchema().dump(self)
+
+
+def grid_row(alert: Alert, receipt: AlertReceipt, now: datetime) -> GridRow:
+    """The party's line of the alert's grid: the one builder of a row, for the page, the API and the live
+    push alike, so a row pushed live reads as the grid does after a reload. A party is overdue when it has
+    not acknowledged within the alert's window, unless the alert is cancelled (nobody acts on it then)."""
+    deadline = (alert.published_at or now) + timedelta(minutes=alert.ack_within_minutes)
+    overdue = receipt.acknowledged_at is None and alert.cancelled_at is None and now > deadline
+    return GridRow(receipt.party.code, receipt.party.name, receipt.delivered_at, receipt.opened_at,
+                   receipt.acknowledged_at, receipt.acknowledged_by.name if receipt.acknowledged_by else "",
+                   overdue=overdue)
+
+
+def grid(actor: Account, alert_id: int) -> list[GridRow]:
+    """One row per party of the network, the ones still missing first."""
+    alert = get(actor, alert_id, audit_read=False)
+    receipts = db.session.scalars(select(AlertReceipt).where(AlertReceipt.alert_id == alert.id).options(
+        joinedload(AlertReceipt.party), joinedload(AlertReceipt.acknowledged_by))).all()
+    if not permissions.can(actor, "alert.grid", alert):
+        receipts = [r for r in receipts if r.party_id == actor.party_id]
+    now = utcnow()
+    result = [grid_row(alert, receipt, now) for receipt in receipts]
+    return sorted(result, key=lambda row: (row.acknowledged_at is not None, row.delivered_at is not None,
+                                           row.party_name))
+
+
+def _grid_watchers(alert: Alert, party_id: int) -> set[int]:
+    """Who sees the party's line change: the full grid is for the network's coordinators and the
+    secretariat; members see their own party's line only."""
+    recipients = set(db.session.scalars(select(Membership.account_id).where(
+        Membership.network_id == alert.network_id, Membership.role == NetworkRole.COORDINATOR)))
+    recipients |= set(db.session.scalars(select(Account.id).where(Account.role == Role.SECRETARIAT,
+                                                                   Account.active.is_(True))))
+    recipients |= set(db.session.scalars(select(Account.id).join(Membership, Membership.account_id == Account.id)
+                                         .where(Membership.network_id == alert.network_id,
+                                                Account.party_id == party_id)))
+    return recipients
+
+
+def push_grid_row(alert: Alert, party_id: int) -> None:
+    """Tell the people who see the party's line of the grid what it reads now (``alert:ack``)."""
+    receipt = receipt_of(alert, party_id)
+    if receipt is None:
+        return
+    payload = {"alert_id": alert.id, "row": grid_row(alert, receipt, utcnow()).as_json()}
+    for account_id in _grid_watchers(alert, party_id):
+        notify.to_user(account_id, "alert:ack", payload)
+
+
+def mark(actor: Account, alert_id: int, what: str) -> None:
+    """Record that a connection of the actor's party received (``delivered``) or opened an alert."""
+    alert = db.session.get(Alert, alert_id)
+    if (alert is None or alert.state != AlertState.PUBLISHED
+            or not permissions.can(actor, "network.read", alert.network)):
+        raise DeniedError(_("Not found."), status=404, action="alert.mark", target_type="alert", target_id=alert_id)
+    column = AlertReceipt.delivered_at if what == "delivered" else AlertReceipt.opened_at
+    with write_transaction():
+        changed = db.session.execute(update(AlertReceipt).where(
+            AlertReceipt.alert_id == alert_id, AlertReceipt.party_id == actor.party_id, column.is_(None))
+            .values({column.key: utcnow()})).rowcount
+        if what == "opened":
+            # Opening implies delivery.
+            db.session.execute(update(AlertReceipt).where(
+                AlertReceipt.alert_id == alert_id, AlertReceipt.party_id == actor.party_id,
+                AlertReceipt.delivered_at.is_(None)).values(delivered_at=utcnow()))
+    if changed:
+        push_grid_row(alert, actor.party_id)
+
+
+def mark_delivered(actor: Account, alert_ids: list[int]) -> int:
+    """Record in one transaction that a connection of the actor's party received these alerts: a page of
+    ``alerts:sync`` is confirmed by one event, where one event per alert (1,200 after a long outage) would
+    run into the socket rate limit. Refused whole (404) when one of them is not a published alert the actor
+    may read. Returns how many of the party's receipts changed."""
+    wanted = list(dict.fromkeys(alert_ids))
+    if not wanted:
+        return 0
+    found = set(db.session.scalars(select(Alert.id).where(Alert.id.in_(wanted), readable(actor))))
+    missing = [alert_id for alert_id in wanted if alert_id not in found]
+    if missing:
+        raise DeniedError(_("Not found."), status=404, action="alert.mark", target_type="alert",
+                          target_id=missing[0])
+    mine = and_(AlertReceipt.alert_id.in_(wanted), AlertReceipt.party_id == actor.party_id,
+                AlertReceipt.delivered_at.is_(None))
+    with write_transaction():
+        changed = list(db.session.scalars(select(AlertReceipt.alert_id).where(mine)))
+        if changed:
+            db.session.execute(update(AlertReceipt).where(mine).values(delivered_at=utcnow()))
+    # Grids of current alerts change live; an older alert's grid shows the delivery when it is opened (a
+    # push per alert of a long catch-up would be thousands of messages nobody is looking at).
+    if changed:
+        for alert in db.session.scalars(select(Alert).where(Alert.id.in_(changed), active_clause())):
+            push_grid_row(alert, actor.party_id)
+    return len(changed)
+
+
+def acknowledge(actor: Account, alert_id: int) -> AlertReceipt:
+    """The actor acknowledges the alert for their own party (the first acknowledgement counts)."""
+    alert = db.session.get(Alert, alert_id)
+    permissions.check(alert is not None and alert.state == AlertState.PUBLISHED
+                      and permissions.can(actor, "network.read", alert.network),
+                      action="alert.ack", target_type="alert", target_id=alert_id, hide=True)
+    assert alert is not None
+    if not permissions.can(actor, "alert.acknowledge", alert):
+        raise DeniedError(_("Your party does not take part in this network."), action="alert.ack",
+                          target_type="alert", target_id=alert_id)
+    with write_transaction():
+        receipt = receipt_of(alert, actor.party_id)
+        if receipt is None:  # a party that joined the network after the alert was published
+            receipt = AlertReceipt(alert_id=alert.id, party_id=actor.party_id)
+            db.session.add(receipt)
+        now = utcnow()
+        first = receipt.acknowledged_at is None
+        if first:
+            receipt.acknowledged_at = now
+            receipt.acknowledged_by_id = actor.id
+            receipt.delivered_at = receipt.delivered_at or now
+            receipt.opened_at = receipt.opened_at or now
+            audit.record(actor, "alert.ack", target_type="alert", target_id=alert.id, target_party_id=alert.party_id,
+                         details={"party": actor.party.code})
+    if first:
+        push_grid_row(alert, actor.party_id)
+    return receipt
+
+
+def flag_overdue() -> int:
+    """Notify the focal points of parties that have not acknowledged in time (once per alert). Returns how
+    many parties were flagged. Run every minute by the server, or by ``cmc alerts remind``."""
+    now = utcnow()
+    flagged = 0
+    candidates = db.session.scalars(select(Alert).where(
+        Alert.state == AlertState.PUBLISHED, Alert.overdue_notified_at.is_(None), Alert.cancelled_at.is_(None),
+        Alert.msg_type != MsgType.CANCEL)).all()
+    for alert in candidates:
+        if alert.published_at is None or now <= alert.published_at + timedelta(minutes=alert.ack_within_minutes):
+            continue
+        missing = list(db.session.scalars(select(AlertReceipt.party_id).where(
+            AlertReceipt.alert_id == alert.id, AlertReceipt.acknowledged_at.is_(None))))
+        if not _claim_overdue(alert, len(missing), now):
+            continue
+        _tell_focal_points(alert, missing)
+        flagged += len(missing)
+    return flagged
+
+
+def _claim_overdue(alert: Alert, parties: int, now: datetime) -> bool:
+    """Record that the alert's overdue parties are flagged now; False when another run did it already."""
+    with write_transaction():
+        fresh = db.session.get(Alert, alert.id)
+        if fresh is None or fresh.overdue_notified_at is not None:
+            return False
+        fresh.overdue_notified_at = now
+        audit.record(None, "alert.overdue", target_type="alert", target_id=alert.id,
+                     target_party_id=alert.party_id, details={"parties": parties}, actor_label="system")
+    return True
+
+
+def _tell_focal_points(alert: Alert, party_ids: list[int]) -> None:
+    """A notification and a mail to each active focal point of the parties that have not acknowledged."""
+    focal_points = db.session.scalars(select(Account).where(
+        Account.party_id.in_(party_ids), Account.role == Role.FOCAL_POINT, Account.active.is_(True))).all()
+    for focal in focal_points:
+        message = _("%(party)s has not acknowledged the alert “%(headline)s” in %(network)s.",
+                    party=focal.party.name, headline=alert.infos[0].headline, network=alert.network.name)
+        notify.to_user(focal.id, "notification", {"kind": "alert.overdue", "alert_id": alert.id,
+                                                  "text": message})
+        send_mail(focal.email, _("Alert not acknowledged: %(h)s", h=alert.infos[0].headline), message)

@@ -1,0 +1,84 @@
+"""Getting an alert to people: the live connections that say who is online (any process can tell), and the
+mail of an urgent alert to members who are not."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cmc.database import write_transaction
+from cmc.extensions import db
+from cmc.models import Account, Alert, AlertMail, LiveConnection, Membership
+from cmc.models.types import utcnow
+from cmc.services.mail import send_mail
+
+ONLINE_WINDOW = timedelta(minutes=2)
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def connection_opened(sid: str, account_id: int, *, session_id: int | None = None,
+                      token_id: int | None = None) -> None:
+    """Remember a live connection: any process can then tell the account is online, and find the
+    connection to drop it when the session ends or the token is revoked."""
+    with write_transaction():
+        db.session.merge(LiveConnection(sid=sid, account_id=account_id, process=PROCESS_ID, seen_at=utcnow(),
+                                        session_id=session_id, token_id=token_id))
+
+
+def connection_closed(sid: str) -> None:
+    """Forget a live connection."""
+    with write_transaction():
+        db.session.execute(delete(LiveConnection).where(LiveConnection.sid == sid))
+
+
+def refresh_presence(*, starting: bool = False) -> None:
+    """Keep this process's connections counted as online; at start, forget the ones it had before."""
+    with write_transaction():
+        if starting:
+            db.session.execute(delete(LiveConnection).where(LiveConnection.process == PROCESS_ID))
+        else:
+            db.session.execute(update(LiveConnection).where(LiveConnection.process == PROCESS_ID)
+                               .values(seen_at=utcnow()))
+
+
+def _offline_members(alert: Alert) -> list[Account]:
+    """Active members of the alert's network with no live connection, not yet mailed this alert."""
+    online = select(LiveConnection.account_id).where(LiveConnection.seen_at > utcnow() - ONLINE_WINDOW)
+    already = select(AlertMail.account_id).where(AlertMail.alert_id == alert.id)
+    return list(db.session.scalars(select(Account).join(Membership, Membership.account_id == Account.id).where(
+        Membership.network_id == alert.network_id, Account.active.is_(True), Account.id.not_in(online),
+        Account.id.not_in(already))))
+
+
+def _claim_mail(alert: Alert, account: Account) -> bool:
+    """Record that this process mails the person the alert; False when another process did already."""
+    with write_transaction():
+        try:
+            db.session.add(AlertMail(alert_id=alert.id, account_id=account.id))
+            db.session.flush()
+        except IntegrityError:
+            return False
+    return True
+
+
+def mail_offline_members(alert: Alert) -> int:
+    """E-mail a Severe or Extreme alert to members with no live connection, at most once per person."""
+    info = alert.infos[0]
+    link = current_app.config["BASE_URL"].rstrip("/") + f"/alerts/{alert.id}"
+    sent = 0
+    for account in _offline_members(alert):
+        if not _claim_mail(alert, account):
+            continue
+        body = _("%(severity)s alert in %(network)s: %(headline)s\n\n%(description)s\n\n%(instruction)s\n\n"
+                 "Open and acknowledge it for your party: %(link)s",
+                 severity=info.severity, network=alert.network.name, headline=info.headline,
+                 description=info.description, instruction=info.instruction, link=link)
+        send_mail(account.email, f"[{info.severity}] {info.headline}", body)
+        sent += 1
+    return sent

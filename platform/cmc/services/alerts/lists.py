@@ -1,0 +1,140 @@
+"""Lists of alerts: active and history, drafts to look at, the pages of ``alerts:sync`` that bring a client
+back up to date, and the alerts a party has not acknowledged yet."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from cmc import permissions
+from cmc.extensions import db
+from cmc.models import Account, Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, Network
+from cmc.models.alert import SEVERITIES
+from cmc.models.types import utcnow
+from cmc.services.alerts.access import alert_json, readable
+
+SYNC_LIMIT = 500  # alerts per page of alerts:sync
+SYNC_PAGE_BYTES = 512 * 1024  # and at most about this much JSON per page
+
+
+def active_clause() -> Any:
+    """SQL: an alert that is current (not superseded, not cancelled, not a Cancel) and not expired, which
+    ``active_until`` records (an indexed range, so the cost follows the current alerts, not the history)."""
+    return Alert.active_until > utcnow()
+
+
+def _with_list_data(query: Select[tuple[Alert]]) -> Select[tuple[Alert]]:
+    """Load what a list row shows (infos, network, party) with the alerts: a fixed number of statements
+    whatever the page holds."""
+    return query.options(selectinload(Alert.infos), joinedload(Alert.network), joinedload(Alert.party))
+
+
+def list_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
+               severity: str = "", status: str = "", since: datetime | None = None) -> Select[tuple[Alert]]:
+    """Published alerts the actor may read, newest first, filtered."""
+    query = _with_list_data(select(Alert).where(readable(actor)).order_by(Alert.id.desc()))
+    if network is not None:
+        query = query.where(Alert.network_id == network.id)
+    if active is True:
+        query = query.where(active_clause())
+    elif active is False:
+        query = query.where(~active_clause())
+    if severity in SEVERITIES:
+        query = query.where(exists().where(AlertInfo.alert_id == Alert.id, AlertInfo.severity == severity))
+    if status in {s.value for s in CapStatus}:
+        query = query.where(Alert.status == CapStatus(status))
+    if since is not None:
+        query = query.where(Alert.published_at >= since)
+    return query
+
+
+def drafts_query(actor: Account, network: Network) -> Select[tuple[Alert]]:
+    """Drafts a coordinator must look at, or the actor's own drafts."""
+    unpublished = [state for state in AlertState if state != AlertState.PUBLISHED]  # IN: an index range per state
+    query = _with_list_data(select(Alert).where(Alert.network_id == network.id, Alert.state.in_(unpublished)))
+    if not permissions.can(actor, "network.moderate", network):
+        query = query.where(Alert.author_id == actor.id)
+    return query.order_by(Alert.id.desc())
+
+
+@dataclass
+class SyncPage:
+    """One answer of ``alerts:sync``: the next alerts after the cursor, oldest first, and whether more wait."""
+
+    alerts: list[dict[str, Any]]
+    has_more: bool
+    next_after_id: int
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer as the socket event sends it."""
+        return {"alerts": self.alerts, "has_more": self.has_more, "next_after_id": self.next_after_id}
+
+
+def _after(actor: Account, after_id: int) -> Any:
+    """SQL: published after the alert ``after_id`` in publication order (published_at, then id). A draft
+    keeps the id it was written with and is published when approved, so an id order would leave it behind
+    a cursor that moved on meanwhile. An unknown cursor, or one the actor may not read, falls back to ids."""
+    cursor = db.session.execute(select(Alert.published_at, Alert.id).where(Alert.id == after_id,
+                                                                          readable(actor))).first()
+    if cursor is None or cursor.published_at is None:
+        return Alert.id > after_id
+    return or_(Alert.published_at > cursor.published_at,
+               and_(Alert.published_at == cursor.published_at, Alert.id > cursor.id))
+
+
+def sync(actor: Account, after_id: int, *, limit: int = SYNC_LIMIT, max_bytes: int = SYNC_PAGE_BYTES) -> SyncPage:
+    """The published alerts the actor may read that were published after the alert ``after_id`` (0: all),
+    in publication order, one page at a time.
+
+    A page holds at most ``limit`` alerts and stops early once its alerts take ``max_bytes`` of JSON (always
+    at least one alert): a page of 500 alerts with long descriptions would otherwise be megabytes in one
+    socket message. ``has_more`` says that more alerts wait; ask again with ``after_id=next_after_id`` until
+    it is false. (A page cut silently at 500 left every alert between the cut and the next live one out of
+    reach of a client back from a long outage.)
+    """
+    query = (select(Alert).where(readable(actor), _after(actor, after_id))
+             .order_by(Alert.published_at, Alert.id).limit(limit + 1)
+             .options(selectinload(Alert.infos), joinedload(Alert.network), joinedload(Alert.party),
+                      joinedload(Alert.author)))
+    rows = list(db.session.scalars(query))
+    page: list[dict[str, Any]] = []
+    size = 0
+    for alert in rows[:limit]:
+        payload = alert_json(alert)
+        size += len(json.dumps(payload, ensure_ascii=False))
+        if page and size > max_bytes:
+            break
+        page.append(payload)
+    has_more = len(page) < len(rows)
+    return SyncPage(alerts=page, has_more=has_more, next_after_id=page[-1]["id"] if page else after_id)
+
+
+def latest_id(actor: Account) -> int:
+    """The highest published alert id the actor may read (0 when none)."""
+    # Newest first, one row: a backward walk of the primary key stops at the first readable alert, where
+    # max() over the same rows read every alert in history (27 ms at 100,000 alerts, on every page).
+    return int(db.session.scalar(select(Alert.id).where(readable(actor)).order_by(Alert.id.desc()).limit(1)) or 0)
+
+
+def _not_acknowledged_by(party_id: int) -> Any:
+    """SQL: the party has not acknowledged the alert (a lookup per current alert on the receipts' unique
+    index, rather than a list of every alert the party ever acknowledged)."""
+    return ~exists().where(AlertReceipt.alert_id == Alert.id, AlertReceipt.party_id == party_id,
+                           AlertReceipt.acknowledged_at.is_not(None))
+
+
+def unacknowledged_query(actor: Account) -> Select[tuple[Alert]]:
+    """Active alerts of the actor's networks that the actor's party has not acknowledged, newest first."""
+    return _with_list_data(select(Alert).where(readable(actor), active_clause(),
+                                               _not_acknowledged_by(actor.party_id)).order_by(Alert.id.desc()))
+
+
+def unacknowledged_count(actor: Account) -> int:
+    """Active alerts in the actor's networks that the actor's party has not acknowledged yet."""
+    return int(db.session.scalar(select(func.count()).select_from(Alert).where(
+        readable(actor), active_clause(), _not_acknowledged_by(actor.party_id))) or 0)

@@ -1,0 +1,254 @@
+"""The life of an alert: publish (or submit a draft), approve, return a draft, update and cancel along the
+chain of messages. Every change is committed before clients are told."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from cmc import permissions
+from cmc.database import write_transaction
+from cmc.extensions import db
+from cmc.models import Account, Alert, AlertReceipt, AlertState, CapStatus, Membership, MsgType, Network, NetworkRole
+from cmc.models.alert import NEVER
+from cmc.models.types import utcnow
+from cmc.realtime import notify
+from cmc.services import audit, networks, text
+from cmc.services.alerts.access import alert_json, get, require_alerts_on, severity_of
+from cmc.services.alerts.compose import AlertInput, as_input, identifier, info_rows, validate
+from cmc.services.alerts.delivery import mail_offline_members
+from cmc.services.errors import ConflictError, ValidationError
+
+URGENT = ("Extreme", "Severe")
+
+
+def _create(actor: Account, network: Network, data: AlertInput, *, state: AlertState, msg_type: MsgType,
+            references: Alert | None = None, idempotency_key: str | None = None) -> Alert:
+    alert = Alert(network_id=network.id, identifier=identifier(network), author_id=actor.id,
+                  party_id=actor.party_id, state=state, status=CapStatus(data.status), msg_type=msg_type,
+                  references_id=references.id if references else None, restriction=data.restriction.strip(),
+                  note=data.note.strip()[:500], idempotency_key=idempotency_key,
+                  ack_within_minutes=data.ack_within_minutes)
+    alert.infos = info_rows(data)
+    alert.active_until = _active_until(alert)
+    if state == AlertState.PUBLISHED:
+        alert.published_at = utcnow()
+        alert.approved_by_id = actor.id
+    db.session.add(alert)
+    db.session.flush()
+    if state == AlertState.PUBLISHED:
+        _open_receipts(alert, network)
+        networks.record_activity(network.id, actor, "alert.new", "alert", alert.id,
+                                 f"[{alert.infos[0].severity}] {alert.infos[0].headline}")
+    return alert
+
+
+def _active_until(alert: Alert) -> datetime:
+    """When a new alert stops being current: never for a Cancel message (it is history at once), else its
+    earliest info expiry, else never."""
+    if alert.msg_type == MsgType.CANCEL:
+        return alert.created_at or utcnow()
+    expiries = [info.expires for info in alert.infos if info.expires is not None]
+    return min(expiries) if expiries else NEVER
+
+
+def _open_receipts(alert: Alert, network: Network) -> None:
+    for party in network.parties:
+        db.session.add(AlertReceipt(alert_id=alert.id, party_id=party.id))
+
+
+def _after_publish(alert_id: int, event: str = "alert:new") -> None:
+    """Push the committed alert to the network's room, then mail members who are offline (urgent only)."""
+    alert = db.session.get(Alert, alert_id)
+    assert alert is not None
+    notify.to_network(alert.network_id, event, alert_json(alert))
+    if severity_of(alert) in URGENT and alert.msg_type != MsgType.CANCEL:
+        mail_offline_members(alert)
+
+
+def _keyed(network: Network, actor: Account, key: str | None) -> Alert | None:
+    """The alert the actor made in the network with this idempotency key. A key belongs to its author:
+    someone else's key never returns their alert."""
+    if key is None:
+        return None
+    return db.session.scalar(select(Alert).where(Alert.network_id == network.id, Alert.author_id == actor.id,
+                                                 Alert.idempotency_key == key))
+
+
+def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str | None = None,
+            submit: bool = False) -> tuple[Alert, bool]:
+    """A coordinator publishes an alert; a member may only ``submit`` it as a draft for approval.
+
+    Returns the alert and whether it was created now (False: the idempotency key had been used, and the
+    alert made then is returned instead of a second one).
+    """
+    key = (idempotency_key or "").strip()[:80] or None
+    network = networks.open_network(actor, slug)
+    require_alerts_on(network)
+    networks.require_post(actor, network, "alert.publish")
+    coordinator = permissions.can(actor, "alert.publish", network) and not submit
+    if not coordinator and not permissions.can(actor, "alert.publish", network):
+        permissions.check(submit, action="alert.publish", target_type="network", target_id=network.id,
+                          message=_("Only a coordinator of the network publishes alerts. Submit it as a draft "
+                                      "for a coordinator to approve."))
+    if (existing := _keyed(network, actor, key)) is not None:
+        return existing, False
+    validate(data, network)
+    try:
+        with write_transaction():
+            network = networks.entry(slug)
+            state = AlertState.PUBLISHED if coordinator else AlertState.SUBMITTED
+            alert = _create(actor, network, data, state=state, msg_type=MsgType.ALERT, idempotency_key=key)
+            audit.record(actor, "alert.publish" if coordinator else "alert.submit", target_type="alert",
+                         target_id=alert.id, target_party_id=actor.party_id,
+                         details={"network": network.slug, "severity": severity_of(alert),
+                                  "status": str(alert.status)})
+            alert_id = alert.id
+    except IntegrityError:
+        # The same key raced in from a retried request: the first one won; return it.
+        db.session.rollback()
+        if (existing := _keyed(network, actor, key)) is None:
+            raise ConflictError(_("This idempotency key is already used in this network. Use a new key.")) from None
+        return existing, False
+    if coordinator:
+        _after_publish(alert_id)
+    else:
+        _notify_coordinators(network, alert_id)
+    created = db.session.get(Alert, alert_id)
+    assert created is not None
+    return created, True
+
+
+def _notify_coordinators(network: Network, alert_id: int) -> None:
+    coordinators = db.session.scalars(select(Membership.account_id).where(
+        Membership.network_id == network.id, Membership.role == NetworkRole.COORDINATOR))
+    for account_id in coordinators:
+        notify.to_user(account_id, "notification", {
+            "kind": "alert.submitted", "alert_id": alert_id, "network": network.slug,
+            "text": _("A draft alert waits for your approval in %(network)s.", network=network.name)})
+
+
+def approve(actor: Account, alert_id: int) -> Alert:
+    """A coordinator publishes a submitted draft."""
+    with write_transaction():
+        alert = get(actor, alert_id, audit_read=False)
+        permissions.require(actor, "alert.publish", alert.network, action="alert.approve", target_type="alert",
+                            target_id=alert.id, target_party_id=alert.party_id,
+                            message=_("Only a coordinator of the network publishes alerts."))
+        if alert.state != AlertState.SUBMITTED:
+            raise ConflictError(_("Only a submitted draft can be approved."))
+        validate(as_input(alert), alert.network)
+        alert.state = AlertState.PUBLISHED
+        alert.active_until = _active_until(alert)
+        alert.published_at = utcnow()
+        alert.approved_by_id = actor.id
+        _open_receipts(alert, alert.network)
+        networks.record_activity(alert.network_id, alert.author, "alert.new", "alert", alert.id,
+                                 f"[{alert.infos[0].severity}] {alert.infos[0].headline}")
+        audit.record(actor, "alert.approve", target_type="alert", target_id=alert.id,
+                     target_party_id=alert.party_id)
+    _after_publish(alert.id)
+    return alert
+
+
+def return_draft(actor: Account, alert_id: int, comment: str) -> Alert:
+    """A coordinator sends a draft back to its author with a comment."""
+    if not comment.strip():
+        raise ValidationError(_("Say what should change."), fields={"comment": _("Say what should change.")})
+    text.check(comment=comment)
+    with write_transaction():
+        alert = get(actor, alert_id, audit_read=False)
+        permissions.require(actor, "alert.publish", alert.network, action="alert.return", target_type="alert",
+                            target_id=alert.id, target_party_id=alert.party_id)
+        if alert.state != AlertState.SUBMITTED:
+            raise ConflictError(_("Only a submitted draft can be returned."))
+        alert.state = AlertState.RETURNED
+        alert.review_comment = comment.strip()[:1000]
+        audit.record(actor, "alert.return", target_type="alert", target_id=alert.id, target_party_id=alert.party_id)
+        author_id = alert.author_id
+    notify.to_user(author_id, "notification", {"kind": "alert.returned", "alert_id": alert_id,
+                                               "text": _("Your draft alert was returned with a comment.")})
+    return alert
+
+
+def _root_of(alert: Alert) -> Alert:
+    """The original alert a chain of updates started from."""
+    root = alert
+    while root.references is not None:
+        root = root.references
+    return root
+
+
+def _chain_ids(root: Alert) -> list[int]:
+    """The ids of the chain from the original alert through each update that superseded it."""
+    ids = [root.id]
+    current: Alert | None = root
+    while current is not None and current.superseded_by_id is not None:
+        ids.append(current.superseded_by_id)
+        current = db.session.get(Alert, current.superseded_by_id)
+    return ids
+
+
+def _require_revisable(actor: Account, original: Alert, *, cancel: bool) -> None:
+    """Refuse to update or cancel unless the actor coordinates the network and the alert is the current,
+    published, uncancelled message of its chain."""
+    permissions.require(actor, "alert.publish", original.network, action="alert.cancel" if cancel else "alert.update",
+                        target_type="alert", target_id=original.id, target_party_id=original.party_id,
+                        message=_("Only a coordinator of the network updates or cancels alerts."))
+    if original.state != AlertState.PUBLISHED:
+        raise ConflictError(_("Only a published alert can be updated or cancelled."))
+    if original.cancelled_at is not None or original.msg_type == MsgType.CANCEL:
+        raise ConflictError(_("This alert is already cancelled."))
+    if original.superseded_by_id is not None:
+        raise ConflictError(_("This alert has a newer update (number %(id)d). Update that one.",
+                              id=original.superseded_by_id))
+
+
+def _cancel_chain(original: Alert, now: datetime) -> None:
+    """Mark every message of the original's chain cancelled now, and no longer current."""
+    original.cancelled_at = now
+    chain = _chain_ids(_root_of(original))
+    db.session.execute(update(Alert).where(Alert.id.in_(chain)).values(cancelled_at=now))
+    db.session.execute(update(Alert).where(Alert.id.in_(chain), Alert.active_until > now).values(active_until=now))
+
+
+def revise(actor: Account, alert_id: int, data: AlertInput, *, cancel: bool = False) -> Alert:
+    """Issue an Update (or a Cancel) that references the alert; the original leaves the active list."""
+    original = get(actor, alert_id, audit_read=False)
+    network = original.network
+    _require_revisable(actor, original, cancel=cancel)
+    if not cancel:
+        validate(data, network)
+    with write_transaction():
+        original = db.session.get(Alert, alert_id)
+        assert original is not None
+        if original.superseded_by_id is not None or original.cancelled_at is not None:
+            raise ConflictError(_("Someone changed this alert a moment ago. Reload it."))
+        new = _create(actor, network, data, state=AlertState.PUBLISHED,
+                      msg_type=MsgType.CANCEL if cancel else MsgType.UPDATE, references=original)
+        now = utcnow()
+        original.superseded_by_id = new.id
+        original.active_until = min(original.active_until, now)
+        if cancel:
+            _cancel_chain(original, now)
+        audit.record(actor, "alert.cancel" if cancel else "alert.update", target_type="alert", target_id=new.id,
+                     target_party_id=actor.party_id, details={"references": original.id})
+        new_id = new.id
+    _after_publish(new_id, "alert:update")
+    result = db.session.get(Alert, new_id)
+    assert result is not None
+    return result
+
+
+def cancel(actor: Account, alert_id: int, note: str = "") -> Alert:
+    """Cancel an alert: a Cancel message that references it (409 when it is already cancelled)."""
+    text.check(note=note)
+    original = get(actor, alert_id, audit_read=False)
+    data = as_input(original)
+    data.note = note or _("Cancelled")
+    for info in data.infos:
+        info.expires = None
+    return revise(actor, alert_id, data, cancel=True)
