@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -96,7 +97,10 @@ def defaults() -> dict[str, Any]:
         "TESTING": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
-        "LANGUAGES": {"en": "English"},
+        # The interface languages offered, code -> name in that language (cmc.i18n.LANGUAGE_NAMES has every
+        # language the platform ships a catalogue for); catalogues live in platform/cmc/translations.
+        "LANGUAGES": {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands"},
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
     }
 
