@@ -129,7 +129,7 @@ def unmarked_in_template(source: str) -> list[str]:
     with every Jinja expression and statement blanked out, its tags and their attributes removed except those
     a person reads (title, alt, placeholder, aria-label, data-confirm)."""
     markup = "".join(value if kind == "data" else "\x00"
-                     for _line, kind, value in Environment(extensions=["jinja2.ext.i18n"]).lex(source))
+                     for _line, kind, value in Environment(extensions=["jinja2.ext.i18n"], autoescape=True).lex(source))
     found = []
     for tag in re.findall(r"<[^>]*>", _TAG.sub(lambda m: m.group(0) if m.group(0).startswith("<") and
                                               not m.group(0).startswith(("<script", "<style", "<!--")) else " ",

@@ -26,7 +26,7 @@ Style = Literal["datetime", "datetime_seconds", "date", "day", "time", "short_da
 #: the "Hm" skeleton (the region's official usage), joined by the language's medium date-time pattern ("{1},
 #: {0}"), as ``Intl.DateTimeFormat`` does in the browser with the options of ``static/js/i18n.js``.
 PARTS: dict[str, tuple[str, str]] = {
-    "datetime": ("medium", "Hm"),  # 30 Nov 2026, 14:05 UTC−4
+    "datetime": ("medium", "Hm"),  # 30 Nov 2026, 14:05 UTC-4 (with a minus sign)
     "datetime_seconds": ("medium", "Hms"),  # the audit trail
     "date": ("medium", ""),  # 30 Nov 2026
     "day": ("full", ""),  # Monday 30 November 2026 (agenda days)
@@ -128,7 +128,7 @@ def show(value: Any, style: Style = "datetime", *, zone: tzinfo | str | None = N
 
 
 def zone_label(zone: tzinfo, moment: datetime | None = None, locale: str | None = None) -> str:
-    """A zone as its offset from UTC at that moment ("UTC−4", "UTC+5:30", "UTC"): the same in every language
+    """A zone as its offset from UTC at that moment ("UTC-4" with a minus sign, "UTC+5:30", "UTC"): the same in every language
     and in scripts, and never ambiguous as abbreviations are (AST is Atlantic and Arabia Standard Time)."""
     at = (moment or datetime.now(UTC)).astimezone(zone)
     offset = at.utcoffset()
@@ -141,7 +141,7 @@ def zone_label(zone: tzinfo, moment: datetime | None = None, locale: str | None 
 
 
 def show_range(start: date, end: date, *, locale: str | None = None) -> str:
-    """Two days of a meeting as one range ("1 – 3 Dec 2026"); one day alone when they are the same."""
+    """Two days of a meeting as one range ("1-3 Dec 2026"); one day alone when they are the same."""
     from babel.dates import format_interval
 
     locale = format_locale(locale) if locale else _locale_code()
