@@ -128,8 +128,9 @@ def show(value: Any, style: Style = "datetime", *, zone: tzinfo | str | None = N
 
 
 def zone_label(zone: tzinfo, moment: datetime | None = None, locale: str | None = None) -> str:
-    """A zone as its offset from UTC at that moment ("UTC-4" with a minus sign, "UTC+5:30", "UTC"): the same in every language
-    and in scripts, and never ambiguous as abbreviations are (AST is Atlantic and Arabia Standard Time)."""
+    """A zone as its offset from UTC at that moment ("UTC-4" with a minus sign, "UTC+5:30", "UTC"): the same
+    in every language and in scripts, and never ambiguous as abbreviations are (AST is Atlantic and Arabia
+    Standard Time)."""
     at = (moment or datetime.now(UTC)).astimezone(zone)
     offset = at.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset else 0
