@@ -41,19 +41,16 @@ def is_available(code: Any) -> bool:
 def from_accept_language(header: str) -> str | None:
     """The offered language that best matches an ``Accept-Language`` header ("es-DO" matches "es"), or None.
 
-    Weights that are not numbers are ignored by the parser (the entry counts with no preference); an
-    entry's primary subtag matches when no offered language matches the full tag."""
+    Werkzeug's parser drops entries whose weight is not a number from 0 to 1."""
     if not header:
         return None
     if len(header) > MAX_ACCEPT_LANGUAGE:
         header = header[:MAX_ACCEPT_LANGUAGE].rsplit(",", 1)[0]
-    accepted = parse_accept_header(header, LanguageAccept)
-    match = accepted.best_match(list(available()))
-    if match:
-        return match
-    for tag, _quality in accepted:  # best first: "es-DO;q=0.9" offers "es"
+    # Best first; each entry matches by its primary subtag ("nl-SR" offers "nl"), so a preferred regional
+    # variant wins over a less preferred exact match ("nl-SR, en;q=0.8" is Dutch).
+    for tag, quality in parse_accept_header(header, LanguageAccept):
         primary = tag.split("-")[0].split("_")[0].lower()
-        if is_available(primary):
+        if quality > 0 and is_available(primary):
             return primary
     return None
 

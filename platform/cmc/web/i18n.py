@@ -80,7 +80,7 @@ def script_msgids() -> tuple[tuple[str, str | None], ...]:
     root = Path(current_app.static_folder or "static") / "js"
     for path in sorted(root.glob("*.js")):
         with path.open("rb") as handle:
-            for _line, _function, message, _comments in extract("javascript", handle):
+            for _line, message, _comments, _context in extract("javascript", handle):
                 if isinstance(message, tuple):
                     found[message[0]] = message[1]
                 elif message:
