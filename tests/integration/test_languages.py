@@ -11,7 +11,7 @@ import pytest
 
 from cmc.extensions import db
 from cmc.models import Account
-from tests.conftest import csrf_from, form_token
+from tests.conftest import PASSWORD, csrf_from, form_token
 from tests.integration.test_invitations import inbox  # noqa: F401  (a real local SMTP server)
 
 
@@ -160,3 +160,27 @@ def test_signed_out_pages_are_marked_with_the_csrf_free_switch(client):
     assert re.search(r'<a href="/sign-in\?lang=es" lang="es" hreflang="es"', page)
     token = csrf_from(page)
     assert token
+
+
+def _sign_in_with_zone(app, account, zone):
+    client = app.test_client()
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"email": account.email, "password": PASSWORD, "csrf_token": token,
+                                             "browser_timezone": zone})
+    assert response.status_code == 302
+    return client
+
+
+def test_the_first_sign_in_takes_the_browsers_zone_and_settings_win(app, make_account):
+    account = make_account("delegate")
+    _sign_in_with_zone(app, account, "Not/A_Zone")  # nonsense changes nothing
+    db.session.expire_all()
+    assert db.session.get(Account, account.id).timezone == "America/Port_of_Spain"
+    client = _sign_in_with_zone(app, account, "America/Havana")
+    db.session.expire_all()
+    assert db.session.get(Account, account.id).timezone == "America/Havana"
+    assert 'data-timezone="America/Havana"' in client.get("/").get_data(as_text=True)
+    # Taken once: another browser elsewhere does not move it.
+    _sign_in_with_zone(app, account, "Europe/Amsterdam")
+    db.session.expire_all()
+    assert db.session.get(Account, account.id).timezone == "America/Havana"

@@ -275,6 +275,7 @@ def update_profile(actor: Account, *, name: str, title: str, language: str, time
         account.title = title.strip()
         account.language = language
         account.timezone = timezone
+        account.timezone_confirmed = True
         audit.record(actor, "account.profile", target_type="account", target_id=account.id,
                      target_party_id=account.party_id)
     return account
@@ -300,3 +301,16 @@ def change_password(actor: Account, *, current: str, new: str, confirm: str, kee
         audit.record(actor, "account.password", target_type="account", target_id=account.id,
                      target_party_id=account.party_id, details={"sessions_ended": len(ended)})
     notify.disconnect_sessions(ended)
+
+
+def adopt_browser_zone(account: Account, zone: str | None) -> bool:
+    """At a sign-in, take the time zone the browser reports (``Intl``), unless the person has one already
+    (saved in settings, or taken at an earlier sign-in). A name this machine does not know changes nothing."""
+    if account.timezone_confirmed or not zone or len(zone) > 64 or zone not in zoneinfo.available_timezones():
+        return False
+    with write_transaction():
+        row = db.session.get(Account, account.id)
+        assert row is not None
+        row.timezone = zone
+        row.timezone_confirmed = True
+    return True

@@ -61,6 +61,7 @@ class SignInForm(FlaskForm):
                                                          Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=1024)])
+    browser_timezone = HiddenField()  # filled by app.js: the zone of a first sign-in (checked by the service)
 
 
 class CodeForm(FlaskForm):
@@ -82,6 +83,7 @@ class SetPasswordForm(OnceForm):
 
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password."))])
     confirm = PasswordField(_l("Type it again"), validators=[DataRequired(_l("Type the password again."))])
+    browser_timezone = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
