@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from cmc.i18n import LANGUAGE_NAMES
+
 #: Settings read from the environment as ``CMC_<NAME>``, with the type they are parsed into.
 ENV_SETTINGS: dict[str, type] = {
     "SECRET_KEY": str,
@@ -97,9 +99,9 @@ def defaults() -> dict[str, Any]:
         "TESTING": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
-        # The interface languages offered, code -> name in that language (cmc.i18n.LANGUAGE_NAMES has every
-        # language the platform ships a catalogue for); catalogues live in platform/cmc/translations.
-        "LANGUAGES": {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands"},
+        # The interface languages offered, code -> name in that language: every language the platform ships a
+        # catalogue for (cmc.i18n.LANGUAGE_NAMES; catalogues in platform/cmc/translations), unless narrowed.
+        "LANGUAGES": dict(LANGUAGE_NAMES),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
     }

@@ -24,7 +24,8 @@ from jinja2 import Environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "platform" / "cmc" / "translations"
-LANGUAGES = ("es", "fr", "nl")
+#: Every language with a catalogue: a fifth one is checked as soon as `pybabel init` has made its file.
+LANGUAGES = tuple(sorted(path.parent.parent.name for path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")))
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]")
 
 #: Words that are the same in every language: names, codes and formats.
@@ -91,6 +92,13 @@ def test_the_template_is_current(tmp_path: Path, template: Catalog) -> None:
     listed = {message.id for message in messages(template)}
     assert marked == listed, (f"run `make messages`: not in messages.pot: {sorted(map(str, marked - listed))[:10]}; "
                               f"no longer marked: {sorted(map(str, listed - marked))[:10]}")
+
+
+def test_every_catalogue_is_offered_and_named() -> None:
+    from cmc.i18n import LANGUAGE_NAMES
+
+    assert set(LANGUAGES) >= {"es", "fr", "nl"}
+    assert set(LANGUAGE_NAMES) == {"en", *LANGUAGES}, "name each language of platform/cmc/translations in itself"
 
 
 def test_the_check_sees_each_kind_of_problem() -> None:
