@@ -174,12 +174,14 @@ def accept_invitation(key: str, password: str, confirm: str) -> Account:
 
 
 def create_with_password(*, email: str, name: str, party_code: str, role: str | Role, password: str,
-                         title: str = "") -> Account:
-    """Create an account directly with a password (command line and demo seed only)."""
+                         title: str = "", language: str = i18n.DEFAULT) -> Account:
+    """Create an account directly with a password (command line and demo seed only), in English unless
+    ``language`` says otherwise (an invitation starts in the party's language instead)."""
     problem = password_problem(password)
     if problem:
         raise ValidationError(problem, fields={"password": problem})
-    result = invite(None, email=email, name=name, party_code=party_code, role=role, title=title, send=False)
+    result = invite(None, email=email, name=name, party_code=party_code, role=role, title=title, send=False,
+                    language=language)
     with write_transaction():
         account = db.session.get(Account, result.account.id)
         assert account is not None
