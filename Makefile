@@ -20,7 +20,7 @@ QUIETLY := bash scripts/quietly
 UV_VERSION := 0.13.9
 UV_ARGS ?=
 
-.PHONY: run test test-postgres bench lint install lock chromium
+.PHONY: run test test-postgres bench lint install lock chromium messages translations
 
 $(BIN)/python:
 	@echo "Creating the virtual environment in $(VENV)"
@@ -45,7 +45,26 @@ $(DEV_STAMP): $(DEV_LOCK) $(RUN_LOCK) | $(BIN)/python
 	$(call install_from,$(DEV_LOCK))
 	@touch $(RUN_STAMP) $@
 
-install: $(DEV_STAMP)
+install: $(DEV_STAMP) translations
+
+# Translations: the catalogues (.po) are the source, kept in git; the compiled .mo files are built here from them
+# (git ignores them), so a checkout never runs stale binaries. `make messages` extracts every marked string of
+# the Python code, the templates and static/js (babel.cfg) into messages.pot and merges it into each language's
+# catalogue; new strings arrive empty, changed ones fuzzy, and tests/unit/test_translations.py fails until a
+# translator has written them.
+TRANSLATIONS := platform/cmc/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+BABEL_FLAGS := -w 110
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(RUN_STAMP)
+	@$(BIN)/pybabel -q compile -i $< -o $@ -l $*
+translations: $(COMPILED)
+
+messages: $(DEV_STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=Translators: --sort-by-file \
+	  $(BABEL_FLAGS) --project "CMC Platform" --copyright-holder "Caribbean Migration Consultations" \
+	  -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update $(BABEL_FLAGS) --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 # Regenerate both locks after changing a pin in pyproject.toml (tests/unit/test_lock.py fails until then), with
 # uv in a throwaway virtual environment; versions not pinned in pyproject.toml stay as they are unless
@@ -72,7 +91,7 @@ $(INSTANCE)/config.py:
 # `cmc serve` warns when it listens anywhere else. Each step is a line; the demo sign-ins are printed once.
 run: export CMC_BASE_URL ?= http://$(HOST):$(PORT)
 run: export CMC_INSTANCE_PATH := $(abspath $(INSTANCE))
-run: $(RUN_STAMP) $(INSTANCE)/config.py
+run: $(RUN_STAMP) translations $(INSTANCE)/config.py
 	@echo "Upgrading the database (log: $(INSTANCE)/upgrade.log)"
 	@$(QUIETLY) $(INSTANCE)/upgrade.log $(BIN)/cmc db upgrade
 	@$(BIN)/cmc seed --demo --if-empty
@@ -88,7 +107,7 @@ chromium:
 
 # The whole suite on SQLite (tests that need Redis or PostgreSQL for a second process run when
 # CMC_TEST_REDIS_URL / CMC_TEST_DATABASE_URL are set, as .ci/run sets them).
-test: $(DEV_STAMP) chromium
+test: $(DEV_STAMP) translations chromium
 	$(BIN)/ruff check .
 	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -97,14 +116,14 @@ test: $(DEV_STAMP) chromium
 # page and live path they use runs on PostgreSQL in tests/integration): with them CI took about 25 minutes of its
 # 30 (BROWSER=1 adds them back, until the suite runs in parallel workers).
 test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-test-postgres: $(DEV_STAMP) $(if $(BROWSER),chromium)
+test-postgres: $(DEV_STAMP) translations $(if $(BROWSER),chromium)
 	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest \
 	  $(if $(BROWSER),,--ignore=tests/browser) $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
 # Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
 # BENCH="fanout pages" runs only those.
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) translations
 	$(BIN)/python -m tests.perf.run
 
 lint: $(DEV_STAMP)

@@ -86,3 +86,11 @@ LOG_LEVEL = "INFO"
 # gets a line on the cmc.request logger ("GET /networks 200 12 ms"; in JSON also "status" and
 # "duration_ms"); static files and /healthz only at the DEBUG level.
 LOG_FORMAT = "text"
+
+# Interface languages offered (each account chooses one in settings; signed-out pages follow the browser or the
+# switch in the header). Default: every language with a catalogue in platform/cmc/translations. Narrow it, for
+# example, to English and Spanish:
+# LANGUAGES = {"en": "English", "es": "Español"}
+
+# The time zone of signed-out pages; a signed-in person sees their own (settings, or their browser's).
+# BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -52,7 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    from cmc.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
     # Flask-SocketIO keeps the queue manager of an earlier app in its options; each app chooses its own.
     socketio.server_options.pop("client_manager", None)
     socketio.init_app(
@@ -91,15 +93,6 @@ def _default_async_mode() -> str:
     except ImportError:  # pragma: no cover - gevent is a dependency
         return "threading"
     return "gevent" if monkey.is_module_patched("socket") else "threading"
-
-
-def _select_locale() -> str | None:
-    from flask import current_app, request
-    from flask_login import current_user
-
-    if getattr(current_user, "is_authenticated", False):
-        return current_user.language
-    return request.accept_languages.best_match(list(current_app.config["LANGUAGES"])) if request else None
 
 
 def _select_timezone() -> str | None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+from cmc.i18n import LANGUAGE_NAMES
 
 #: Settings read from the environment as ``CMC_<NAME>``, with the type they are parsed into.
 ENV_SETTINGS: dict[str, type] = {
@@ -96,7 +99,10 @@ def defaults() -> dict[str, Any]:
         "TESTING": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
-        "LANGUAGES": {"en": "English"},
+        # The interface languages offered, code -> name in that language: every language the platform ships a
+        # catalogue for (cmc.i18n.LANGUAGE_NAMES; catalogues in platform/cmc/translations), unless narrowed.
+        "LANGUAGES": dict(LANGUAGE_NAMES),
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
     }
 

@@ -12,6 +12,8 @@
 (function () {
   "use strict";
   if (!window.CMCLive) { return; }
+  var _ = window.CMC.gettext;
+  var ngettext = window.CMC.ngettext;
   var body = document.body;
   var userId = body.getAttribute("data-user-id") || "0";
   var storeKey = "cmc-alert-last-" + userId;
@@ -24,6 +26,13 @@
   var seen = {};
   var toasts = document.getElementById("alert-toasts");
   var SYMBOL = { Extreme: "\u26a0", Severe: "\u26a0", Moderate: "\u25b2", Minor: "\u25cf", Unknown: "?" };
+  // CAP's codes as the reader's language writes them (the same words the pages use).
+  var WORDS = {
+    Extreme: _("Extreme"), Severe: _("Severe"), Moderate: _("Moderate"), Minor: _("Minor"), Unknown: _("Unknown"),
+    Exercise: _("Exercise"), System: _("System"), Test: _("Test"), Draft: _("Draft"),
+    Update: _("Update"), Cancel: _("Cancel")
+  };
+  function word(code) { return WORDS[code] || code; }
   // More missed alerts than this after a catch-up are summed up in one toast rather than one toast each.
   var MAX_CATCH_UP_TOASTS = 5;
   var RETRY_MS = 2000;
@@ -63,33 +72,33 @@
     toast.setAttribute("data-alert-id", String(alert.id));
     var head = el("div", "d-flex justify-content-between align-items-start gap-2");
     var title = el("p", "mb-1 fw-semibold");
-    title.appendChild(el("span", "severity-badge", SYMBOL[severity] + " " + severity));
-    if (alert.status !== "Actual") { title.appendChild(el("span", "badge text-bg-dark ms-1", alert.status)); }
-    if (alert.msg_type !== "Alert") { title.appendChild(el("span", "badge text-bg-secondary ms-1", alert.msg_type)); }
+    title.appendChild(el("span", "severity-badge", SYMBOL[severity] + " " + word(severity)));
+    if (alert.status !== "Actual") { title.appendChild(el("span", "badge text-bg-dark ms-1", word(alert.status))); }
+    if (alert.msg_type !== "Alert") { title.appendChild(el("span", "badge text-bg-secondary ms-1", word(alert.msg_type))); }
     title.appendChild(document.createTextNode(" " + (info.headline || "")));
     head.appendChild(title);
     var close = el("button", "btn-close");
     close.type = "button";
-    close.setAttribute("aria-label", "Dismiss alert");
+    close.setAttribute("aria-label", _("Dismiss alert"));
     close.addEventListener("click", function () { toast.remove(); });
     head.appendChild(close);
     toast.appendChild(head);
     toast.appendChild(el("p", "small mb-2", alert.network.name + " \u00b7 " + alert.sender_party));
     var actions = el("div", "d-flex gap-2");
-    var open = el("a", "btn btn-sm btn-light", "Open");
+    var open = el("a", "btn btn-sm btn-light", _("Open"));
     open.href = "/alerts/" + alert.id;
     actions.appendChild(open);
     if (alert.msg_type !== "Cancel") {
-      var ack = el("button", "btn btn-sm btn-dark", "Acknowledge");
+      var ack = el("button", "btn btn-sm btn-dark", _("Acknowledge"));
       ack.type = "button";
       ack.addEventListener("click", function () {
         window.CMCLive.socket.emit("alert:ack", { id: alert.id }, function (answer) {
           if (answer && answer.ok) {
-            ack.textContent = "Acknowledged";
+            ack.textContent = _("Acknowledged");
             ack.disabled = true;
             bumpCount(-1);
           } else {
-            ack.textContent = (answer && answer.error) || "Could not acknowledge";
+            ack.textContent = (answer && answer.message) || _("Could not acknowledge");
           }
         });
       });
@@ -99,7 +108,7 @@
     toasts.appendChild(toast);
     // Severe and Extreme are announced at once and stay until dismissed; the rest arrive politely.
     var announcer = document.getElementById(urgent ? "alert-announcer-urgent" : "alert-announcer");
-    announcer.textContent = severity + " alert: " + (info.headline || "");
+    announcer.textContent = _("%(severity)s alert: %(headline)s", { severity: word(severity), headline: info.headline || "" });
     if (!urgent) { window.setTimeout(function () { toast.remove(); }, 20000); }
   }
 
@@ -124,19 +133,21 @@
       var severity = (alert.infos[0] || {}).severity;
       return severity === "Extreme" || severity === "Severe";
     }).length;
-    var text = list.length + " alerts arrived while you were away" +
-      (urgent ? " (" + urgent + " Severe or Extreme)." : ".");
+    var text = urgent ?
+      ngettext("%(num)d alert arrived while you were away (%(urgent)d Severe or Extreme).",
+        "%(num)d alerts arrived while you were away (%(urgent)d Severe or Extreme).", list.length, { urgent: urgent }) :
+      ngettext("%(num)d alert arrived while you were away.", "%(num)d alerts arrived while you were away.", list.length);
     var toast = el("div", "alert-toast alert-catch-up" + (urgent ? " severity-severe" : ""));
     toast.setAttribute("data-count", String(list.length));
     var head = el("div", "d-flex justify-content-between align-items-start gap-2");
     head.appendChild(el("p", "mb-1 fw-semibold", text));
     var close = el("button", "btn-close");
     close.type = "button";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", _("Dismiss"));
     close.addEventListener("click", function () { toast.remove(); });
     head.appendChild(close);
     toast.appendChild(head);
-    var open = el("a", "btn btn-sm btn-light", "See the alerts");
+    var open = el("a", "btn btn-sm btn-light", _("See the alerts"));
     open.href = "/alerts";
     toast.appendChild(open);
     toasts.appendChild(toast);
@@ -185,11 +196,14 @@
     var grid = document.getElementById("ack-grid");
     var row = grid && grid.querySelector('tr[data-party="' + gridRow.party + '"]');
     if (!row) { return; }
-    var when = function (value) { return value ? new Date(value).toLocaleString() : "\u2014"; };
-    row.querySelector(".delivered").textContent = gridRow.delivered_at ? "Delivered " + when(gridRow.delivered_at) : "Not yet";
-    row.querySelector(".opened").textContent = gridRow.opened_at ? "Opened " + when(gridRow.opened_at) : "Not yet";
+    var when = window.CMC.showTime;
+    row.querySelector(".delivered").textContent = gridRow.delivered_at ?
+      _("Delivered %(when)s", { when: when(gridRow.delivered_at) }) : _("Not yet");
+    row.querySelector(".opened").textContent = gridRow.opened_at ?
+      _("Opened %(when)s", { when: when(gridRow.opened_at) }) : _("Not yet");
     row.querySelector(".acknowledged").textContent = gridRow.acknowledged_at ?
-      "Acknowledged by " + gridRow.acknowledged_by + " at " + when(gridRow.acknowledged_at) : "Not yet";
+      _("Acknowledged by %(who)s at %(when)s", { who: gridRow.acknowledged_by, when: when(gridRow.acknowledged_at) }) :
+      _("Not yet");
     row.setAttribute("data-state", gridRow.acknowledged_at ? "acknowledged" : (gridRow.delivered_at ? "delivered" : "missing"));
   }
 

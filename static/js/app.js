@@ -1,9 +1,14 @@
 /* Behaviour shared by every page (no inline scripts: the CSP forbids them).
  * - A form that comes back with errors moves focus to its error summary (as GOV.UK does).
- * - A button inside a form marked data-confirm asks before doing something hard to undo. */
+ * - A button inside a form marked data-confirm asks before doing something hard to undo.
+ * - Sign-in forms carry the browser's time zone (used once, until the person chooses one in settings). */
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
+  // A first sign-in tells the server this browser's time zone, so dates are shown in it from the start.
+  document.querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
+    try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { input.value = ""; }
+  });
   if (summary) { summary.focus(); }
 
   document.addEventListener("submit", function (event) {

@@ -10,7 +10,7 @@
   select.addEventListener("change", function () {
     var option = select.options[select.selectedIndex];
     if (!option || !option.value) { return; }
-    var area = (document.getElementById("area_desc") || {}).value || "the area";
+    var area = (document.getElementById("area_desc") || {}).value || window.CMC.gettext("the area");
     set("event", option.getAttribute("data-event"));
     set("category", option.getAttribute("data-category"));
     set("urgency", option.getAttribute("data-urgency"));

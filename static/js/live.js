@@ -5,14 +5,15 @@
   "use strict";
   if (typeof io === "undefined") { return; }
   var boxes = document.querySelectorAll(".live-status");
-  var words = { online: "Live", offline: "Offline - reconnecting", connecting: "Connecting" };
+  var _ = window.CMC.gettext;
+  var words = { online: _("Live"), offline: _("Offline - reconnecting"), connecting: _("Connecting") };
 
   function show(state) {
     boxes.forEach(function (box) {
       var label = box.querySelector(".live-label");
       box.setAttribute("data-state", state);
       if (label) { label.textContent = words[state]; }
-      box.setAttribute("title", "Live connection: " + words[state]);
+      box.setAttribute("title", _("Live connection: %(state)s", { state: words[state] }));
     });
   }
 

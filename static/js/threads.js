@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   if (!window.CMCLive) { return; }
+  var _ = window.CMC.gettext;
   var threadBox = document.getElementById("thread");
   var liveThreads = document.getElementById("live-threads");
 
@@ -31,7 +32,7 @@
       var link = el("a", "fw-semibold", t.title);
       link.href = "/threads/" + t.id;
       top.appendChild(link);
-      top.appendChild(el("span", "badge text-bg-primary", "New"));
+      top.appendChild(el("span", "badge text-bg-primary", _("New")));
       item.appendChild(top);
       item.appendChild(el("div", "small text-body-secondary", t.author.name + " (" + t.author.party + ")"));
       list.prepend(item);
@@ -50,7 +51,7 @@
       item.setAttribute("data-reply-id", r.id);
       var body = el("div", "card-body py-2");
       body.appendChild(el("p", "small text-body-secondary mb-1",
-        r.author.name + " (" + r.author.party + ") \u00b7 " + new Date(r.created_at).toLocaleString()));
+        r.author.name + " (" + r.author.party + ") \u00b7 " + window.CMC.showTime(r.created_at)));
       var prose = el("div", "prose");
       prose.innerHTML = r.body_html;  // sanitised with nh3 on the server before it was stored
       body.appendChild(prose);
@@ -60,7 +61,7 @@
       if (count) {
         var n = Number(count.getAttribute("data-count")) + 1;
         count.setAttribute("data-count", String(n));
-        count.textContent = n + (n === 1 ? " reply" : " replies");
+        count.textContent = window.CMC.ngettext("%(num)d reply", "%(num)d replies", n);
       }
     });
   }

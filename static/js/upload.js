@@ -2,6 +2,7 @@
  * The server does every check; this only shows progress and the server's answer. */
 (function () {
   "use strict";
+  var _ = window.CMC.gettext;
   var forms = document.querySelectorAll("form[data-upload]");
 
   function showError(form, message) {
@@ -13,7 +14,7 @@
     alert.tabIndex = -1;
     var heading = document.createElement("h2");
     heading.className = "h5";
-    heading.textContent = "There is a problem";
+    heading.textContent = _("There is a problem");
     var text = document.createElement("p");
     text.className = "mb-0";
     text.textContent = message;
@@ -49,8 +50,8 @@
       var file = input.files && input.files[0];
       var max = Number(input.getAttribute("data-max-bytes"));
       if (file && max && file.size > max) {
-        showError(form, "The file is larger than " + Math.round(max / 1048576) +
-          " MB. Compress it or split it, then upload again.");
+        showError(form, _("The file is larger than %(size)s MB. Compress it or split it, then upload again.",
+          { size: Math.round(max / 1048576) }));
         return;
       }
       var request = new XMLHttpRequest();
@@ -64,24 +65,24 @@
         bar.style.width = percent + "%";
         bar.textContent = percent + "%";
         progress.setAttribute("aria-valuenow", String(percent));
-        if (percent % 25 === 0) { status.textContent = "Uploaded " + percent + "%"; }
+        if (percent % 25 === 0) { status.textContent = _("Uploaded %(percent)s%%", { percent: percent }); }
       });
       request.addEventListener("load", function () {
         var body = request.response || {};
         // 201: uploaded; 200: this form was already sent once, and the first upload is where it leads.
         if ((request.status === 201 || request.status === 200) && body.location) {
-          status.textContent = "Upload complete";
+          status.textContent = _("Upload complete");
           window.location.assign(body.location);
           return;
         }
         progress.classList.add("d-none");
         var message = body.error && body.error.message ? body.error.message :
-          (request.status === 413 ? "The file is too large." : "The upload failed. Try again.");
+          (request.status === 413 ? _("The file is too large.") : _("The upload failed. Try again."));
         showError(form, message);
       });
       request.addEventListener("error", function () {
         progress.classList.add("d-none");
-        showError(form, "The connection was lost during the upload. Nothing was saved. Try again.");
+        showError(form, _("The connection was lost during the upload. Nothing was saved. Try again."));
       });
       request.send(new FormData(form));
     });

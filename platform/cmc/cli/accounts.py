@@ -18,7 +18,11 @@ accounts_group = click.Group("accounts", help="Manage accounts.")
 @click.option("--role", required=True, type=click.Choice(["secretariat", "focal_point", "delegate"]))
 @click.option("--title", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def accounts_create(email: str, name: str, party_code: str, role: str, title: str, password_stdin: bool) -> None:
+@click.option("--language", default=None,
+              help="Interface language (en, es, fr, nl). Default: English with --password-stdin; with an "
+                   "invitation, the party's first language the platform offers.")
+def accounts_create(email: str, name: str, party_code: str, role: str, title: str, password_stdin: bool,
+                    language: str | None) -> None:
     """Create an account: with a password from stdin, or print an invitation link."""
     from cmc.services import accounts
     from cmc.services.errors import ServiceError
@@ -27,11 +31,12 @@ def accounts_create(email: str, name: str, party_code: str, role: str, title: st
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
             account = accounts.create_with_password(email=email, name=name, party_code=party_code,
-                                                    role=role, password=password, title=title)
+                                                    role=role, password=password, title=title,
+                                                    language=language or "en")
             click.echo(f"Created account {account.id} for {account.email}.")
         else:
             result = accounts.invite(None, email=email, name=name, party_code=party_code, role=role,
-                                     title=title)
+                                     title=title, language=language)
             click.echo(f"Invited {result.account.email}. Invitation link (single use):")
             click.echo(result.link)
     except ServiceError as exc:

@@ -35,6 +35,9 @@ class Account(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="America/Port_of_Spain")
+    # False until the person saves a zone in settings, or a browser tells it at a sign-in: until then the
+    # zone follows the browser the person signs in with (cmc.services.accounts.adopt_browser_zone).
+    timezone_confirmed: Mapped[bool] = mapped_column(default=False)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Invitation, Party, Role
@@ -25,7 +25,11 @@ from cmc.services.errors import ConflictError, GoneError, ValidationError
 from cmc.services.mail import send_mail
 from cmc.services.passwords import hash_password, password_problem, verify_password
 
-LANGUAGES = ("en",)  # interface languages available now; es, fr, nl follow
+
+def first_language(party: Party) -> str:
+    """The interface language a new member of a party starts with: the first of the party's languages the
+    platform offers (Haiti: French, Suriname: Dutch), else English. Whoever invites may choose another."""
+    return next((code for code in party.language_list if i18n.is_available(code)), i18n.DEFAULT)
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
@@ -77,12 +81,16 @@ class InvitationResult:
 
 
 def invite(actor: Account | None, *, email: str, name: str, party_code: str, role: str | Role,
-           title: str = "", send: bool = True) -> InvitationResult:
+           title: str = "", send: bool = True, language: str | None = None) -> InvitationResult:
     """Prepare an account and send a single-use, expiring invitation link.
 
     ``actor`` None is the command line (an operator at the server). The secretariat invites anyone to any
-    party; a focal point only delegates of their own party.
+    party; a focal point only delegates of their own party. ``language`` is the new account's interface
+    language (default: the party's first offered language), and the invitation is written in it.
     """
+    if language is not None and not i18n.is_available(language):
+        message = _("Choose one of the offered languages.")
+        raise ValidationError(message, fields={"language": message})
     email = normalise_email(email)
     name = _check_name(name)
     text.check(title=title)
@@ -104,7 +112,8 @@ def invite(actor: Account | None, *, email: str, name: str, party_code: str, rol
         if find_account_by_email(email) is not None:
             message = _("An account with this email already exists.")
             raise ConflictError(message, fields={"email": message})
-        account = Account(email=email, name=name, title=title.strip()[:120], party_id=party.id, role=role)
+        account = Account(email=email, name=name, title=title.strip()[:120], party_id=party.id, role=role,
+                          language=language or first_language(party))
         db.session.add(account)
         db.session.flush()
         hours = current_app.config["INVITATION_HOURS"]
@@ -116,16 +125,17 @@ def invite(actor: Account | None, *, email: str, name: str, party_code: str, rol
                      actor_label=None if actor else "cli")
     link = absolute_url("auth.accept_invitation", key=key)
     if send:
-        send_mail(
-            email,
-            _("Your invitation to the CMC Platform"),
-            _(
-                "Hello %(name)s,\n\nYou have been invited to the CMC Platform, the online platform of the "
-                "Caribbean Migration Consultations, for %(party)s.\n\nOpen this link within %(hours)d hours "
-                "to choose your password:\n%(link)s\n\nIf you did not expect this message, ignore it.",
-                name=name, party=party.name, hours=hours, link=link,
-            ),
-        )
+        with i18n.in_language_of(account):  # the invitee's language, not the inviter's
+            send_mail(
+                email,
+                _("Your invitation to the CMC Platform"),
+                _(
+                    "Hello %(name)s,\n\nYou have been invited to the CMC Platform, the online platform of the "
+                    "Caribbean Migration Consultations, for %(party)s.\n\nOpen this link within %(hours)d hours "
+                    "to choose your password:\n%(link)s\n\nIf you did not expect this message, ignore it.",
+                    name=name, party=party.name, hours=hours, link=link,
+                ),
+            )
     return InvitationResult(account=account, link=link)
 
 
@@ -164,12 +174,14 @@ def accept_invitation(key: str, password: str, confirm: str) -> Account:
 
 
 def create_with_password(*, email: str, name: str, party_code: str, role: str | Role, password: str,
-                         title: str = "") -> Account:
-    """Create an account directly with a password (command line and demo seed only)."""
+                         title: str = "", language: str = i18n.DEFAULT) -> Account:
+    """Create an account directly with a password (command line and demo seed only), in English unless
+    ``language`` says otherwise (an invitation starts in the party's language instead)."""
     problem = password_problem(password)
     if problem:
         raise ValidationError(problem, fields={"password": problem})
-    result = invite(None, email=email, name=name, party_code=party_code, role=role, title=title, send=False)
+    result = invite(None, email=email, name=name, party_code=party_code, role=role, title=title, send=False,
+                    language=language)
     with write_transaction():
         account = db.session.get(Account, result.account.id)
         assert account is not None
@@ -244,7 +256,7 @@ def set_active(actor: Account, account_id: int, active: bool) -> Account:
 def update_profile(actor: Account, *, name: str, title: str, language: str, timezone: str) -> Account:
     """Change the actor's own name, title, interface language and time zone."""
     fields: dict[str, str] = {}
-    if language not in LANGUAGES:
+    if not i18n.is_available(language):
         fields["language"] = _("Choose one of the offered languages.")
     if timezone not in zoneinfo.available_timezones():
         fields["timezone"] = _("Choose a time zone from the list, for example America/Port_of_Spain.")
@@ -265,6 +277,7 @@ def update_profile(actor: Account, *, name: str, title: str, language: str, time
         account.title = title.strip()
         account.language = language
         account.timezone = timezone
+        account.timezone_confirmed = True
         audit.record(actor, "account.profile", target_type="account", target_id=account.id,
                      target_party_id=account.party_id)
     return account
@@ -290,3 +303,16 @@ def change_password(actor: Account, *, current: str, new: str, confirm: str, kee
         audit.record(actor, "account.password", target_type="account", target_id=account.id,
                      target_party_id=account.party_id, details={"sessions_ended": len(ended)})
     notify.disconnect_sessions(ended)
+
+
+def adopt_browser_zone(account: Account, zone: str | None) -> bool:
+    """At a sign-in, take the time zone the browser reports (``Intl``), unless the person has one already
+    (saved in settings, or taken at an earlier sign-in). A name this machine does not know changes nothing."""
+    if account.timezone_confirmed or not zone or len(zone) > 64 or zone not in zoneinfo.available_timezones():
+        return False
+    with write_transaction():
+        row = db.session.get(Account, account.id)
+        assert row is not None
+        row.timezone = zone
+        row.timezone_confirmed = True
+    return True

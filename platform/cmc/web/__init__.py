@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -35,6 +34,7 @@ from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceEr
 from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
 from cmc.web.converters import install as install_converters
+from cmc.web.i18n import install as install_languages
 from cmc.web.reauth import remember_proof
 from cmc.web.reauth import respond as reauthentication_required
 from cmc.web.scope import require_network_scope
@@ -182,7 +182,7 @@ def register_web(app: Flask) -> None:
         return {"nav_items": navigation(), "live_socket": current_user.is_authenticated}
 
     permissions.install_template_global(app)  # templates ask can("rule", obj); they never compare roles
-    app.jinja_env.filters["datetime"] = _format_dt
+    install_languages(app)  # |datetime and the other date filters, <html lang>, the scripts' catalogue
     app.jinja_env.filters["filesize"] = _format_size
 
     @app.get("/healthz")
@@ -289,12 +289,6 @@ def _register_error_pages(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Any:
         incident = unexpected(log)
         return error_response(500, _("The problem has been logged. Try again in a moment."), incident=incident)
-
-
-def _format_dt(value: Any, fmt: str = "d MMM yyyy, HH:mm zzz") -> str:
-    if value is None:
-        return ""
-    return format_datetime(value, fmt)
 
 
 def _format_size(size: int) -> str:

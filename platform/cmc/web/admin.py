@@ -81,7 +81,7 @@ def invite() -> Any:
             try:
                 result = accounts.invite(actor, email=form.email.data or "", name=form.name.data or "",
                                          party_code=form.party.data or "", role=form.role.data or "",
-                                         title=form.title.data or "")
+                                         title=form.title.data or "", language=form.language.data or None)
             except (ValidationError, ConflictError) as exc:
                 errors = exc.fields or {"email": exc.message}
             else:

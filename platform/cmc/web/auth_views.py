@@ -53,8 +53,10 @@ def _failed(response: Any) -> bool:
     return response.status_code >= 400
 
 
-def begin_session(account: Account, method: str = "password") -> None:
-    """Replace whatever session the browser had with a new server-side one (a new id at each sign-in)."""
+def begin_session(account: Account, method: str = "password", browser_zone: str | None = None) -> None:
+    """Replace whatever session the browser had with a new server-side one (a new id at each sign-in); a first
+    sign-in also takes the browser's time zone."""
+    accounts.adopt_browser_zone(account, browser_zone)
     session.clear()
     key = auth.start_session(account, address=request.remote_addr or "",
                              user_agent=request.headers.get("User-Agent", ""), method=method)
@@ -89,9 +91,10 @@ def sign_in() -> Any:
             if account.has_second_factor:
                 # Half signed in: the password was right, the code comes next. No session exists yet.
                 session.clear()
-                session["mfa_pending"] = {"id": account.id, "at": time.time(), "next": next_path}
+                session["mfa_pending"] = {"id": account.id, "at": time.time(), "next": next_path,
+                                          "zone": (form.browser_timezone.data or "")[:64]}
                 return redirect(url_for("auth.second_factor"))
-            begin_session(account)
+            begin_session(account, browser_zone=form.browser_timezone.data)
             return redirect(next_path or url_for("home.index"))
     elif request.method == "POST":
         error = _("Enter your email address and password.")
@@ -120,7 +123,7 @@ def second_factor() -> Any:
         account = mfa.verify(int(pending["id"]), form.code.data or "")
         if account is not None:
             next_path = safe_next(pending.get("next"))
-            begin_session(account, method="password+totp")
+            begin_session(account, method="password+totp", browser_zone=str(pending.get("zone") or ""))
             return redirect(next_path or url_for("home.index"))
         error = _("That code is not right, or it has been used already. Enter the newest code from your app, "
                   "or one of your recovery codes.")
@@ -214,7 +217,7 @@ def accept_invitation(key: str) -> Any:
             if current_user.is_authenticated:
                 auth.sign_out(current_user._get_current_object(), session.get("sk"))
                 logout_user()
-            begin_session(account, method="invitation")
+            begin_session(account, method="invitation", browser_zone=form.browser_timezone.data)
             flash(_("Welcome, %(name)s. Your password is set.", name=account.name), "success")
             return redirect(url_for("home.index"))
     elif request.method == "POST":

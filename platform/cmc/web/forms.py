@@ -19,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from cmc import i18n
 from cmc.models import PartyKind, PartyStatus, Role
 from cmc.web.once import FIELD as NONCE_FIELD
 from cmc.web.once import new_nonce
@@ -60,6 +61,7 @@ class SignInForm(FlaskForm):
                                                          Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=1024)])
+    browser_timezone = HiddenField()  # filled by app.js: the zone of a first sign-in (checked by the service)
 
 
 class CodeForm(FlaskForm):
@@ -81,6 +83,7 @@ class SetPasswordForm(OnceForm):
 
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password."))])
     confirm = PasswordField(_l("Type it again"), validators=[DataRequired(_l("Type the password again."))])
+    browser_timezone = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
@@ -91,13 +94,22 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(_l("Type it again"), validators=[DataRequired(_l("Type the new password again."))])
 
 
+def language_choices() -> list[SelectChoice]:
+    """The interface languages offered, each named in itself (a reader finds their own without knowing ours)."""
+    return [SelectChoice(code, name) for code, name in i18n.available().items()]
+
+
 class ProfileForm(FlaskForm):
-    """Personal settings."""
+    """Personal settings. An unknown language or zone is refused by the service, with its own message."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     title = StringField(_l("Title or position"), validators=[Optional(), Length(max=120)])
-    language = SelectField(_l("Interface language"), choices=[SelectChoice("en", "English")])
+    language = SelectField(_l("Interface language"), validate_choice=False)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(_l("Enter a time zone."))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
 
 
 ROLE_CHOICES = [
@@ -117,6 +129,11 @@ class InviteForm(OnceForm):
     title = StringField(_l("Title or position"), validators=[Optional(), Length(max=120)])
     party = SelectField(_l("Party"), validators=[DataRequired(_l("Choose a party."))])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    language = SelectField(_l("Language"), validate_choice=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [SelectChoice("", _l("The party's first language")), *language_choices()]
 
 
 class RoleForm(FlaskForm):

@@ -1,0 +1,74 @@
+"""The one time helper: each language's own order and words, the reader's zone named by its offset, and the
+same text as the browser writes with the options of static/js/i18n.js (checked in tests/browser)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from flask import Flask
+
+from cmc.i18n import from_accept_language, timefmt
+
+MOMENT = datetime(2026, 11, 30, 13, 5, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def app_context():
+    app = Flask("t")
+    app.config["LANGUAGES"] = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands"}
+    with app.app_context():
+        yield
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "30 Nov 2026, 09:05 UTC\u22124"),
+    ("es", "30 nov 2026, 9:05 UTC\u22124"),
+    ("fr", "30 nov. 2026, 09:05 UTC\u22124"),
+    ("nl", "30 nov 2026, 09:05 UTC\u22124"),
+])
+def test_a_moment_in_each_language_and_the_readers_zone(language, expected):
+    assert timefmt.show(MOMENT, zone="America/Port_of_Spain", locale=language) == expected
+
+
+def test_zones_are_named_by_their_offset_at_that_moment():
+    assert timefmt.show(MOMENT, zone="UTC", locale="en").endswith(" UTC")
+    assert timefmt.show(MOMENT, zone="Asia/Kolkata", locale="en").endswith("18:35 UTC+5:30")
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert timefmt.show(summer, zone="America/Havana", locale="en").endswith("08:00 UTC\u22124")  # daylight time
+    assert timefmt.show(MOMENT, zone="America/Havana", locale="en").endswith("08:05 UTC\u22125")
+
+
+def test_naive_values_from_the_database_are_utc():
+    assert timefmt.show(MOMENT.replace(tzinfo=None), zone="America/Port_of_Spain", locale="en") == \
+        "30 Nov 2026, 09:05 UTC\u22124"
+
+
+def test_days_and_clock_times_are_not_moved_between_zones():
+    assert timefmt.show(date(2026, 12, 1), "day", locale="fr") == "mardi 1 décembre 2026"
+    assert timefmt.show(date(2026, 12, 1), "day", locale="es") == "martes, 1 de diciembre de 2026"
+    assert timefmt.show(date(2026, 12, 1), "date", locale="nl") == "1 dec 2026"
+    assert timefmt.show(time(9, 30), "time", locale="es") == "9:30"
+    assert timefmt.show(time(9, 30), "time", locale="en") == "09:30"
+    assert timefmt.show_range(date(2026, 12, 1), date(2026, 12, 3), locale="fr") == "1\u20133 déc. 2026"
+    assert timefmt.show_range(date(2026, 12, 1), date(2026, 12, 1), locale="en") == "1 Dec 2026"
+
+
+def test_nothing_shows_as_nothing_and_an_unknown_zone_as_utc():
+    assert timefmt.show(None) == ""
+    assert timefmt.show(MOMENT, zone="Mars/Olympus_Mons", locale="en").endswith("13:05 UTC")
+
+
+@pytest.mark.usefixtures("app_context")
+@pytest.mark.parametrize(("header", "expected"), [
+    ("es-DO,es;q=0.9", "es"),
+    ("nl-SR, en;q=0.8", "nl"),
+    ("en;q=0.2, fr;q=0.9", "fr"),
+    ("de, pap", None),
+    ("fr;q=0, es", "es"),  # q=0 means "not this one"
+    ("fr;q=abc, nl", "nl"),
+    ("", None),
+    ("es;q=0.1," * 2000, "es"),
+])
+def test_accept_language(header, expected):
+    assert from_accept_language(header) == expected
