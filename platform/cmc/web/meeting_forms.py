@@ -160,6 +160,10 @@ class ReorderForm(RevisionForm):
         return [int(x) for x in text(self.order).split(",") if x.strip().isdigit()]
 
 
+DELEGATION_ROLES = [SelectChoice("head", _l("Head")), SelectChoice("delegate", _l("Delegate")),
+                    SelectChoice("adviser", _l("Adviser"))]
+
+
 class RegisterForm(OnceForm):
     """A delegation: one row per member (name, role, title), and for the secretariat the party. The rows are
     judged whole by the service (one head, names, roles), so their error is the group's (``members``)."""
@@ -179,11 +183,14 @@ class RegisterForm(OnceForm):
         return [{"name": name, "role": role, "title": title} for name, role, title in
                 zip(self.name.data or [], self.role.data or [], self.member_title.data or [], strict=False)]
 
-    def rows(self, count: int = 3) -> list[dict[str, str]]:
-        """The rows to draw: those sent (after an error), then empty ones, the first for the head."""
+    def rows(self, count: int = 3) -> list[dict[str, Any]]:
+        """The rows to draw: those sent (after an error), then empty ones, the first for the head; each with its
+        role ``options`` as (value, label, selected)."""
         blank = [{"name": "", "role": "head" if n == 0 else "delegate", "title": ""} for n in range(count)]
         sent = self.members()
-        return sent + blank[len(sent):] if sent else blank
+        rows: list[dict[str, Any]] = sent + blank[len(sent):] if sent else blank
+        return [{**row, "options": [(c.value, c.label, c.value == row["role"]) for c in DELEGATION_ROLES]}
+                for row in rows]
 
 
 class DecideForm(FlaskForm):
