@@ -7,13 +7,16 @@ from __future__ import annotations
 import ast
 import io
 from collections.abc import Callable
+from datetime import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from cmc.extensions import db
 from tests.files import pdf
 from tests.integration.test_text_input import START, World, submit, world  # noqa: F401 (the fixture)
 
@@ -171,3 +174,85 @@ def test_every_field_with_an_error_is_marked_invalid_and_points_at_its_message(
         assert f"{target}-error" in parsed.by_id, (case, target)
     for control in parsed.invalid:  # nothing drawn as invalid without saying so to a screen reader
         assert control.get("aria-invalid") == "true", (case, control)
+
+
+# --- the meeting page's and the agenda builder's small forms ---------------------------------------------
+
+def _meeting_items_and_actions(w: World) -> tuple[int, int]:
+    """An agenda item (09:00 to 10:00) and an action item of the world's meeting: (item id, action id)."""
+    from cmc.models import Meeting
+    from cmc.services import meetings
+
+    meeting = db.session.get(Meeting, w.meeting_id)
+    item = meetings.add_item(w.admin, w.meeting_id, meetings.ItemInput(
+        day=START, title="Opening", start_time=time(9), end_time=time(10)), meeting.agenda_revision)
+    action = meetings.add_action(w.admin, w.meeting_id, "Share the statistics", owner_party="JM")
+    return item.id, action.id
+
+
+def _written() -> list[Any]:
+    """What the meeting forms write: their rows, and the state an edit or a status change sets."""
+    from cmc.models import ActionItem, AgendaItem, Decision, Minutes, Registration
+
+    db.session.expire_all()
+    counts = [db.session.scalar(select(func.count()).select_from(model))
+              for model in (Minutes, Decision, ActionItem, Registration, AgendaItem)]
+    return [*counts, [(i.title, i.start_time, i.end_time) for i in db.session.scalars(select(AgendaItem))],
+            [a.status for a in db.session.scalars(select(ActionItem))]]
+
+
+#: case -> (page, action, what is sent, the fields that must be marked invalid); all sent by the secretariat.
+MEETING_CASES: dict[str, tuple[str, str, dict[str, Any], set[str]]] = {
+    "minutes with a control character": ("/meetings/{meeting}", "/meetings/{meeting}/minutes",
+                                         {"body": "Opened\x1bat nine"}, {"minutes-body"}),
+    "an empty decision": ("/meetings/{meeting}", "/meetings/{meeting}/decisions", {"decision": "  "}, {"decision"}),
+    "an action item without a title": ("/meetings/{meeting}", "/meetings/{meeting}/actions",
+                                       {"action_title": "", "owner_party": "JM"}, {"action_title"}),
+    "an action item with two owners": ("/meetings/{meeting}", "/meetings/{meeting}/actions", {
+        "action_title": "Report", "owner_party": "JM", "owner_network": "migrant-smuggling"}, {"owner_party"}),
+    "an action item due on no date": ("/meetings/{meeting}", "/meetings/{meeting}/actions", {
+        "action_title": "Report", "owner_party": "JM", "due_date": "next week"}, {"due_date"}),
+    "an action item status that is none": ("/meetings/{meeting}", "/meetings/actions/{action}/status",
+                                           {"status": "finished"}, {"status-{action}"}),
+    "a delegation without a name": ("/meetings/{meeting}", "/meetings/{meeting}/register",
+                                    {"party": "JM", "name": ["", "", ""]}, {"members"}),
+    "a delegation with two heads": ("/meetings/{meeting}", "/meetings/{meeting}/register", {
+        "party": "JM", "name": ["Ana", "Ben", ""], "role": ["head", "head", "delegate"],
+        "member_title": ["", "", ""]}, {"members"}),
+    "an item edit ending before it starts": ("/meetings/{meeting}/agenda", "/meetings/{meeting}/items/{item}", {
+        "title": "Opening", "day": START.isoformat(), "start_time": "11:00", "end_time": "10:00"}, {"end-{item}"}),
+    "an item edit without a title": ("/meetings/{meeting}/agenda", "/meetings/{meeting}/items/{item}",
+                                     {"title": "", "day": START.isoformat()}, {"title-{item}"}),
+    "an item edit at no time": ("/meetings/{meeting}/agenda", "/meetings/{meeting}/items/{item}",
+                                {"title": "Opening", "day": START.isoformat(), "start_time": "nine"},
+                                {"start-{item}"}),
+}
+
+
+@pytest.mark.parametrize("case", list(MEETING_CASES))
+def test_a_refused_meeting_form_is_drawn_in_its_page_marked_and_writes_nothing(
+        world: World, app: Any, sign_in: Any, case: str) -> None:  # noqa: F811 (the fixture)
+    page, action, sent, expected = MEETING_CASES[case]
+    item, action_item = _meeting_items_and_actions(world)
+    client = app.test_client()
+    assert sign_in(client, world.admin).status_code == 302
+    values = {"meeting": world.meeting_id, "item": item, "action": action_item}
+    page, action = page.format(**values), action.format(**values)
+    before = _written()
+    response = submit(client, page, action, sent)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422, (case, response.status_code, body[:300])
+    assert _written() == before, case
+    parsed = _Page()
+    parsed.feed(body)
+    assert {target.format(**values) for target in expected} <= set(parsed.summary_links), (case, parsed.summary_links)
+    for target in parsed.summary_links:
+        for control in _controls(parsed, target):
+            assert control.get("aria-invalid") == "true", (case, target, control)
+            assert f"{target}-error" in control.get("aria-describedby", "").split(), (case, target, control)
+        assert f"{target}-error" in parsed.by_id, (case, target)
+    for control in parsed.invalid:
+        assert control.get("aria-invalid") == "true", (case, control)
+    if "items/" in action:  # the edited item's form is open, and the add form is not marked
+        assert '<details class="mt-1" open>' in body, case
+        assert not any(c.get("id") in ("title", "end_time", "start_time") for c in parsed.invalid), case

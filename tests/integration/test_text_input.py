@@ -220,10 +220,10 @@ PAGE_CASES: dict[str, tuple[str, str, str, Callable[[str], dict[str, Any]], bool
         "status": "draft"}, True),
     "agenda item description": ("admin", "/meetings/{meeting}/agenda", "/meetings/{meeting}/items", lambda v: {
         "day": START.isoformat(), "title": "Opening", "description": v, "kind": "session"}, True),
-    "minutes": ("admin", "/meetings/{meeting}", "/meetings/{meeting}/minutes", lambda v: {"body": v}, False),
-    "decision": ("admin", "/meetings/{meeting}", "/meetings/{meeting}/decisions", lambda v: {"decision": v}, False),
+    "minutes": ("admin", "/meetings/{meeting}", "/meetings/{meeting}/minutes", lambda v: {"body": v}, True),
+    "decision": ("admin", "/meetings/{meeting}", "/meetings/{meeting}/decisions", lambda v: {"decision": v}, True),
     "action item": ("admin", "/meetings/{meeting}", "/meetings/{meeting}/actions", lambda v: {
-        "action_title": v, "owner_party": "JM"}, False),
+        "action_title": v, "owner_party": "JM"}, True),
 }
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from cmc.models import ItemKind, MeetingFormat, MeetingKind, MeetingStatus
 from cmc.models.types import parse_id
@@ -42,6 +43,18 @@ class ListField(Field):
     def process_formdata(self, valuelist: list[str]) -> None:
         """Keep them all."""
         self.data = list(valuelist)
+
+
+def _a_date(form: Any, field: Any) -> None:
+    """A date field left empty, or holding a date (what a browser's date input sends)."""
+    if text(field) and parse_date(text(field)) is None:
+        raise ValidationError(_l("Enter a date like 2027-03-10."))
+
+
+def _a_time(form: Any, field: Any) -> None:
+    """A time field left empty, or holding a time (what a browser's time input sends)."""
+    if text(field) and parse_time(text(field)) is None:
+        raise ValidationError(_l("Enter a time like 09:30."))
 
 
 class RevisionForm(OnceForm):
@@ -92,16 +105,28 @@ class MeetingForm(OnceForm):
 class ItemForm(RevisionForm):
     """Add or change an agenda item."""
 
-    title = StringField(_l("Title"), render_kw={"maxlength": 200})
+    title = StringField(_l("Title"), render_kw={"maxlength": 200}, validators=[
+        DataRequired(_l("Give the item a title (up to 200 characters).")),
+        Length(max=200, message=_l("Give the item a title (up to 200 characters)."))])
     day = SelectField(_l("Day"), choices=[], validate_choice=False)
-    start_time = StringField(_l("Starts"), render_kw={"type": "time"})
-    end_time = StringField(_l("Ends"), render_kw={"type": "time"})
+    start_time = StringField(_l("Starts"), render_kw={"type": "time"}, validators=[_a_time])
+    end_time = StringField(_l("Ends"), render_kw={"type": "time"}, validators=[_a_time])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.value.capitalize()) for k in ItemKind],
                        validate_choice=False)
     session = StringField(_l("Session"))
     presenters = StringField(_l("Presenters (parties or people)"))
     document_ids = StringField(_l("Linked documents (numbers)"))
     description = TextAreaField(_l("Description"), render_kw={"rows": 2})
+
+    @classmethod
+    def of(cls, item: Any) -> ItemForm:
+        """The form of a stored item, as its edit form draws it."""
+        clock = "%H:%M"
+        return cls(formdata=None, data={
+            "title": item.title, "day": str(item.day), "kind": item.kind.value, "session": item.session,
+            "start_time": item.start_time.strftime(clock) if item.start_time else "",
+            "end_time": item.end_time.strftime(clock) if item.end_time else "", "presenters": item.presenters,
+            "description": item.description, "document_ids": " ".join(str(n) for n in item.document_ids or [])})
 
     def with_days(self, days: list[date]) -> ItemForm:
         """The meeting's days to choose from."""
@@ -135,52 +160,87 @@ class ReorderForm(RevisionForm):
         return [int(x) for x in text(self.order).split(",") if x.strip().isdigit()]
 
 
-class RegisterForm(OnceForm):
-    """A delegation: one row per member (name, role, title), and for the secretariat the party."""
+DELEGATION_ROLES = [SelectChoice("head", _l("Head")), SelectChoice("delegate", _l("Delegate")),
+                    SelectChoice("adviser", _l("Adviser"))]
 
-    party = HiddenField()
+
+class RegisterForm(OnceForm):
+    """A delegation: one row per member (name, role, title), and for the secretariat the party. The rows are
+    judged whole by the service (one head, names, roles), so their error is the group's (``members``)."""
+
+    party = SelectField(_l("Party"), choices=[], validate_choice=False)
     name = ListField()
     role = ListField()
     member_title = ListField()
+
+    def with_parties(self, all_parties: list[Any]) -> RegisterForm:
+        """The parties the secretariat registers for."""
+        self.party.choices = [SelectChoice(p.code, p.name) for p in all_parties]
+        return self
 
     def members(self) -> list[dict[str, str]]:
         """The rows, as the service takes them."""
         return [{"name": name, "role": role, "title": title} for name, role, title in
                 zip(self.name.data or [], self.role.data or [], self.member_title.data or [], strict=False)]
 
+    def rows(self, count: int = 3) -> list[dict[str, Any]]:
+        """The rows to draw: those sent (after an error), then empty ones, the first for the head; each with its
+        role ``options`` as (value, label, selected)."""
+        blank = [{"name": "", "role": "head" if n == 0 else "delegate", "title": ""} for n in range(count)]
+        sent = self.members()
+        rows: list[dict[str, Any]] = sent + blank[len(sent):] if sent else blank
+        return [{**row, "options": [(c.value, c.label, c.value == row["role"]) for c in DELEGATION_ROLES]}
+                for row in rows]
+
 
 class DecideForm(FlaskForm):
     """Confirm or decline a delegation (the button pressed)."""
 
-    decision = HiddenField()
+    decision = HiddenField(validators=[AnyOf(["confirm", "decline"], message=_l("Confirm or decline."))])
 
 
 class MinutesForm(OnceForm):
     """The minutes, and whether they are final."""
 
-    body = TextAreaField(_l("Minutes"))
-    final = HiddenField()
+    body = TextAreaField(_l("Minutes (Markdown)"), render_kw={"rows": 8},
+                         validators=[Length(max=200_000, message=_l("The minutes are too long."))])
+    final = BooleanField(_l("These are the final minutes (they are locked after saving)"))
 
 
 class DecisionForm(OnceForm):
     """One decision of the meeting."""
 
-    decision = StringField(_l("Decision"))
+    decision = StringField(_l("Decision"), validators=[
+        DataRequired(_l("Write the decision (up to 5,000 characters).")),
+        Length(max=5000, message=_l("Write the decision (up to 5,000 characters)."))])
 
 
 class ActionForm(OnceForm):
-    """An action item with its owner and due date."""
+    """An action item with its owner (a party or a network: the service decides) and due date."""
 
-    action_title = StringField(_l("What must be done"))
-    owner_party = HiddenField()
-    owner_network = HiddenField()
-    due_date = HiddenField()
+    action_title = StringField(_l("What must be done"), validators=[
+        DataRequired(_l("Say what must be done (up to 300 characters).")),
+        Length(max=300, message=_l("Say what must be done (up to 300 characters)."))])
+    owner_party = SelectField(_l("Owner party"), choices=[], validate_choice=False)
+    owner_network = SelectField(_l("or owner network"), choices=[], validate_choice=False)
+    due_date = StringField(_l("Due"), render_kw={"type": "date"}, validators=[_a_date])
+
+    def with_owners(self, all_parties: list[Any], networks: list[Any]) -> ActionForm:
+        """The parties and networks that may own an action item."""
+        self.owner_party.choices = [SelectChoice("", "—")] + [SelectChoice(p.code, p.name) for p in all_parties]
+        self.owner_network.choices = [SelectChoice("", "—")] + [SelectChoice(n.slug, n.name) for n in networks]
+        return self
+
+
+ACTION_STATUSES = [SelectChoice(s, s.replace("_", " ").capitalize()) for s in ("open", "in_progress", "done")]
 
 
 class ActionStatusForm(FlaskForm):
     """Move an action item along; ``back`` is "/" when sent from the home page."""
 
-    status = HiddenField()
+    status = SelectField(_l("Status"), choices=ACTION_STATUSES, validate_choice=False,
+                         validators=[AnyOf([c.value for c in ACTION_STATUSES],
+                                           message=_l("Choose open, in progress or done."))])
     back = HiddenField()
 
 

@@ -6,33 +6,26 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms import SelectChoice
 
 from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
-from cmc.models import Account, Reply
+from cmc.models import Reply
 from cmc.models.types import parse_id
 from cmc.services import alerts, documents, networks, parties
 from cmc.services.errors import ConflictError, ValidationError
+from cmc.web import views
 from cmc.web.forms import EmptyForm, MemberForm, NetworkForm, PinForm, ReplyForm, ThreadForm, text
 from cmc.web.once import once
+from cmc.web.views import form_errors
 
 bp = Blueprint("networks", __name__)
 
 
-def _actor() -> Account:
-    return current_user._get_current_object()
-
-
-def _form_errors(form: Any) -> dict[str, str]:
-    return {name: messages[0] for name, messages in form.errors.items() if name != "csrf_token"}
-
-
 def _workspace_context(network: Any) -> dict[str, Any]:
-    actor = _actor()
+    actor = views.actor()
     return {
         "network": network,
         "can_post": permissions.can(actor, "network.post", network),
@@ -46,7 +39,7 @@ def _workspace_context(network: Any) -> dict[str, Any]:
 @access(Access.SIGNED_IN)
 def directory() -> Any:
     """Every network: name, description, parties, members, and whether I am in it."""
-    actor = _actor()
+    actor = views.actor()
     entries = networks.directory(actor, include_archived=permissions.can(actor, "network.read_all"))
     permissions.remember_network_roles(actor, {e.network.id for e in entries})  # the page asks a rule per row
     return render_template("networks/directory.html", entries=entries,
@@ -57,13 +50,13 @@ def directory() -> Any:
 @access(Access.SIGNED_IN)
 def workspace(slug: str) -> Any:
     """A network's home: overview, charter, threads, members and latest activity."""
-    network = networks.open_network(_actor(), slug)
-    page = paginate(networks.threads_query(_actor(), network), per_page=20, scalars=False)
-    activity = list(db.session.scalars(networks.activity_query(_actor(), network).limit(8)))
-    groups = networks.members_by_party(_actor(), network, limit=40)
+    network = networks.open_network(views.actor(), slug)
+    page = paginate(networks.threads_query(views.actor(), network), per_page=20, scalars=False)
+    activity = list(db.session.scalars(networks.activity_query(views.actor(), network).limit(8)))
+    groups = networks.members_by_party(views.actor(), network, limit=40)
     latest_documents = list(db.session.scalars(documents.list_query(
-        _actor(), documents.DocumentFilter(network=network)).limit(5)))
-    active_alerts = list(db.session.scalars(alerts.list_query(_actor(), network=network, active=True).limit(5))) \
+        views.actor(), documents.DocumentFilter(network=network)).limit(5)))
+    active_alerts = list(db.session.scalars(alerts.list_query(views.actor(), network=network, active=True).limit(5))) \
         if network.alerts_enabled else []
     return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
                            member_total=networks.member_count(network), latest_documents=latest_documents,
@@ -74,8 +67,8 @@ def workspace(slug: str) -> Any:
 @access(Access.SIGNED_IN)
 def activity(slug: str) -> Any:
     """The network's whole activity feed, newest first."""
-    network = networks.open_network(_actor(), slug)
-    page = paginate(networks.activity_query(_actor(), network), per_page=30)
+    network = networks.open_network(views.actor(), slug)
+    page = paginate(networks.activity_query(views.actor(), network), per_page=30)
     return render_template("networks/activity.html", page=page, **_workspace_context(network))
 
 
@@ -83,13 +76,18 @@ def activity(slug: str) -> Any:
 @access(Access.SIGNED_IN)
 def members(slug: str) -> Any:
     """Members by party; managers add and remove people here."""
-    actor = _actor()
+    return _members_page(slug, {})
+
+
+def _members_page(slug: str, errors: dict[str, str]) -> Any:
+    """The members page, with ``errors`` of the add form (answered 422 when there are any)."""
+    actor = views.actor()
     network = networks.open_network(actor, slug)
     manageable = permissions.can(actor, "network.members.manage_page", network)
     page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
     return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
                            candidates=networks.candidates(actor, network) if manageable else [],
-                           errors={}, **_workspace_context(network))
+                           errors=errors, **_workspace_context(network)), 422 if errors else 200
 
 
 @bp.post("/networks/<slug>/members")
@@ -97,17 +95,12 @@ def members(slug: str) -> Any:
 @once
 def add_member(slug: str) -> Any:
     """Add a person to the network (or change their role)."""
-    actor = _actor()
     form = MemberForm()
     account_id = parse_id(form.account_id.data) or 0  # not a number, or none the database holds
     try:
-        networks.add_member(actor, slug, account_id, text(form.role, "member"))
+        networks.add_member(views.actor(), slug, account_id, text(form.role, "member"))
     except ValidationError as exc:
-        network = networks.open_network(actor, slug)
-        page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
-        return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
-                               candidates=networks.candidates(actor, network), errors=exc.fields or
-                               {"account": exc.message}, **_workspace_context(network)), 422
+        return _members_page(slug, exc.fields or {"account": exc.message})
     flash(_("The member list is updated."), "success")
     return redirect(url_for("networks.members", slug=slug))
 
@@ -116,7 +109,7 @@ def add_member(slug: str) -> Any:
 @access(Access.SIGNED_IN)
 def remove_member(slug: str, account_id: int) -> Any:
     """Remove a person from the network; they lose access at once."""
-    networks.remove_member(_actor(), slug, account_id)
+    networks.remove_member(views.actor(), slug, account_id)
     flash(_("The person is removed from the network."), "success")
     return redirect(url_for("networks.members", slug=slug))
 
@@ -135,7 +128,7 @@ def _network_form(network: Any | None) -> NetworkForm:
 
 
 def _save_network(network: Any | None) -> Any:
-    actor = _actor()
+    actor = views.actor()
     form = _network_form(network)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -153,7 +146,7 @@ def _save_network(network: Any | None) -> Any:
                 flash(_("%(name)s is saved.", name=saved.name), "success")
                 return redirect(url_for("networks.workspace", slug=saved.slug))
         else:
-            errors = _form_errors(form)
+            errors = form_errors(form)
     return render_template("networks/form.html", form=form, network=network, errors=errors), 422 if errors else 200
 
 
@@ -176,7 +169,7 @@ def edit(slug: str) -> Any:
 @access(Access.SECRETARIAT)
 def archive(slug: str) -> Any:
     """Archive a network: it stays readable, nothing changes any more."""
-    network = networks.set_archived(_actor(), slug, True)
+    network = networks.set_archived(views.actor(), slug, True)
     flash(_("%(name)s is archived and now read-only.", name=network.name), "success")
     return redirect(url_for("networks.workspace", slug=slug))
 
@@ -185,7 +178,7 @@ def archive(slug: str) -> Any:
 @access(Access.SECRETARIAT)
 def reopen(slug: str) -> Any:
     """Reopen an archived network."""
-    network = networks.set_archived(_actor(), slug, False)
+    network = networks.set_archived(views.actor(), slug, False)
     flash(_("%(name)s is open again.", name=network.name), "success")
     return redirect(url_for("networks.workspace", slug=slug))
 
@@ -195,7 +188,7 @@ def reopen(slug: str) -> Any:
 @once
 def new_thread(slug: str) -> Any:
     """Start a discussion."""
-    actor = _actor()
+    actor = views.actor()
     network = networks.open_network(actor, slug)
     form = ThreadForm()
     errors: dict[str, str] = {}
@@ -208,7 +201,7 @@ def new_thread(slug: str) -> Any:
             else:
                 return redirect(url_for("networks.thread", thread_id=thread.id))
         else:
-            errors = _form_errors(form)
+            errors = form_errors(form)
     elif not permissions.can(actor, "network.post", network):
         return _cannot_post(network)
     return render_template("networks/thread_form.html", form=form, errors=errors, thread=None,
@@ -230,7 +223,7 @@ def _cannot_post(network: Any) -> Any:
 @access(Access.SIGNED_IN)
 def thread(thread_id: int) -> Any:
     """A thread with its replies (paginated) and the reply form."""
-    actor = _actor()
+    actor = views.actor()
     item = networks.open_thread(actor, thread_id)
     previous_visit = networks.mark_visited(actor, item)
     page = paginate(networks.replies_query(item), per_page=50)
@@ -243,7 +236,7 @@ def thread(thread_id: int) -> Any:
 @once
 def reply(thread_id: int) -> Any:
     """Post a reply."""
-    actor = _actor()
+    actor = views.actor()
     form = ReplyForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -255,7 +248,7 @@ def reply(thread_id: int) -> Any:
             return redirect(url_for("networks.thread", thread_id=thread_id, page=request.args.get("page"))
                             + "#reply-form")
     else:
-        errors = _form_errors(form)
+        errors = form_errors(form)
     item = networks.open_thread(actor, thread_id)
     page = paginate(networks.replies_query(item), per_page=50)
     return render_template("networks/thread.html", thread=item, page=page, previous_visit=None, form=form,
@@ -266,7 +259,7 @@ def reply(thread_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def edit_thread(thread_id: int) -> Any:
     """The author edits their thread (history kept)."""
-    actor = _actor()
+    actor = views.actor()
     item = networks.open_thread(actor, thread_id)
     form = ThreadForm(obj=item) if request.method == "GET" else ThreadForm()
     errors: dict[str, str] = {}
@@ -280,7 +273,7 @@ def edit_thread(thread_id: int) -> Any:
                 flash(_("Your changes are saved; the earlier text stays in the history."), "success")
                 return redirect(url_for("networks.thread", thread_id=thread_id))
         else:
-            errors = _form_errors(form)
+            errors = form_errors(form)
     return render_template("networks/thread_form.html", form=form, errors=errors, thread=item,
                            **_workspace_context(item.network)), 422 if errors else 200
 
@@ -289,7 +282,7 @@ def edit_thread(thread_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def delete_thread(thread_id: int) -> Any:
     """Delete a thread (author or coordinator); it is kept for the record."""
-    item = networks.delete_thread(_actor(), thread_id)
+    item = networks.delete_thread(views.actor(), thread_id)
     flash(_("The thread is deleted."), "success")
     return redirect(url_for("networks.workspace", slug=item.network.slug))
 
@@ -299,7 +292,7 @@ def delete_thread(thread_id: int) -> Any:
 def pin_thread(thread_id: int) -> Any:
     """Pin or unpin a thread (coordinators)."""
     pinned = text(PinForm().pinned, "1") == "1"
-    networks.set_pinned(_actor(), thread_id, pinned)
+    networks.set_pinned(views.actor(), thread_id, pinned)
     flash(_("The thread is pinned to the top.") if pinned else _("The thread is unpinned."), "success")
     return redirect(url_for("networks.thread", thread_id=thread_id))
 
@@ -308,7 +301,7 @@ def pin_thread(thread_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def edit_reply(reply_id: int) -> Any:
     """The author edits their reply (history kept)."""
-    actor = _actor()
+    actor = views.actor()
     history = networks.history(actor, "reply", reply_id)  # also checks the reply is readable
     item = db.session.get(Reply, reply_id)
     assert item is not None
@@ -324,7 +317,7 @@ def edit_reply(reply_id: int) -> Any:
                 flash(_("Your reply is updated; the earlier text stays in the history."), "success")
                 return redirect(url_for("networks.thread", thread_id=item.thread_id) + f"#reply-{reply_id}")
         else:
-            errors = _form_errors(form)
+            errors = form_errors(form)
     return render_template("networks/reply_form.html", form=form, errors=errors, reply=item, history=history,
                            **_workspace_context(item.thread.network)), 422 if errors else 200
 
@@ -333,7 +326,7 @@ def edit_reply(reply_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def delete_reply(reply_id: int) -> Any:
     """Delete a reply (author or coordinator)."""
-    item = networks.delete_reply(_actor(), reply_id)
+    item = networks.delete_reply(views.actor(), reply_id)
     flash(_("The reply is deleted."), "success")
     return redirect(url_for("networks.thread", thread_id=item.thread_id))
 
@@ -342,7 +335,7 @@ def delete_reply(reply_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def thread_history(thread_id: int) -> Any:
     """Earlier versions of a thread's title and text."""
-    actor = _actor()
+    actor = views.actor()
     revisions = networks.history(actor, "thread", thread_id)
     item = networks.open_thread(actor, thread_id)
     return render_template("networks/history.html", thread=item, revisions=revisions,
