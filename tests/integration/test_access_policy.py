@@ -15,6 +15,7 @@ P, S, M, A = Access.PUBLIC, Access.SIGNED_IN, Access.MANAGER, Access.SECRETARIAT
 EXPECTED: dict[str, Access] = {
     "static": P,
     "healthz": P,
+    "i18n.catalogue": P,
     "auth.sign_in": P,
     "auth.sign_out": S,
     "auth.accept_invitation": P,

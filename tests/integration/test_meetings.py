@@ -59,7 +59,7 @@ def test_build_publish_retime_and_publish_again_with_a_change_list(admin, meetin
     text = " ".join(second.changes)
     assert second.number == 2
     assert "Retimed “Smuggling routes”: 10:00-11:00 to 14:00-15:30." in text
-    assert "Moved “Closing”" in text and "Added “Field visit” on 2027-03-11." in text
+    assert "Moved “Closing”" in text and "Added “Field visit” on 11 Mar 2027." in text
     assert db.session.scalar(select(AgendaVersion).where(AgendaVersion.number == 1)).items == first.items
     assert meeting.status == "published"
 
@@ -152,6 +152,25 @@ def test_registered_delegations_are_told_of_a_new_version(admin, meeting, make_a
     meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
     console = capsys.readouterr().out  # no mail server in the tests: the mail is shown on the console
     assert f"To: {focal.email}" in console and "New session" in console
+
+
+def test_each_delegate_reads_the_change_list_in_their_own_language(admin, meeting, make_account, capsys):
+    build(admin, meeting, "Opening")
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    focal = make_account("focal_point", party="JM")
+    focal.language = "fr"
+    db.session.commit()
+    meetings.register(focal, meeting.id, "JM", [{"name": "Ministre", "role": "head"}])
+    meetings.add_item(admin, meeting.id, item("Field visit", day=END, start="11:00", end="12:00"),
+                      meeting.agenda_revision)
+    capsys.readouterr()
+    version = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    console = capsys.readouterr().out
+    # The publisher's record is in English; the French focal point's mail is in French, dates included.
+    assert "Added “Field visit” on 11 Mar 2027." in version.changes
+    mail = console.split(f"To: {focal.email}", 1)[1]
+    assert "Subject: Ordre du jour modifié\u00a0: Second CMC meeting (version 2)" in mail
+    assert "Field visit" in mail and "11 mars 2027" in mail and "Added" not in mail
 
 
 def test_html_in_an_item_title_is_escaped_in_the_page_and_the_ics(admin, meeting, signed_in):

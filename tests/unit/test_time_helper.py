@@ -4,6 +4,7 @@ same text as the browser writes with the options of static/js/i18n.js (checked i
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -72,3 +73,29 @@ def test_nothing_shows_as_nothing_and_an_unknown_zone_as_utc():
 ])
 def test_accept_language(header, expected):
     assert from_accept_language(header) == expected
+
+
+def test_codes_read_as_words_in_the_readers_language(app_context):
+    from flask_babel import Babel, force_locale
+
+    from cmc.i18n.labels import LABELS, label
+
+    Babel(_app_with_catalogues())
+    with force_locale("fr"):
+        assert label("severity", "Severe") != "Severe"  # the French catalogue's word
+    assert label("severity", "Severe") == "Severe"
+    assert label("severity", "Catastrophic") == "Catastrophic"  # a code from a newer sender shows as it is
+    assert label("nonsense", "x") == "x"
+    assert all(LABELS[kind] for kind in LABELS)
+
+
+def _app_with_catalogues() -> Flask:
+    from flask import current_app
+
+    from cmc.config import LANGUAGE_NAMES
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).resolve().parents[2] / "platform" / "cmc"
+                                                      / "translations")
+    app.config["LANGUAGES"] = dict(LANGUAGE_NAMES)
+    return app

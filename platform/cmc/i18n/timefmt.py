@@ -12,6 +12,8 @@ are. The formats are CLDR skeletons, so each language orders and spells them its
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from typing import Any, Literal
@@ -56,11 +58,27 @@ def _locale_code() -> str:
     return format_locale(str(found) if found else DEFAULT)
 
 
+@contextmanager
+def in_zone_of(account: Any) -> Iterator[None]:
+    """Write the dates inside (a mail, a notification) in another person's time zone: the recipient's."""
+    from flask import g
+
+    saved = g.get("cmc_zone")
+    g.cmc_zone = zone_named(getattr(account, "timezone", None))
+    try:
+        yield
+    finally:
+        g.cmc_zone = saved
+
+
 def viewer_zone() -> tzinfo:
-    """The time zone of the person reading: their account's, else the installation's default (UTC)."""
-    from flask import current_app, has_app_context
+    """The time zone of the person reading: the recipient's inside :func:`in_zone_of`, else the signed-in
+    person's, else the installation's default (UTC)."""
+    from flask import current_app, g, has_app_context
     from flask_login import current_user
 
+    if has_app_context() and g.get("cmc_zone") is not None:
+        return g.cmc_zone
     if getattr(current_user, "is_authenticated", False):
         return zone_named(current_user.timezone)
     return zone_named(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC") if has_app_context() else "UTC")

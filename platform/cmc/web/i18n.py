@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from cmc import i18n
 from cmc.http.access import Access, access
-from cmc.i18n import timefmt
+from cmc.i18n import labels, timefmt
 
 bp = Blueprint("i18n", __name__)
 
@@ -39,6 +39,8 @@ def install(app: Flask) -> None:
         app.jinja_env.filters[name] = _filter(style)
     app.jinja_env.filters["daterange"] = lambda start, end: timefmt.show_range(start, end)
     app.jinja_env.globals["show_time"] = timefmt.show
+    # {{ alert.severity|label('severity') }}: the reader's word for a code (cmc/i18n/labels.py).
+    app.jinja_env.filters["label"] = lambda code, kind: labels.label(kind, code)
     app.context_processor(_page_language)
     app.after_request(_remember_choice)
     app.register_blueprint(bp)

@@ -38,7 +38,14 @@ from cmc.services.meetings.minutes import (
     set_action_status,
     updatable_actions,
 )
-from cmc.services.meetings.publishing import change_list, get_version, publish_agenda, snapshot, versions
+from cmc.services.meetings.publishing import (
+    change_list,
+    changes_of,
+    get_version,
+    publish_agenda,
+    snapshot,
+    versions,
+)
 from cmc.services.meetings.registration import (
     DELEGATION_ROLES,
     decide_registration,
@@ -60,6 +67,7 @@ __all__ = [
     "agenda_pdf",
     "carry_forward",
     "change_list",
+    "changes_of",
     "decide_registration",
     "document_pack",
     "get",

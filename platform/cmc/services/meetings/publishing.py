@@ -10,11 +10,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
+from cmc.i18n import timefmt
 from cmc.models.account import Account, Role
 from cmc.models.meeting import AgendaVersion, Meeting, MeetingStatus, Registration, RegistrationStatus
 from cmc.realtime import notify
@@ -41,8 +43,12 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
     return rows
 
 
+def _day(value: str) -> str:
+    return timefmt.show(date.fromisoformat(value), "date")
+
+
 def _item_changes(previous: dict[str, Any], item: dict[str, Any]) -> list[str]:
-    """What changed in one item present in both snapshots."""
+    """What changed in one item present in both snapshots, in the reader's language."""
     changes: list[str] = []
     if previous["title"] != item["title"]:
         changes.append(_("Retitled “%(a)s” as “%(b)s”.", a=previous["title"], b=item["title"]))
@@ -51,10 +57,11 @@ def _item_changes(previous: dict[str, Any], item: dict[str, Any]) -> list[str]:
                          a=f"{previous['start']}-{previous['end']}", b=f"{item['start']}-{item['end']}"))
     if previous["day"] != item["day"] or previous["position"] != item["position"]:
         changes.append(_("Moved “%(t)s” (now item %(n)d on %(day)s).", t=item["title"], n=item["position"],
-                         day=item["day"]))
+                         day=_day(item["day"])))
     added_documents = set(item["document_ids"]) - set(previous["document_ids"])
     if added_documents:
-        changes.append(_("Added %(n)d document(s) to “%(t)s”.", n=len(added_documents), t=item["title"]))
+        changes.append(ngettext("Added a document to “%(t)s”.", "Added %(num)d documents to “%(t)s”.",
+                                len(added_documents), t=item["title"]))
     return changes
 
 
@@ -66,13 +73,23 @@ def change_list(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> li
     for item in after:
         previous = old.get(item["id"])
         if previous is None:
-            changes.append(_("Added “%(t)s” on %(day)s.", t=item["title"], day=item["day"]))
+            changes.append(_("Added “%(t)s” on %(day)s.", t=item["title"], day=_day(item["day"])))
         else:
             changes.extend(_item_changes(previous, item))
     for item in before:
         if item["id"] not in new:
             changes.append(_("Removed “%(t)s”.", t=item["title"]))
     return changes
+
+
+def changes_of(version: AgendaVersion) -> list[str]:
+    """What a version changed, written for the person reading (their language, their dates), from the two
+    snapshots; ``version.changes`` keeps the list as it was written for its publisher."""
+    if version.number == 1:
+        return [_("First published agenda.")]
+    previous = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == version.meeting_id,
+                                                             AgendaVersion.number == version.number - 1))
+    return change_list(previous.items, version.items) if previous is not None else list(version.changes)
 
 
 def versions(meeting: Meeting) -> list[AgendaVersion]:
@@ -127,12 +144,15 @@ def _notify_registered(meeting: Meeting, version: AgendaVersion) -> None:
     people = db.session.scalars(select(Account).where(Account.party_id.in_(parties), Account.active.is_(True),
                                                       Account.role.in_([Role.FOCAL_POINT, Role.DELEGATE]))).all()
     link = current_app.config["BASE_URL"].rstrip("/") + f"/meetings/{meeting.id}/agenda/{version.number}"
-    text = "\n".join(f"- {change}" for change in version.changes)
     for person in people:
-        notify.to_user(person.id, "notification", {
-            "kind": "agenda.changed", "meeting_id": meeting.id, "changes": version.changes,
-            "text": _("The agenda of %(m)s changed (version %(n)d): %(changes)s", m=meeting.title,
-                      n=version.number, changes=" ".join(version.changes[:3]))})
-        send_mail(person.email, _("Agenda changed: %(m)s (version %(n)d)", m=meeting.title, n=version.number),
-                  _("The agenda of %(m)s was published again as version %(n)d.\n\n%(changes)s\n\n%(link)s",
-                    m=meeting.title, n=version.number, changes=text, link=link))
+        # Each person reads the change list in their own language, with dates as they write them.
+        with i18n.in_language_of(person), timefmt.in_zone_of(person):
+            changes = changes_of(version)
+            notify.to_user(person.id, "notification", {
+                "kind": "agenda.changed", "meeting_id": meeting.id, "changes": changes,
+                "text": _("The agenda of %(m)s changed (version %(n)d): %(changes)s", m=meeting.title,
+                          n=version.number, changes=" ".join(changes[:3]))})
+            send_mail(person.email, _("Agenda changed: %(m)s (version %(n)d)", m=meeting.title, n=version.number),
+                      _("The agenda of %(m)s was published again as version %(n)d.\n\n%(changes)s\n\n%(link)s",
+                        m=meeting.title, n=version.number, changes="\n".join(f"- {c}" for c in changes),
+                        link=link))
