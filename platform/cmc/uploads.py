@@ -30,18 +30,12 @@ from cmc.services.errors import STORAGE_FULL_ERRNOS, ServiceError, ValidationErr
 from cmc.services.extract import TEXT_FORMATS, Extraction, extract_text
 
 
-class UnsupportedFile(ServiceError):
+class UnsupportedFile(ServiceError, status=415, code="unsupported_file"):
     """The file's type is not on the allow-list, or its content is not what its name says."""
 
-    status = 415
-    code = "unsupported_file"
 
-
-class FileTooLarge(ServiceError):
+class FileTooLarge(ServiceError, status=413, code="payload_too_large"):
     """The file is over ``MAX_UPLOAD_MB``."""
-
-    status = 413
-    code = "payload_too_large"
 
 
 def too_large_message() -> str:

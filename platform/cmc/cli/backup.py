@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -12,17 +14,24 @@ from cmc.cli.audit import verify_audit_trail
 from cmc.cli.guard import fail
 
 
+def _run(step: Callable[[str], dict[str, Any]], folder: str) -> dict[str, Any]:
+    """The manifest of ``step(folder)`` (a backup or a restore); a refusal ends the command with its reason."""
+    from cmc.services.backup import BackupError  # services are imported when a command runs, as elsewhere in cli/
+
+    try:
+        return step(folder)
+    except BackupError as exc:
+        fail(str(exc))
+
+
 @click.command("backup")
 @click.argument("destination", type=click.Path(file_okay=False))
 @with_appcontext
 def backup_command(destination: str) -> None:
     """Back up the database and the uploads into DESTINATION, with a manifest of SHA-256 sums."""
-    from cmc.services.backup import BackupError, backup
+    from cmc.services.backup import backup
 
-    try:
-        manifest = backup(destination)
-    except BackupError as exc:
-        fail(str(exc))
+    manifest = _run(backup, destination)
     click.echo(f"Backup of {len(manifest['files'])} file(s) ({manifest['database']}) written to {destination}.")
     if "audit_checkpoint" in manifest:
         checkpoint = manifest["audit_checkpoint"]["checkpoint"]
@@ -35,12 +44,9 @@ def backup_command(destination: str) -> None:
 def restore_command(source: str) -> None:
     """Restore a backup into this (empty) instance after checking every SHA-256; then verify the audit chain."""
     from cmc.schema import schema_state
-    from cmc.services.backup import BackupError, restore
+    from cmc.services.backup import restore
 
-    try:
-        manifest = restore(source)
-    except BackupError as exc:
-        fail(str(exc))
+    manifest = _run(restore, source)
     click.echo(f"Restored {len(manifest['files'])} file(s).")
     state = schema_state(current_app)
     if not state.current:

@@ -19,15 +19,7 @@ from cmc.devtools.bulk import insert
 from cmc.devtools.model import BATCH, Run
 from cmc.devtools.words import DOCUMENT_KINDS, DOCUMENT_TITLES, Text
 from cmc.extensions import db
-from cmc.models import (
-    Audience,
-    Document,
-    DocumentKind,
-    DocumentText,
-    DocumentVersion,
-    ProtocolStatus,
-    document_parties,
-)
+from cmc.models import Audience, Document, DocumentKind, DocumentText, DocumentVersion, ProtocolStatus, document_parties
 from cmc.services.extract import limits_from_config, read_trusted
 from cmc.uploads import ALLOWED
 

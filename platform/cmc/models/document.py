@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DDL, BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
 from cmc.models.account import Account
 from cmc.models.network import Network
-from cmc.models.party import Party
+from cmc.models.party import Party, party_link_table
 from cmc.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -43,12 +43,7 @@ class ProtocolStatus(enum.StrEnum):
     ADOPTED = "adopted"
 
 
-document_parties = Table(
-    "document_parties",
-    db.metadata,
-    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
-    Column("party_id", ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True),
-)
+document_parties = party_link_table("document_parties", "document_id", "documents")
 
 
 class Document(db.Model):

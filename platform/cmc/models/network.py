@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
 from cmc.models.account import Account
-from cmc.models.party import Party
+from cmc.models.party import Party, party_link_table
 from cmc.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -34,12 +34,7 @@ class NetworkRole(enum.StrEnum):
         return self is NetworkRole.COORDINATOR
 
 
-network_parties = Table(
-    "network_parties",
-    db.metadata,
-    Column("network_id", ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
-    Column("party_id", ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True),
-)
+network_parties = party_link_table("network_parties", "network_id", "networks")
 
 
 class Network(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cmc.extensions import db
@@ -54,3 +54,14 @@ class Party(db.Model):
 
     def __repr__(self) -> str:
         return f"<Party {self.code}>"
+
+
+def party_link_table(name: str, owner_column: str, owner_table: str) -> Table:
+    """The table naming which parties a row of ``owner_table`` concerns (a network's parties, a document's
+    readers): one row per (owner, party), removed with either side."""
+    return Table(
+        name,
+        db.metadata,
+        Column(owner_column, ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        Column("party_id", ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True),
+    )

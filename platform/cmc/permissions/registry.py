@@ -9,7 +9,7 @@ typo in a template or a view fails its test instead of hiding a button forever.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from cmc.models import Account
 from cmc.services.errors import DeniedError
@@ -46,43 +46,38 @@ def can(actor: Account | None, name: str, *objects: Any) -> bool:
     return bool(fn(actor, *objects))
 
 
-def check(
-    allowed: bool,
-    *,
-    action: str,
-    target_type: str = "",
-    target_id: str | int | None = None,
-    target_party_id: int | None = None,
-    hide: bool = False,
-    message: str | None = None,
-) -> None:
+class Denial(TypedDict, total=False):
+    """How a refusal is answered and recorded: what it concerns, whether to hide it (404), what to say."""
+
+    target_type: str
+    target_id: str | int | None
+    target_party_id: int | None
+    hide: bool
+    message: str | None
+
+
+def check(allowed: bool, *, action: str, **denial: Unpack[Denial]) -> None:
     """Raise ``DeniedError`` unless ``allowed`` (a decision already taken, e.g. "the thing exists").
     ``hide`` answers 404 so the thing's existence stays secret. The page, API and socket layers translate the
     error, and the trail records it as denied under ``action``."""
+    # Nothing checks types before the tests run: a misspelt keyword must fail as it would on a named parameter.
+    if not denial.keys() <= Denial.__optional_keys__:
+        raise TypeError(f"unexpected keyword(s) {sorted(denial.keys() - Denial.__optional_keys__)}")
     if allowed:
         return
+    hide = denial.get("hide", False)
     raise DeniedError(
-        message or ("Not found." if hide else "You do not have permission to do this."),
+        denial.get("message") or ("Not found." if hide else "You do not have permission to do this."),
         status=404 if hide else 403,
         action=action,
-        target_type=target_type,
-        target_id=target_id,
-        target_party_id=target_party_id,
+        target_type=denial.get("target_type", ""),
+        target_id=denial.get("target_id"),
+        target_party_id=denial.get("target_party_id"),
     )
 
 
-def require(
-    actor: Account | None,
-    name: str,
-    *objects: Any,
-    action: str | None = None,
-    target_type: str = "",
-    target_id: str | int | None = None,
-    target_party_id: int | None = None,
-    hide: bool = False,
-    message: str | None = None,
-) -> None:
+def require(actor: Account | None, name: str, *objects: Any, action: str | None = None,
+            **denial: Unpack[Denial]) -> None:
     """Raise ``DeniedError`` unless ``actor`` passes the rule ``name`` over ``objects``; the denial is
     recorded under ``action`` (the rule's name when not given)."""
-    check(can(actor, name, *objects), action=action or name, target_type=target_type, target_id=target_id,
-          target_party_id=target_party_id, hide=hide, message=message)
+    check(can(actor, name, *objects), action=action or name, **denial)

@@ -84,96 +84,126 @@ def _identify(auth_payload: Any) -> tuple[Any, dict[str, int]]:
     return live.account, {"session": live.session.id}
 
 
+def _sender() -> tuple[Any, dict[str, Any] | None]:
+    """The account an inbound event acts for, or the answer that refuses the event (gone, or too many)."""
+    account = _recheck()
+    if account is None:
+        return None, {"ok": False, "error": "unauthenticated"}
+    # Checked after the account: each event re-checks the session, a query, so a flood is refused early.
+    if not _allowed(request.sid):  # type: ignore[attr-defined]
+        return None, {"ok": False, "error": "rate limited: slow down"}
+    return account, None
+
+
+def on_connect(auth_payload: Any = None) -> bool:
+    """Authenticate the connection and put it in the rooms the server knows it belongs to."""
+    account, via = _identify(auth_payload)
+    # Rooms come from the server's own knowledge, never from the client.
+    join_room(f"user:{account.id}")
+    for kind, ident in via.items():
+        join_room(f"{kind}:{ident}")
+    for network_id in networks.readable_network_ids(account):
+        join_room(f"network:{network_id}")
+    session["rt_account_id"] = account.id
+    session["rt_via"] = via
+    alerts.connection_opened(request.sid, account.id, session_id=via.get("session"),  # type: ignore[attr-defined]
+                             token_id=via.get("token"))
+    log.debug("connect sid=%s account=%s", request.sid, account.id)  # type: ignore[attr-defined]
+    return True
+
+
+def on_disconnect(*_args: Any) -> None:
+    """Forget the connection's rate bucket and its live-connection row."""
+    sid = request.sid  # type: ignore[attr-defined]
+    _buckets.pop(sid, None)
+    alerts.connection_closed(sid)
+
+
+def on_sync(data: Any = None) -> dict[str, Any]:
+    """One page of the alerts published after ``after_id``."""
+    account, refusal = _sender()
+    if refusal is not None:
+        return refusal
+    after_id = _alert_id(data, "after_id")
+    if after_id is None:
+        return {"ok": False, "error": "after_id must be a whole number, 0 or more"}
+    # One page; the client asks again from next_after_id while has_more is true.
+    return {"ok": True, **alerts.sync(account, after_id).as_json()}
+
+
+def _alert_event(data: Any, action: Any, *, many: bool = False) -> dict[str, Any]:
+    """Run ``action(account, id or ids)`` for an alert event; a refusal is rolled back (and audited if denied)."""
+    account, refusal = _sender()
+    if refusal is not None:
+        return refusal
+    target: int | list[int] | None = _alert_ids(data) if many else _alert_id(data)
+    if target is None:
+        return {"ok": False, "error": f"ids must be a list of 1 to {alerts.SYNC_LIMIT} alert numbers" if many
+                else "id must be the number of an alert"}
+    try:
+        action(account, target)
+    except DeniedError as exc:
+        db.session.rollback()
+        audit.record_now(account, exc.action or "socket.denied", target_type=exc.target_type or "alert",
+                         target_id=exc.target_id, target_party_id=exc.target_party_id, outcome=Outcome.DENIED,
+                         details={"event": event_name(), "status": exc.status})
+        return {"ok": False, "error": exc.message}
+    except ServiceError as exc:
+        db.session.rollback()
+        return {"ok": False, "error": exc.message}
+    return {"ok": True}
+
+
+def on_ack(data: Any = None) -> dict[str, Any]:
+    """Acknowledge an alert for the account's party."""
+    return _alert_event(data, alerts.acknowledge)
+
+
+def on_received(data: Any = None) -> dict[str, Any]:
+    """Confirm that an alert (or a page of ``alerts:sync``) reached this device."""
+    if isinstance(data, dict) and "ids" in data:
+        # A page of alerts:sync confirmed at once: one event against the rate limit, not hundreds.
+        return _alert_event(data, alerts.mark_delivered, many=True)
+    return _alert_event(data, lambda account, alert_id: alerts.mark(account, alert_id, "delivered"))
+
+
+def on_opened(data: Any = None) -> dict[str, Any]:
+    """Record that the person opened an alert."""
+    return _alert_event(data, lambda account, alert_id: alerts.mark(account, alert_id, "opened"))
+
+
+def on_ping(_data: Any = None) -> dict[str, Any]:
+    """Answer who the connection still acts for (each ping re-checks the session)."""
+    account, refusal = _sender()
+    if refusal is not None:
+        return refusal
+    return {"ok": True, "account_id": account.id}
+
+
+def on_error(exc: BaseException) -> dict[str, Any]:
+    """A handler failed: roll back, log an incident, answer its id."""
+    db.session.rollback()
+    incident = log_incident(log, "socket event %s failed", event_name(), exc_info=exc)
+    return {"ok": False, "error": "internal error", "incident": incident}
+
+
+#: Socket.IO event -> its handler (``EVENTS`` says who may send the inbound ones).
+HANDLERS = {
+    "connect": on_connect,
+    "disconnect": on_disconnect,
+    "alerts:sync": on_sync,
+    "alert:ack": on_ack,
+    "alert:received": on_received,
+    "alert:opened": on_opened,
+    "ping:server": on_ping,
+}
+
+
 def register_handlers(socketio: SocketIO) -> None:
     """Bind the connect handler and inbound events to the freshly initialised ``socketio``."""
-
-    @socketio.on("connect")
-    def on_connect(auth_payload: Any = None) -> bool:
-        account, via = _identify(auth_payload)
-        # Rooms come from the server's own knowledge, never from the client.
-        join_room(f"user:{account.id}")
-        for kind, ident in via.items():
-            join_room(f"{kind}:{ident}")
-        for network_id in networks.readable_network_ids(account):
-            join_room(f"network:{network_id}")
-        session["rt_account_id"] = account.id
-        session["rt_via"] = via
-        alerts.connection_opened(request.sid, account.id, session_id=via.get("session"),  # type: ignore[attr-defined]
-                                 token_id=via.get("token"))
-        log.debug("connect sid=%s account=%s", request.sid, account.id)  # type: ignore[attr-defined]
-        return True
-
-    @socketio.on("disconnect")
-    def on_disconnect(*_args: Any) -> None:
-        sid = request.sid  # type: ignore[attr-defined]
-        _buckets.pop(sid, None)
-        alerts.connection_closed(sid)
-
-    @socketio.on("alerts:sync")
-    def on_sync(data: Any = None) -> dict[str, Any]:
-        account = _recheck()
-        if account is None:
-            return {"ok": False, "error": "unauthenticated"}
-        if not _allowed(request.sid):  # type: ignore[attr-defined]
-            return {"ok": False, "error": "rate limited: slow down"}
-        after_id = _alert_id(data, "after_id")
-        if after_id is None:
-            return {"ok": False, "error": "after_id must be a whole number, 0 or more"}
-        # One page; the client asks again from next_after_id while has_more is true.
-        return {"ok": True, **alerts.sync(account, after_id).as_json()}
-
-    def _alert_event(data: Any, action: Any, *, many: bool = False) -> dict[str, Any]:
-        account = _recheck()
-        if account is None:
-            return {"ok": False, "error": "unauthenticated"}
-        if not _allowed(request.sid):  # type: ignore[attr-defined]
-            return {"ok": False, "error": "rate limited: slow down"}
-        target: int | list[int] | None = _alert_ids(data) if many else _alert_id(data)
-        if target is None:
-            return {"ok": False, "error": f"ids must be a list of 1 to {alerts.SYNC_LIMIT} alert numbers" if many
-                    else "id must be the number of an alert"}
-        try:
-            action(account, target)
-        except DeniedError as exc:
-            db.session.rollback()
-            audit.record_now(account, exc.action or "socket.denied", target_type=exc.target_type or "alert",
-                             target_id=exc.target_id, target_party_id=exc.target_party_id, outcome=Outcome.DENIED,
-                             details={"event": event_name(), "status": exc.status})
-            return {"ok": False, "error": exc.message}
-        except ServiceError as exc:
-            db.session.rollback()
-            return {"ok": False, "error": exc.message}
-        return {"ok": True}
-
-    @socketio.on("alert:ack")
-    def on_ack(data: Any = None) -> dict[str, Any]:
-        return _alert_event(data, alerts.acknowledge)
-
-    @socketio.on("alert:received")
-    def on_received(data: Any = None) -> dict[str, Any]:
-        if isinstance(data, dict) and "ids" in data:
-            # A page of alerts:sync confirmed at once: one event against the rate limit, not hundreds.
-            return _alert_event(data, alerts.mark_delivered, many=True)
-        return _alert_event(data, lambda account, alert_id: alerts.mark(account, alert_id, "delivered"))
-
-    @socketio.on("alert:opened")
-    def on_opened(data: Any = None) -> dict[str, Any]:
-        return _alert_event(data, lambda account, alert_id: alerts.mark(account, alert_id, "opened"))
-
-    @socketio.on("ping:server")
-    def on_ping(_data: Any = None) -> dict[str, Any]:
-        account = _recheck()
-        if account is None:
-            return {"ok": False, "error": "unauthenticated"}
-        if not _allowed(request.sid):  # type: ignore[attr-defined]  # each ping re-checks the session: a query
-            return {"ok": False, "error": "rate limited: slow down"}
-        return {"ok": True, "account_id": account.id}
-
-    @socketio.on_error_default
-    def on_error(exc: BaseException) -> dict[str, Any]:
-        db.session.rollback()
-        incident = log_incident(log, "socket event %s failed", event_name(), exc_info=exc)
-        return {"ok": False, "error": "internal error", "incident": incident}
+    for event, handler in HANDLERS.items():
+        socketio.on(event)(handler)
+    socketio.on_error_default(on_error)
 
 
 def _recheck() -> Any:

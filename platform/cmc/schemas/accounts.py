@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from cmc.schemas.common import Input, Shape, nullable
+from cmc.schemas.common import Input, NetworkRefSchema, Shape, nullable
 
 PARTY_KINDS = ["state", "territory", "organization"]
 PARTY_STATUSES = ["member", "observer", "support"]
@@ -43,12 +43,9 @@ class MyPartySchema(Shape):
     status = fields.String()
 
 
-class MyNetworkSchema(Shape):
+class MyNetworkSchema(NetworkRefSchema):
     """A network the caller belongs to."""
 
-    id = fields.Integer()
-    slug = fields.String()
-    name = fields.String()
     role = fields.String(validate=OneOf(["coordinator", "member"]))
     archived = fields.Boolean()
 

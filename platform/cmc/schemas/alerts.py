@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import fields
 from marshmallow.validate import Length, OneOf, Range
 
-from cmc.schemas.common import Input, Shape, nullable
+from cmc.schemas.common import Input, NetworkRefSchema, Shape, nullable
 
 LANGUAGES = ["en", "es", "fr", "nl"]
 URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
@@ -45,12 +45,8 @@ class AlertInputSchema(Input):
     infos = fields.List(fields.Nested(AlertInfoSchema), required=True, validate=Length(min=1))
 
 
-class AlertNetworkSchema(Shape):
+class AlertNetworkSchema(NetworkRefSchema):
     """The network an alert was sent in."""
-
-    id = fields.Integer()
-    slug = fields.String()
-    name = fields.String()
 
 
 class ChainLinkSchema(Shape):

@@ -52,6 +52,14 @@ class PersonRefSchema(Shape):
     party = fields.Function(lambda account: account.party.code, metadata={"type": "string"})
 
 
+class NetworkRefSchema(Shape):
+    """A network, named: its id, address and name (what other shapes embed, or extend, to say which one)."""
+
+    id = fields.Integer()
+    slug = fields.String()
+    name = fields.String()
+
+
 class With:
     """``obj`` seen with extra attributes: what a schema that adds fields to an object's own dumps (a thread
     with a page of replies, a token with its secret)."""

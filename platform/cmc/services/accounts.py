@@ -154,19 +154,28 @@ def open_invitation(key: str) -> Invitation:
     return invitation
 
 
+def _check_new_password(password: str, confirm: str | None, field: str) -> None:
+    """422 when the confirmation (if asked) differs, or the password breaks a rule (shown by ``field``)."""
+    if confirm is not None and password != confirm:
+        message = _("The two passwords are not the same.")
+        raise ValidationError(message, fields={"confirm": message})
+    problem = password_problem(password)
+    if problem:
+        raise ValidationError(problem, fields={field: problem})
+
+
+def _set_password(account: Account, password: str) -> None:
+    account.password_hash = hash_password(password)
+    account.password_changed_at = utcnow()
+
+
 def accept_invitation(key: str, password: str, confirm: str) -> Account:
     """Set the invitee's password and spend the link; the caller then signs them in."""
     with write_transaction():
         invitation = open_invitation(key)
-        if password != confirm:
-            message = _("The two passwords are not the same.")
-            raise ValidationError(message, fields={"confirm": message})
-        problem = password_problem(password)
-        if problem:
-            raise ValidationError(problem, fields={"password": problem})
+        _check_new_password(password, confirm, "password")
         account = invitation.account
-        account.password_hash = hash_password(password)
-        account.password_changed_at = utcnow()
+        _set_password(account, password)
         invitation.used_at = utcnow()
         audit.record(account, "account.invitation_accepted", target_type="account", target_id=account.id,
                      target_party_id=account.party_id)
@@ -177,16 +186,13 @@ def create_with_password(*, email: str, name: str, party_code: str, role: str | 
                          title: str = "", language: str = i18n.DEFAULT) -> Account:
     """Create an account directly with a password (command line and demo seed only), in English unless
     ``language`` says otherwise (an invitation starts in the party's language instead)."""
-    problem = password_problem(password)
-    if problem:
-        raise ValidationError(problem, fields={"password": problem})
+    _check_new_password(password, None, "password")
     result = invite(None, email=email, name=name, party_code=party_code, role=role, title=title, send=False,
                     language=language)
     with write_transaction():
         account = db.session.get(Account, result.account.id)
         assert account is not None
-        account.password_hash = hash_password(password)
-        account.password_changed_at = utcnow()
+        _set_password(account, password)
         for invitation in db.session.scalars(select(Invitation).where(Invitation.account_id == account.id)):
             invitation.used_at = utcnow()
     return account
@@ -288,17 +294,11 @@ def change_password(actor: Account, *, current: str, new: str, confirm: str, kee
     if not verify_password(actor.password_hash, current):
         message = _("Your current password is not right.")
         raise ValidationError(message, fields={"current": message})
-    if new != confirm:
-        message = _("The two passwords are not the same.")
-        raise ValidationError(message, fields={"confirm": message})
-    problem = password_problem(new)
-    if problem:
-        raise ValidationError(problem, fields={"new": problem})
+    _check_new_password(new, confirm, "new")
     with write_transaction():
         account = db.session.get(Account, actor.id)
         assert account is not None
-        account.password_hash = hash_password(new)
-        account.password_changed_at = utcnow()
+        _set_password(account, new)
         ended = end_all_sessions(account.id, keep_session_id=keep_session_id)
         audit.record(actor, "account.password", target_type="account", target_id=account.id,
                      target_party_id=account.party_id, details={"sessions_ended": len(ended)})

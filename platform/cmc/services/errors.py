@@ -8,10 +8,21 @@ from typing import Any
 
 
 class ServiceError(Exception):
-    """Base of every expected failure of a use case; ``message`` is safe to show to the person."""
+    """Base of every expected failure of a use case; ``message`` is safe to show to the person.
+
+    A subclass names its answer in its header, ``class GoneError(ServiceError, status=410, code="gone")``:
+    ``status`` is the HTTP status pages and the API answer with, ``code`` the API's machine-readable name.
+    """
 
     status = 400
     code = "bad_request"
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, fields: dict[str, str] | None = None, **details: Any) -> None:
         super().__init__(message)
@@ -20,47 +31,29 @@ class ServiceError(Exception):
         self.details = details
 
 
-class ValidationError(ServiceError):
+class ValidationError(ServiceError, status=422, code="validation_failed"):
     """The input has the right shape but breaks a rule (too short, unknown party, ...)."""
 
-    status = 422
-    code = "validation_failed"
 
-
-class ConflictError(ServiceError):
+class ConflictError(ServiceError, status=409, code="conflict"):
     """The change clashes with existing state (a duplicate email, a party code in use)."""
 
-    status = 409
-    code = "conflict"
 
-
-class GoneError(ServiceError):
+class GoneError(ServiceError, status=410, code="gone"):
     """The thing existed but cannot be used any more (a used or expired invitation)."""
 
-    status = 410
-    code = "gone"
 
-
-class AuthenticationError(ServiceError):
+class AuthenticationError(ServiceError, status=401, code="unauthenticated"):
     """Sign-in failed; the message never says whether the email exists."""
 
-    status = 401
-    code = "unauthenticated"
 
-
-class ReauthenticationRequired(ServiceError):
+class ReauthenticationRequired(ServiceError, status=403, code="reauthentication_required"):
     """The action hands out power (a role, a party, a coordinator, a token, the audit trail) and the person
     last proved their password too long ago: they confirm it, then the action runs."""
 
-    status = 403
-    code = "reauthentication_required"
 
-
-class ThrottledError(ServiceError):
+class ThrottledError(ServiceError, status=429, code="too_many_requests"):
     """Too many attempts; try again later."""
-
-    status = 429
-    code = "too_many_requests"
 
 
 class DeniedError(ServiceError):
@@ -85,11 +78,8 @@ class DeniedError(ServiceError):
         self.target_party_id = target_party_id
 
 
-class StorageFull(ServiceError):
+class StorageFull(ServiceError, status=507, code="insufficient_storage"):
     """The disk holding uploads or the database is full: nothing was kept, and an operator must make room."""
-
-    status = 507
-    code = "insufficient_storage"
 
 
 #: errno values that mean "no room to write": no space left, quota exceeded, file larger than allowed.

@@ -1,0 +1,39 @@
+"""Documents: upload, versions, restore, audience, search and audited downloads.
+
+One module a job: ``reading`` (who reads what, lists, downloads), ``validation`` (what the uploader says),
+``writing`` (upload, new versions, restore), ``files`` (the file behind a version), ``editing`` (metadata and
+audience). Callers keep using ``services.documents.<name>``: the names are re-exported here.
+"""
+
+from __future__ import annotations
+
+from cmc.services.documents.editing import change_audience, update
+from cmc.services.documents.reading import (
+    SORTS,
+    DocumentFilter,
+    get,
+    list_query,
+    open_version,
+    readable_clause,
+    storage,
+    versions,
+)
+from cmc.services.documents.validation import DocumentInput
+from cmc.services.documents.writing import add_version, restore, upload
+
+__all__ = [
+    "SORTS",
+    "DocumentFilter",
+    "DocumentInput",
+    "add_version",
+    "change_audience",
+    "get",
+    "list_query",
+    "open_version",
+    "readable_clause",
+    "restore",
+    "storage",
+    "update",
+    "upload",
+    "versions",
+]

@@ -1,0 +1,78 @@
+"""What the uploader says about a document, checked: title, description, kind, languages, status, audience."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from cmc.extensions import db
+from cmc.models import Audience, DocumentKind, Party, ProtocolStatus
+from cmc.services import text
+from cmc.services.errors import ValidationError
+
+#: An ISO 639 language code, as documents store and filter them.
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass
+class DocumentInput:
+    """What the uploader says about a document."""
+
+    title: str
+    description: str = ""
+    kind: str = DocumentKind.REPORT.value
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    audience: str = Audience.NETWORK.value
+    party_codes: list[str] = field(default_factory=list)
+    status: str = ""
+    note: str = ""
+
+
+def validate(data: DocumentInput) -> dict[str, Any]:
+    """The document's column values (and ``named_parties``) from ``data``; 422 naming every field at fault."""
+    fields = text.field_errors(title=data.title, description=data.description, note=data.note)
+    title = " ".join(data.title.split())
+    if not title:
+        fields["title"] = _("Give the document a title.")
+    elif len(title) > 200:
+        fields["title"] = _("Keep the title to 200 characters or fewer.")
+    if len(data.description) > 5000:
+        fields["description"] = _("Keep the description under 5,000 characters.")
+    if data.kind not in {k.value for k in DocumentKind}:
+        fields["kind"] = _("Choose what kind of document this is.")
+    languages = [code.strip().lower() for code in data.languages if code.strip()]
+    if not languages or not all(LANGUAGE_CODE.match(code) for code in languages):
+        fields["languages"] = _("Choose at least one language.")
+    status = None
+    if data.kind == DocumentKind.PROTOCOL.value:
+        if data.status not in {s.value for s in ProtocolStatus}:
+            fields["status"] = _("Say whether the protocol is a draft, under review or adopted.")
+        else:
+            status = ProtocolStatus(data.status)
+    if len(data.note) > 500:
+        fields["note"] = _("Keep the note under 500 characters.")
+    audience, named = audience_of(data.audience, data.party_codes, fields)
+    if fields:
+        raise ValidationError(next(iter(fields.values())), fields=fields)
+    return {"title": title, "description": data.description.strip(), "kind": DocumentKind(data.kind),
+            "languages": ";".join(dict.fromkeys(languages)), "status": status, "audience": audience,
+            "named_parties": named}
+
+
+def audience_of(value: str, codes: list[str], fields: dict[str, str]) -> tuple[Audience, list[Party]]:
+    """The audience ``value`` and the parties it names; what is wrong is added to ``fields``."""
+    if value not in {a.value for a in Audience}:
+        fields["audience"] = _("Choose who may read the document.")
+        return Audience.NETWORK, []
+    audience = Audience(value)
+    if audience != Audience.NAMED:
+        return audience, []
+    wanted = {c.strip().upper() for c in codes if c.strip()}
+    named = list(db.session.scalars(select(Party).where(Party.code.in_(wanted)))) if wanted else []
+    if not wanted or len(named) != len(wanted):
+        fields["parties"] = _("Name the parties that may read it.")
+    return audience, named

@@ -1,0 +1,140 @@
+"""Uploading documents: the first version, each new version, and restoring an earlier one as the newest."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from cmc import permissions
+from cmc.database import write_transaction
+from cmc.extensions import db
+from cmc.models import Account, Document, DocumentVersion
+from cmc.services import audit, idempotency, networks, search, text
+from cmc.services.documents.editing import require_change
+from cmc.services.documents.files import (
+    full_disk_answers_507,
+    kept_until_committed,
+    new_version_row,
+    record_version,
+    text_of,
+)
+from cmc.services.documents.reading import get, storage
+from cmc.services.documents.validation import DocumentInput, validate
+from cmc.uploads import CheckedFile
+
+
+def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile, *,
+           idempotency_key: str | None = None) -> Document:
+    """Create a document with its first version: the file is renamed into place, then the row committed.
+
+    With an ``idempotency_key`` that this account already used for the same upload, the document made then is
+    returned and nothing new is stored (the same key with another upload: 422). Two requests racing with one
+    key make one document: the key's unique row is written in the same transaction.
+    """
+    digest = idempotency.fingerprint("document.upload", slug, data.__dict__, checked.sha256,
+                                     checked.original_filename)
+    earlier = idempotency.replay(actor.id, "document.upload", idempotency_key, digest)
+    if earlier is not None:
+        return get(actor, earlier.target_id or 0)
+    values = validate(data)
+    extracted = text_of(checked)  # before the write lock: it can take seconds
+    try:
+        with kept_until_committed() as kept, write_transaction():
+            remembered = (idempotency.remember(actor.id, "document.upload", idempotency_key, digest)
+                          if idempotency_key else None)
+            network = networks.entry(slug)
+            networks.require_post(actor, network, "document.upload")
+            named = values.pop("named_parties")
+            document = Document(network_id=network.id, owner_party_id=actor.party_id, uploader_id=actor.id,
+                                **values)
+            document.named_parties = named
+            db.session.add(document)
+            db.session.flush()
+            if remembered is not None:
+                remembered.target_id = document.id
+            version = new_version_row(document, actor, checked, data.note, extracted.status, kept)
+            search.index(document, extracted.text)
+            record_version(actor, "document.upload", document, version, extracted.status)
+            networks.record_activity(network.id, actor, "document.new", "document", document.id, document.title)
+    except IntegrityError as exc:
+        if not idempotency.is_key_conflict(exc):
+            raise
+        db.session.rollback()  # the same key raced in from a retried request, and won: answer what it made
+        return upload(actor, slug, data, checked, idempotency_key=idempotency_key)
+    return document
+
+
+def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "", *,
+                idempotency_key: str | None = None) -> DocumentVersion:
+    """Upload a new file as version n+1 (``idempotency_key``: as for ``upload``, per document)."""
+    text.check(note=note)
+    digest = idempotency.fingerprint("document.version", document_id, note, checked.sha256,
+                                     checked.original_filename)
+    earlier = idempotency.replay(actor.id, "document.version", idempotency_key, digest)
+    if earlier is not None:
+        get(actor, document_id)
+        version = db.session.get(DocumentVersion, earlier.target_id or 0)
+        assert version is not None
+        return version
+    extracted = text_of(checked)
+    try:
+        with kept_until_committed() as kept, write_transaction():
+            remembered = (idempotency.remember(actor.id, "document.version", idempotency_key, digest)
+                          if idempotency_key else None)
+            document = get(actor, document_id)
+            require_change(actor, document, "document.version")
+            version = new_version_row(document, actor, checked, note, extracted.status, kept)
+            search.index(document, extracted.text)
+            record_version(actor, "document.version", document, version, extracted.status)
+            if remembered is not None:
+                db.session.flush()
+                remembered.target_id = version.id
+    except IntegrityError as exc:
+        if not idempotency.is_key_conflict(exc):
+            raise
+        db.session.rollback()
+        return add_version(actor, document_id, checked, note, idempotency_key=idempotency_key)
+    return version
+
+
+def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
+    """Make an earlier version the newest again, as a new version (history is never rewritten)."""
+    document = get(actor, document_id)
+    old = db.session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == document.id,
+                                                          DocumentVersion.number == number))
+    permissions.check(old is not None, action="document.restore", target_type="document",
+                      target_id=document_id, hide=True)
+    assert old is not None
+    require_change(actor, document, "document.restore")
+    with full_disk_answers_507():
+        handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
+    # Locked until we are done (closing releases it): a sweep by another process skips it.
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        with full_disk_answers_507(), storage().open(old.storage_key) as source:
+            shutil.copyfileobj(source, handle, 1024 * 1024)
+            handle.flush()
+        checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
+                              extension=old.extension, content_type=old.content_type, size=old.size,
+                              sha256=old.sha256)
+        extracted = text_of(checked)
+        with kept_until_committed() as kept, write_transaction():
+            document = get(actor, document_id)
+            version = new_version_row(document, actor, checked, _("Restored from version %(n)d", n=number),
+                                   extracted.status, kept, restored_from=number)
+            search.index(document, extracted.text)
+            audit.record(actor, "document.restore", target_type="document", target_id=document.id,
+                         target_party_id=document.owner_party_id,
+                         details={"from": number, "version": version.number})
+    finally:
+        with suppress(OSError):  # a buffer the full disk refused is dropped with the file
+            handle.close()
+        Path(handle.name).unlink(missing_ok=True)  # gone already when it was kept
+    return version

@@ -1,0 +1,97 @@
+"""Networks: the directory, workspaces, membership, discussion threads, replies and the activity feed.
+
+One module a job: ``directory`` (the list, and who sees, reads and posts in a network), ``settings`` (what the
+secretariat sets on a network), ``membership``, ``threads`` (threads and replies) and ``activity``. Callers
+keep using ``services.networks.<name>``: the names are re-exported here.
+"""
+
+from __future__ import annotations
+
+from cmc.services.networks.activity import activity_query, record_activity
+from cmc.services.networks.directory import (
+    DirectoryEntry,
+    directory,
+    entry,
+    is_coordinator_anywhere,
+    networks_of,
+    open_network,
+    readable_network_ids,
+    require_post,
+)
+from cmc.services.networks.membership import (
+    PartyMembers,
+    add_member,
+    candidates,
+    group_by_party,
+    member_count,
+    members_by_party,
+    members_query,
+    remove_member,
+)
+from cmc.services.networks.settings import (
+    NetworkInput,
+    _validate_network,
+    create_network,
+    set_archived,
+    update_network,
+)
+from cmc.services.networks.threads import (
+    BODY_MAX,
+    TITLE_MAX,
+    add_reply,
+    create_thread,
+    delete_reply,
+    delete_thread,
+    edit_reply,
+    edit_thread,
+    history,
+    mark_visited,
+    open_thread,
+    replies_query,
+    reply_json,
+    set_pinned,
+    thread_json,
+    threads_query,
+)
+
+__all__ = [
+    "BODY_MAX",
+    "TITLE_MAX",
+    "DirectoryEntry",
+    "NetworkInput",
+    "PartyMembers",
+    "_validate_network",  # the seed and the benchmark generator check their networks as the form does
+    "activity_query",
+    "add_member",
+    "add_reply",
+    "candidates",
+    "create_network",
+    "create_thread",
+    "delete_reply",
+    "delete_thread",
+    "directory",
+    "edit_reply",
+    "edit_thread",
+    "entry",
+    "group_by_party",
+    "history",
+    "is_coordinator_anywhere",
+    "mark_visited",
+    "member_count",
+    "members_by_party",
+    "members_query",
+    "networks_of",
+    "open_network",
+    "open_thread",
+    "readable_network_ids",
+    "record_activity",
+    "remove_member",
+    "replies_query",
+    "reply_json",
+    "require_post",
+    "set_archived",
+    "set_pinned",
+    "thread_json",
+    "threads_query",
+    "update_network",
+]
