@@ -403,7 +403,9 @@ def test_a_flood_of_ack_events_is_rate_limited_and_the_server_answers(app, net, 
     limited = [a for a in answers if not a["ok"]]
     assert len(limited) > 900 and "rate limited" in limited[0]["error"]
     # The server still answers at once; a ping draws on the same budget, so it is refused too.
-    assert socket.emit("ping:server", {}, callback=True) == {"ok": False, "error": "rate limited: slow down"}
+    assert socket.emit("ping:server", {}, callback=True) == {
+        "ok": False, "error": "rate limited: slow down",
+        "message": "Too many requests at once. Wait a moment and try again."}
     acks = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.ack")).all()
     assert len(acks) == 1
     socket.disconnect()

@@ -88,7 +88,25 @@ def test_events_recheck_credentials(app, signed_in, socket_for):
 
     db.session.execute(db.delete(AuthSession))
     db.session.commit()
-    assert client.emit("ping:server", {}, callback=True) == {"ok": False, "error": "unauthenticated"}
+    assert client.emit("ping:server", {}, callback=True) == {
+        "ok": False, "error": "unauthenticated", "message": "Your session has ended. Sign in again."}
+
+
+def test_a_refused_event_says_why_in_the_accounts_language(signed_in, socket_for):
+    from flask_babel import force_locale, gettext
+
+    from cmc.extensions import db
+
+    flask_client, account = signed_in("delegate")
+    account.language = "fr"
+    db.session.commit()
+    client = socket_for(flask_client)
+    answer = client.emit("alert:ack", {"id": "seven"}, callback=True)
+    english = "The request was not understood. Reload the page."
+    with force_locale("fr"):
+        french = gettext(english)
+    assert french != english, "the French catalogue translates it"
+    assert answer == {"ok": False, "error": "id must be the number of an alert", "message": french}
 
 
 def _rooms(client):

@@ -1,5 +1,8 @@
 """Socket.IO: authentication at connect, server-chosen rooms, and inbound events.
 
+A refused inbound event answers ``{"ok": false, "error": ..., "message": ...}``: ``error`` for programs (stable),
+``message`` for people, in the language of the account the connection acts for.
+
 ``register_handlers`` is called by ``create_app`` after ``socketio.init_app``: handlers registered at
 import time would outlive the app they were meant for.
 """
@@ -11,6 +14,7 @@ import time
 from typing import Any
 
 from flask import request, session
+from flask_babel import gettext as _
 from flask_socketio import SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
@@ -88,10 +92,12 @@ def _sender() -> tuple[Any, dict[str, Any] | None]:
     """The account an inbound event acts for, or the answer that refuses the event (gone, or too many)."""
     account = _recheck()
     if account is None:
-        return None, {"ok": False, "error": "unauthenticated"}
+        return None, {"ok": False, "error": "unauthenticated",
+                      "message": _("Your session has ended. Sign in again.")}
     # Checked after the account: each event re-checks the session, a query, so a flood is refused early.
     if not _allowed(request.sid):  # type: ignore[attr-defined]
-        return None, {"ok": False, "error": "rate limited: slow down"}
+        return None, {"ok": False, "error": "rate limited: slow down",
+                      "message": _("Too many requests at once. Wait a moment and try again.")}
     return account, None
 
 
@@ -126,7 +132,8 @@ def on_sync(data: Any = None) -> dict[str, Any]:
         return refusal
     after_id = _alert_id(data, "after_id")
     if after_id is None:
-        return {"ok": False, "error": "after_id must be a whole number, 0 or more"}
+        return {"ok": False, "error": "after_id must be a whole number, 0 or more",
+                "message": _("The request was not understood. Reload the page.")}
     # One page; the client asks again from next_after_id while has_more is true.
     return {"ok": True, **alerts.sync(account, after_id).as_json()}
 
@@ -139,7 +146,8 @@ def _alert_event(data: Any, action: Any, *, many: bool = False) -> dict[str, Any
     target: int | list[int] | None = _alert_ids(data) if many else _alert_id(data)
     if target is None:
         return {"ok": False, "error": f"ids must be a list of 1 to {alerts.SYNC_LIMIT} alert numbers" if many
-                else "id must be the number of an alert"}
+                else "id must be the number of an alert",
+                "message": _("The request was not understood. Reload the page.")}
     try:
         action(account, target)
     except DeniedError as exc:
@@ -147,10 +155,10 @@ def _alert_event(data: Any, action: Any, *, many: bool = False) -> dict[str, Any
         audit.record_now(account, exc.action or "socket.denied", target_type=exc.target_type or "alert",
                          target_id=exc.target_id, target_party_id=exc.target_party_id, outcome=Outcome.DENIED,
                          details={"event": event_name(), "status": exc.status})
-        return {"ok": False, "error": exc.message}
+        return {"ok": False, "error": exc.message, "message": exc.message}
     except ServiceError as exc:
         db.session.rollback()
-        return {"ok": False, "error": exc.message}
+        return {"ok": False, "error": exc.message, "message": exc.message}
     return {"ok": True}
 
 
@@ -184,7 +192,8 @@ def on_error(exc: BaseException) -> dict[str, Any]:
     """A handler failed: roll back, log an incident, answer its id."""
     db.session.rollback()
     incident = log_incident(log, "socket event %s failed", event_name(), exc_info=exc)
-    return {"ok": False, "error": "internal error", "incident": incident}
+    return {"ok": False, "error": "internal error", "incident": incident,
+            "message": _("Something went wrong (incident %(incident)s). Try again in a moment.", incident=incident)}
 
 
 #: Socket.IO event -> its handler (``EVENTS`` says who may send the inbound ones).
