@@ -115,13 +115,18 @@ def catalogue_script(language: str) -> str:
             f"window.CMC_PLURAL = function (n) {{ return Number({expression}); }};\n")
 
 
+@lru_cache(maxsize=16)
+def catalogue_version(language: str) -> str:
+    """A short hash of a language's catalogue script: its URL changes when its content does."""
+    return hashlib.sha256(catalogue_script(language).encode()).hexdigest()[:12]
+
+
 def catalogue_url(language: str) -> str | None:
     """Where a page loads its scripts' strings (None in English, where they are the source), versioned by
     content so browsers may keep it a year."""
     if language == i18n.DEFAULT or not i18n.is_available(language):
         return None
-    version = hashlib.sha256(catalogue_script(language).encode()).hexdigest()[:12]
-    return url_for("i18n.catalogue", language=language, v=version)
+    return url_for("i18n.catalogue", language=language, v=catalogue_version(language))
 
 
 @bp.get("/i18n/<language>.js")
@@ -130,10 +135,8 @@ def catalogue(language: str) -> Response:
     """One language's translations of the strings in ``static/js/``, as a script."""
     if not i18n.is_available(language):
         abort(404)
-    script = catalogue_script(language)
-    response = Response(script, mimetype="text/javascript")
-    version = hashlib.sha256(script.encode()).hexdigest()[:12]
-    if request.args.get("v") == version:
+    response = Response(catalogue_script(language), mimetype="text/javascript")
+    if request.args.get("v") == catalogue_version(language):
         response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"
