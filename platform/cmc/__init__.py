@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, socket handlers, blueprints and the CLI."""
     from cmc import config as config_module
     from cmc.database import configure_engine
-    from cmc.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from cmc.extensions import babel, csrf, db, limiter, login_manager, migrate
     from cmc.logging_setup import configure_logging
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("CMC_INSTANCE_PATH") or ROOT / "instance"
@@ -31,20 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config_module.load(app, config)
     configure_logging(app)
 
-    from cmc.storage import LocalStorage
-    from cmc.uploads import UploadRequest, remove_request_temp_files
-
-    app.request_class = UploadRequest
-    if app.config["PROXY_HOPS"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        # Trust exactly the configured number of proxies for the client address and scheme.
-        hops = int(app.config["PROXY_HOPS"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    storage = LocalStorage(app.config["UPLOAD_DIR"])
-    storage.sweep_temp()  # what a crash or a cut connection left behind
-    app.extensions["cmc_storage"] = storage
-    app.teardown_request(remove_request_temp_files)
+    _prepare_requests(app)
 
     db.init_app(app)
     configure_engine(app)
@@ -55,6 +42,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from cmc.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
+    _init_socketio(app)
+    from cmc.web import register_web
+
+    register_web(app)
+    from cmc.api import register_api
+
+    register_api(app)
+    from cmc.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_socketio(app: Flask) -> None:
+    """Socket.IO on the app's message queue, then its handlers."""
+    from cmc.extensions import socketio
+
     # Flask-SocketIO keeps the queue manager of an earlier app in its options; each app chooses its own.
     socketio.server_options.pop("client_manager", None)
     socketio.init_app(
@@ -73,16 +77,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_handlers(socketio)
 
-    from cmc.web import register_web
 
-    register_web(app)
-    from cmc.api import register_api
-
-    register_api(app)
-    from cmc.cli import register_cli
-
-    register_cli(app)
-    return app
+def _prepare_requests(app: Flask) -> None:
+    """Uploads spooled to the instance's storage, client addresses through the trusted proxies."""
+    from cmc.storage import LocalStorage
+    from cmc.uploads import UploadRequest, remove_request_temp_files
+    app.request_class = UploadRequest
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        # Trust exactly the configured number of proxies for the client address and scheme.
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    storage = LocalStorage(app.config["UPLOAD_DIR"])
+    storage.sweep_temp()  # what a crash or a cut connection left behind
+    app.extensions["cmc_storage"] = storage
+    app.teardown_request(remove_request_temp_files)
 
 
 def _default_async_mode() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,6 @@ from flask import Flask, abort, current_app, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from cmc import permissions
@@ -149,15 +147,7 @@ def _security_headers(response: Any) -> Any:
 def register_web(app: Flask) -> None:
     """Attach blueprints, the access gate, error handlers and template helpers to ``app``."""
     install_converters(app)  # before any route: <int:...> matches only ids the database can hold
-    # Static files are public; wrapping Flask's view lets it declare that like every other route.
-    send_static = app.view_functions["static"]
-
-    @access(Access.PUBLIC)
-    def static(filename: str) -> Any:
-        return send_static(filename=filename)
-
-    app.view_functions["static"] = static
-
+    _declare_static(app)
     login_manager.user_loader(_load_user)
     login_manager.request_loader(_load_user_from_request)
     login_manager.login_view = "auth.sign_in"
@@ -185,38 +175,9 @@ def register_web(app: Flask) -> None:
     install_languages(app)  # |datetime and the other date filters, <html lang>, the scripts' catalogue
     app.jinja_env.filters["filesize"] = _format_size
 
-    @app.get("/healthz")
-    @access(Access.PUBLIC)
-    def healthz() -> Any:
-        """Database, schema revision, storage and (when configured) Redis status for monitoring; 503 when one
-        is down or the database is not at the code's schema revision."""
-        from cmc.schema import schema_state
+    from cmc.web.health import healthz
 
-        report: dict[str, str] = {}
-        revisions: dict[str, str] = {}
-        try:
-            db.session.execute(text("SELECT 1"))
-            report["database"] = "ok"
-            state = schema_state(current_app)  # someone may have migrated or downgraded under this server
-            report["schema"] = "ok" if state.current else state.status
-            revisions = {"schema_revision": ",".join(state.database), "code_revision": ",".join(state.code)}
-        except Exception:  # the probe must answer whatever the database does
-            log.exception("health check: database unreachable")
-            report["database"] = "unreachable"
-        temp = current_app.extensions["cmc_storage"].temp_dir()
-        report["storage"] = "ok" if os.access(temp, os.W_OK) else "not writable"
-        queue = current_app.config.get("SOCKETIO_MESSAGE_QUEUE")
-        if queue:
-            try:
-                import redis
-
-                redis.Redis.from_url(queue, socket_timeout=2).ping()
-                report["redis"] = "ok"
-            except Exception:  # unreachable, refused, timed out: all mean live delivery is down
-                log.exception("health check: redis unreachable")
-                report["redis"] = "unreachable"
-        healthy = all(value == "ok" for value in report.values())
-        return {"status": "ok" if healthy else "degraded", **report, **revisions}, 200 if healthy else 503
+    app.add_url_rule("/healthz", endpoint="healthz", view_func=healthz, methods=["GET"])
 
     from cmc.web import admin, alerts, auth_views, documents, home, meetings, networks, settings
 
@@ -230,6 +191,17 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.jinja_env.filters["safe_html"] = safe_html
     app.jinja_env.filters["markdown"] = lambda text: safe_html(render_markdown(text or ""))
+
+
+def _declare_static(app: Flask) -> None:
+    """Static files are public; wrapping Flask's view lets it declare that like every other route."""
+    send_static = app.view_functions["static"]
+
+    @access(Access.PUBLIC)
+    def static(filename: str) -> Any:
+        return send_static(filename=filename)
+
+    app.view_functions["static"] = static
 
 
 def _register_error_pages(app: Flask) -> None:
