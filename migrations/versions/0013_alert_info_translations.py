@@ -29,6 +29,13 @@ def upgrade():
         op.create_foreign_key('alert_infos_added_by_id_fkey', 'alert_infos', 'accounts', ['added_by_id'], ['id'])
     op.add_column('alert_infos', sa.Column('added_at', cmc.models.types.UTCDateTime(), nullable=True))
     op.add_column('alert_infos', sa.Column('replaced_at', cmc.models.types.UTCDateTime(), nullable=True))
+    # Before this revision nothing stopped two blocks of one language on an alert (the service refused it, a
+    # row written otherwise was not). The first one stays current; a later one becomes history, dated when its
+    # alert was made, so the unique index below can be built on any database.
+    op.execute(sa.text(
+        'UPDATE alert_infos SET replaced_at = (SELECT alerts.created_at FROM alerts WHERE alerts.id = alert_infos.alert_id) '
+        'WHERE EXISTS (SELECT 1 FROM alert_infos AS earlier WHERE earlier.alert_id = alert_infos.alert_id '
+        'AND earlier.language = alert_infos.language AND earlier.id < alert_infos.id)'))
     op.create_index('uq_alert_infos_current_language', 'alert_infos', ['alert_id', 'language'], unique=True,
                     sqlite_where=sa.text('replaced_at IS NULL'), postgresql_where=sa.text('replaced_at IS NULL'))
 
