@@ -8,7 +8,12 @@
  * refused or failed page is asked again after a pause (a rate limit passes); a dropped link restarts the
  * catch-up from the cursor at the next connect. Live alerts move the cursor only when the tab is caught up:
  * a live alert arriving during a catch-up must not make the pages between the cursor and it unreachable.
- * Duplicates are dropped by id, so nothing shows twice. */
+ * Duplicates are dropped by id, so nothing shows twice.
+ *
+ * Languages: an alert carries every current info block; a toast shows the block in the page's language
+ * (`<html lang>`), else the first (the author's). `alert:translation {alert_id, info}` is a new or replaced
+ * block of an alert already sent: it changes the text of a toast on screen, and is never a new alert (no
+ * toast, no receipt, no count). */
 (function () {
   "use strict";
   if (!window.CMCLive) { return; }
@@ -33,6 +38,16 @@
     Update: _("Update"), Cancel: _("Cancel")
   };
   function word(code) { return WORDS[code] || code; }
+  var pageLanguage = (document.documentElement.getAttribute("lang") || "en").split("-")[0];
+  var known = {};  // alert id -> the alert as received, so a later translation can change its toast
+
+  function blockOf(alert) {
+    var infos = alert.infos || [];
+    for (var i = 0; i < infos.length; i += 1) {
+      if (infos[i].language === pageLanguage) { return infos[i]; }
+    }
+    return infos[0] || {};
+  }
   // More missed alerts than this after a catch-up are summed up in one toast rather than one toast each.
   var MAX_CATCH_UP_TOASTS = 5;
   var RETRY_MS = 2000;
@@ -65,7 +80,7 @@
   }
 
   function show(alert) {
-    var info = alert.infos[0] || {};
+    var info = blockOf(alert);
     var severity = info.severity || "Unknown";
     var urgent = severity === "Extreme" || severity === "Severe";
     var toast = el("div", "alert-toast severity-" + severity.toLowerCase());
@@ -75,7 +90,10 @@
     title.appendChild(el("span", "severity-badge", SYMBOL[severity] + " " + word(severity)));
     if (alert.status !== "Actual") { title.appendChild(el("span", "badge text-bg-dark ms-1", word(alert.status))); }
     if (alert.msg_type !== "Alert") { title.appendChild(el("span", "badge text-bg-secondary ms-1", word(alert.msg_type))); }
-    title.appendChild(document.createTextNode(" " + (info.headline || "")));
+    title.appendChild(document.createTextNode(" "));
+    var headline = el("span", "alert-toast-headline", info.headline || "");
+    if (info.language) { headline.setAttribute("lang", info.language); }
+    title.appendChild(headline);
     head.appendChild(title);
     var close = el("button", "btn-close");
     close.type = "button";
@@ -115,6 +133,7 @@
   function accept(alert) {
     // Counts and tells the page's other scripts; the caller shows it (a toast, or a catch-up summary).
     seen[alert.id] = true;
+    known[alert.id] = alert;
     // The page's count already includes alerts up to the newest it was rendered with.
     if (alert.msg_type === "Alert" && alert.id > pageLatest) { bumpCount(1); }
     document.dispatchEvent(new CustomEvent("cmc:alert", { detail: alert }));
@@ -189,7 +208,22 @@
     page(lastId);
   }
 
+  function translated(event) {
+    // A block in one language was added or replaced. Only the text of what is already shown changes.
+    if (!event || !event.info || !known[event.alert_id]) { return; }
+    var alert = known[event.alert_id];
+    alert.infos = (alert.infos || []).filter(function (info) { return info.language !== event.info.language; });
+    alert.infos.push(event.info);
+    var info = blockOf(alert);
+    var nodes = toasts.querySelectorAll('.alert-toast[data-alert-id="' + String(alert.id) + '"] .alert-toast-headline');
+    Array.prototype.forEach.call(nodes, function (node) {
+      node.textContent = info.headline || "";
+      node.setAttribute("lang", info.language || "");
+    });
+  }
+
   window.CMCLive.on("connect", sync);
+  window.CMCLive.on("alert:translation", translated);
   window.CMCLive.on("alert:new", receive);
   window.CMCLive.on("alert:update", receive);
   function applyRow(gridRow) {

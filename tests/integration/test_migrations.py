@@ -103,3 +103,39 @@ def test_0008_backfills_active_until_from_the_alerts_already_there(app):
     db.session.remove()
     downgrade(revision="base")
     db.create_all()  # leave the schema the fixture expects
+
+
+def test_0013_keeps_the_first_block_of_a_language_current_and_builds_its_index(app):
+    """Two blocks of one language written before 0013: the first stays current, the second becomes history, and
+    the index that keeps one current block per language is built (it refused the upgrade before)."""
+    from datetime import UTC, datetime
+
+    _empty(app)
+    upgrade(revision="0012_account_timezone_confirmed")
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO parties (id, code, name, kind, status, languages, founding) "
+                          "VALUES (1, 'JM', 'Jamaica', 'state', 'member', 'en', false)"))
+        conn.execute(text("INSERT INTO accounts (id, email, name, title, party_id, role, active, language, timezone, "
+                          "created_at) VALUES (1, 'c@gov.jm', 'C', '', 1, 'delegate', true, 'en', 'UTC', :now)"),
+                     {"now": now})
+        conn.execute(text("INSERT INTO networks (id, slug, name, description, charter, kind, alerts_enabled, "
+                          "created_at) VALUES (1, 'ms', 'MS', '', '', 'thematic_network', true, :now)"), {"now": now})
+        conn.execute(text("INSERT INTO alerts (id, network_id, identifier, author_id, party_id, state, status, "
+                          "msg_type, restriction, note, review_comment, ack_within_minutes, created_at, published_at, "
+                          "active_until) VALUES (1, 1, 'a1', 1, 1, 'published', 'Actual', 'Alert', '', '', '', 60, "
+                          ":now, :now, :now)"), {"now": now})
+        for language in ("en", "en", "fr"):
+            conn.execute(text("INSERT INTO alert_infos (alert_id, language, category, event, urgency, severity, "
+                              "certainty, headline, description, instruction, area_desc, geocodes, circle, polygon) "
+                              "VALUES (1, :language, 'Security', 'e', 'Expected', 'Minor', 'Likely', 'h', '', '', '', "
+                              "'[]', '', '')"), {"language": language})
+    upgrade()
+    with db.engine.connect() as conn:
+        blocks = conn.execute(text("SELECT language, replaced_at IS NULL FROM alert_infos ORDER BY id")).all()
+    assert [(language, bool(current)) for language, current in blocks] == [("en", True), ("en", False), ("fr", True)]
+    with db.engine.begin() as conn, pytest.raises(IntegrityError):
+        conn.execute(text("UPDATE alert_infos SET replaced_at = NULL"))
+    db.session.remove()
+    downgrade(revision="base")
+    db.create_all()  # leave the schema the fixture expects

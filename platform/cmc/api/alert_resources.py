@@ -11,7 +11,7 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body, network_filter
 from cmc.api.spec import operation, text
 from cmc.extensions import db
@@ -19,6 +19,7 @@ from cmc.http.access import Access
 from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
 from cmc.schemas import AcknowledgementSchema, AlertInputSchema, AlertPageSchema, AlertSchema, GridSchema
+from cmc.schemas.alerts import TranslationInputSchema
 from cmc.schemas.queries import AlertQuerySchema
 from cmc.services import alerts, audit, cap, networks
 from cmc.services.errors import ValidationError
@@ -159,6 +160,26 @@ def cancel_alert(alert_id: int) -> Any:
     return jsonify(alerts.alert_json(alerts.cancel(_actor(), alert_id, note))), 201
 
 
+@bp.post("/alerts/<int:alert_id>/translations")
+@operation(Access.SIGNED_IN,
+           summary="Add a translation of a published alert (members of its network; a second one of a language "
+                   "replaces the first)",
+           description="The codes (severity, urgency, certainty, category, expiry, area geometry) are copied from "
+                       "the author's first block. 403 for an observer, 404 for someone outside the network, 409 "
+                       "for a language the author wrote, 422 for a language not offered or an empty headline.",
+           tags=["alerts"], body=TranslationInputSchema, errors=(409,),
+           answers={201: ("The alert with its current blocks", AlertSchema)})
+def translate_alert(alert_id: int) -> Any:
+    """Translate an alert."""
+    body = json_body()
+    texts = {key: body.get(key, "") for key in ("language", "headline", "event", "description", "instruction",
+                                               "area_desc")}
+    if not all(isinstance(value, str) for value in texts.values()):
+        raise BadRequestBody(_("Every field of a translation must be a string."), fields={"headline": "type"})
+    alert = alerts.translate(_actor(), alert_id, alerts.TranslationInput(**texts))
+    return jsonify(alerts.alert_json(alert)), 201
+
+
 @bp.post("/alerts/<int:alert_id>/ack")
 @operation(Access.SIGNED_IN, summary="Acknowledge the alert for my own party (always the caller's party)",
            tags=["alerts"],
@@ -197,7 +218,8 @@ def alert_cap(alert_id: int) -> Any:
 
 
 @bp.get("/networks/<slug>/alerts.atom")
-@operation(Access.SIGNED_IN, summary="Atom feed of the network's published alerts (newest 50), for national systems",
+@operation(Access.SIGNED_IN, summary="Atom feed of the network's published alerts (newest 50), for national systems; "
+                                     "each entry in the caller's language when translated",
            tags=["alerts"], answers={200: ("The feed", text("application/atom+xml"))})
 def alerts_feed(slug: str) -> Any:
     """The network's alerts as Atom."""
@@ -205,5 +227,6 @@ def alerts_feed(slug: str) -> Any:
     items = list(db.session.scalars(alerts.list_query(_actor(), network=network).limit(50)))
     audit.record_now(_actor(), "alert.export", target_type="network", target_id=network.id,
                      details={"format": "atom", "count": len(items)})
-    return Response(cap.atom_feed(network, items, current_app.config["BASE_URL"].rstrip("/")),
-                    mimetype="application/atom+xml")
+    # Each entry in the caller's language when the alert has a block in it (else the author's).
+    return Response(cap.atom_feed(network, items, current_app.config["BASE_URL"].rstrip("/"),
+                                  language=i18n.language_of(_actor())), mimetype="application/atom+xml")

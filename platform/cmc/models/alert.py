@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
@@ -92,14 +92,28 @@ class Alert(db.Model):
     author: Mapped[Account] = relationship(foreign_keys=[author_id])
     party: Mapped[Party] = relationship()
     references: Mapped[Alert | None] = relationship(remote_side=[id], foreign_keys=[references_id])
-    infos: Mapped[list[AlertInfo]] = relationship(order_by="AlertInfo.id", cascade="all, delete-orphan",
-                                                  back_populates="alert")
+    # The current info blocks, one per language: the author's own first (lowest ids), then the translations
+    # members added later. A translation replaced by a newer one stays in ``info_history``.
+    infos: Mapped[list[AlertInfo]] = relationship(
+        primaryjoin="and_(Alert.id == AlertInfo.alert_id, AlertInfo.replaced_at.is_(None))",
+        order_by="AlertInfo.id", cascade="all, delete-orphan", back_populates="alert")
+    info_history: Mapped[list[AlertInfo]] = relationship(order_by="AlertInfo.id", viewonly=True)
 
 
 class AlertInfo(db.Model):
-    """A CAP ``info`` block: one per language."""
+    """A CAP ``info`` block: one current block per language.
+
+    The author's blocks are written with the alert (``added_by_id`` empty); a member of the network may add a
+    translation later (``added_by_id``, ``added_at``), with the codes copied from the author's first block. A
+    newer translation for the same language replaces the current one: the old row stays, with ``replaced_at``.
+    """
 
     __tablename__ = "alert_infos"
+    __table_args__ = (
+        # At most one current block per language and alert, whatever two translators send at once.
+        Index("uq_alert_infos_current_language", "alert_id", "language", unique=True,
+              sqlite_where=text("replaced_at IS NULL"), postgresql_where=text("replaced_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
@@ -117,8 +131,17 @@ class AlertInfo(db.Model):
     geocodes: Mapped[list[str]] = mapped_column(JSON, default=list)  # affected parties' codes
     circle: Mapped[str] = mapped_column(String(120), default="")  # "lat,lon radius_km"
     polygon: Mapped[str] = mapped_column(Text, default="")  # "lat,lon lat,lon ... (closed)"
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)  # a translator
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     alert: Mapped[Alert] = relationship(back_populates="infos")
+    added_by: Mapped[Account | None] = relationship()
+
+    @property
+    def is_translation(self) -> bool:
+        """Whether a member added this block after publication (not the author's own text)."""
+        return self.added_by_id is not None
 
 
 class AlertEventType(db.Model):

@@ -46,3 +46,11 @@ def can_acknowledge(actor: Account, alert: Alert) -> bool:
     """A reader of a published alert acknowledges it for their party when the party takes part in the network
     (the secretariat whatever its party)."""
     return in_network_parties(actor, alert.network) or is_secretariat(actor)
+
+
+@rule("alert.translate")
+def can_translate(actor: Account, alert: Alert) -> bool:
+    """Members of the network who may post (coordinators, members of its parties, the secretariat; not
+    observers) add a translation of a published alert."""
+    return (alert.state == AlertState.PUBLISHED and alert.network.alerts_enabled
+            and can_post_in(actor, alert.network))

@@ -32,6 +32,11 @@ class AlertInfoSchema(Shape):
     geocodes = fields.List(fields.String())
     circle = fields.String()
     polygon = fields.String()
+    translated_by = fields.Function(
+        lambda info: info.added_by.party.code if info.added_by_id is not None and info.added_by else None,
+        dump_only=True, metadata={"type": "string", "nullable": True, "description": (
+            "The party of the member who translated this block after publication; null for the author's text")})
+    translated_at = nullable(fields.DateTime, attribute="added_at", dump_only=True)
 
 
 class AlertInputSchema(Input):
@@ -111,3 +116,23 @@ class GridRowSchema(Shape):
     acknowledged_at = nullable(fields.DateTime)
     acknowledged_by = fields.String()
     overdue = fields.Boolean()
+
+
+class TranslationInputSchema(Input):
+    """A translation of a published alert: the words in another language (the codes are the original's)."""
+
+    language = fields.String(required=True, validate=OneOf(LANGUAGES), metadata={
+        "description": "A language the platform offers that has no block by the author; a second translation "
+                       "of a language replaces the first (the first is kept in the alert's history)"})
+    headline = fields.String(required=True, validate=Length(min=1, max=160))
+    event = fields.String(validate=Length(max=120), metadata={"description": "Empty: the original's event"})
+    description = fields.String()
+    instruction = fields.String()
+    area_desc = fields.String(validate=Length(max=300), metadata={"description": "Empty: the original's area"})
+
+
+class AlertTranslationEventSchema(Shape):
+    """The live event ``alert:translation``: an alert has a new (or replaced) block in one language."""
+
+    alert_id = fields.Integer()
+    info = fields.Nested(AlertInfoSchema)

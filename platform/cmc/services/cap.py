@@ -23,13 +23,14 @@ from flask_babel import gettext as _
 from lxml import etree
 
 from cmc.models import Alert, Network
-from cmc.services.alerts import AlertInput, InfoInput, earlier_messages
+from cmc.services.alerts import AlertInput, InfoInput, block_for, earlier_messages
 from cmc.services.errors import ValidationError
 from cmc.services.text import xml_safe
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 LANGUAGE_TAGS = {"en": "en", "es": "es", "fr": "fr", "nl": "nl"}
 MAX_IMPORT_BYTES = 512 * 1024
 _MESSAGE_MAX = 200  # characters of a parser's or the schema's own message shown to the person
@@ -81,7 +82,7 @@ def to_xml(alert: Alert) -> bytes:
         sub(root, "note", alert.note)
     if alert.references is not None:
         sub(root, "references", references(alert))
-    for info in alert.infos:
+    for info in alert.infos:  # the current block of each language (a replaced translation is history)
         block = sub(root, "info", None)
         sub(block, "language", LANGUAGE_TAGS.get(info.language, info.language))
         sub(block, "category", info.category)
@@ -177,8 +178,9 @@ def validate_xml(data: bytes) -> list[str]:
     return schema_problems(root)
 
 
-def atom_feed(network: Network, alerts: list[Alert], base_url: str) -> bytes:
-    """An Atom feed of a network's alerts (newest first) for national systems.
+def atom_feed(network: Network, alerts: list[Alert], base_url: str, language: str = "en") -> bytes:
+    """An Atom feed of a network's alerts (newest first) for national systems, each entry in the block of
+    ``language`` (the feed reader's) when the alert has one, else in the author's.
 
     An Update or Cancel entry carries its CAP ``msgType`` and ``references`` (every earlier message of its
     chain) as CAP extension elements, and a ``related`` link to each earlier message's CAP document.
@@ -193,8 +195,11 @@ def atom_feed(network: Network, alerts: list[Alert], base_url: str) -> bytes:
     sub(feed, "updated", cap_time(updated))
     sub(feed, "link", rel="self", href=f"{base_url}/api/v1/networks/{network.slug}/alerts.atom")
     for alert in alerts:
-        info = alert.infos[0]
-        entry = sub(feed, "entry")
+        shown = block_for(alert, language)
+        if shown is None:
+            continue
+        info = shown.info
+        entry = sub(feed, "entry", **{XML_LANG: LANGUAGE_TAGS.get(info.language, info.language)})
         sub(entry, "id", f"urn:cap:{alert.identifier}")
         sub(entry, "title", f"[{info.severity}] {info.headline}" + (f" ({alert.status})" if str(alert.status)
                                                                      != "Actual" else ""))

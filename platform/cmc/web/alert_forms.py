@@ -134,3 +134,35 @@ class CancelForm(OnceForm):
     """Cancel an alert (an optional note goes with the cancellation)."""
 
     note = HiddenField()
+
+
+class TranslationForm(OnceForm):
+    """A member's translation of a published alert: the words only (the codes are the original's)."""
+
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+    headline = StringField(_l("Headline"), render_kw={"maxlength": 160})
+    event = StringField(_l("Event"), render_kw={"maxlength": 120})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 4})
+    instruction = TextAreaField(_l("What members should do"), render_kw={"rows": 2})
+    area_desc = StringField(_l("Area description"), render_kw={"maxlength": 300})
+
+    def for_alert(self, alert: Any, offered: dict[str, str]) -> TranslationForm:
+        """The languages to offer: each one ``offered`` without the author's text, saying when a translation
+        exists and would be replaced. No choice at all when the author wrote every offered language."""
+        current = {info.language: info for info in alert.infos}
+        choices = []
+        for code in offered:
+            info = current.get(code)
+            if info is None:
+                choices.append(SelectChoice(code, alerts.language_word(code)))
+            elif info.is_translation:
+                choices.append(SelectChoice(code, _("%(language)s (replaces the current translation)",
+                                                    language=alerts.language_word(code))))
+        self.language.choices = choices
+        return self
+
+    def to_input(self) -> alerts.TranslationInput:
+        """What the form says, for the service to judge."""
+        return alerts.TranslationInput(language=text(self.language), headline=text(self.headline),
+                                       event=text(self.event), description=text(self.description),
+                                       instruction=text(self.instruction), area_desc=text(self.area_desc))

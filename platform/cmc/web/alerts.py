@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
@@ -24,6 +25,7 @@ from cmc.web.alert_forms import (
     CancelForm,
     EventTypeForm,
     ReturnForm,
+    TranslationForm,
 )
 from cmc.web.forms import EmptyForm, text
 from cmc.web.once import once
@@ -42,6 +44,13 @@ def _alert_globals() -> dict[str, Any]:
         return {}
     actor = _actor()
     return {"alerts_waiting": alerts.unacknowledged_count(actor), "alerts_latest_id": alerts.latest_id(actor)}
+
+
+@bp.app_template_global("alert_block")
+def alert_block(alert: Any, language: str | None = None) -> alerts.ShownBlock | None:
+    """The block of the alert a page shows its reader: in ``language`` (the page's by default) when there is
+    one, else the author's (``fell_back``)."""
+    return alerts.block_for(alert, language or str(get_locale() or i18n.DEFAULT))
 
 
 def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, original: Any = None) -> dict[str, Any]:
@@ -110,19 +119,50 @@ def compose(slug: str) -> Any:
 @bp.get("/alerts/<int:alert_id>")
 @access(Access.SIGNED_IN)
 def show(alert_id: int) -> Any:
-    """One alert: its content, my party's acknowledgement, and for coordinators the grid by party."""
+    """One alert: its content in my language, my party's acknowledgement, and for coordinators the grid by party.
+    ``?info=fr`` shows another current block of the alert."""
     actor = _actor()
     alert = alerts.get(actor, alert_id)
     if alert.state == AlertState.PUBLISHED:
         alerts.mark(actor, alert_id, "opened")  # first, so my own party's line shows it
-    rows = alerts.grid(actor, alert_id) if alert.state == AlertState.PUBLISHED else []
+    return _show_page(actor, alert, TranslationForm(formdata=None), {})
+
+
+def _show_page(actor: Account, alert: Any, translation_form: TranslationForm, errors: dict[str, str]) -> Any:
+    """The alert's page (with the translation form as sent, and its errors, after a refused translation)."""
+    rows = alerts.grid(actor, alert.id) if alert.state == AlertState.PUBLISHED else []
     mine = next((r for r in rows if r.party_code == actor.party.code), None)
+    asked = request.args.get("info", "")
+    shown = alert_block(alert, asked if any(i.language == asked for i in alert.infos) else None)
+    can_translate = permissions.can(actor, "alert.translate", alert)
+    translation_form.for_alert(alert, i18n.available())
     return render_template("alerts/show.html", alert=alert, rows=rows, mine=mine, network=alert.network,
+                           shown=shown, language_word=alerts.language_word,
+                           can_translate=can_translate and bool(translation_form.language.choices),
+                           translation_form=translation_form, errors=errors,
                            full_grid=permissions.can(actor, "alert.grid", alert),
                            can_publish=permissions.can(actor, "alert.publish", alert.network),
                            csrf_form=EmptyForm(),
                            return_form=ReturnForm(formdata=None), cancel_form=CancelForm(formdata=None),
-                           severities=SEVERITIES, urgencies=URGENCIES, certainties=CERTAINTIES)
+                           severities=SEVERITIES, urgencies=URGENCIES, certainties=CERTAINTIES), \
+        422 if errors else 200
+
+
+@bp.post("/alerts/<int:alert_id>/translations")
+@access(Access.SIGNED_IN)
+@once
+def translate(alert_id: int) -> Any:
+    """Add a translation of the alert (members of its network); a refused one shows the page again."""
+    actor = _actor()
+    form = TranslationForm()
+    try:
+        alert = alerts.translate(actor, alert_id, form.to_input())
+    except (ValidationError, ConflictError) as exc:
+        alert = alerts.get(actor, alert_id, audit_read=False)
+        return _show_page(actor, alert, form, exc.fields or {"headline": exc.message})
+    flash(_("Your translation into %(language)s is published to the network.",
+            language=alerts.language_word(form.to_input().language)), "success")
+    return redirect(url_for("alerts.show", alert_id=alert.id))
 
 
 @bp.post("/alerts/<int:alert_id>/ack")

@@ -6,7 +6,8 @@ published while a delegate's link was down reaches them when it comes back.
 One module per job, read in this order: ``access`` (who reads which alert), ``compose`` (the input and its
 checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync),
 ``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
-``event_templates`` (a network's event types). Callers use the package: ``alerts.publish(...)``.
+``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
+which block each reader reads). Callers use the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
@@ -41,15 +42,26 @@ from cmc.services.alerts.lists import (
     unacknowledged_count,
     unacknowledged_query,
 )
+from cmc.services.alerts.translations import (
+    LANGUAGE_WORDS,
+    SEVERITY_WORDS,
+    ShownBlock,
+    TranslationInput,
+    block_for,
+    language_word,
+    original_block,
+    severity_word,
+    translate,
+)
 from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
 
 __all__ = [
-    "LANGUAGES", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SMUGGLING_EVENT_TYPES",
-    "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT",
-    "AlertInput", "GridRow", "InfoInput", "SyncPage",
-    "acknowledge", "active_clause", "alert_json", "approve", "cancel", "connection_closed", "connection_opened",
-    "drafts_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row", "latest_id",
-    "list_query", "mail_offline_members", "mark", "mark_delivered", "publish", "refresh_presence",
-    "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "sync",
-    "unacknowledged_count", "unacknowledged_query", "validate",
+    "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
+    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT",
+    "AlertInput", "GridRow", "InfoInput", "ShownBlock", "SyncPage", "TranslationInput",
+    "acknowledge", "active_clause", "alert_json", "approve", "block_for", "cancel", "connection_closed",
+    "connection_opened", "drafts_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
+    "language_word", "latest_id", "list_query", "mail_offline_members", "mark", "mark_delivered", "original_block",
+    "publish", "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of",
+    "severity_word", "sync", "translate", "unacknowledged_count", "unacknowledged_query", "validate",
 ]

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Alert, AlertReceipt, AlertState, Membership, MsgType, NetworkRole, Role
@@ -20,6 +20,7 @@ from cmc.realtime import notify
 from cmc.services import audit
 from cmc.services.alerts.access import get, readable, receipt_of
 from cmc.services.alerts.lists import active_clause
+from cmc.services.alerts.translations import block_for
 from cmc.services.errors import DeniedError
 from cmc.services.mail import send_mail
 
@@ -203,8 +204,13 @@ def _tell_focal_points(alert: Alert, party_ids: list[int]) -> None:
     focal_points = db.session.scalars(select(Account).where(
         Account.party_id.in_(party_ids), Account.role == Role.FOCAL_POINT, Account.active.is_(True))).all()
     for focal in focal_points:
-        message = _("%(party)s has not acknowledged the alert “%(headline)s” in %(network)s.",
-                    party=focal.party.name, headline=alert.infos[0].headline, network=alert.network.name)
+        # Each focal point reads the alert's headline, and the words around it, in their own language.
+        shown = block_for(alert, i18n.language_of(focal))
+        headline = shown.info.headline if shown is not None else ""
+        with i18n.in_language_of(focal):
+            message = _("%(party)s has not acknowledged the alert “%(headline)s” in %(network)s.",
+                        party=focal.party.name, headline=headline, network=alert.network.name)
+            subject = _("Alert not acknowledged: %(h)s", h=headline)
         notify.to_user(focal.id, "notification", {"kind": "alert.overdue", "alert_id": alert.id,
                                                   "text": message})
-        send_mail(focal.email, _("Alert not acknowledged: %(h)s", h=alert.infos[0].headline), message)
+        send_mail(focal.email, subject, message)

@@ -85,9 +85,9 @@ def validate(data: AlertInput, network: Network) -> None:
         elif info.language in languages:
             fields["language"] = _("Write one information block per language.")
         languages.add(info.language)
-        fields.update(_info_errors(info, now))
+        fields.update(info_errors(info, now))
         fields.update(_area_errors(info, participating))
-        fields.update(_info_text_errors(info))
+        fields.update(info_text_errors(info))
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
 
@@ -108,7 +108,7 @@ def _envelope_errors(data: AlertInput) -> dict[str, str]:
     return fields
 
 
-def _info_errors(info: InfoInput, now: datetime) -> dict[str, str]:
+def info_errors(info: InfoInput, now: datetime) -> dict[str, str]:
     """Field errors of an info block's words, choices and expiry."""
     fields: dict[str, str] = {}
     if not info.headline.strip():
@@ -153,7 +153,7 @@ def _area_errors(info: InfoInput, participating: set[str]) -> dict[str, str]:
     return fields
 
 
-def _info_text_errors(info: InfoInput) -> dict[str, str]:
+def info_text_errors(info: InfoInput) -> dict[str, str]:
     """Field errors for text of an info block that could never be exported (see ``services/text.py``); an
     info block in another language than English names its fields as the compose form does (headline_es)."""
     suffix = "" if info.language == "en" else f"_{info.language}"

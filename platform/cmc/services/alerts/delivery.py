@@ -12,10 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cmc import i18n
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Alert, AlertMail, LiveConnection, Membership
 from cmc.models.types import utcnow
+from cmc.services.alerts.translations import block_for, severity_word
 from cmc.services.mail import send_mail
 
 ONLINE_WINDOW = timedelta(minutes=2)
@@ -68,17 +70,24 @@ def _claim_mail(alert: Alert, account: Account) -> bool:
 
 
 def mail_offline_members(alert: Alert) -> int:
-    """E-mail a Severe or Extreme alert to members with no live connection, at most once per person."""
-    info = alert.infos[0]
+    """E-mail a Severe or Extreme alert to members with no live connection, at most once per person, each in
+    their own language: the block in that language when there is one (else the author's), the words around it
+    and the severity in their language."""
     link = current_app.config["BASE_URL"].rstrip("/") + f"/alerts/{alert.id}"
     sent = 0
     for account in _offline_members(alert):
         if not _claim_mail(alert, account):
             continue
-        body = _("%(severity)s alert in %(network)s: %(headline)s\n\n%(description)s\n\n%(instruction)s\n\n"
-                 "Open and acknowledge it for your party: %(link)s",
-                 severity=info.severity, network=alert.network.name, headline=info.headline,
-                 description=info.description, instruction=info.instruction, link=link)
-        send_mail(account.email, f"[{info.severity}] {info.headline}", body)
+        shown = block_for(alert, i18n.language_of(account))
+        assert shown is not None  # a published alert has a block
+        info = shown.info
+        with i18n.in_language_of(account):
+            severity = severity_word(info.severity)
+            body = _("%(severity)s alert in %(network)s: %(headline)s\n\n%(description)s\n\n%(instruction)s\n\n"
+                     "Open and acknowledge it for your party: %(link)s",
+                     severity=severity, network=alert.network.name, headline=info.headline,
+                     description=info.description, instruction=info.instruction, link=link)
+            subject = _("[%(severity)s] %(headline)s", severity=severity, headline=info.headline)
+        send_mail(account.email, subject, body)
         sent += 1
     return sent
