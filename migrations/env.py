@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -75,6 +76,29 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+@contextmanager
+def _foreign_keys_deferred(connection):
+    """On SQLite, switch foreign keys off while migrations run, then check them and switch them back on.
+
+    A batch migration rebuilds a table on SQLite (copy, DROP, rename). With foreign keys on, that DROP deletes
+    every row that refers to the table through ON DELETE CASCADE: 0008 rebuilding ``alerts`` emptied
+    ``alert_infos`` and ``alert_receipts``. SQLite ignores the pragma inside a transaction, so it is set on the
+    driver's connection before Alembic begins one. Afterwards ``foreign_key_check`` must find nothing broken.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")  # the pool hands this connection out again
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -99,7 +123,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, _foreign_keys_deferred(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -100,6 +100,9 @@ def test_0008_backfills_active_until_from_the_alerts_already_there(app):
     assert as_naive[2] == NEVER.replace(tzinfo=None)  # no expiry
     assert as_naive[4] == soon  # the current update
     assert as_naive[3] <= now and as_naive[5] <= now and as_naive[6] <= now  # superseded, cancelled, a Cancel
+    # Rebuilding a table on SQLite (a batch migration) must not cascade into the rows that refer to it.
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alert_infos")).scalar() == 7
     db.session.remove()
     downgrade(revision="base")
     db.create_all()  # leave the schema the fixture expects
