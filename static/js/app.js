@@ -11,6 +11,15 @@
   });
   if (summary) { summary.focus(); }
 
+  // A link to a part of the page folded in <details> (#translate) opens it.
+  function openTarget() {
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    var folded = target && target.closest("details");
+    if (folded) { folded.open = true; }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form && form.getAttribute && form.getAttribute("data-confirm");

@@ -37,7 +37,7 @@
     var part = new Intl.DateTimeFormat("en", { timeZone: zone, timeZoneName: "longOffset" })
       .formatToParts(date).filter(function (p) { return p.type === "timeZoneName"; })[0];
     var match = part && /([+-])(\d{2}):(\d{2})/.exec(part.value);
-    if (!match) { return "UTC"; }
+    if (!match || (match[2] === "00" && match[3] === "00")) { return "UTC"; }
     var hours = String(Number(match[2]));
     var sign = match[1] === "-" ? "\u2212" : "+";
     return "UTC" + sign + hours + (match[3] === "00" ? "" : ":" + match[3]);
