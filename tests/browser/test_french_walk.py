@@ -21,6 +21,7 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from playwright.sync_api import BrowserContext, Page, expect
 
+from cmc.i18n import timefmt
 from tests.browser.conftest import COORDINATOR, sign_in_through_form
 from tests.live_server import ROOT, LiveServer
 
@@ -132,4 +133,10 @@ def test_a_french_delegate_reads_french_everywhere(
     expect(page.get_by_role("heading", level=1)).to_have_text(fr("Settings"))
     expect(page.get_by_label(fr("Interface language"))).to_have_value("fr")
     _walk_check(page, "settings")
+
+    # Scripts write a time exactly as the server's one helper does, in the zone the browser gave at sign-in.
+    expect(page.locator("html")).to_have_attribute("data-timezone", "America/Port-au-Prince")
+    for iso in ("2026-11-30T13:05:00+00:00", "2026-07-01T04:30:00+00:00", "2026-03-08T06:59:00+00:00"):
+        written = page.evaluate("iso => window.CMC.showTime(iso)", iso)
+        assert written == timefmt.show(datetime.fromisoformat(iso), zone="America/Port-au-Prince", locale="fr")
     assert not problems.errors, problems.errors
