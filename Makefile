@@ -64,7 +64,7 @@ messages: $(DEV_STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=Translators: --sort-by-file \
 	  $(BABEL_FLAGS) --project "CMC Platform" --copyright-holder "Caribbean Migration Consultations" \
 	  -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel -q update $(BABEL_FLAGS) --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel -q update $(BABEL_FLAGS) -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 # Regenerate both locks after changing a pin in pyproject.toml (tests/unit/test_lock.py fails until then), with
 # uv in a throwaway virtual environment; versions not pinned in pyproject.toml stay as they are unless
