@@ -50,7 +50,7 @@ def problems_of(template: Catalog, translated: Catalog) -> list[str]:
     """Every way a language's catalogue falls short of the template: missing, empty, fuzzy, placeholders."""
     found = []
     for source in messages(template):
-        entry = translated.get(source.id)
+        entry = translated.get(source.id, context=source.context)
         label = (source.id[0] if isinstance(source.id, tuple) else source.id)[:70]
         if entry is None:
             found.append(f"missing: {label!r}")
@@ -86,10 +86,11 @@ def test_the_template_is_current(tmp_path: Path, template: Catalog) -> None:
     """messages.pot holds exactly what the code marks today (else `make messages` was not run)."""
     fresh = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-c", "import sys; from babel.messages.frontend import main; sys.exit(main())",
-                    "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(fresh), "."],
+                    "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2",
+                    "-o", str(fresh), "."],
                    cwd=ROOT, check=True)
-    marked = {message.id for message in messages(read_catalog(fresh))}
-    listed = {message.id for message in messages(template)}
+    marked = {(message.id, message.context) for message in messages(read_catalog(fresh))}
+    listed = {(message.id, message.context) for message in messages(template)}
     assert marked == listed, (f"run `make messages`: not in messages.pot: {sorted(map(str, marked - listed))[:10]}; "
                               f"no longer marked: {sorted(map(str, listed - marked))[:10]}")
 

@@ -3,59 +3,165 @@
 The codes themselves (``Severe``, ``focal_point``, ``in_session``) are data and protocol values: they stay as
 they are in the database, the API, CAP XML and the audit trail. Pages, e-mails, notifications and the PDF show
 ``label(kind, code)`` instead (Jinja: ``{{ code|label('severity') }}``); an unknown code is shown as it is.
+
+Each label is translated in the context of its kind (``msgctxt "action_status"``): the same English word is
+often two words elsewhere ("Open" is a status, "Ouverte", and a button, "Ouvrir"; a status agrees with the
+gender of the thing it qualifies).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 
 LABELS: dict[str, dict[str, Any]] = {
     # CAP 1.2 (OASIS), as civil-protection services write them in each language (docs/glossary/).
-    "severity": {"Extreme": _l("Extreme"), "Severe": _l("Severe"), "Moderate": _l("Moderate"),
-                 "Minor": _l("Minor"), "Unknown": _l("Unknown")},
-    "urgency": {"Immediate": _l("Immediate"), "Expected": _l("Expected"), "Future": _l("Future"),
-                "Past": _l("Past"), "Unknown": _l("Unknown")},
-    "certainty": {"Observed": _l("Observed"), "Likely": _l("Likely"), "Possible": _l("Possible"),
-                  "Unlikely": _l("Unlikely"), "Unknown": _l("Unknown")},
-    "category": {"Geo": _l("Geophysical"), "Met": _l("Meteorological"), "Safety": _l("Public safety"),
-                 "Security": _l("Security"), "Rescue": _l("Rescue and recovery"), "Fire": _l("Fire"),
-                 "Health": _l("Health"), "Env": _l("Environment"), "Transport": _l("Transport"),
-                 "Infra": _l("Infrastructure"), "CBRNE": _l("CBRNE"), "Other": _l("Other")},
-    "cap_status": {"Actual": _l("Actual"), "Exercise": _l("Exercise"), "System": _l("System"),
-                   "Test": _l("Test"), "Draft": _l("Draft")},
-    "msg_type": {"Alert": _l("Alert"), "Update": _l("Update"), "Cancel": _l("Cancellation")},
-    "alert_state": {"draft": _l("Draft"), "submitted": _l("Waiting for approval"),
-                    "returned": _l("Returned to its author"), "published": _l("Published")},
+    "severity": {
+        "Extreme": _p("severity", "Extreme"),
+        "Severe": _p("severity", "Severe"),
+        "Moderate": _p("severity", "Moderate"),
+        "Minor": _p("severity", "Minor"),
+        "Unknown": _p("severity", "Unknown"),
+    },
+    "urgency": {
+        "Immediate": _p("urgency", "Immediate"),
+        "Expected": _p("urgency", "Expected"),
+        "Future": _p("urgency", "Future"),
+        "Past": _p("urgency", "Past"),
+        "Unknown": _p("urgency", "Unknown"),
+    },
+    "certainty": {
+        "Observed": _p("certainty", "Observed"),
+        "Likely": _p("certainty", "Likely"),
+        "Possible": _p("certainty", "Possible"),
+        "Unlikely": _p("certainty", "Unlikely"),
+        "Unknown": _p("certainty", "Unknown"),
+    },
+    "category": {
+        "Geo": _p("category", "Geophysical"),
+        "Met": _p("category", "Meteorological"),
+        "Safety": _p("category", "Public safety"),
+        "Security": _p("category", "Security"),
+        "Rescue": _p("category", "Rescue and recovery"),
+        "Fire": _p("category", "Fire"),
+        "Health": _p("category", "Health"),
+        "Env": _p("category", "Environment"),
+        "Transport": _p("category", "Transport"),
+        "Infra": _p("category", "Infrastructure"),
+        "CBRNE": _p("category", "CBRNE"),
+        "Other": _p("category", "Other"),
+    },
+    "cap_status": {
+        "Actual": _p("cap_status", "Actual"),
+        "Exercise": _p("cap_status", "Exercise"),
+        "System": _p("cap_status", "System"),
+        "Test": _p("cap_status", "Test"),
+        "Draft": _p("cap_status", "Draft"),
+    },
+    "msg_type": {
+        "Alert": _p("msg_type", "Alert"),
+        "Update": _p("msg_type", "Update"),
+        "Cancel": _p("msg_type", "Cancellation"),
+    },
+    "alert_state": {
+        "draft": _p("alert_state", "Draft"),
+        "submitted": _p("alert_state", "Waiting for approval"),
+        "returned": _p("alert_state", "Returned to its author"),
+        "published": _p("alert_state", "Published"),
+    },
     # People and parties.
-    "role": {"secretariat": _l("Secretariat"), "focal_point": _l("National focal point"),
-             "delegate": _l("Delegate")},
-    "network_role": {"coordinator": _l("Coordinator"), "member": _l("Member")},
-    "party_kind": {"state": _l("State"), "territory": _l("Territory"), "organization": _l("Organisation")},
-    "party_status": {"member": _l("Member"), "observer": _l("Observer"), "support": _l("Support organisation")},
-    "network_kind": {"thematic_network": _l("Thematic network"), "technical_network": _l("Technical network"),
-                     "dialogue_space": _l("Dialogue space")},
+    "role": {
+        "secretariat": _p("role", "Secretariat"),
+        "focal_point": _p("role", "National focal point"),
+        "delegate": _p("role", "Delegate"),
+    },
+    "network_role": {
+        "coordinator": _p("network_role", "Coordinator"),
+        "member": _p("network_role", "Member"),
+    },
+    "party_kind": {
+        "state": _p("party_kind", "State"),
+        "territory": _p("party_kind", "Territory"),
+        "organization": _p("party_kind", "Organisation"),
+    },
+    "party_status": {
+        "member": _p("party_status", "Member"),
+        "observer": _p("party_status", "Observer"),
+        "support": _p("party_status", "Support organisation"),
+    },
+    "network_kind": {
+        "thematic_network": _p("network_kind", "Thematic network"),
+        "technical_network": _p("network_kind", "Technical network"),
+        "dialogue_space": _p("network_kind", "Dialogue space"),
+    },
     # Documents.
-    "document_kind": {"report": _l("Report"), "protocol": _l("Protocol"), "presentation": _l("Presentation"),
-                      "statement": _l("Statement"), "minutes": _l("Minutes"), "statistics": _l("Statistics"),
-                      "other": _l("Other")},
-    "audience": {"network": _l("Members of the network"), "all": _l("Every CMC party"),
-                 "named": _l("Named parties")},
-    "protocol_status": {"draft": _l("Draft"), "under_review": _l("Under review"), "adopted": _l("Adopted")},
+    "document_kind": {
+        "report": _p("document_kind", "Report"),
+        "protocol": _p("document_kind", "Protocol"),
+        "presentation": _p("document_kind", "Presentation"),
+        "statement": _p("document_kind", "Statement"),
+        "minutes": _p("document_kind", "Minutes"),
+        "statistics": _p("document_kind", "Statistics"),
+        "other": _p("document_kind", "Other"),
+    },
+    "audience": {
+        "network": _p("audience", "Members of the network"),
+        "all": _p("audience", "Every CMC party"),
+        "named": _p("audience", "Named parties"),
+    },
+    "protocol_status": {
+        "draft": _p("protocol_status", "Draft"),
+        "under_review": _p("protocol_status", "Under review"),
+        "adopted": _p("protocol_status", "Adopted"),
+    },
     # Meetings.
-    "meeting_kind": {"annual_meeting": _l("Annual meeting"), "technical_workshop": _l("Technical workshop"),
-                     "network_meeting": _l("Network meeting"), "webinar": _l("Webinar")},
-    "meeting_format": {"in_person": _l("In person"), "virtual": _l("Online"), "hybrid": _l("Hybrid")},
-    "meeting_status": {"draft": _l("Draft"), "published": _l("Published"), "in_session": _l("In session"),
-                       "concluded": _l("Concluded"), "cancelled": _l("Cancelled")},
-    "item_kind": {"opening": _l("Opening"), "session": _l("Session"), "panel": _l("Panel"), "break": _l("Break"),
-                  "closing": _l("Closing")},
-    "registration_status": {"pending": _l("Pending"), "confirmed": _l("Confirmed"), "declined": _l("Declined")},
-    "delegation_role": {"head": _l("Head of delegation"), "delegate": _l("Delegate"), "adviser": _l("Adviser")},
-    "action_status": {"open": _l("Open"), "in_progress": _l("In progress"), "done": _l("Done")},
+    "meeting_kind": {
+        "annual_meeting": _p("meeting_kind", "Annual meeting"),
+        "technical_workshop": _p("meeting_kind", "Technical workshop"),
+        "network_meeting": _p("meeting_kind", "Network meeting"),
+        "webinar": _p("meeting_kind", "Webinar"),
+    },
+    "meeting_format": {
+        "in_person": _p("meeting_format", "In person"),
+        "virtual": _p("meeting_format", "Online"),
+        "hybrid": _p("meeting_format", "Hybrid"),
+    },
+    "meeting_status": {
+        "draft": _p("meeting_status", "Draft"),
+        "published": _p("meeting_status", "Published"),
+        "in_session": _p("meeting_status", "In session"),
+        "concluded": _p("meeting_status", "Concluded"),
+        "cancelled": _p("meeting_status", "Cancelled"),
+    },
+    "item_kind": {
+        "opening": _p("item_kind", "Opening"),
+        "session": _p("item_kind", "Session"),
+        "panel": _p("item_kind", "Panel"),
+        "break": _p("item_kind", "Break"),
+        "closing": _p("item_kind", "Closing"),
+    },
+    "registration_status": {
+        "pending": _p("registration_status", "Pending"),
+        "confirmed": _p("registration_status", "Confirmed"),
+        "declined": _p("registration_status", "Declined"),
+    },
+    "delegation_role": {
+        "head": _p("delegation_role", "Head of delegation"),
+        "delegate": _p("delegation_role", "Delegate"),
+        "adviser": _p("delegation_role", "Adviser"),
+    },
+    "action_status": {
+        "open": _p("action_status", "Open"),
+        "in_progress": _p("action_status", "In progress"),
+        "done": _p("action_status", "Done"),
+    },
     # The audit trail.
-    "outcome": {"ok": _l("Done"), "denied": _l("Denied"), "failed": _l("Failed")},
+    "outcome": {
+        "ok": _p("outcome", "Done"),
+        "denied": _p("outcome", "Denied"),
+        "failed": _p("outcome", "Failed"),
+    },
 }
 
 
