@@ -61,7 +61,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 translations: $(COMPILED)
 
 messages: $(DEV_STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --add-comments=Translators: --sort-by-file \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k _p:1c,2 --add-comments=Translators: --sort-by-file \
 	  $(BABEL_FLAGS) --project "CMC Platform" --copyright-holder "Caribbean Migration Consultations" \
 	  -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update $(BABEL_FLAGS) -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
