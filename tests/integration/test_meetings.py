@@ -277,7 +277,7 @@ def test_document_pack_holds_readable_documents_in_agenda_order(admin, meeting, 
     outsider_client, _outsider = signed_in("delegate", party="JM")
     archive = zipfile.ZipFile(io.BytesIO(outsider_client.get(f"/meetings/{meeting.id}/agenda/1.zip").data))
     assert archive.namelist() == ["README.txt"]  # nothing the person may not read
-    assert "2 left out" in archive.read("README.txt").decode()
+    assert "2 documents left out" in archive.read("README.txt").decode()
 
 
 def test_meetings_api_builds_publishes_and_registers(admin, meeting, signed_in):
