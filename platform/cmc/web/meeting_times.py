@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
+from flask import render_template
 from flask_babel import gettext as _
 
 from cmc.i18n import timefmt
+from cmc.services.text import plain_safe
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,9 @@ class MeetingClock:
 def css_string(text: str) -> str:
     """``text`` as the inside of a CSS string (a page header's ``content``): letters, digits and plain
     punctuation as they are, every other character as a CSS escape, so no quote, backslash or ``</style>``
-    can end the string or the style sheet."""
-    return "".join(ch if ch.isalnum() or ch in " .,:;-()/" else f"\\{ord(ch):06x}" for ch in text)
+    can end the string or the style sheet. Characters no document may hold (a lone surrogate, a control
+    character) become U+FFFD first: escaped, they would reach the PDF writer intact."""
+    return "".join(ch if ch.isalnum() or ch in " .,:;-()/" else f"\\{ord(ch):06x}" for ch in plain_safe(text))
 
 
 def page_counter(template: str) -> str:
@@ -96,3 +99,16 @@ def page_counter(template: str) -> str:
     parts = [counters.get(piece) or f'"{css_string(piece)}"'
              for piece in re.split(r"(%\(n\)s|%\(total\)s)", template) if piece]
     return " ".join(parts)
+
+
+def printable_agenda(meeting: Any, agenda: Any) -> str:
+    """The HTML of a version's printed agenda (WeasyPrint lays it out), in the reader's language: dated in the
+    meeting's zone, as the version page dates it, since it is a document for everyone."""
+    clock = MeetingClock(meeting)
+    published = clock.published(agenda.published_at)
+    # The running header and footer are CSS strings: their text is written here and escaped for CSS.
+    return render_template(
+        "meetings/print.html", meeting=meeting, agenda=agenda, clock=clock, rows=clock.rows(agenda.items),
+        published=published, header_title=css_string(meeting.title[:90]),
+        header_version=css_string(_("Agenda version %(n)d · %(d)s", n=agenda.number, d=published)),
+        page_counter=page_counter(_("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")))

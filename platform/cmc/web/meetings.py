@@ -33,7 +33,7 @@ from cmc.web.meeting_forms import (
     parse_date,
 )
 from cmc.web.meeting_page import builder_page, refused, show_page
-from cmc.web.meeting_times import MeetingClock, css_string, page_counter
+from cmc.web.meeting_times import MeetingClock, printable_agenda
 from cmc.web.once import once
 from cmc.web.views import form_errors
 
@@ -126,15 +126,7 @@ def ics(meeting_id: int, number: int) -> Any:
 def pdf(meeting_id: int, number: int) -> Any:
     """The printable A4 agenda of one version (meeting, version and date on every page)."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
-    clock = MeetingClock(meeting)
-    # A document for everyone: dated in the meeting's zone, as the version page dates it.
-    published = clock.published(agenda.published_at)
-    # The running header and footer are CSS strings, written here and escaped for CSS.
-    html = render_template(
-        "meetings/print.html", meeting=meeting, agenda=agenda, clock=clock, rows=clock.rows(agenda.items),
-        published=published, header_title=css_string(meeting.title[:90]),
-        header_version=css_string(_("Agenda version %(n)d · %(d)s", n=agenda.number, d=published)),
-        page_counter=page_counter(_("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")))
+    html = printable_agenda(meeting, agenda)
     return Response(meetings.agenda_pdf(meeting, agenda, html), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="agenda-{meeting.id}-v{number}.pdf"'})
 
