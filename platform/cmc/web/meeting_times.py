@@ -89,7 +89,7 @@ def css_string(text: str) -> str:
     punctuation as they are, every other character as a CSS escape, so no quote, backslash or ``</style>``
     can end the string or the style sheet. Characters no document may hold (a lone surrogate, a control
     character) become U+FFFD first: escaped, they would reach the PDF writer intact."""
-    return "".join(ch if ch.isalnum() or ch in " .,:;-()/" else f"\\{ord(ch):06x}" for ch in plain_safe(text))
+    return "".join(ch if ch.isalnum() or ch in " .,:;-()/" else f"\\{ord(ch):x} " for ch in plain_safe(text))
 
 
 def page_counter(template: str) -> str:
