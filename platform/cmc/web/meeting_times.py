@@ -110,5 +110,5 @@ def printable_agenda(meeting: Any, agenda: Any) -> str:
     return render_template(
         "meetings/print.html", meeting=meeting, agenda=agenda, clock=clock, rows=clock.rows(agenda.items),
         published=published, header_title=css_string(meeting.title[:90]),
-        header_version=css_string(_("Agenda version %(n)d · %(d)s", n=agenda.number, d=published)),
+        header_version=css_string(_("Agenda version %(n)d of %(d)s", n=agenda.number, d=published)),
         page_counter=page_counter(_("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")))
