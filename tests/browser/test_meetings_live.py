@@ -26,6 +26,7 @@ from icalendar import Calendar
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 from pypdf import PdfReader
 
+from cmc.i18n import timefmt
 from tests.live_server import LiveServer
 
 SECRETARIAT = "secretariat@cmc.demo"
@@ -116,10 +117,15 @@ def _add_item(page: Page, item: Item, days: tuple[date, date]) -> None:
     expect(page.get_by_role("status").filter(has_text="The item is added.")).to_be_visible()
 
 
+def _date(day: date) -> str:
+    """A day as the English change list writes it ("2 Jan 2045")."""
+    return timefmt.show(day, "date", locale="en")
+
+
 def _day_items(page: Page, day: date) -> Locator:
     """The items of one day in the builder, in agenda order (found by the day's heading, not by the section's
     accessible name: see ``test_the_builder_names_each_day_by_its_date``)."""
-    heading = page.get_by_role("heading", level=2, name=day.isoformat(), exact=True)
+    heading = page.get_by_role("heading", level=2, name=timefmt.show(day, "day", locale="en"), exact=True)
     return page.locator("main section").filter(has=heading).locator("ol.agenda-builder > li")
 
 
@@ -317,7 +323,7 @@ def test_the_change_list_names_only_what_changed(
     revision = _api_add_item(live_server, secretariat_token, meeting_id, lab, days, revision)
     assert _api_publish(live_server, secretariat_token, meeting_id, revision) == 2
     page.goto(f"/meetings/{meeting_id}/agenda/2")
-    expect(page.locator("#change-list li")).to_have_text([f"Added “{lab.title}” on {days[0].isoformat()}."])
+    expect(page.locator("#change-list li")).to_have_text([f"Added “{lab.title}” on {_date(days[0])}."])
 
     # Version 3 moves the closing up on the second day: it is now item 1 of that day.
     page.goto(f"/meetings/{meeting_id}/agenda")
@@ -325,8 +331,8 @@ def test_the_change_list_names_only_what_changed(
     expect(page.get_by_role("status").filter(has_text="The item is moved.")).to_be_visible()
     page.get_by_role("button", name="Publish version 3").click()
     expect(page.locator("#change-list li")).to_have_text([
-        f"Moved “{closing.title}” (now item 1 on {days[1].isoformat()}).",
-        f"Moved “{cases.title}” (now item 2 on {days[1].isoformat()}).",
+        f"Moved “{closing.title}” (now item 1 on {_date(days[1])}).",
+        f"Moved “{cases.title}” (now item 2 on {_date(days[1])}).",
     ])
 
 

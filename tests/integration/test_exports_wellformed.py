@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import render_template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -40,6 +39,7 @@ from cmc.models import (
 )
 from cmc.services import audit, cap, meetings
 from cmc.services.text import plain_safe, xml_safe
+from cmc.web.meeting_times import printable_agenda
 
 NASTY = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x85", "\ud800", "\udfff", "\ufffe",
          "\uffff", "\r", "\r\n", "\n", "\t", "]]>", "&amp;", "<b>", "&", "\"'", "\u2028", "\U0001f6a2",
@@ -141,9 +141,7 @@ def test_the_pdf_agenda_is_a_readable_pdf_whatever_the_meeting_holds(app: Any, t
     # About 0.1 s per PDF (WeasyPrint), hence fewer examples than the other writers.
     meeting, version = _meeting(title, venue, description)
     with app.test_request_context():
-        # As the route renders it (web/meetings.py: pdf).
-        header_title = "".join(ch for ch in meeting.title if ch not in '"\\<>&\'')[:90]
-        html = render_template("meetings/print.html", meeting=meeting, agenda=version, header_title=header_title)
+        html = printable_agenda(meeting, version)  # as the route renders it (web/meetings.py: pdf)
     reader = PdfReader(io.BytesIO(meetings.agenda_pdf(meeting, version, html)))
     assert len(reader.pages) >= 1
     for page in reader.pages:

@@ -277,7 +277,7 @@ def test_document_pack_holds_readable_documents_in_agenda_order(admin, meeting, 
     outsider_client, _outsider = signed_in("delegate", party="JM")
     archive = zipfile.ZipFile(io.BytesIO(outsider_client.get(f"/meetings/{meeting.id}/agenda/1.zip").data))
     assert archive.namelist() == ["README.txt"]  # nothing the person may not read
-    assert "2 left out" in archive.read("README.txt").decode()
+    assert "2 documents left out" in archive.read("README.txt").decode()
 
 
 def test_meetings_api_builds_publishes_and_registers(admin, meeting, signed_in):
@@ -392,3 +392,33 @@ def test_action_items_api(admin, meeting, signed_in):
     refused = other.put(f"/api/v1/action-items/{action.id}/status", headers={"X-CSRFToken": form_token(other, "/")},
                         json={"status": "open"})
     assert refused.status_code == 403
+
+
+def test_the_version_page_and_the_pdf_give_the_same_date_in_the_readers_language(admin, meeting, signed_in):
+    import io
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    from cmc.i18n import timefmt
+
+    build(admin, meeting, "Opening")
+    version = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    version.published_at = datetime(2027, 2, 1, 3, 5, tzinfo=UTC)  # 31 January in Port of Spain, 1 February in Paris
+    db.session.commit()
+    client, reader = signed_in("delegate", party="TT")
+    reader.language, reader.timezone = "fr", "Europe/Paris"
+    db.session.commit()
+    # Dated in the meeting's zone for everyone, named by its offset, in French.
+    published = timefmt.show(version.published_at, zone=meeting.timezone, locale="fr")
+    assert published == "31 janv. 2027, 23:05 UTC\u22124"
+    page = client.get(f"/meetings/{meeting.id}/agenda/1").get_data(as_text=True)
+    pdf = client.get(f"/meetings/{meeting.id}/agenda/1.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert published in page and published in text
+    # The agenda's day in French, its times in the meeting's zone, said once; the reader's own time beside them.
+    for shown in (page, text):
+        assert "mercredi 10 mars 2027" in shown and "America/Port_of_Spain (UTC\u22124)" in shown
+    assert "14:00\u201315:00" in page and "Europe/Paris (UTC+1)" in page
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert published in html and "10\u201311 mars 2027" in html

@@ -99,3 +99,41 @@ def _app_with_catalogues() -> Flask:
                                                       / "translations")
     app.config["LANGUAGES"] = dict(LANGUAGE_NAMES)
     return app
+
+
+# An agenda item's wall-clock time in the meeting's zone, on the reader's clock (timefmt.elsewhere).
+PORT_OF_SPAIN = "America/Port_of_Spain"
+
+
+def test_the_readers_time_is_not_repeated_when_both_clocks_read_the_same():
+    # July: Havana is on daylight time (UTC-4), Port of Spain never changes (UTC-4): the same clock.
+    havana = timefmt.zone_named("America/Havana")
+    assert timefmt.elsewhere(date(2036, 7, 15), time(9), time(10), zone=PORT_OF_SPAIN, viewer=havana,
+                             locale="en") == ""
+    assert timefmt.elsewhere(date(2036, 7, 15), time(9), zone=PORT_OF_SPAIN, viewer=timefmt.zone_named(
+        PORT_OF_SPAIN), locale="en") == ""
+
+
+def test_the_readers_time_follows_their_daylight_saving():
+    # January: Havana is back on standard time (UTC-5), an hour behind Port of Spain.
+    havana = timefmt.zone_named("America/Havana")
+    assert timefmt.elsewhere(date(2036, 1, 15), time(9), time(10), zone=PORT_OF_SPAIN, viewer=havana,
+                             locale="en") == "08:00\u201309:00"
+    # And the other way round in July: the meeting in Havana (daylight time), the reader in Mexico City (UTC-6).
+    assert timefmt.elsewhere(date(2036, 7, 15), time(9), zone="America/Havana",
+                             viewer=timefmt.zone_named("America/Mexico_City"), locale="en") == "07:00"
+
+
+def test_an_item_on_another_day_of_the_readers_clock_shows_that_day():
+    paris = timefmt.zone_named("Europe/Paris")
+    # 20:30 in Port of Spain on 17 November is 01:30 on the 18th in Paris.
+    assert timefmt.elsewhere(date(2036, 11, 17), time(20, 30), time(21, 0), zone=PORT_OF_SPAIN, viewer=paris,
+                             locale="fr") == "18 nov., 01:30\u201302:00"
+    # Starting before midnight and ending after it: the end says its day.
+    assert timefmt.elsewhere(date(2036, 11, 17), time(17, 30), time(19, 30), zone=PORT_OF_SPAIN, viewer=paris,
+                             locale="en") == "22:30\u201318 Nov, 00:30"
+
+
+def test_at_meeting_is_the_moment_of_a_wall_clock_time_in_a_zone():
+    moment = timefmt.at_meeting(date(2036, 11, 17), time(9), PORT_OF_SPAIN)
+    assert moment.astimezone(UTC) == datetime(2036, 11, 17, 13, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_datetime, match_skeleton
 
-Style = Literal["datetime", "datetime_seconds", "date", "day", "time", "short_date"]
+Style = Literal["datetime", "datetime_seconds", "date", "day", "time", "short_date", "short_datetime"]
 
 #: Each style as the language writes it: CLDR's own medium and full date patterns, and 24-hour clock times from
 #: the "Hm" skeleton (the region's official usage), joined by the language's medium date-time pattern ("{1},
@@ -34,6 +34,7 @@ PARTS: dict[str, tuple[str, str]] = {
     "day": ("full", ""),  # Monday 30 November 2026 (agenda days)
     "short_date": ("MMMd", ""),  # 30 Nov
     "time": ("", "Hm"),  # 14:05
+    "short_datetime": ("MMMd", "Hm"),  # 30 Nov, 14:05 (a meeting's time on another day of the reader's clock)
 }
 WITH_ZONE = ("datetime", "datetime_seconds", "time")
 
@@ -167,6 +168,37 @@ def show_range(start: date, end: date, *, locale: str | None = None) -> str:
     if start == end:
         return show(start, "date", locale=locale)
     return str(format_interval(start, end, "yMMMd", locale=locale))
+
+
+def at_meeting(day: date, clock: time, zone: tzinfo | str) -> datetime:
+    """The moment a wall-clock time on a day reads in a zone (an agenda item's start in the meeting's zone)."""
+    return datetime.combine(day, clock, zone_named(zone) if isinstance(zone, str) or zone is None else zone)
+
+
+def same_clock(zone: tzinfo, other: tzinfo, moment: datetime) -> bool:
+    """Whether two zones' clocks read the same at that moment (Havana and Port of Spain in July, not in
+    January): a second time is worth showing only when they do not."""
+    return moment.astimezone(zone).utcoffset() == moment.astimezone(other).utcoffset()
+
+
+def elsewhere(day: date, start: time, end: time | None = None, *, zone: tzinfo | str,
+              viewer: tzinfo | None = None, locale: str | None = None) -> str:
+    """An agenda item's times (wall clock in the meeting's ``zone``) as the ``viewer``'s clock reads them
+    ("08:00-09:00"), with the date when the viewer's day is not the item's ("18 Nov, 01:00"); ``""`` when both
+    clocks read the same, so nothing more needs saying."""
+    meeting_zone = zone_named(zone) if isinstance(zone, str) else zone
+    target = viewer or viewer_zone()
+    first = at_meeting(day, start, meeting_zone)
+    if same_clock(meeting_zone, target, first):
+        return ""
+    local = first.astimezone(target)
+    text = show(local, "short_datetime" if local.date() != day else "time", zone=target, locale=locale,
+                with_zone=False)
+    if end is not None:
+        last = at_meeting(day, end, meeting_zone).astimezone(target)
+        style: Style = "short_datetime" if last.date() != local.date() else "time"
+        text = f"{text}\u2013{show(last, style, zone=target, locale=locale, with_zone=False)}"
+    return text
 
 
 def script_settings() -> dict[str, str]:

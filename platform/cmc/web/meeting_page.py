@@ -9,14 +9,17 @@ from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from cmc import permissions
 from cmc.extensions import db
+from cmc.i18n import timefmt
 from cmc.models import Decision, ItemKind, MeetingFormat, MeetingKind, MeetingStatus, Minutes
 from cmc.services import meetings, networks, parties
 from cmc.web import views
 from cmc.web.forms import EmptyForm
 from cmc.web.meeting_forms import ActionForm, ActionStatusForm, DecisionForm, ItemForm, MinutesForm, RegisterForm
+from cmc.web.meeting_times import MeetingClock
 
 
 def choices() -> dict[str, Any]:
@@ -64,7 +67,7 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
                            decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
                                                              .order_by(Decision.id))),
                            can_manage=permissions.can(actor, "meeting.manage"),
-                           can_register=permissions.can(actor, "meeting.register"),
+                           can_register=permissions.can(actor, "meeting.register"), clock=MeetingClock(meeting),
                            errors=errors or {}, sent=sent, **forms, **choices()), 422 if errors else 200
 
 
@@ -92,17 +95,25 @@ def builder_page(meeting: Any, errors: dict[str, str], status: int, form: ItemFo
         days.setdefault(item.day, []).append(item)
     meeting_days = [meeting.start_date + timedelta(days=n)
                     for n in range((meeting.end_date - meeting.start_date).days + 1)]
-    item_forms = {item.id: ItemForm.of(item).with_days(meeting_days) for item in meeting.items}
+    item_forms = {item.id: _with_days(ItemForm.of(item), meeting_days) for item in meeting.items}
     item_errors: dict[str, str] = {}
     if item_id is not None and form is not None:
-        item_forms[item_id] = form.with_days(meeting_days)
+        item_forms[item_id] = _with_days(form, meeting_days)
         item_errors = {f"{_EDIT_IDS.get(name, 'edit')}-{item_id}": message for name, message in errors.items()}
         errors, form = {}, None
     return render_template("meetings/builder.html", meeting=meeting, days=days, meeting_days=meeting_days,
                            carried=meetings.open_actions_before(meeting),
                            warnings=meetings.overlaps(meeting), errors=errors, item_forms=item_forms,
                            item_errors=item_errors, edited=item_id if item_errors else None,
-                           form=(form or ItemForm(formdata=None, data={"kind": "session"})).with_days(meeting_days),
-                           versions=meetings.versions(meeting), **choices()), status
+                           form=_with_days(form or ItemForm(formdata=None, data={"kind": "session"}), meeting_days),
+                           versions=meetings.versions(meeting), clock=MeetingClock(meeting), **choices()), status
+
+
+def _with_days(form: ItemForm, days: list[date]) -> ItemForm:
+    """The form offering the meeting's days, each named as the reader writes it ("lundi 17 novembre 2036") and
+    sent as its ISO date."""
+    form.with_days(days)
+    form.day.choices = [SelectChoice(d.isoformat(), timefmt.show(d, "day")) for d in days]
+    return form
 
 

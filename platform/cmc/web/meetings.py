@@ -33,6 +33,7 @@ from cmc.web.meeting_forms import (
     parse_date,
 )
 from cmc.web.meeting_page import builder_page, refused, show_page
+from cmc.web.meeting_times import MeetingClock, printable_agenda
 from cmc.web.once import once
 from cmc.web.views import form_errors
 
@@ -107,7 +108,7 @@ def show(meeting_id: int) -> Any:
 def version(meeting_id: int, number: int) -> Any:
     """One published agenda version, with what changed since the one before."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
-    return render_template("meetings/version.html", meeting=meeting, agenda=agenda,
+    return render_template("meetings/version.html", meeting=meeting, agenda=agenda, clock=MeetingClock(meeting),
                            latest=meetings.versions(meeting)[0].number)
 
 
@@ -125,9 +126,7 @@ def ics(meeting_id: int, number: int) -> Any:
 def pdf(meeting_id: int, number: int) -> Any:
     """The printable A4 agenda of one version (meeting, version and date on every page)."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
-    # The running header is a CSS string: keep only characters that need no escaping there.
-    header_title = "".join(ch for ch in meeting.title if ch not in '"\\<>&\'')[:90]
-    html = render_template("meetings/print.html", meeting=meeting, agenda=agenda, header_title=header_title)
+    html = printable_agenda(meeting, agenda)
     return Response(meetings.agenda_pdf(meeting, agenda, html), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="agenda-{meeting.id}-v{number}.pdf"'})
 

@@ -9,6 +9,9 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from cmc import permissions
 from cmc.extensions import db
 from cmc.models.account import Account
@@ -101,6 +104,10 @@ def document_pack(actor: Account, meeting: Meeting, version: AgendaVersion) -> t
                 name = f"{number:02d} {safe_title} (v{file_version.number}).{file_version.extension}"
                 archive.write(documents.storage().path(file_version.storage_key), arcname=name)
                 added += 1
-        archive.writestr("README.txt", f"{meeting.title}\nAgenda version {version.number}\n"
-                                       f"{added} document(s) in agenda order; {skipped} left out.\n")
+        # The reader's language: the archive is made for the person who asked for it.
+        archive.writestr("README.txt", "\n".join((
+            meeting.title, _("Agenda version %(n)d", n=version.number),
+            ngettext("%(num)d document, in agenda order.", "%(num)d documents, in agenda order.", added),
+            ngettext("%(num)d document left out (not open to you).", "%(num)d documents left out (not open to you).",
+                     skipped), "")))
     return buffer.getvalue(), added, skipped
