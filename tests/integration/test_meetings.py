@@ -58,7 +58,7 @@ def test_build_publish_retime_and_publish_again_with_a_change_list(admin, meetin
     second = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
     text = " ".join(second.changes)
     assert second.number == 2
-    assert "Retimed “Smuggling routes”: 10:00-11:00 to 14:00-15:30." in text
+    assert "Retimed “Smuggling routes”: 10:00\u201311:00 to 14:00\u201315:30." in text
     assert "Moved “Closing”" in text and "Added “Field visit” on 11 Mar 2027." in text
     assert db.session.scalar(select(AgendaVersion).where(AgendaVersion.number == 1)).items == first.items
     assert meeting.status == "published"

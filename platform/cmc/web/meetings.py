@@ -109,7 +109,7 @@ def version(meeting_id: int, number: int) -> Any:
     """One published agenda version, with what changed since the one before."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
     return render_template("meetings/version.html", meeting=meeting, agenda=agenda, clock=MeetingClock(meeting),
-                           latest=meetings.versions(meeting)[0].number)
+                           latest=meetings.versions(meeting)[0].number, changes=meetings.changes_of(agenda))
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda/<int:number>.ics")

@@ -5,7 +5,7 @@ versions, and the notice registered delegations get when a published agenda chan
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from flask import current_app
@@ -47,6 +47,13 @@ def _day(value: str) -> str:
     return timefmt.show(date.fromisoformat(value), "date")
 
 
+def _span(item: dict[str, Any]) -> str:
+    """An item's hours as the reader writes them ("9:00-10:30" in Spanish, with an en dash); a dash alone
+    when it has none."""
+    hours = [timefmt.show(time.fromisoformat(value), "time") for value in (item["start"], item["end"]) if value]
+    return "\u2013".join(hours) or "\u2013"
+
+
 def _item_changes(previous: dict[str, Any], item: dict[str, Any]) -> list[str]:
     """What changed in one item present in both snapshots, in the reader's language."""
     changes: list[str] = []
@@ -54,7 +61,7 @@ def _item_changes(previous: dict[str, Any], item: dict[str, Any]) -> list[str]:
         changes.append(_("Retitled “%(a)s” as “%(b)s”.", a=previous["title"], b=item["title"]))
     if (previous["start"], previous["end"]) != (item["start"], item["end"]):
         changes.append(_("Retimed “%(t)s”: %(a)s to %(b)s.", t=item["title"],
-                         a=f"{previous['start']}-{previous['end']}", b=f"{item['start']}-{item['end']}"))
+                         a=_span(previous), b=_span(item)))
     if previous["day"] != item["day"] or previous["position"] != item["position"]:
         changes.append(_("Moved “%(t)s” (now item %(n)d on %(day)s).", t=item["title"], n=item["position"],
                          day=_day(item["day"])))
