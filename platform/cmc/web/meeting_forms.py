@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
-from cmc.models import ItemKind, MeetingFormat, MeetingKind, MeetingStatus
+from cmc.i18n import labels
 from cmc.models.types import parse_id
 from cmc.services import meetings
 from cmc.web.forms import OnceForm, text
@@ -33,8 +33,9 @@ def parse_time(raw: str | None) -> time | None:
         return None
 
 
-def _labelled(values: Any) -> list[SelectChoice]:
-    return [SelectChoice(v, v.replace("_", " ").capitalize()) for v in values]
+def _labelled(kind: str) -> list[SelectChoice]:
+    """A select's options for a kind of code, each shown in the reader's words (cmc/i18n/labels.py)."""
+    return [SelectChoice(code, text) for code, text in labels.choices(kind)]
 
 
 class ListField(Field):
@@ -74,14 +75,14 @@ class MeetingForm(OnceForm):
     """Plan or edit a meeting."""
 
     title = StringField(_l("Title"))
-    kind = SelectField(_l("Kind"), choices=_labelled(k.value for k in MeetingKind), validate_choice=False)
-    status = SelectField(_l("Status"), choices=_labelled(s.value for s in MeetingStatus), validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=_labelled("meeting_kind"), validate_choice=False)
+    status = SelectField(_l("Status"), choices=_labelled("meeting_status"), validate_choice=False)
     start_date = StringField(_l("First day"), render_kw={"type": "date"})
     end_date = StringField(_l("Last day"), render_kw={"type": "date"})
     timezone = StringField(_l("Time zone"))
     venue = StringField(_l("Venue"))
     city = StringField(_l("City"))
-    format = SelectField(_l("Format"), choices=_labelled(f.value for f in MeetingFormat), validate_choice=False)
+    format = SelectField(_l("Format"), choices=_labelled("meeting_format"), validate_choice=False)
     link = StringField(_l("Online link"), render_kw={"type": "url", "pattern": "https://.+", "maxlength": 300})
     host_party = SelectField(_l("Host party"), choices=[], validate_choice=False)
     network = SelectField(_l("Network"), choices=[], validate_choice=False)
@@ -111,8 +112,7 @@ class ItemForm(RevisionForm):
     day = SelectField(_l("Day"), choices=[], validate_choice=False)
     start_time = StringField(_l("Starts"), render_kw={"type": "time"}, validators=[_a_time])
     end_time = StringField(_l("Ends"), render_kw={"type": "time"}, validators=[_a_time])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.value.capitalize()) for k in ItemKind],
-                       validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=_labelled("item_kind"), validate_choice=False)
     session = StringField(_l("Session"))
     presenters = StringField(_l("Presenters (parties or people)"))
     document_ids = StringField(_l("Linked documents (numbers)"))
@@ -232,7 +232,7 @@ class ActionForm(OnceForm):
         return self
 
 
-ACTION_STATUSES = [SelectChoice(s, s.replace("_", " ").capitalize()) for s in ("open", "in_progress", "done")]
+ACTION_STATUSES = _labelled("action_status")
 
 
 class ActionStatusForm(FlaskForm):
