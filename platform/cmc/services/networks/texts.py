@@ -22,8 +22,9 @@ from cmc import i18n
 from cmc.models import Account, Network, NetworkText
 from cmc.models.types import utcnow
 from cmc.services import markup, text
-from cmc.services.networks.threads import BODY_MAX
 
+#: The longest charter (as the longest message: ``threads.BODY_MAX``, which imports this package's directory).
+CHARTER_MAX = 50_000
 #: The three texts of a network, as the form, the API and ``NetworkText`` name them.
 FIELDS = ("name", "description", "charter")
 
@@ -139,7 +140,7 @@ def checked_texts(texts: Mapping[str, Mapping[str, Any]] | None, original: str) 
         fields.update({f"{f}_{code}": m for f, m in text.field_errors(**values).items()})
         limits = {"name": (120, _("Keep the name under 120 characters.")),
                   "description": (500, _("Keep the description under 500 characters.")),
-                  "charter": (BODY_MAX, _("The charter is too long."))}
+                  "charter": (CHARTER_MAX, _("The charter is too long."))}
         for field, (limit, message) in limits.items():
             if len(values[field]) > limit:
                 fields[f"{field}_{code}"] = message
