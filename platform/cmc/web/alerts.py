@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
@@ -227,5 +227,5 @@ def event_types(slug: str) -> Any:
             flash(_("The event type is saved."), "success")
             return redirect(url_for("alerts.event_types", slug=slug))
     return render_template("alerts/event_types.html", network=network, types=alerts.event_types(network),
-                           errors=errors, form=form), \
+                           errors=errors, form=form, template_languages=i18n.available()), \
         422 if errors else 200

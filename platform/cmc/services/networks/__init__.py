@@ -1,9 +1,9 @@
 """Networks: the directory, workspaces, membership, discussion threads, replies and the activity feed.
 
 One module a job: ``directory`` (the list, and who sees, reads and posts in a network), ``settings`` (what the
-secretariat sets on a network), ``membership``, ``threads`` (threads and replies), ``activity`` and ``texts`` (a network's name, description
-and charter in the reader's language). Callers
-keep using ``services.networks.<name>``: the names are re-exported here.
+secretariat sets on a network), ``membership``, ``threads`` (threads and replies), ``activity`` and ``texts``
+(a network's name, description and charter in the reader's language). Callers keep using
+``services.networks.<name>``: the names are re-exported here.
 """
 
 from __future__ import annotations
