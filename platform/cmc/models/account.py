@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
@@ -37,7 +37,7 @@ class Account(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="America/Port_of_Spain")
     # False until the person saves a zone in settings, or a browser tells it at a sign-in: until then the
     # zone follows the browser the person signs in with (cmc.services.accounts.adopt_browser_zone).
-    timezone_confirmed: Mapped[bool] = mapped_column(default=False)
+    timezone_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -160,6 +160,9 @@ class AlertEventType(db.Model):
     certainty: Mapped[str] = mapped_column(String(20), default="Likely")
     headline_template: Mapped[str] = mapped_column(String(160), default="")
     instruction_template: Mapped[str] = mapped_column(Text, default="")
+    #: The template in other languages: {"es": {"event": ..., "headline": ..., "instruction": ...}}; a missing
+    #: or empty entry falls back to the fields above.
+    texts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
 
 
 class AlertReceipt(db.Model):

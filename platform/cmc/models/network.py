@@ -48,16 +48,41 @@ class Network(db.Model):
     description: Mapped[str] = mapped_column(String(500), default="")
     charter: Mapped[str] = mapped_column(Text, default="")  # Markdown
     kind: Mapped[NetworkKind] = mapped_column(str_enum(NetworkKind, 30), default=NetworkKind.THEMATIC)
+    #: The language of ``name``, ``description`` and ``charter`` above; other languages are in ``texts``.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     alerts_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     parties: Mapped[list[Party]] = relationship(secondary=network_parties, order_by=Party.name)
+    # Loaded with the network (one query for a whole list of networks): nearly every page that names a network
+    # names it in the reader's language.
+    texts: Mapped[list[NetworkText]] = relationship(back_populates="network", cascade="all, delete-orphan",
+                                                    lazy="selectin", order_by="NetworkText.language")
 
     @property
     def archived(self) -> bool:
         """Whether the network is archived (read-only)."""
         return self.archived_at is not None
+
+
+class NetworkText(db.Model):
+    """A network's name, description and charter in one language other than its own (an empty field is no
+    translation: the reader sees the network's own text)."""
+
+    __tablename__ = "network_texts"
+    __table_args__ = (UniqueConstraint("network_id", "language", name="uq_network_text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(String(500), default="")
+    charter: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), default=None)
+
+    network: Mapped[Network] = relationship(back_populates="texts")
 
 
 class Membership(db.Model):

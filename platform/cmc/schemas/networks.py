@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields
 from marshmallow.validate import OneOf
 
 from cmc.schemas.common import PersonRefSchema, Shape
 
 ROLES = ["coordinator", "member"]
+TEXT_FIELDS = ("name", "description", "charter")
+
+
+def _texts(entry: Any) -> dict[str, dict[str, str]]:
+    from cmc.services.networks import stored_texts  # services use these schemas: imported when dumping
+
+    return stored_texts(entry.network)
 
 
 class NetworkSchema(Shape):
@@ -19,6 +28,8 @@ class NetworkSchema(Shape):
     description = fields.String(attribute="network.description")
     kind = fields.String(attribute="network.kind",
                          validate=OneOf(["thematic_network", "technical_network", "dialogue_space"]))
+    language = fields.String(attribute="network.language",
+                             metadata={"description": "The language of name, description and charter"})
     alerts_enabled = fields.Boolean(attribute="network.alerts_enabled")
     archived = fields.Boolean(attribute="network.archived")
     my_role = fields.Function(lambda entry: str(entry.my_role) if entry.my_role else None,
@@ -31,6 +42,11 @@ class NetworkDetailSchema(NetworkSchema):
     """A network read on its own (members only), with its charter and parties."""
 
     charter = fields.String(attribute="network.charter")
+    texts = fields.Function(_texts, metadata={
+        "type": "object", "description": "The network's name, description and charter (Markdown) by language, "
+                                         "its own language included; a language without a text is absent",
+        "additionalProperties": {"type": "object", "additionalProperties": False, "required": list(TEXT_FIELDS),
+                                 "properties": {f: {"type": "string"} for f in TEXT_FIELDS}}})
     parties = fields.Function(lambda entry: [party.code for party in entry.network.parties],
                               metadata={"type": "array", "items": {"type": "string"}})
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from cmc import i18n
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Membership, Network, NetworkRole, Role
@@ -19,6 +20,7 @@ from cmc.services import accounts, alerts, audit, networks, parties
 from cmc.services.auth import find_account_by_email
 from cmc.services.errors import ValidationError
 from cmc.services.networks import NetworkInput
+from cmc.services.networks import texts as network_texts
 from cmc.services.passwords import password_problem
 
 
@@ -76,6 +78,47 @@ NETWORKS = (
                 "3. Acknowledge every alert on behalf of your state.",
     ),
 )
+
+#: The networks' names and descriptions in the other languages (their charters stay in English): by slug, then
+#: language. Terms from docs/glossary (red / réseau / netwerk; alerta temprana, alerte précoce, vroegtijdige
+#: waarschuwing; HCR and ACNUR for UNHCR); French with a no-break space before the colon.
+NETWORK_TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "border-management": {
+        "es": {"name": "Red de gestión de fronteras",
+               "description": "Prácticas de gestión de fronteras en el Caribe: procedimientos de entrada, "
+                              "intercambio de información y fortalecimiento de las capacidades de los servicios "
+                              "de migración."},
+        "fr": {"name": "Réseau sur la gestion des frontières",
+               "description": "Pratiques de gestion des frontières dans les Caraïbes\u00a0: procédures d\u2019entrée, "
+                              "échange d\u2019informations et renforcement des capacités des services "
+                              "d\u2019immigration."},
+        "nl": {"name": "Netwerk grensbeheer",
+               "description": "Praktijk van grensbeheer in het Caribisch gebied: toegangsprocedures, "
+                              "informatie-uitwisseling en capaciteitsopbouw voor immigratiediensten."},
+    },
+    "refugee-protection": {
+        "es": {"name": "Red de protección de refugiados",
+               "description": "Protección de las personas refugiadas y solicitantes de asilo: derivación, acogida "
+                              "y procedimientos nacionales de asilo, con el ACNUR."},
+        "fr": {"name": "Réseau sur la protection des réfugiés",
+               "description": "Protection des réfugiés et des demandeurs d\u2019asile\u00a0: orientation, accueil et "
+                              "procédures nationales d\u2019asile, avec le HCR."},
+        "nl": {"name": "Netwerk vluchtelingenbescherming",
+               "description": "Bescherming van vluchtelingen en asielzoekers: doorverwijzing, opvang en nationale "
+                              "asielprocedures, samen met UNHCR."},
+    },
+    "migrant-smuggling": {
+        "es": {"name": "Red sobre tráfico ilícito de migrantes",
+               "description": "Red técnica regional sobre el tráfico ilícito de migrantes: alertas tempranas sobre "
+                              "flujos migratorios y protocolos nacionales y regionales."},
+        "fr": {"name": "Réseau sur le trafic illicite de migrants",
+               "description": "Réseau technique régional sur le trafic illicite de migrants\u00a0: alertes "
+                              "précoces sur les flux migratoires et protocoles nationaux et régionaux."},
+        "nl": {"name": "Netwerk migrantensmokkel",
+               "description": "Regionaal technisch netwerk over migrantensmokkel: vroegtijdige waarschuwingen "
+                              "over migratiestromen en nationale en regionale protocollen."},
+    },
+}
 
 #: Demo memberships: (email, network slug, role).
 DEMO_MEMBERSHIPS = (
@@ -191,7 +234,12 @@ def seed_networks() -> int:
             if item.slug in existing:
                 continue
             values = networks._validate_network(replace(item, party_codes=codes))
-            db.session.add(Network(**values))
+            network = Network(**values)
+            db.session.add(network)
+            # Checked as the form checks them; only the languages this installation offers.
+            offered = {code: {"charter": "", **text} for code, text in NETWORK_TEXTS.get(item.slug, {}).items()
+                       if i18n.is_available(code) and code != network.language}
+            network_texts.apply_texts(None, network, network_texts.checked_texts(offered, network.language))
             added += 1
         db.session.flush()
         for network in db.session.scalars(select(Network).where(Network.alerts_enabled.is_(True))):

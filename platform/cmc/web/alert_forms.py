@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 
+from cmc import i18n
 from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts
 from cmc.services.errors import ValidationError
@@ -121,7 +122,22 @@ class EventTypeForm(CapChoices, OnceForm):
         return {"code": text(self.code).strip(), "event": text(self.event), "category": text(self.category),
                 "urgency": text(self.urgency), "severity": text(self.severity), "certainty": text(self.certainty),
                 "headline_template": text(self.headline_template),
-                "instruction_template": text(self.instruction_template)}
+                "instruction_template": text(self.instruction_template), "texts": self.texts()}
+
+    def texts(self) -> dict[str, dict[str, str]]:
+        """The templates typed for the other languages, {language: {event, headline, instruction}}."""
+        return {code: {"event": text(self[f"event_{code}"]), "headline": text(self[f"headline_template_{code}"]),
+                       "instruction": text(self[f"instruction_template_{code}"])}
+                for code in LANGUAGE_NAMES if code != "en" and i18n.is_available(code)}
+
+
+# The template in each other language (optional; empty falls back to the English fields above).
+for _code in ("es", "fr", "nl"):
+    setattr(EventTypeForm, f"event_{_code}", StringField(_l("Event"), render_kw={"maxlength": 120}))
+    setattr(EventTypeForm, f"headline_template_{_code}", StringField(_l("Headline template"),
+                                                                     render_kw={"maxlength": 160}))
+    setattr(EventTypeForm, f"instruction_template_{_code}", TextAreaField(_l("Instruction template"),
+                                                                          render_kw={"rows": 2}))
 
 
 class ReturnForm(FlaskForm):

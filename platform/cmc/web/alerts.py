@@ -267,5 +267,5 @@ def event_types(slug: str) -> Any:
             flash(_("The event type is saved."), "success")
             return redirect(url_for("alerts.event_types", slug=slug))
     return render_template("alerts/event_types.html", network=network, types=alerts.event_types(network),
-                           errors=errors, form=form), \
+                           errors=errors, form=form, template_languages=i18n.available()), \
         422 if errors else 200

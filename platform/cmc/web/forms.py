@@ -194,6 +194,34 @@ class NetworkForm(OnceForm):
     charter = TextAreaField(_l("Charter"), validators=[Optional(), Length(max=50_000)], render_kw={"rows": 8})
     alerts_enabled = BooleanField(_l("Early alerts are exchanged in this network"))
     parties = SelectMultipleField(_l("Participating parties"), choices=[])
+    language = SelectField(_l("Language of the name, description and charter"), validate_choice=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+    def translations(self, original: str) -> dict[str, dict[str, str]]:
+        """The texts typed for each offered language other than ``original`` (every field, empty or not: the
+        service decides that an empty language is no translation)."""
+        return {code: {f: text(self[f"{f}_{code}"]) for f in ("name", "description", "charter")}
+                for code in i18n.available() if code != original and f"name_{code}" in self}
+
+    def fill_translations(self, network: Any) -> None:
+        """Show a network's stored translations in their fields."""
+        for row in network.texts:
+            if f"name_{row.language}" in self:
+                for f in ("name", "description", "charter"):
+                    self[f"{f}_{row.language}"].data = getattr(row, f)
+
+
+# Optional per-language texts, for every language the platform ships (the page shows the offered ones). The
+# lengths are the service's; here they only keep a huge post from being bound.
+for _code in i18n.LANGUAGE_NAMES:
+    setattr(NetworkForm, f"name_{_code}", StringField(_l("Name"), validators=[Optional(), Length(max=120)]))
+    setattr(NetworkForm, f"description_{_code}", TextAreaField(_l("Description"),
+                                                               validators=[Optional(), Length(max=500)]))
+    setattr(NetworkForm, f"charter_{_code}", TextAreaField(_l("Charter"), validators=[Optional(), Length(max=50_000)],
+                                                           render_kw={"rows": 6}))
 
 
 class ThreadForm(OnceForm):

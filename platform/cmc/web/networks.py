@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
@@ -22,6 +22,18 @@ from cmc.web.once import once
 from cmc.web.views import form_errors
 
 bp = Blueprint("networks", __name__)
+
+
+@bp.app_template_global("network_name")
+def _network_name(network: Any, plain: bool = False) -> Any:
+    """Every page names a network through this: in the reader's language, marked ``lang`` when it is not."""
+    return networks.network_name(network, plain=plain)
+
+
+@bp.app_template_global("network_text")
+def _network_text(network: Any) -> networks.ShownText:
+    """A network's name, description and charter as the reader sees them (``.lang_attr('charter')``...)."""
+    return networks.text_for(network)
 
 
 def _workspace_context(network: Any) -> dict[str, Any]:
@@ -122,8 +134,10 @@ def _network_form(network: Any | None) -> NetworkForm:
         if network is not None:
             form.kind.data = network.kind.value
             form.parties.data = [p.code for p in network.parties]
+            form.fill_translations(network)
         else:
             form.parties.data = [p.code for p in parties.list_parties(include_retired=False)]
+            form.language.data = views.actor().language if i18n.is_available(views.actor().language) else "en"
     return form
 
 
@@ -133,21 +147,26 @@ def _save_network(network: Any | None) -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate_on_submit():
+            language = text(form.language, "en")
             data = networks.NetworkInput(slug=form.slug.data or "", name=form.name.data or "",
                                          description=form.description.data or "", charter=form.charter.data or "",
                                          kind=form.kind.data or "", alerts_enabled=bool(form.alerts_enabled.data),
-                                         party_codes=list(form.parties.data or []))
+                                         party_codes=list(form.parties.data or []), language=language,
+                                         texts=form.translations(language))
             try:
                 saved = (networks.create_network(actor, data) if network is None
                          else networks.update_network(actor, network.slug, data))
             except (ValidationError, ConflictError) as exc:
                 errors = exc.fields
             else:
-                flash(_("%(name)s is saved.", name=saved.name), "success")
+                flash(_("%(name)s is saved.", name=networks.text_for(saved).name), "success")
                 return redirect(url_for("networks.workspace", slug=saved.slug))
         else:
             errors = form_errors(form)
-    return render_template("networks/form.html", form=form, network=network, errors=errors), 422 if errors else 200
+    original = text(form.language, "en")
+    others = {code: name for code, name in i18n.available().items() if code != original}
+    return render_template("networks/form.html", form=form, network=network, errors=errors,
+                           other_languages=others), 422 if errors else 200
 
 
 @bp.route("/networks/new", methods=["GET", "POST"])
@@ -170,7 +189,7 @@ def edit(slug: str) -> Any:
 def archive(slug: str) -> Any:
     """Archive a network: it stays readable, nothing changes any more."""
     network = networks.set_archived(views.actor(), slug, True)
-    flash(_("%(name)s is archived and now read-only.", name=network.name), "success")
+    flash(_("%(name)s is archived and now read-only.", name=networks.text_for(network).name), "success")
     return redirect(url_for("networks.workspace", slug=slug))
 
 
@@ -179,7 +198,7 @@ def archive(slug: str) -> Any:
 def reopen(slug: str) -> Any:
     """Reopen an archived network."""
     network = networks.set_archived(views.actor(), slug, False)
-    flash(_("%(name)s is open again.", name=network.name), "success")
+    flash(_("%(name)s is open again.", name=networks.text_for(network).name), "success")
     return redirect(url_for("networks.workspace", slug=slug))
 
 

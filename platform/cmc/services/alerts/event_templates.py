@@ -11,7 +11,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, AlertEventType, Network
@@ -53,16 +53,56 @@ def _event_type_errors(*, code: str, event: str, category: str, urgency: str, se
     return fields
 
 
+#: The texts of an event type that have a version per language (the CAP choices are codes, the same in all).
+TEXT_FIELDS = ("event", "headline", "instruction")
+#: The language of an event type's own fields: the compose form's first block, which is English.
+TEMPLATE_LANGUAGE = "en"
+
+
+def _texts_errors(texts: dict[str, dict[str, str]]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The per-language texts trimmed (a language with nothing is dropped) and a message per bad field, named
+    as the form names it (``headline_template_es``)."""
+    names = {"event": "event", "headline": "headline_template", "instruction": "instruction_template"}
+    clean: dict[str, dict[str, str]] = {}
+    fields: dict[str, str] = {}
+    for code, given in texts.items():
+        if not i18n.is_available(code) or code == TEMPLATE_LANGUAGE or not isinstance(given, dict) \
+                or any(not isinstance(given.get(f, ""), str) for f in TEXT_FIELDS):
+            fields["texts"] = _("Translations are given in the other offered languages only.")
+            continue
+        values = {f: " ".join(given.get(f, "").split()) if f != "instruction" else given.get(f, "").strip()
+                  for f in TEXT_FIELDS}
+        fields.update({f"{names[f]}_{code}": m for f, m in text.field_errors(**values).items()})
+        for field, limit in (("event", 120), ("headline", 160), ("instruction", 2000)):
+            if len(values[field]) > limit:
+                fields[f"{names[field]}_{code}"] = _("Keep it under %(n)d characters.", n=limit)
+        if any(values.values()):
+            clean[code] = values
+    return clean, fields
+
+
+def template_text(row: AlertEventType, language: str) -> dict[str, str]:
+    """An event type's event, headline and instruction for a block in ``language``: that language's text
+    where there is one, field by field, else the type's own."""
+    own = {"event": row.event, "headline": row.headline_template, "instruction": row.instruction_template}
+    given = (row.texts or {}).get(language) or {} if language != TEMPLATE_LANGUAGE else {}
+    return {f: given.get(f) or own[f] for f in TEXT_FIELDS}
+
+
 def save_event_type(actor: Account, slug: str, *, code: str, event: str, category: str, urgency: str,
                     severity: str, certainty: str, headline_template: str = "",
-                    instruction_template: str = "") -> AlertEventType:
-    """A coordinator adds or changes an event type of their network."""
+                    instruction_template: str = "",
+                    texts: dict[str, dict[str, str]] | None = None) -> AlertEventType:
+    """A coordinator adds or changes an event type of their network; ``texts`` ({language: {event, headline,
+    instruction}}) are its templates in the other languages (None leaves them as they are)."""
     network = networks.open_network(actor, slug)
     permissions.require(actor, "alert.publish", network, action="alert.event_type", target_type="network",
                         target_id=network.id)
     fields = _event_type_errors(code=code, event=event, category=category, urgency=urgency, severity=severity,
                                 certainty=certainty, headline_template=headline_template,
                                 instruction_template=instruction_template)
+    translations, text_fields = _texts_errors(texts or {})
+    fields.update(text_fields)
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
     with write_transaction():
@@ -74,7 +114,10 @@ def save_event_type(actor: Account, slug: str, *, code: str, event: str, categor
         row.event, row.category, row.urgency, row.severity, row.certainty = (
             event.strip(), category, urgency, severity, certainty)
         row.headline_template, row.instruction_template = headline_template.strip(), instruction_template.strip()
-        audit.record(actor, "alert.event_type", target_type="network", target_id=network.id, details={"code": code})
+        if texts is not None:
+            row.texts = translations  # a new dict: SQLAlchemy sees a JSON column change only on assignment
+        audit.record(actor, "alert.event_type", target_type="network", target_id=network.id,
+                     details={"code": code, "languages": sorted(row.texts or {})})
     return row
 
 

@@ -1,8 +1,9 @@
 """Networks: the directory, workspaces, membership, discussion threads, replies and the activity feed.
 
 One module a job: ``directory`` (the list, and who sees, reads and posts in a network), ``settings`` (what the
-secretariat sets on a network), ``membership``, ``threads`` (threads and replies) and ``activity``. Callers
-keep using ``services.networks.<name>``: the names are re-exported here.
+secretariat sets on a network), ``membership``, ``threads`` (threads and replies), ``activity`` and ``texts``
+(a network's name, description and charter in the reader's language). Callers keep using
+``services.networks.<name>``: the names are re-exported here.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from cmc.services.networks.settings import (
     set_archived,
     update_network,
 )
+from cmc.services.networks.texts import ShownText, network_name, stored_texts, text_for
 from cmc.services.networks.threads import (
     BODY_MAX,
     TITLE_MAX,
@@ -60,6 +62,7 @@ __all__ = [
     "DirectoryEntry",
     "NetworkInput",
     "PartyMembers",
+    "ShownText",
     "_validate_network",  # the seed and the benchmark generator check their networks as the form does
     "activity_query",
     "add_member",
@@ -80,6 +83,7 @@ __all__ = [
     "member_count",
     "members_by_party",
     "members_query",
+    "network_name",
     "networks_of",
     "open_network",
     "open_thread",
@@ -91,6 +95,8 @@ __all__ = [
     "require_post",
     "set_archived",
     "set_pinned",
+    "stored_texts",
+    "text_for",
     "thread_json",
     "threads_query",
     "update_network",

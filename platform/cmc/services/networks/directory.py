@@ -12,6 +12,7 @@ from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, Membership, Network, NetworkRole, network_parties
 from cmc.services.errors import GoneError
+from cmc.services.networks.texts import text_for
 
 
 @dataclass
@@ -36,6 +37,8 @@ def directory(actor: Account, *, include_archived: bool = False) -> list[Directo
         select(Membership.network_id, func.count()).group_by(Membership.network_id)).all())
     mine = dict(db.session.execute(
         select(Membership.network_id, Membership.role).where(Membership.account_id == actor.id)).all())
+    # In the reader's alphabet: "Gestión de fronteras" sorts under G for a reader of Spanish.
+    networks.sort(key=lambda n: text_for(n).name.casefold())
     return [DirectoryEntry(n, party_counts.get(n.id, 0), member_counts.get(n.id, 0), mine.get(n.id))
             for n in networks]
 
@@ -77,12 +80,14 @@ def readable_network_ids(account: Account) -> list[int]:
 
 
 def networks_of(account: Account) -> list[dict[str, Any]]:
-    """The networks the account belongs to, as ``{id, slug, name, role}``."""
+    """The networks the account belongs to, as ``{id, slug, name, role, archived, network}`` (the name in the
+    reader's language; ``network`` for a page that marks it with ``network_name``), by that name."""
     rows = db.session.execute(
         select(Network, Membership.role).join(Membership, Membership.network_id == Network.id)
-        .where(Membership.account_id == account.id).order_by(Network.name)).all()
-    return [{"id": n.id, "slug": n.slug, "name": n.name, "role": str(role), "archived": n.archived}
-            for n, role in rows]
+        .where(Membership.account_id == account.id)).all()
+    mine = [{"id": n.id, "slug": n.slug, "name": text_for(n).name, "role": str(role), "archived": n.archived,
+             "network": n} for n, role in rows]
+    return sorted(mine, key=lambda row: row["name"].casefold())
 
 
 def is_coordinator_anywhere(account: Account) -> bool:

@@ -1,4 +1,5 @@
-"""A network's own settings, kept by the secretariat: address, name, charter, kind, parties, archiving."""
+"""A network's own settings, kept by the secretariat: address, name, charter (and their translations), kind,
+parties, archiving."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Network, NetworkKind, Party
 from cmc.models.types import utcnow
 from cmc.services import audit, text
 from cmc.services.errors import ConflictError, ValidationError
+from cmc.services.networks import texts
 from cmc.services.networks.directory import entry
 from cmc.services.networks.threads import BODY_MAX
 
@@ -35,6 +37,10 @@ class NetworkInput:
     kind: str = NetworkKind.THEMATIC.value
     alerts_enabled: bool = False
     party_codes: list[str] = field(default_factory=list)
+    #: The language ``name``, ``description`` and ``charter`` are written in.
+    language: str = "en"
+    #: The texts in other languages, {language: {name, description, charter}}; None leaves them as they are.
+    texts: dict[str, dict[str, str]] | None = None
 
 
 def _validate_network(data: NetworkInput) -> dict[str, Any]:
@@ -49,6 +55,8 @@ def _validate_network(data: NetworkInput) -> dict[str, Any]:
         fields["description"] = _("Keep the description under 500 characters.")
     if len(data.charter) > BODY_MAX:
         fields["charter"] = _("The charter is too long.")
+    if not i18n.is_available(data.language):
+        fields["language"] = _("Choose one of the offered languages.")
     if data.kind not in {k.value for k in NetworkKind}:
         fields["kind"] = _("Choose a kind of network.")
     codes = {c.strip().upper() for c in data.party_codes if c.strip()}
@@ -58,7 +66,27 @@ def _validate_network(data: NetworkInput) -> dict[str, Any]:
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
     return {"slug": slug, "name": name, "description": data.description.strip(), "charter": data.charter,
-            "kind": NetworkKind(data.kind), "alerts_enabled": bool(data.alerts_enabled), "parties": parties}
+            "kind": NetworkKind(data.kind), "alerts_enabled": bool(data.alerts_enabled), "parties": parties,
+            "language": data.language}
+
+
+def _validated(data: NetworkInput) -> tuple[dict[str, Any], dict[str, dict[str, str]] | None]:
+    """The network's values and its checked translations (None: leave them), every error reported at once."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    translations = None
+    try:
+        values = _validate_network(data)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    if data.texts is not None:
+        try:
+            translations = texts.checked_texts(data.texts, data.language)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationError(next(iter(errors.values())), fields=errors)
+    return values, translations
 
 
 def _refuse_taken_slug(slug: str, network_id: int | None = None) -> None:
@@ -83,25 +111,28 @@ def create_network(actor: Account, data: NetworkInput) -> Network:
     """Create a network (secretariat)."""
     permissions.require(actor, "network.manage", action="network.create", target_type="network")
     with write_transaction():
-        values = _validate_network(data)
+        values, translations = _validated(data)
         _refuse_taken_slug(values["slug"])
         network = Network(**values)
         db.session.add(network)
+        changed = texts.apply_texts(actor, network, translations or {})
         db.session.flush()
         audit.record(actor, "network.create", target_type="network", target_id=network.id,
-                     details={"slug": network.slug})
+                     details={"slug": network.slug, "language": network.language, "texts": changed})
     return network
 
 
 def update_network(actor: Account, slug: str, data: NetworkInput) -> Network:
     """Edit a network (secretariat); parties removed from it keep their members until removed."""
     with _managing(actor, slug, "network.update") as network:
-        values = _validate_network(data)
+        values, translations = _validated(data)
         _refuse_taken_slug(values["slug"], network.id)
         for key, value in values.items():
             setattr(network, key, value)
+        # A translation into what is now the original language goes: the original columns hold that text.
+        changed = texts.apply_texts(actor, network, translations) if translations is not None else []
         audit.record(actor, "network.update", target_type="network", target_id=network.id,
-                     details={"slug": network.slug})
+                     details={"slug": network.slug, "language": network.language, "texts": changed})
     return network
 
 
