@@ -153,7 +153,7 @@ def test_each_reader_reads_their_language_with_the_right_note(published, signed_
     _speaks(dutch, "nl")
     networks.add_member(admin, network.slug, dutch.id)
     page = dutch_client.get(f"/alerts/{alert.id}").get_data(as_text=True)
-    assert 'data-state="fallback"' in page and 'href="#translate-h"' in page
+    assert 'data-state="fallback"' in page and 'href="#translate"' in page
     assert '<h1 class="h2" lang="en">Vessel left the north coast</h1>' in page
 
     english_client, english = signed_in("delegate", party="TT")

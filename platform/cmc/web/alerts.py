@@ -96,7 +96,8 @@ def compose(slug: str) -> Any:
     networks.require_post(actor, network, "alert.publish")
     errors: dict[str, str] = {}
     form = AlertForm() if request.method == "POST" else AlertForm(formdata=None, data={
-        "restriction": _("For members of the %(network)s network only", network=network.name),
+        "restriction": _("For members of the %(network)s network only",
+                         network=networks.network_name(network, plain=True)),
         "ack_within_minutes": "60", **COMPOSE_DEFAULTS})
     if form.is_submitted():
         try:
@@ -107,7 +108,8 @@ def compose(slug: str) -> Any:
             errors = exc.fields or {"headline": exc.message}
         else:
             if alert.state == AlertState.PUBLISHED:
-                flash(_("The alert is published to every member of %(network)s.", network=network.name), "success")
+                flash(_("The alert is published to every member of %(network)s.",
+                        network=networks.network_name(network, plain=True)), "success")
             else:
                 flash(_("Your draft is submitted. A coordinator will publish it or return it with a comment."),
                       "success")

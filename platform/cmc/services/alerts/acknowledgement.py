@@ -17,7 +17,7 @@ from cmc.extensions import db
 from cmc.models import Account, Alert, AlertReceipt, AlertState, Membership, MsgType, NetworkRole, Role
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit
+from cmc.services import audit, networks
 from cmc.services.alerts.access import get, readable, receipt_of
 from cmc.services.alerts.lists import active_clause
 from cmc.services.alerts.translations import block_for
@@ -209,7 +209,8 @@ def _tell_focal_points(alert: Alert, party_ids: list[int]) -> None:
         headline = shown.info.headline if shown is not None else ""
         with i18n.in_language_of(focal):
             message = _("%(party)s has not acknowledged the alert “%(headline)s” in %(network)s.",
-                        party=focal.party.name, headline=headline, network=alert.network.name)
+                        party=focal.party.name, headline=headline,
+                        network=networks.network_name(alert.network, plain=True))
             subject = _("Alert not acknowledged: %(h)s", h=headline)
         notify.to_user(focal.id, "notification", {"kind": "alert.overdue", "alert_id": alert.id,
                                                   "text": message})

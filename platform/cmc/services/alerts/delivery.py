@@ -17,6 +17,7 @@ from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Alert, AlertMail, LiveConnection, Membership
 from cmc.models.types import utcnow
+from cmc.services import networks
 from cmc.services.alerts.translations import block_for, severity_word
 from cmc.services.mail import send_mail
 
@@ -85,7 +86,8 @@ def mail_offline_members(alert: Alert) -> int:
             severity = severity_word(info.severity)
             body = _("%(severity)s alert in %(network)s: %(headline)s\n\n%(description)s\n\n%(instruction)s\n\n"
                      "Open and acknowledge it for your party: %(link)s",
-                     severity=severity, network=alert.network.name, headline=info.headline,
+                     severity=severity, network=networks.network_name(alert.network, plain=True),
+                     headline=info.headline,
                      description=info.description, instruction=info.instruction, link=link)
             subject = _("[%(severity)s] %(headline)s", severity=severity, headline=info.headline)
         send_mail(account.email, subject, body)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from cmc import permissions
+from cmc import i18n, permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Alert, AlertReceipt, AlertState, CapStatus, Membership, MsgType, Network, NetworkRole
@@ -123,12 +123,14 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
 
 
 def _notify_coordinators(network: Network, alert_id: int) -> None:
-    coordinators = db.session.scalars(select(Membership.account_id).where(
+    coordinators = db.session.scalars(select(Account).join(Membership, Membership.account_id == Account.id).where(
         Membership.network_id == network.id, Membership.role == NetworkRole.COORDINATOR))
-    for account_id in coordinators:
-        notify.to_user(account_id, "notification", {
-            "kind": "alert.submitted", "alert_id": alert_id, "network": network.slug,
-            "text": _("A draft alert waits for your approval in %(network)s.", network=network.name)})
+    for coordinator in coordinators:
+        with i18n.in_language_of(coordinator):  # each coordinator reads it in their own language
+            note = _("A draft alert waits for your approval in %(network)s.",
+                     network=networks.network_name(network, plain=True))
+        notify.to_user(coordinator.id, "notification", {
+            "kind": "alert.submitted", "alert_id": alert_id, "network": network.slug, "text": note})
 
 
 def approve(actor: Account, alert_id: int) -> Alert:
@@ -168,9 +170,10 @@ def return_draft(actor: Account, alert_id: int, comment: str) -> Alert:
         alert.state = AlertState.RETURNED
         alert.review_comment = comment.strip()[:1000]
         audit.record(actor, "alert.return", target_type="alert", target_id=alert.id, target_party_id=alert.party_id)
-        author_id = alert.author_id
-    notify.to_user(author_id, "notification", {"kind": "alert.returned", "alert_id": alert_id,
-                                               "text": _("Your draft alert was returned with a comment.")})
+        author = alert.author
+    with i18n.in_language_of(author):  # the author's language, not the coordinator's
+        note = _("Your draft alert was returned with a comment.")
+    notify.to_user(author.id, "notification", {"kind": "alert.returned", "alert_id": alert_id, "text": note})
     return alert
 
 
