@@ -112,8 +112,8 @@ def _statement(query: str) -> tuple[str, dict[str, str]] | None:
     # tests/integration/test_search_languages.py); ranked without recomputing any vector.
     configs = [*dict.fromkeys(TEXT_SEARCH_CONFIGS.values()), "simple"]
     tsquery = " || ".join(f"plainto_tsquery('{config}', :q)" for config in configs)
-    sql = ("SELECT document_id, language, -ts_rank(search_vector, q) AS rank "  # noqa: S608 (constants only)
-           f"FROM document_texts, ({tsquery}) AS q WHERE search_vector @@ q")
+    sql = ("SELECT document_id, language, -ts_rank(search_vector, query.q) AS rank "  # noqa: S608 (constants only)
+           f"FROM document_texts, (SELECT {tsquery} AS q) AS query WHERE search_vector @@ query.q")
     return sql, {"q": " ".join(terms)}
 
 
