@@ -199,3 +199,34 @@ def test_a_file_whose_content_does_not_match_its_name_is_refused(
     assert not _temp_uploads(live_server), "the refused file stayed in the temporary folder"
     problems = axe_check(page)
     assert not problems, "axe on the upload form with the refusal:\n" + "\n".join(problems)
+
+
+def test_language_versions_side_by_side_on_desktop_and_stacked_on_phones(
+    delegate_page: Page, live_server: LiveServer, watch_console: Callable[[Page], Any],
+) -> None:
+    from tests.browser.conftest import _api_upload
+
+    page = delegate_page
+    console = watch_console(page)
+    token = live_server.create_token("delegate.tt@cmc.demo", f"languages {uuid.uuid4().hex[:6]}")
+    document = _api_upload(live_server, token, "/networks/migrant-smuggling/documents",
+                           {"title": "Returns of migrants by sea, 2026 / Retornos de migrantes por mar, 2026",
+                            "kind": "report", "languages": "en"},
+                           "returns-by-sea-2026-en.pdf", pdf("Returns of migrants by sea"), "application/pdf")
+    _api_upload(live_server, token, f"/documents/{document['id']}/versions", {"language": "es"},
+                "retornos-por-mar-2026-es.pdf", pdf("Retornos de migrantes por mar"), "application/pdf")
+    page.goto(f"/documents/{document['id']}")
+    cards = page.locator("#language-versions article")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0).locator("h3[lang=en]")).to_have_text("English")
+    expect(cards.nth(1).locator("h3[lang=es]")).to_have_text("Español")
+    screens = Path(__file__).resolve().parents[2] / "screenshots"
+    screens.mkdir(exist_ok=True)
+    for width, side_by_side in ((1280, True), (390, False)):
+        page.set_viewport_size({"width": width, "height": 900})
+        first, second = (cards.nth(i).bounding_box() for i in (0, 1))
+        assert first is not None and second is not None
+        assert (abs(first["y"] - second["y"]) < 1) is side_by_side, (width, first, second)
+        page.locator("#language-versions").scroll_into_view_if_needed()
+        page.screenshot(path=str(screens / f"document-languages-{width}.png"), full_page=True, animations="disabled")
+    assert not console.errors, "\n".join(console.errors)

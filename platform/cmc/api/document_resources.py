@@ -29,7 +29,10 @@ def _actor() -> Account:
 def document_json(document: Document, *, with_versions: bool = False) -> dict[str, Any]:
     """A document's metadata as the API shows it; with every version when read on its own."""
     if with_versions:
-        return DocumentWithVersionsSchema().dump(With(document, versions=documents.versions(document)))
+        every = documents.versions(document)
+        return DocumentWithVersionsSchema().dump(With(document, versions=every,
+                                                      current_by_language=documents.current_by_language(document,
+                                                                                                        every)))
     return DocumentSchema().dump(document)
 
 
@@ -37,9 +40,11 @@ def _multipart_input() -> documents.DocumentInput:
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         raise UnsupportedMediaType(_("Send the file as multipart/form-data with a part named file."))
     form = request.form
+    # ``language`` alone is the older way to give the languages ("es" or "es,en"), the file's being the first.
     languages = form.getlist("languages") or [code for code in form.get("language", "en").split(",")]
+    file_language = form.get("language", "") if form.getlist("languages") else ""
     return documents.DocumentInput(title=form.get("title", ""), description=form.get("description", ""),
-                                   kind=form.get("kind", "report"), languages=languages,
+                                   kind=form.get("kind", "report"), languages=languages, language=file_language,
                                    audience=form.get("audience", "network"), party_codes=form.getlist("parties"),
                                    status=form.get("status", ""), note=form.get("note", ""))
 
@@ -83,7 +88,8 @@ def upload_document(slug: str) -> Any:
 
 
 @bp.get("/documents/<int:document_id>")
-@operation(Access.SIGNED_IN, summary="A document's metadata and every version", tags=["documents"],
+@operation(Access.SIGNED_IN, summary="A document's metadata, every version, and the current file of each language",
+           tags=["documents"],
            answers={200: ("The document", DocumentWithVersionsSchema)})
 def get_document(document_id: int) -> Any:
     """A document and its versions."""
@@ -105,7 +111,7 @@ def upload_version(document_id: int) -> Any:
     key = idempotency.clean_key(request.headers.get("Idempotency-Key"))
     replayed = key is not None and idempotency.find(_actor().id, "document.version", key) is not None
     version = documents.add_version(_actor(), document_id, _checked_file(), request.form.get("note", ""),
-                                    idempotency_key=key)
+                                    language=request.form.get("language", ""), idempotency_key=key)
     return jsonify(DocumentVersionSchema().dump(version)), 200 if replayed else 201
 
 

@@ -52,15 +52,19 @@ def make_documents(run: Run) -> None:
             others = [p for p in run.party_ids if p != party]
             named += [{"document_id": document_id, "party_id": p}
                       for p in rng.sample(others, min(len(others), rng.randint(2, 4)))]
+        language = run.party_languages[party][0]
         made, updated, body = _versions(run, rng, words, document_id, title, uploader, created)
+        for version in made:
+            version["language"] = language
         versions += made
         documents.append({
             "id": document_id, "network_id": net.id, "title": title, "description": description, "kind": kind,
-            "languages": run.party_languages[party][0], "audience": audience,
+            "languages": language, "audience": audience,
             "status": rng.choice(list(ProtocolStatus)) if kind == DocumentKind.PROTOCOL else None,
             "owner_party_id": party, "uploader_id": uploader, "created_at": created, "updated_at": updated,
             "current_version": len(made)})
-        texts.append({"document_id": document_id, "title": title, "description": description, "body": body})
+        texts.append({"document_id": document_id, "language": language, "title": title, "description": description,
+                      "body": body})
         net.documents.append((created, document_id))
         run.activities.append((created, net.id, uploader, "document.new", "document", document_id, title))
         if len(documents) >= BATCH:
@@ -130,7 +134,9 @@ def _write_documents(documents: list[dict[str, Any]], versions: list[dict[str, A
     insert(document_parties, named)
     insert(DocumentText, texts)
     if sqlite and texts:
-        # The same FTS5 rows as search.index writes (rowid = document id); PostgreSQL indexes document_texts.
+        # The same FTS5 rows as search.index writes (rowid = document_texts.id); PostgreSQL indexes document_texts.
         db.session.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
-                                "VALUES (:document_id, :title, :description, :body)"), texts)
+                                "SELECT id, title, description, body FROM document_texts "
+                                "WHERE document_id BETWEEN :low AND :high"),
+                           {"low": texts[0]["document_id"], "high": texts[-1]["document_id"]})
     return len(versions)

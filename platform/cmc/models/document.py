@@ -99,28 +99,42 @@ class DocumentVersion(db.Model):
     #: what became of the file's text (cmc.services.extract): indexed, none, unreadable, busy or
     #: limit:<name>; None for versions stored before it was recorded
     text_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    #: the language of this file's text (one of the document's languages): each language keeps its own line of
+    #: versions, and the document page shows the newest file of each side by side
+    language: Mapped[str] = mapped_column(String(3), default="en")
 
     uploader: Mapped[Account] = relationship()
 
 
 class DocumentText(db.Model):
-    """The searchable text of a document (title, description and the current version's words)."""
+    """The searchable text of one language of a document: title, description and the words of that language's
+    current file. ``id`` is the FTS5 rowid on SQLite (an INTEGER PRIMARY KEY: VACUUM keeps it)."""
 
     __tablename__ = "document_texts"
+    __table_args__ = (UniqueConstraint("document_id", "language", name="uq_document_text_language"),)
 
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(3), default="en")
     title: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
 
 
-# Full-text search: an FTS5 table on SQLite (rowid = document id); on PostgreSQL a stored generated tsvector
-# column with a GIN index (ranking reads the stored vector: an expression index alone finds the matches, but
-# ts_rank would recompute every matching document's vector, ~1 s for a common word over 20,000 documents).
+# Full-text search: an FTS5 table on SQLite (rowid = document_texts.id; no stemming: unicode61 folds case and
+# accents only); on PostgreSQL a stored generated tsvector column with a GIN index (ranking reads the stored
+# vector: an expression index alone finds the matches, but ts_rank would recompute every matching document's
+# vector, ~1 s for a common word over 20,000 documents). Each row is stemmed with its language's text search
+# configuration ('simple' for a language PostgreSQL has none for, such as pap or ht), chosen by a CASE on the
+# row's language: a generated column must be immutable, which to_tsvector with a constant configuration is.
 # Created with the table, so that migrations and the tests' create_all build the same thing.
 FTS_OBJECTS = ("document_fts", "ix_document_texts_search", "search_vector", "ix_document_texts_vector")
-SEARCH_VECTOR_SQL = ("to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || "
-                     "coalesce(body, ''))")
+#: PostgreSQL's text search configuration for each document language; any other language uses 'simple'.
+TEXT_SEARCH_CONFIGS = {"en": "english", "es": "spanish", "fr": "french", "nl": "dutch"}
+_TEXT = "coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || coalesce(body, '')"
+SEARCH_VECTOR_SQL = ("CASE language " + " ".join(f"WHEN '{code}' THEN to_tsvector('{config}'::regconfig, {_TEXT})"
+                                                  for code, config in TEXT_SEARCH_CONFIGS.items())
+                     + f" ELSE to_tsvector('simple'::regconfig, {_TEXT}) END")
 SQLITE_FTS = DDL(
     "CREATE VIRTUAL TABLE IF NOT EXISTS document_fts USING fts5("
     "title, description, body, tokenize = 'unicode61 remove_diacritics 2')"

@@ -25,6 +25,8 @@ class DocumentUploadSchema(Input):
     description = fields.String()
     kind = fields.String(validate=OneOf(values_of(DocumentKind)))
     languages = fields.List(fields.String())
+    language = fields.String(metadata={"description": "the file's language (ISO 639 code); the first of "
+                                                      "languages when left out, added to them when not among them"})
     audience = fields.String(validate=OneOf(values_of(Audience)))
     parties = fields.List(fields.String())
     status = fields.String(validate=OneOf(values_of(ProtocolStatus)))
@@ -36,6 +38,9 @@ class VersionUploadSchema(Input):
 
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
     note = fields.String()
+    language = fields.String(metadata={"description": "the file's language (ISO 639 code): a new version of that "
+                                                      "language's text, or a new language of the document; the "
+                                                      "document's first language when left out"})
 
 
 class MemberInputSchema(Input):

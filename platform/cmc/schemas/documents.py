@@ -52,6 +52,8 @@ class DocumentVersionSchema(Shape):
     uploader = fields.Nested(UploaderSchema)
     created_at = fields.DateTime()
     restored_from = nullable(fields.Integer)
+    language = fields.String(metadata={"description": "the language of this file's text (ISO 639 code), one of "
+                                                      "the document's languages"})
     text = fields.Function(_text, metadata={"allOf": [{"$ref": "#/components/schemas/TextIndex"}]})
 
 
@@ -79,3 +81,5 @@ class DocumentWithVersionsSchema(DocumentSchema):
     """A document read on its own, with every version (dumps ``document`` merged with ``versions``)."""
 
     versions = fields.List(fields.Nested(DocumentVersionSchema))
+    current_by_language = fields.List(fields.Nested(DocumentVersionSchema), metadata={
+        "description": "the newest file of each language, in the order of the document's languages"})

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import Float, Integer, Subquery, text
+from sqlalchemy import Float, Integer, String, Subquery, bindparam, select, text
 from sqlalchemy.exc import DBAPIError
 
 from cmc.database import off_the_loop
 from cmc.extensions import db
 from cmc.models import Document, DocumentText
+from cmc.models.document import TEXT_SEARCH_CONFIGS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 12
@@ -28,29 +29,35 @@ def words(query: str) -> list[str]:
     return _WORD.findall(query or "")[:MAX_WORDS]
 
 
-def index(document: Document, body: str | None = None) -> None:
-    """(Re)index a document's title, description and, when given, its text (inside the caller's transaction)."""
+def index(document: Document, body: str | None = None, language: str | None = None) -> None:
+    """(Re)index a document inside the caller's transaction: the search row of ``language`` (the document's
+    first when None) gets ``body`` when given; every row of the document gets its title and description."""
+    language = language or (document.language_list or ["en"])[0]
     if db.session.get_bind().dialect.name == "postgresql":
-        _store_fitting_tsvector(document, body)
+        _store_fitting_tsvector(document, body, language)
+        _write_others(document, language)
         return
-    row = _write_row(document, body)
+    rows = [_write_row(document, body, language), *_write_others(document, language)]
     if db.session.get_bind().dialect.name == "sqlite":
-        params = {"id": document.id, "t": row.title, "d": row.description, "b": row.body}
+        params = [{"id": row.id, "t": row.title, "d": row.description, "b": row.body} for row in rows]
         connection = db.session.connection()
 
         def write_fts() -> None:
-            connection.execute(text("DELETE FROM document_fts WHERE rowid = :id"), params)
-            connection.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
-                                    "VALUES (:id, :t, :d, :b)"), params)
+            for one in params:
+                connection.execute(text("DELETE FROM document_fts WHERE rowid = :id"), one)
+                connection.execute(text("INSERT INTO document_fts (rowid, title, description, body) "
+                                        "VALUES (:id, :t, :d, :b)"), one)
 
         off_the_loop(write_fts)  # FTS5 over megabytes of text takes up to half a second
 
 
-def _write_row(document: Document, body: str | None) -> DocumentText:
-    """The document's search row with its title, description and (when given) text, flushed."""
-    row = db.session.get(DocumentText, document.id)
+def _write_row(document: Document, body: str | None, language: str) -> DocumentText:
+    """The search row of one language of the document, with its title, description and (when given) text,
+    flushed."""
+    row = db.session.scalar(select(DocumentText).where(DocumentText.document_id == document.id,
+                                                       DocumentText.language == language))
     if row is None:
-        row = DocumentText(document_id=document.id, body=body or "")
+        row = DocumentText(document_id=document.id, language=language, body=body or "")
         db.session.add(row)
     elif body is not None:
         row.body = body
@@ -59,7 +66,17 @@ def _write_row(document: Document, body: str | None) -> DocumentText:
     return row
 
 
-def _store_fitting_tsvector(document: Document, body: str | None) -> None:
+def _write_others(document: Document, language: str) -> list[DocumentText]:
+    """The document's other languages' rows, with its current title and description (their texts unchanged)."""
+    rows = list(db.session.scalars(select(DocumentText).where(DocumentText.document_id == document.id,
+                                                              DocumentText.language != language)))
+    for row in rows:
+        row.title, row.description = document.title, document.description
+    db.session.flush()
+    return rows
+
+
+def _store_fitting_tsvector(document: Document, body: str | None, language: str) -> None:
     """Write the row on PostgreSQL, cutting ``body`` until its stored tsvector fits the 1 MB a tsvector may
     hold: 240,000 distinct words (a register of case numbers, 1.9 MB of text) make a 3.4 MB vector, and the
     insert failed with "string is too long for tsvector" (a 500 for the upload). Each try is a savepoint,
@@ -67,7 +84,7 @@ def _store_fitting_tsvector(document: Document, body: str | None) -> None:
     while True:
         try:
             with db.session.begin_nested():
-                _write_row(document, body)
+                _write_row(document, body, language)
             return
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) != TSVECTOR_TOO_LONG or not body:
@@ -77,21 +94,52 @@ def _store_fitting_tsvector(document: Document, body: str | None) -> None:
             body = body[:len(body) // 2]
 
 
-def matches(query: str) -> Subquery | None:
-    """``(document_id, rank)`` of every document matching all words of ``query`` (best first: lower rank),
-    or None when the query has no words."""
+def _statement(query: str) -> tuple[str, dict[str, str]] | None:
+    """SQL selecting ``(document_id, language, rank)`` of every search row matching all words of ``query``."""
     terms = words(query)
     if not terms:
         return None
     if db.session.get_bind().dialect.name == "sqlite":
+        # No stemming on SQLite: FTS5's unicode61 folds case and accents only (stemming is PostgreSQL's).
         fts_query = " ".join('"' + term.replace('"', "") + '"' for term in terms)
-        statement = text("SELECT rowid AS document_id, bm25(document_fts) AS rank FROM document_fts "
-                         "WHERE document_fts MATCH :q").bindparams(q=fts_query)
-    else:
-        # The stored, GIN-indexed search_vector column (models/document.py): found by the index, ranked
-        # without recomputing any document's vector.
-        statement = text(
-            "SELECT document_id, -ts_rank(search_vector, q) AS rank "
-            "FROM document_texts, plainto_tsquery('simple', :q) AS q WHERE search_vector @@ q"
-        ).bindparams(q=" ".join(terms))
-    return statement.columns(document_id=Integer, rank=Float).subquery("matches")
+        return ("SELECT t.document_id AS document_id, t.language AS language, f.rank AS rank "
+                "FROM document_fts AS f JOIN document_texts AS t ON t.id = f.rowid "
+                "WHERE document_fts MATCH :q", {"q": fts_query})
+    # Each row's vector is stemmed in its own language (models/document.py), and we do not know which language
+    # the query is in: it is stemmed by every configuration and the tsqueries are ORed ('migrantes' finds the
+    # Spanish 'migrante'; each configuration's words are ANDed). One tsquery, so the GIN index on the stored
+    # search_vector still finds the rows (EXPLAIN: Bitmap Index Scan on ix_document_texts_vector; see
+    # tests/integration/test_search_languages.py); ranked without recomputing any vector.
+    configs = [*dict.fromkeys(TEXT_SEARCH_CONFIGS.values()), "simple"]
+    tsquery = " || ".join(f"plainto_tsquery('{config}', :q)" for config in configs)
+    sql = ("SELECT document_id, language, -ts_rank(search_vector, query.q) AS rank "  # noqa: S608 (constants only)
+           f"FROM document_texts, (SELECT {tsquery} AS q) AS query WHERE search_vector @@ query.q")
+    return sql, {"q": " ".join(terms)}
+
+
+def matches(query: str) -> Subquery | None:
+    """``(document_id, rank)`` of every document matching all words of ``query`` in one of its languages (best
+    first: lower rank), or None when the query has no words."""
+    found = _statement(query)
+    if found is None:
+        return None
+    sql, params = found
+    statement = text(f"SELECT document_id, min(rank) AS rank FROM ({sql}) AS rows "  # noqa: S608 (ours)
+                     "GROUP BY document_id")
+    return statement.bindparams(**params).columns(document_id=Integer, rank=Float).subquery("matches")
+
+
+def matched_languages(query: str, document_ids: list[int]) -> dict[int, list[str]]:
+    """For each of ``document_ids``, the languages whose text matches ``query`` (best match first)."""
+    found = _statement(query)
+    if found is None or not document_ids:
+        return {}
+    sql, params = found
+    statement = (text(f"SELECT document_id, language FROM ({sql}) AS rows WHERE document_id IN :ids "  # noqa: S608
+                      "ORDER BY rank, language")
+                 .bindparams(bindparam("ids", value=list(document_ids), expanding=True), **params)
+                 .columns(document_id=Integer, language=String))
+    result: dict[int, list[str]] = {}
+    for document_id, language in db.session.execute(statement):
+        result.setdefault(document_id, []).append(language)
+    return result

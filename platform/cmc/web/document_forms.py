@@ -4,7 +4,7 @@ list reaches the service and gets its message on the right field)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -15,8 +15,7 @@ from cmc.models import Audience
 from cmc.services import documents
 from cmc.web.forms import OnceForm
 
-LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands", "pap": "Papiamento",
-             "ht": "Kreyòl"}
+LANGUAGES = documents.DOCUMENT_LANGUAGES
 KIND_LABELS = {"report": _l("Report"), "protocol": _l("Protocol"), "presentation": _l("Presentation"),
                "statement": _l("Statement"), "minutes": _l("Minutes"), "statistics": _l("Statistics"),
                "other": _l("Other")}
@@ -49,7 +48,7 @@ class AudienceForm(OnceForm):
     parties = SelectMultipleField(_l("Named parties (for “named parties”)"), choices=[], validate_choice=False,
                                   render_kw={"size": 5})
 
-    def with_parties(self, all_parties: list[Any]) -> AudienceForm:
+    def with_parties(self, all_parties: list[Any]) -> Self:
         """The named-party choices: the parties that are not retired."""
         self.parties.choices = [SelectChoice(p.code, f"{p.name} ({p.code})") for p in all_parties]
         return self
@@ -67,6 +66,14 @@ class DocumentForm(AudienceForm):
     languages = MultiCheckboxField(_l("Languages"), choices=choices(LANGUAGES), default=["en"],
                                    validate_choice=False)
     note = StringField(_l("What changed"), render_kw={"maxlength": 500})
+    file_language = SelectField(_l("Language of the file"), choices=[], default="", validate_choice=False)
+
+    def with_file_languages(self) -> DocumentForm:
+        """The file-language choices: the first language ticked, or a named one (names in the reader's
+        language)."""
+        self.file_language.choices = [SelectChoice("", _l("The first language ticked")),
+                                      *(SelectChoice(code, documents.language_name(code)) for code in LANGUAGES)]
+        return self
 
     def to_input(self) -> documents.DocumentInput:
         """What the form says, for the service to judge."""
@@ -74,11 +81,25 @@ class DocumentForm(AudienceForm):
                                        kind=self.kind.data or "report", languages=list(self.languages.data or []),
                                        audience=self.audience.data or Audience.NETWORK.value,
                                        party_codes=list(self.parties.data or []), status=self.status.data or "",
-                                       note=_text(self.note))
+                                       note=_text(self.note), language=_text(self.file_language))
 
 
 class VersionForm(OnceForm):
-    """A new file as the next version of a document."""
+    """A new file as the next version of a document: a new version of one language's text, or a new language."""
 
     file = FileField(_l("File"))
     note = StringField(_l("What changed"), render_kw={"maxlength": 500})
+    language = SelectField(_l("Which text is this file?"), choices=[], default="", validate_choice=False)
+
+    def with_languages(self, document: Any) -> VersionForm:
+        """Choices: a new version of each language the document has, then each language it has not yet."""
+        present = document.language_list
+        self.language.choices = [
+            *(SelectChoice(code, _l("A new version of the %(language)s text",
+                                    language=documents.language_name(code))) for code in present),
+            *(SelectChoice(code, _l("The %(language)s text (a new language for this document)",
+                                    language=documents.language_name(code)))
+              for code in LANGUAGES if code not in present)]
+        if not self.language.data:
+            self.language.data = present[0] if present else "en"
+        return self

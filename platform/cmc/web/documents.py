@@ -50,8 +50,14 @@ def _filters(network: Any = None) -> documents.DocumentFilter:
 
 def _choices() -> dict[str, Any]:
     return {"kinds": [k.value for k in DocumentKind], "statuses": [s.value for s in ProtocolStatus],
-            "languages": LANGUAGES, "audiences": [a.value for a in Audience],
+            "languages": LANGUAGES, "language_name": documents.language_name, "audiences": [a.value for a in Audience],
             "all_parties": parties.list_parties(include_retired=False)}
+
+
+def _matched(filters: documents.DocumentFilter, found: list[Any]) -> dict[int, list[str]]:
+    """When searching, the names (in the reader's language) of the languages each listed document matched in."""
+    return {document_id: [documents.language_name(code) for code in codes]
+            for document_id, codes in documents.matched_languages(filters, found).items()}
 
 
 @bp.get("/documents")
@@ -60,7 +66,8 @@ def index() -> Any:
     """Search and browse every document the person may read."""
     filters = _filters()
     page = paginate(documents.list_query(_actor(), filters), per_page=25)
-    return render_template("documents/index.html", page=page, filters=filters, network=None, **_choices())
+    return render_template("documents/index.html", page=page, filters=filters, network=None,
+                           matched=_matched(filters, page.items), **_choices())
 
 
 @bp.get("/networks/<slug>/documents")
@@ -71,6 +78,7 @@ def network_documents(slug: str) -> Any:
     filters = _filters(network)
     page = paginate(documents.list_query(_actor(), filters), per_page=25)
     return render_template("documents/index.html", page=page, filters=filters, network=network,
+                           matched=_matched(filters, page.items),
                            can_upload=permissions.can(_actor(), "network.post", network), **_choices())
 
 
@@ -81,7 +89,7 @@ def upload(slug: str) -> Any:
     """Upload a document (the browser shows progress; without JavaScript the form still works)."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    form = DocumentForm().with_parties(parties.list_parties(include_retired=False))
+    form = DocumentForm().with_parties(parties.list_parties(include_retired=False)).with_file_languages()
     errors: dict[str, str] = {}
     status = 200
     message = ""
@@ -113,18 +121,21 @@ def _show_page(actor: Account, document_id: int, errors: dict[str, str], status:
     others are drawn from the document."""
     document = documents.get(actor, document_id)
     versions = documents.versions(document)
+    by_language = documents.current_by_language(document, versions)
     current = next((v for v in versions if v.number == document.current_version), None)
     all_parties = parties.list_parties(include_retired=False)
     stored = {"title": document.title, "description": document.description, "kind": document.kind.value,
               "status": document.status.value if document.status else "", "languages": document.language_list,
               "audience": document.audience.value, "parties": [p.code for p in document.named_parties]}
-    forms = {"version_form": VersionForm(formdata=None),
+    forms = {"version_form": VersionForm(formdata=None).with_languages(document),
              "details_form": DocumentForm(formdata=None, data=stored).with_parties(all_parties),
              "audience_form": AudienceForm(formdata=None, data=stored).with_parties(all_parties)}
     for name, form in forms.items():
         if sent is not None and type(sent) is type(form):
-            forms[name] = sent.with_parties(all_parties) if isinstance(sent, AudienceForm) else sent
-    return render_template("documents/show.html", document=document, versions=versions,
+            forms[name] = (sent.with_parties(all_parties) if isinstance(sent, AudienceForm)
+                           else sent.with_languages(document))
+    return render_template("documents/show.html", document=document, versions=versions, by_language=by_language,
+                           language_names=LANGUAGES, language_name=documents.language_name,
                            can_change=permissions.can(actor, "document.change", document),
                            can_change_audience=permissions.can(actor, "document.audience", document),
                            network=document.network, errors=errors, csrf_form=EmptyForm(), **forms,
@@ -148,7 +159,8 @@ def new_version(document_id: int) -> Any:
     form = VersionForm()
     try:
         checked = check(form.file.data, max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
-        version = documents.add_version(actor, document_id, checked, form.note.data or "")
+        version = documents.add_version(actor, document_id, checked, form.note.data or "",
+                                        language=form.language.data or "")
     except ServiceError as exc:
         if not exc.fields and not isinstance(exc, StorageFull):
             raise

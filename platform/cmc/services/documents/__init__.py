@@ -11,24 +11,30 @@ from cmc.services.documents.editing import change_audience, update
 from cmc.services.documents.reading import (
     SORTS,
     DocumentFilter,
+    current_by_language,
     get,
     list_query,
+    matched_languages,
     open_version,
     readable_clause,
     storage,
     versions,
 )
-from cmc.services.documents.validation import DocumentInput
+from cmc.services.documents.validation import DOCUMENT_LANGUAGES, DocumentInput, language_name
 from cmc.services.documents.writing import add_version, restore, upload
 
 __all__ = [
+    "DOCUMENT_LANGUAGES",
     "SORTS",
     "DocumentFilter",
     "DocumentInput",
     "add_version",
     "change_audience",
+    "current_by_language",
     "get",
+    "language_name",
     "list_query",
+    "matched_languages",
     "open_version",
     "readable_clause",
     "restore",

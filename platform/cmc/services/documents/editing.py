@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from cmc import permissions
 from cmc.database import write_transaction
-from cmc.models import Account, Document
+from cmc.extensions import db
+from cmc.models import Account, Document, DocumentVersion
 from cmc.models.types import utcnow
 from cmc.services import audit, networks, search
 from cmc.services.documents.reading import get
-from cmc.services.documents.validation import DocumentInput, audience_of, validate
+from cmc.services.documents.validation import DocumentInput, audience_of, language_name, validate
 from cmc.services.errors import ValidationError
 
 
@@ -33,6 +35,7 @@ def update(actor: Account, document_id: int, data: DocumentInput) -> Document:
                                            "party_codes": [p.code for p in document.named_parties]}))
         values.pop("audience")
         values.pop("named_parties")
+        kept_languages(document, values["languages"].split(";"))
         before = {"status": str(document.status) if document.status else None, "title": document.title}
         for key, value in values.items():
             setattr(document, key, value)
@@ -43,6 +46,17 @@ def update(actor: Account, document_id: int, data: DocumentInput) -> Document:
                      details={"before": before, "after": {"status": str(document.status) if document.status
                                                           else None, "title": document.title}})
     return document
+
+
+def kept_languages(document: Document, languages: list[str]) -> None:
+    """Refuse (422) new ``languages`` that leave out a language the document has a file in."""
+    with_files = db.session.scalars(select(DocumentVersion.language).distinct()
+                                    .where(DocumentVersion.document_id == document.id))
+    missing = [code for code in with_files if code not in languages]
+    if missing:
+        message = _("The document has a file in %(language)s: keep that language.",
+                    language=language_name(missing[0]))
+        raise ValidationError(message, fields={"languages": message})
 
 
 def change_audience(actor: Account, document_id: int, audience: str, party_codes: list[str]) -> Document:

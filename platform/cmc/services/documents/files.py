@@ -19,8 +19,9 @@ from cmc.uploads import CheckedFile
 
 
 def new_version_row(document: Document, actor: Account, checked: CheckedFile, note: str, text_status: str,
-                    kept: list[str], restored_from: int | None = None) -> DocumentVersion:
-    """Keep the checked file and add it as the document's next version (inside the write transaction)."""
+                    kept: list[str], language: str, restored_from: int | None = None) -> DocumentVersion:
+    """Keep the checked file and add it as the document's next version, in ``language`` (inside the write
+    transaction); a language the document did not have yet is added to its languages."""
     # The next number is read inside the write transaction: BEGIN IMMEDIATE on SQLite, a row lock on
     # PostgreSQL, so two simultaneous uploads get n+1 and n+2 and neither is lost.
     if db.session.get_bind().dialect.name == "postgresql":
@@ -32,8 +33,10 @@ def new_version_row(document: Document, actor: Account, checked: CheckedFile, no
                               sha256=checked.sha256, content_type=checked.content_type,
                               extension=checked.extension, original_filename=checked.original_filename,
                               storage_key=kept[-1], note=note.strip()[:500], restored_from=restored_from,
-                              text_status=text_status)
+                              text_status=text_status, language=language)
     db.session.add(version)
+    if language not in document.language_list:
+        document.languages = ";".join([*document.language_list, language])
     document.current_version = number
     document.updated_at = utcnow()
     return version
@@ -45,7 +48,7 @@ def record_version(actor: Account, action: str, document: Document, version: Doc
     audit.record(actor, action, target_type="document", target_id=document.id,
                  target_party_id=document.owner_party_id,
                  details={"version": version.number, "sha256": version.sha256, "size": version.size,
-                          "text": text_status})
+                          "text": text_status, "language": version.language})
 
 
 @contextmanager

@@ -68,6 +68,17 @@ def versions(document: Document) -> list[DocumentVersion]:
                                    .order_by(DocumentVersion.number.desc())))
 
 
+def current_by_language(document: Document, every: list[DocumentVersion] | None = None) -> list[DocumentVersion]:
+    """The newest file of each language of the document, in the order of its languages (a language without a
+    file yet is left out); ``every`` is its versions when the caller has them already."""
+    newest: dict[str, DocumentVersion] = {}
+    for version in every if every is not None else versions(document):
+        if version.language not in newest or version.number > newest[version.language].number:
+            newest[version.language] = version
+    order = {code: place for place, code in enumerate(document.language_list)}
+    return sorted(newest.values(), key=lambda v: (order.get(v.language, len(order)), v.language))
+
+
 @dataclass
 class DocumentFilter:
     """Filters of the documents lists."""
@@ -105,6 +116,13 @@ def list_query(actor: Account, filters: DocumentFilter) -> Select[tuple[Document
             return query.where(false())
         return query.join(matched, matched.c.document_id == Document.id).order_by(matched.c.rank, Document.id)
     return query.order_by(*SORTS.get(filters.sort, SORTS["date"]))
+
+
+def matched_languages(filters: DocumentFilter, documents: list[Document]) -> dict[int, list[str]]:
+    """When searching, the languages whose text matched, for each of ``documents`` (a page of the results)."""
+    if not filters.query.strip():
+        return {}
+    return search.matched_languages(filters.query, [document.id for document in documents])
 
 
 def open_version(actor: Account, document_id: int, number: int | None = None) -> tuple[Document, DocumentVersion]:

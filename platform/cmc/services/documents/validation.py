@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +17,33 @@ from cmc.services.errors import ValidationError
 
 #: An ISO 639 language code, as documents store and filter them.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+#: The languages documents are written in, each in its own name (a file's card is titled so, whatever the
+#: reader's language). A document made through the API may name other codes; its files may be in those too.
+DOCUMENT_LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "nl": "Nederlands", "pap": "Papiamento",
+                      "ht": "Kreyòl"}
+LANGUAGES_MAX = 40  # documents.languages is String(40)
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language (CLDR's, through Babel: "espagnol" for a French reader)."""
+    locale = get_locale()
+    found = locale.languages.get(code) if locale is not None else None
+    return found or DOCUMENT_LANGUAGES.get(code, code)
+
+
+def file_language(languages: list[str], wanted: str | None) -> str:
+    """The language of a new file of a document in ``languages``: ``wanted`` when it is one of them or a language
+    documents are written in (the caller adds a new one to the document), the first of them when not given;
+    422 naming the ``language`` field for anything else."""
+    code = (wanted or "").strip().lower()
+    if not code:
+        return languages[0] if languages else "en"
+    if code in languages or code in DOCUMENT_LANGUAGES:
+        return code
+    message = _("“%(code)s” is not a language of this document or one documents are written in. Choose one of: "
+                "%(choices)s.", code=code[:12],
+                choices=", ".join(dict.fromkeys([*languages, *DOCUMENT_LANGUAGES])))
+    raise ValidationError(message, fields={"language": message})
 
 
 @dataclass
@@ -30,6 +58,7 @@ class DocumentInput:
     party_codes: list[str] = field(default_factory=list)
     status: str = ""
     note: str = ""
+    language: str = ""  # the first file's language (the first of ``languages`` when empty)
 
 
 def validate(data: DocumentInput) -> dict[str, Any]:
@@ -47,6 +76,16 @@ def validate(data: DocumentInput) -> dict[str, Any]:
     languages = [code.strip().lower() for code in data.languages if code.strip()]
     if not languages or not all(LANGUAGE_CODE.match(code) for code in languages):
         fields["languages"] = _("Choose at least one language.")
+    else:
+        languages = list(dict.fromkeys(languages))
+        try:
+            chosen = file_language(languages, data.language)
+        except ValidationError as exc:
+            fields.update(exc.fields)
+        else:
+            languages += [] if chosen in languages else [chosen]
+        if len(";".join(languages)) > LANGUAGES_MAX:
+            fields["languages"] = _("Choose fewer languages.")
     status = None
     if data.kind == DocumentKind.PROTOCOL.value:
         if data.status not in {s.value for s in ProtocolStatus}:
@@ -59,7 +98,7 @@ def validate(data: DocumentInput) -> dict[str, Any]:
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
     return {"title": title, "description": data.description.strip(), "kind": DocumentKind(data.kind),
-            "languages": ";".join(dict.fromkeys(languages)), "status": status, "audience": audience,
+            "languages": ";".join(languages), "status": status, "audience": audience,
             "named_parties": named}
 
 

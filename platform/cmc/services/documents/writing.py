@@ -26,7 +26,8 @@ from cmc.services.documents.files import (
     text_of,
 )
 from cmc.services.documents.reading import get, storage
-from cmc.services.documents.validation import DocumentInput, validate
+from cmc.services.documents.validation import LANGUAGES_MAX, DocumentInput, file_language, validate
+from cmc.services.errors import ValidationError
 from cmc.uploads import CheckedFile
 
 
@@ -38,7 +39,8 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
     returned and nothing new is stored (the same key with another upload: 422). Two requests racing with one
     key make one document: the key's unique row is written in the same transaction.
     """
-    digest = idempotency.fingerprint("document.upload", slug, data.__dict__, checked.sha256,
+    said = {k: v for k, v in data.__dict__.items() if k != "language" or v}  # digests of before stay the same
+    digest = idempotency.fingerprint("document.upload", slug, said, checked.sha256,
                                      checked.original_filename)
     earlier = idempotency.replay(actor.id, "document.upload", idempotency_key, digest)
     if earlier is not None:
@@ -59,8 +61,9 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
             db.session.flush()
             if remembered is not None:
                 remembered.target_id = document.id
-            version = new_version_row(document, actor, checked, data.note, extracted.status, kept)
-            search.index(document, extracted.text)
+            version = new_version_row(document, actor, checked, data.note, extracted.status, kept,
+                                      file_language(document.language_list, data.language))
+            search.index(document, extracted.text, version.language)
             record_version(actor, "document.upload", document, version, extracted.status)
             networks.record_activity(network.id, actor, "document.new", "document", document.id, document.title)
     except IntegrityError as exc:
@@ -72,11 +75,13 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
 
 
 def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "", *,
-                idempotency_key: str | None = None) -> DocumentVersion:
-    """Upload a new file as version n+1 (``idempotency_key``: as for ``upload``, per document)."""
+                language: str = "", idempotency_key: str | None = None) -> DocumentVersion:
+    """Upload a new file as version n+1, in ``language`` (the document's first when empty; a language the
+    document did not have yet is added to it; an unknown code: 422, nothing stored). ``idempotency_key``: as for
+    ``upload``, per document."""
     text.check(note=note)
     digest = idempotency.fingerprint("document.version", document_id, note, checked.sha256,
-                                     checked.original_filename)
+                                     checked.original_filename, *([language] if language else []))
     earlier = idempotency.replay(actor.id, "document.version", idempotency_key, digest)
     if earlier is not None:
         get(actor, document_id)
@@ -90,8 +95,11 @@ def add_version(actor: Account, document_id: int, checked: CheckedFile, note: st
                           if idempotency_key else None)
             document = get(actor, document_id)
             require_change(actor, document, "document.version")
-            version = new_version_row(document, actor, checked, note, extracted.status, kept)
-            search.index(document, extracted.text)
+            chosen = file_language(document.language_list, language)
+            if len(";".join(dict.fromkeys([*document.language_list, chosen]))) > LANGUAGES_MAX:
+                raise ValidationError(_("Choose fewer languages."), fields={"language": _("Choose fewer languages.")})
+            version = new_version_row(document, actor, checked, note, extracted.status, kept, chosen)
+            search.index(document, extracted.text, chosen)
             record_version(actor, "document.version", document, version, extracted.status)
             if remembered is not None:
                 db.session.flush()
@@ -100,7 +108,7 @@ def add_version(actor: Account, document_id: int, checked: CheckedFile, note: st
         if not idempotency.is_key_conflict(exc):
             raise
         db.session.rollback()
-        return add_version(actor, document_id, checked, note, idempotency_key=idempotency_key)
+        return add_version(actor, document_id, checked, note, language=language, idempotency_key=idempotency_key)
     return version
 
 
@@ -127,9 +135,10 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
         extracted = text_of(checked)
         with kept_until_committed() as kept, write_transaction():
             document = get(actor, document_id)
+            # The restored file keeps its language: it becomes that language's current text again.
             version = new_version_row(document, actor, checked, _("Restored from version %(n)d", n=number),
-                                   extracted.status, kept, restored_from=number)
-            search.index(document, extracted.text)
+                                      extracted.status, kept, old.language, restored_from=number)
+            search.index(document, extracted.text, old.language)
             audit.record(actor, "document.restore", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
                          details={"from": number, "version": version.number})
