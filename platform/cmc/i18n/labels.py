@@ -1,12 +1,13 @@
 """What people read for the platform's codes: CAP's values, roles, kinds and statuses, in the reader's language.
 
 The codes themselves (``Severe``, ``focal_point``, ``in_session``) are data and protocol values: they stay as
-they are in the database, the API, CAP XML and the audit trail. Pages, e-mails, notifications and the PDF show
+they are in the database, the API, CAP XML and the audit trail. Pages, emails, notifications and the PDF show
 ``label(kind, code)`` instead (Jinja: ``{{ code|label('severity') }}``); an unknown code is shown as it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -40,8 +41,9 @@ LABELS: dict[str, dict[str, Any]] = {
     "document_kind": {"report": _l("Report"), "protocol": _l("Protocol"), "presentation": _l("Presentation"),
                       "statement": _l("Statement"), "minutes": _l("Minutes"), "statistics": _l("Statistics"),
                       "other": _l("Other")},
-    "audience": {"network": _l("Members of the network"), "all": _l("Every CMC party"),
-                 "named": _l("Named parties")},
+    # What the upload form has always offered: "named" includes the secretariat, readers should know.
+    "audience": {"network": _l("Members of the network"), "all": _l("All CMC parties"),
+                 "named": _l("Named parties and the secretariat")},
     "protocol_status": {"draft": _l("Draft"), "under_review": _l("Under review"), "adopted": _l("Adopted")},
     # Meetings.
     "meeting_kind": {"annual_meeting": _l("Annual meeting"), "technical_workshop": _l("Technical workshop"),
@@ -67,6 +69,11 @@ def label(kind: str, code: Any) -> str:
     return str(found) if found is not None else str(value)
 
 
-def choices(kind: str) -> list[tuple[str, Any]]:
-    """(code, label) pairs of a kind in their defined order, for a form's select (labels stay lazy)."""
-    return list(LABELS[kind].items())
+def choices(kind: str, codes: Iterable[Any] | None = None) -> list[tuple[str, Any]]:
+    """(code, label) pairs of a kind, for a form's select (labels stay lazy): in their defined order, or those of
+    ``codes`` in that order (a form whose first option is its default keeps it; an unknown code shows as it is)."""
+    if codes is None:
+        return list(LABELS[kind].items())
+    table = LABELS[kind]
+    return [(str(value), table.get(str(value), str(value)))
+            for value in (getattr(code, "value", code) for code in codes)]
