@@ -318,7 +318,8 @@ def test_activity_is_one_sentence_with_its_link_and_escapes_names(network, membe
     thread = networks.create_thread(author, network.slug, "<i>Feed</i> item", "Body")
     page = client.get(f"/networks/{network.slug}/activity").get_data(as_text=True)
     link = f'<a href="/threads/{thread.id}">&lt;i&gt;Feed&lt;/i&gt; item</a>'
-    assert f"&lt;b&gt;Ann&lt;/b&gt; started {link}" in page  # the title escaped inside the link, the link inside the sentence
+    # The title escaped inside the link, the link inside the sentence, the name escaped too.
+    assert f"&lt;b&gt;Ann&lt;/b&gt; started {link}" in page
     assert "<b>Ann</b>" not in page and "<i>Feed</i>" not in page
 
 
