@@ -311,6 +311,18 @@ def test_activity_feed_on_home(network, member, signed_in):
     assert "Feed item" in home and "Migrant Smuggling" in home
 
 
+def test_activity_is_one_sentence_with_its_link_and_escapes_names(network, member, signed_in):
+    client, me = signed_in("delegate", party="TT")
+    networks.add_member(_secretariat(), network.slug, me.id)
+    author = member(party="BS", name="<b>Ann</b>")
+    thread = networks.create_thread(author, network.slug, "<i>Feed</i> item", "Body")
+    page = client.get(f"/networks/{network.slug}/activity").get_data(as_text=True)
+    link = f'<a href="/threads/{thread.id}">&lt;i&gt;Feed&lt;/i&gt; item</a>'
+    # The title escaped inside the link, the link inside the sentence, the name escaped too.
+    assert f"&lt;b&gt;Ann&lt;/b&gt; started {link}" in page
+    assert "<b>Ann</b>" not in page and "<i>Feed</i>" not in page
+
+
 def test_roles_listed_in_membership_audit(network, member):
     target = member()
     networks.add_member(_secretariat(), network.slug, target.id, NetworkRole.COORDINATOR)

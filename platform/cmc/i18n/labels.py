@@ -1,7 +1,7 @@
 """What people read for the platform's codes: CAP's values, roles, kinds and statuses, in the reader's language.
 
 The codes themselves (``Severe``, ``focal_point``, ``in_session``) are data and protocol values: they stay as
-they are in the database, the API, CAP XML and the audit trail. Pages, e-mails, notifications and the PDF show
+they are in the database, the API, CAP XML and the audit trail. Pages, emails, notifications and the PDF show
 ``label(kind, code)`` instead (Jinja: ``{{ code|label('severity') }}``); an unknown code is shown as it is.
 
 Each label is translated in the context of its kind (``msgctxt "action_status"``): the same English word is
@@ -11,6 +11,7 @@ gender of the thing it qualifies).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_pgettext as _p
@@ -105,10 +106,11 @@ LABELS: dict[str, dict[str, Any]] = {
         "statistics": _p("document_kind", "Statistics"),
         "other": _p("document_kind", "Other"),
     },
+    # What the upload form has always offered: "named" includes the secretariat, readers should know.
     "audience": {
         "network": _p("audience", "Members of the network"),
-        "all": _p("audience", "Every CMC party"),
-        "named": _p("audience", "Named parties"),
+        "all": _p("audience", "All CMC parties"),
+        "named": _p("audience", "Named parties and the secretariat"),
     },
     "protocol_status": {
         "draft": _p("protocol_status", "Draft"),
@@ -173,6 +175,11 @@ def label(kind: str, code: Any) -> str:
     return str(found) if found is not None else str(value)
 
 
-def choices(kind: str) -> list[tuple[str, Any]]:
-    """(code, label) pairs of a kind in their defined order, for a form's select (labels stay lazy)."""
-    return list(LABELS[kind].items())
+def choices(kind: str, codes: Iterable[Any] | None = None) -> list[tuple[str, Any]]:
+    """(code, label) pairs of a kind, for a form's select (labels stay lazy): in their defined order, or those of
+    ``codes`` in that order (a form whose first option is its default keeps it; an unknown code shows as it is)."""
+    if codes is None:
+        return list(LABELS[kind].items())
+    table = LABELS[kind]
+    return [(str(value), table.get(str(value), str(value)))
+            for value in (getattr(code, "value", code) for code in codes)]

@@ -15,7 +15,8 @@ from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
-from cmc.models import Account, Party, Role
+from cmc.i18n import labels
+from cmc.models import Account, Outcome, Party, Role
 from cmc.services import accounts, audit, auth, mfa, parties
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web import error_response
@@ -264,6 +265,7 @@ def audit_trail() -> Any:
     page = paginate(audit.search(actor, filters), per_page=50)
     codes = dict(db.session.execute(db.select(Party.id, Party.code)).all())
     return render_template("admin/audit.html", page=page, filters=filters, errors=errors, codes=codes,
+                           outcomes=labels.choices("outcome", Outcome),
                            party_choices=parties.list_parties() if permissions.can(actor, "audit.read_all") else [],
                            status=422 if errors else 200), 422 if errors else 200
 

@@ -11,17 +11,11 @@ from flask_wtf.file import FileField
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cmc.models import Audience
+from cmc.models import Audience, DocumentKind, ProtocolStatus
 from cmc.services import documents
-from cmc.web.forms import OnceForm
+from cmc.web.forms import OnceForm, label_choices
 
 LANGUAGES = documents.DOCUMENT_LANGUAGES
-KIND_LABELS = {"report": _l("Report"), "protocol": _l("Protocol"), "presentation": _l("Presentation"),
-               "statement": _l("Statement"), "minutes": _l("Minutes"), "statistics": _l("Statistics"),
-               "other": _l("Other")}
-STATUS_LABELS = {"draft": _l("Draft"), "under_review": _l("Under review"), "adopted": _l("Adopted")}
-AUDIENCE_LABELS = {"network": _l("Members of the network"), "all": _l("All CMC parties"),
-                   "named": _l("Named parties and the secretariat")}
 
 
 def choices(labels: dict[str, Any]) -> list[SelectChoice]:
@@ -43,8 +37,8 @@ def _text(field: Any) -> str:
 class AudienceForm(OnceForm):
     """Who may read a document: the network, every party, or named parties."""
 
-    audience = RadioField(_l("Who may read it"), choices=choices(AUDIENCE_LABELS), default=Audience.NETWORK.value,
-                          validate_choice=False)
+    audience = RadioField(_l("Who may read it"), choices=label_choices("audience", Audience),
+                          default=Audience.NETWORK.value, validate_choice=False)
     parties = SelectMultipleField(_l("Named parties (for “named parties”)"), choices=[], validate_choice=False,
                                   render_kw={"size": 5})
 
@@ -60,8 +54,10 @@ class DocumentForm(AudienceForm):
     file = FileField(_l("File"))
     title = StringField(_l("Title"), render_kw={"maxlength": 200})
     description = TextAreaField(_l("Description"), render_kw={"rows": 3})
-    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS), default="report", validate_choice=False)
-    status = SelectField(_l("Protocol status"), choices=choices({"": "—", **STATUS_LABELS}), default="",
+    kind = SelectField(_l("Kind"), choices=label_choices("document_kind", DocumentKind), default="report",
+                       validate_choice=False)
+    status = SelectField(_l("Protocol status"),
+                         choices=[SelectChoice("", "—"), *label_choices("protocol_status", ProtocolStatus)], default="",
                          validate_choice=False)
     languages = MultiCheckboxField(_l("Languages"), choices=choices(LANGUAGES), default=["en"],
                                    validate_choice=False)

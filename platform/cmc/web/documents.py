@@ -17,24 +17,11 @@ from cmc.services import documents, networks, parties
 from cmc.services.errors import ServiceError, StorageFull, ValidationError
 from cmc.services.extract import notice
 from cmc.uploads import check
-from cmc.web.document_forms import (
-    AUDIENCE_LABELS,
-    KIND_LABELS,
-    LANGUAGES,
-    STATUS_LABELS,
-    AudienceForm,
-    DocumentForm,
-    VersionForm,
-)
+from cmc.web.document_forms import LANGUAGES, AudienceForm, DocumentForm, VersionForm
 from cmc.web.forms import EmptyForm
 from cmc.web.once import once
 
 bp = Blueprint("documents", __name__)
-
-
-@bp.app_context_processor
-def _labels() -> dict[str, Any]:
-    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "audience_labels": AUDIENCE_LABELS}
 
 
 def _actor() -> Account:

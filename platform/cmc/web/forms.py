@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from cmc import i18n
-from cmc.models import PartyKind, PartyStatus, Role
+from cmc.i18n import labels
+from cmc.models import NetworkKind, PartyKind, PartyStatus, Role
 from cmc.web.once import FIELD as NONCE_FIELD
 from cmc.web.once import new_nonce
 
@@ -94,6 +96,11 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(_l("Type it again"), validators=[DataRequired(_l("Type the new password again."))])
 
 
+def label_choices(kind: str, codes: Iterable[Any] | None = None) -> list[SelectChoice]:
+    """A select's options for codes of a kind (``cmc.i18n.labels``): the code is sent, the reader's word shown."""
+    return [SelectChoice(code, label) for code, label in labels.choices(kind, codes)]
+
+
 def language_choices() -> list[SelectChoice]:
     """The interface languages offered, each named in itself (a reader finds their own without knowing ours)."""
     return [SelectChoice(code, name) for code, name in i18n.available().items()]
@@ -112,11 +119,8 @@ class ProfileForm(FlaskForm):
         self.language.choices = language_choices()
 
 
-ROLE_CHOICES = [
-    SelectChoice(Role.DELEGATE.value, _l("Delegate")),
-    SelectChoice(Role.FOCAL_POINT.value, _l("National focal point")),
-    SelectChoice(Role.SECRETARIAT.value, _l("Secretariat")),
-]
+#: Least power first: the invitation form's default is the first option.
+ROLE_CHOICES = label_choices("role", [Role.DELEGATE, Role.FOCAL_POINT, Role.SECRETARIAT])
 
 
 class InviteForm(OnceForm):
@@ -164,8 +168,8 @@ class PartyForm(OnceForm):
 
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=12)])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.value.capitalize()) for k in PartyKind])
-    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, s.value.capitalize()) for s in PartyStatus])
+    kind = SelectField(_l("Kind"), choices=label_choices("party_kind", PartyKind))
+    status = SelectField(_l("Status"), choices=label_choices("party_status", PartyStatus))
     languages = StringField(_l("Languages"), validators=[DataRequired(_l("Enter at least one language."))])
     founding = BooleanField(_l("Founding member (at the 2016 preparatory meeting)"))
 
@@ -187,9 +191,7 @@ class NetworkForm(OnceForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the network's name.")), Length(max=120)])
     slug = StringField(_l("Web address"), validators=[DataRequired(_l("Enter the web address.")), Length(max=60)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("thematic_network", _l("Thematic network")),
-                                            SelectChoice("technical_network", _l("Technical network")),
-                                            SelectChoice("dialogue_space", _l("Dialogue space"))])
+    kind = SelectField(_l("Kind"), choices=label_choices("network_kind", NetworkKind))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
     charter = TextAreaField(_l("Charter"), validators=[Optional(), Length(max=50_000)], render_kw={"rows": 8})
     alerts_enabled = BooleanField(_l("Early alerts are exchanged in this network"))
