@@ -38,7 +38,7 @@ BASE = {"accounts": 1_000, "networks": 8, "threads": 10_000, "documents": 20_000
         "meetings": 300}
 
 #: Tables that a normal ``cmc seed`` fills; every other table must be empty before a scale seed.
-_SEED_TABLES = {"parties", "networks", "network_parties", "alert_event_types", "audit_events"}
+_SEED_TABLES = {"parties", "networks", "network_parties", "network_texts", "alert_event_types", "audit_events"}
 _SEED_AUDIT_ACTIONS = {"party.seed", "network.seed"}
 #: Tables whose ids the generator assigns itself (so that rows can point at each other without a round trip).
 EXPLICIT_ID_TABLES = (Account, Thread, Document, Alert, Meeting, AgendaItem)
