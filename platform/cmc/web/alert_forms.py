@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from cmc import i18n
+from cmc.i18n import labels
 from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts
 from cmc.services.errors import ValidationError
@@ -25,8 +26,10 @@ COMPOSE_DEFAULTS = {"severity": "Moderate", "urgency": "Expected", "certainty": 
                     "status": "Actual"}
 
 
-def _select(label: Any, options: Any) -> SelectField:
-    return SelectField(label, choices=[SelectChoice(o, o) for o in options], validate_choice=False)
+def _select(label: Any, kind: str, options: Any) -> SelectField:
+    """A select of CAP codes, each shown in the reader's word for it (the code is what is sent)."""
+    return SelectField(label, choices=[SelectChoice(code, text) for code, text in labels.choices(kind, options)],
+                       validate_choice=False)
 
 
 def parse_expires(raw: str, timezone: str) -> datetime | None:
@@ -43,10 +46,10 @@ def parse_expires(raw: str, timezone: str) -> datetime | None:
 class CapChoices:
     """The four CAP choices of an alert and of an event type (the templates place them, in their own order)."""
 
-    severity = _select(_l("Severity"), SEVERITIES)
-    urgency = _select(_l("Urgency"), URGENCIES)
-    certainty = _select(_l("Certainty"), CERTAINTIES)
-    category = _select(_l("Category"), CATEGORIES)
+    severity = _select(_l("Severity"), "severity", SEVERITIES)
+    urgency = _select(_l("Urgency"), "urgency", URGENCIES)
+    certainty = _select(_l("Certainty"), "certainty", CERTAINTIES)
+    category = _select(_l("Category"), "category", CATEGORIES)
 
 
 class AlertForm(CapChoices, OnceForm):
@@ -63,7 +66,7 @@ class AlertForm(CapChoices, OnceForm):
     polygon = StringField(_l("Polygon (optional)"))
     expires = StringField(_l("Expires (your time zone)"), render_kw={"type": "datetime-local"})
     ack_within_minutes = StringField(_l("Acknowledge within (minutes)"), render_kw={"type": "number"})
-    status = _select(_l("Status"), STATUSES)
+    status = _select(_l("Status"), "cap_status", STATUSES)
     restriction = StringField(_l("Restriction"), render_kw={"maxlength": 300})
     note = HiddenField()
 
