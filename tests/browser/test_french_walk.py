@@ -37,8 +37,8 @@ ENGLISH = {"the", "and", "your", "you", "with", "from", "this", "not", "yet", "S
            "Language", "Password", "Change", "Profile", "Time", "zone", "Draft", "Version", "due", "Back",
            "Filter", "All", "Apply", "Register", "Title", "Name", "Email", "Today", "Skip", "main", "content"}
 #: Where the platform speaks, as opposed to what people wrote (titles, names, messages).
-CHROME = ("header nav, footer, main button, main label, main th, main .badge, main .form-text, main .breadcrumb, "
-          "main h2, main .alert, .alert-toast, main legend, main .nav-tabs")
+CHROME = ("header nav, footer, main button, main label, main th, main .badge, main .form-text, "
+          "main .breadcrumb-item:not(.active), main h2, main .alert, .alert-toast, main legend, main .nav-tabs")
 
 
 @cache
@@ -54,16 +54,20 @@ def fr(msgid: str, **values: Any) -> str:
     return text % values if values else text
 
 
-def english_leftovers(page: Page) -> set[str]:
-    texts = page.locator(CHROME).all_inner_texts()
-    words = set(re.findall(r"[A-Za-z]+", " ".join(texts)))
-    return words & ENGLISH
+def english_leftovers(page: Page) -> dict[str, set[str]]:
+    """Each text of the platform's own parts of the page that holds common English words, with those words."""
+    found = {}
+    for text in page.locator(CHROME).all_inner_texts():
+        words = set(re.findall(r"[A-Za-z]+", text)) & ENGLISH
+        if words:
+            found[text.strip()[:80]] = words
+    return found
 
 
 def _walk_check(page: Page, what: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     leftovers = english_leftovers(page)
-    assert not leftovers, f"English left on {what} ({page.url}): {sorted(leftovers)}"
+    assert not leftovers, f"English left on {what} ({page.url}): {leftovers}"
 
 
 @pytest.fixture
