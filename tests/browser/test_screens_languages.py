@@ -48,8 +48,10 @@ def in_language(new_context: Callable[..., BrowserContext], request: pytest.Fixt
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("screen", PAGES)
-def test_pages_in_each_language_fit_a_phone(screen: str, language: str, in_language: Callable[[str, str], None],
+def test_pages_in_each_language_fit_a_phone(screen: str, language: str, sample_alerts: int, sample_meeting: int,
+                                            in_language: Callable[[str, str], None],
                                             open_screen: Callable[..., Page]) -> None:
+    # The sample alerts and meeting are made (through English forms) before anyone switches language.
     in_language(screen, language)
     SCREENSHOTS.mkdir(exist_ok=True)
     for width, viewport in WIDTHS.items():
