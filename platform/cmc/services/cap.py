@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from lxml import etree
 
+from cmc.i18n import labels
 from cmc.models import Alert, Network
 from cmc.services.alerts import AlertInput, InfoInput, block_for, earlier_messages
 from cmc.services.errors import ValidationError
@@ -201,8 +202,9 @@ def atom_feed(network: Network, alerts: list[Alert], base_url: str, language: st
         info = shown.info
         entry = sub(feed, "entry", **{XML_LANG: LANGUAGE_TAGS.get(info.language, info.language)})
         sub(entry, "id", f"urn:cap:{alert.identifier}")
-        sub(entry, "title", f"[{info.severity}] {info.headline}" + (f" ({alert.status})" if str(alert.status)
-                                                                     != "Actual" else ""))
+        # People read a feed: the severity (and a status other than Actual) in the feed reader's words.
+        status = "" if str(alert.status) == "Actual" else f" ({labels.label('cap_status', alert.status)})"
+        sub(entry, "title", f"[{labels.label('severity', info.severity)}] {info.headline}{status}")
         sub(entry, "updated", cap_time(alert.published_at or alert.created_at))
         author = sub(entry, "author")
         sub(author, "name", alert.party.name)

@@ -42,7 +42,7 @@ def _create(actor: Account, network: Network, data: AlertInput, *, state: AlertS
     if state == AlertState.PUBLISHED:
         _open_receipts(alert, network)
         networks.record_activity(network.id, actor, "alert.new", "alert", alert.id,
-                                 f"[{alert.infos[0].severity}] {alert.infos[0].headline}")
+                                 alert.infos[0].headline)  # the feed shows the reader's words, not CAP codes
     return alert
 
 
@@ -149,7 +149,7 @@ def approve(actor: Account, alert_id: int) -> Alert:
         alert.approved_by_id = actor.id
         _open_receipts(alert, alert.network)
         networks.record_activity(alert.network_id, alert.author, "alert.new", "alert", alert.id,
-                                 f"[{alert.infos[0].severity}] {alert.infos[0].headline}")
+                                 alert.infos[0].headline)  # the feed shows the reader's words, not CAP codes
         audit.record(actor, "alert.approve", target_type="alert", target_id=alert.id,
                      target_party_id=alert.party_id)
     _after_publish(alert.id)
