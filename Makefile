@@ -56,15 +56,17 @@ TRANSLATIONS := platform/cmc/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 BABEL_FLAGS := -w 110
+# pybabel, through the environment's python (a virtual environment may hold no pybabel script).
+PYBABEL = $(BIN)/python -m babel.messages.frontend
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(RUN_STAMP)
-	@$(BIN)/pybabel -q compile -i $< -o $@ -l $*
+	@$(PYBABEL) -q compile -i $< -o $@ -l $*
 translations: $(COMPILED)
 
 messages: $(DEV_STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k _p:1c,2 --add-comments=Translators: --sort-by-file \
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k _p:1c,2 --add-comments=Translators: --sort-by-file \
 	  $(BABEL_FLAGS) --project "CMC Platform" --copyright-holder "Caribbean Migration Consultations" \
 	  -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel -q update $(BABEL_FLAGS) -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(PYBABEL) -q update $(BABEL_FLAGS) -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 # Regenerate both locks after changing a pin in pyproject.toml (tests/unit/test_lock.py fails until then), with
 # uv in a throwaway virtual environment; versions not pinned in pyproject.toml stay as they are unless
