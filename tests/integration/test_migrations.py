@@ -30,6 +30,17 @@ def _empty(app):
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def _party_account_network(conn, now):
+    """The rows every alert written by hand in these tests needs: party 1, its account 1, network 1."""
+    conn.execute(text("INSERT INTO parties (id, code, name, kind, status, languages, founding) "
+                      "VALUES (1, 'JM', 'Jamaica', 'state', 'member', 'en', false)"))
+    conn.execute(text("INSERT INTO accounts (id, email, name, title, party_id, role, active, language, timezone, "
+                      "created_at) VALUES (1, 'c@gov.jm', 'C', '', 1, 'delegate', true, 'en', 'UTC', :now)"),
+                 {"now": now})
+    conn.execute(text("INSERT INTO networks (id, slug, name, description, charter, kind, alerts_enabled, "
+                      "created_at) VALUES (1, 'ms', 'MS', '', '', 'thematic_network', true, :now)"), {"now": now})
+
+
 def test_upgrade_matches_the_models_and_downgrades(app):
     _empty(app)
     upgrade()
@@ -69,13 +80,7 @@ def test_0008_backfills_active_until_from_the_alerts_already_there(app):
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     soon, earlier = now + timedelta(days=2), now + timedelta(days=1)
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO parties (id, code, name, kind, status, languages, founding) "
-                          "VALUES (1, 'JM', 'Jamaica', 'state', 'member', 'en', false)"))
-        conn.execute(text("INSERT INTO accounts (id, email, name, title, party_id, role, active, language, timezone, "
-                          "created_at) VALUES (1, 'c@gov.jm', 'C', '', 1, 'delegate', true, 'en', 'UTC', :now)"),
-                     {"now": now})
-        conn.execute(text("INSERT INTO networks (id, slug, name, description, charter, kind, alerts_enabled, "
-                          "created_at) VALUES (1, 'ms', 'MS', '', '', 'thematic_network', true, :now)"), {"now": now})
+        _party_account_network(conn, now)
         alert = text("INSERT INTO alerts (id, network_id, identifier, author_id, party_id, state, status, msg_type, "
                      "restriction, note, review_comment, ack_within_minutes, created_at, published_at, "
                      "superseded_by_id, cancelled_at) VALUES (:id, 1, :ident, 1, 1, 'published', 'Actual', :kind, "
@@ -117,13 +122,7 @@ def test_0013_keeps_the_first_block_of_a_language_current_and_builds_its_index(a
     upgrade(revision="0012_account_timezone_confirmed")
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO parties (id, code, name, kind, status, languages, founding) "
-                          "VALUES (1, 'JM', 'Jamaica', 'state', 'member', 'en', false)"))
-        conn.execute(text("INSERT INTO accounts (id, email, name, title, party_id, role, active, language, timezone, "
-                          "created_at) VALUES (1, 'c@gov.jm', 'C', '', 1, 'delegate', true, 'en', 'UTC', :now)"),
-                     {"now": now})
-        conn.execute(text("INSERT INTO networks (id, slug, name, description, charter, kind, alerts_enabled, "
-                          "created_at) VALUES (1, 'ms', 'MS', '', '', 'thematic_network', true, :now)"), {"now": now})
+        _party_account_network(conn, now)
         conn.execute(text("INSERT INTO alerts (id, network_id, identifier, author_id, party_id, state, status, "
                           "msg_type, restriction, note, review_comment, ack_within_minutes, created_at, published_at, "
                           "active_until) VALUES (1, 1, 'a1', 1, 1, 'published', 'Actual', 'Alert', '', '', '', 60, "
