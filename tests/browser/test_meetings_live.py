@@ -251,7 +251,7 @@ def test_secretariat_builds_reorders_retimes_and_publishes_and_a_delegate_gets_v
     expect(secretariat.get_by_role("status").filter(has_text="Version 2 of the agenda is published.")).to_be_visible()
 
     # --- the delegate finds the published meeting from the list.
-    retimed = f"Retimed “{keynote.title}”: {keynote.start}-{keynote.end} to {new_start}-{new_end}."
+    retimed = f"Retimed “{keynote.title}”: {keynote.start}\u2013{keynote.end} to {new_start}\u2013{new_end}."
     delegate.get_by_role("navigation", name="Main").get_by_role("link", name="Meetings").click()
     delegate.get_by_role("link", name=title, exact=True).click()
     expect(delegate).to_have_url(re.compile(rf"{meeting_path}$"))
