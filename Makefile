@@ -116,11 +116,12 @@ test: $(DEV_STAMP) translations chromium
 # The suite again on PostgreSQL: the database tests, and every live server test on a fresh PostgreSQL database of
 # its own. The browser tests run once, in `make test` (what Chromium checks does not depend on the database; every
 # page and live path they use runs on PostgreSQL in tests/integration): with them CI took about 25 minutes of its
-# 30 (BROWSER=1 adds them back, until the suite runs in parallel workers).
+# 30 (BROWSER=1 adds them back, until the suite runs in parallel workers). So do the unit tests, which use no
+# database at all.
 test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 test-postgres: $(DEV_STAMP) translations $(if $(BROWSER),chromium)
 	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest \
-	  $(if $(BROWSER),,--ignore=tests/browser) $(PYTEST_ARGS)
+	  $(if $(BROWSER),,--ignore=tests/browser) --ignore=tests/unit $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
 # Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
