@@ -117,13 +117,11 @@ test: $(DEV_STAMP) translations chromium
 # its own. The browser tests run once, in `make test` (what Chromium checks does not depend on the database; every
 # page and live path they use runs on PostgreSQL in tests/integration): with them CI took about 25 minutes of its
 # 30 (BROWSER=1 adds them back, until the suite runs in parallel workers). So do the unit tests, which use no
-# database at all. On this 2-core machine the whole suite twice side by side took 33-35 minutes on 2026-11-30, over
-# CI's 30: by default only the tests that run against a database of their own choosing ([postgres]) run here; the
-# live-server, command and browser tests run once, in `make test` (LIVE=1 runs the live servers on PostgreSQL too).
+# database at all.
 test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 test-postgres: $(DEV_STAMP) translations $(if $(BROWSER),chromium)
 	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest \
-	  $(if $(BROWSER),,--ignore=tests/browser) --ignore=tests/unit $(if $(LIVE),,-k postgres) $(PYTEST_ARGS)
+	  $(if $(BROWSER),,--ignore=tests/browser) --ignore=tests/unit $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
 # Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
