@@ -21,6 +21,9 @@ from tests.bulk_alerts import insert_missed_alerts
 from tests.live_server import LiveServer, running_live_server
 from tests.socket_client import LiveClient, live_clients
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 LISTENER = "delegate.do@cmc.demo"  # member of Migrant Smuggling, not of Border Management
 MISSED = 1200
 PAGE = 500

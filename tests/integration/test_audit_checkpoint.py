@@ -17,6 +17,9 @@ from cmc.models import AuditEvent
 from cmc.services import audit, audit_checkpoint
 from tests.live_server import ROOT, LiveServer, cmc_executable, migrated_instance
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 
 def _trail(count: int) -> None:
     for number in range(count):

@@ -23,6 +23,9 @@ import requests
 from tests.files import pdf
 from tests.live_server import LiveServer, running_live_server
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 MEMBER = "delegate.tt@cmc.demo"  # Trinidad and Tobago, member of Migrant Smuggling
 OTHER_MEMBER = "delegate.do@cmc.demo"  # Dominican Republic, member of Migrant Smuggling
 OUTSIDER = "delegate.bb.documents@example.org"  # Barbados, created here: not a member

@@ -30,6 +30,9 @@ from tests.files import docx, hostile_docx, odt_bomb
 from tests.live_server import LiveServer, running_live_server
 from tests.socket_client import LiveClient, live_clients
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 MEMBER = "delegate.tt@cmc.demo"  # Trinidad and Tobago, member of Migrant Smuggling
 SLUG = "migrant-smuggling"
 UPLOAD_PATH = f"/api/v1/networks/{SLUG}/documents"

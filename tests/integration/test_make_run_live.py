@@ -13,10 +13,14 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.live_server import ROOT, free_port, live_database
 from tests.web_client import form_token
+
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
 
 OLD_FIXED_PASSWORD = "caribbean-demo-2026"
 TT = "delegate.tt@cmc.demo"

@@ -39,10 +39,10 @@ from tests.web_client import form_token as _form_token
 
 REDIS_URL = os.environ.get("CMC_TEST_REDIS_URL", "")
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.live_database, pytest.mark.skipif(
     not REDIS_URL,
     reason="CMC_TEST_REDIS_URL not set: these tests need a real Redis for the Socket.IO message queue and the "
-           "rate-limit storage (e.g. CMC_TEST_REDIS_URL=redis://127.0.0.1:6379/15)")
+           "rate-limit storage (e.g. CMC_TEST_REDIS_URL=redis://127.0.0.1:6379/15)")]
 
 SLUG = "migrant-smuggling"
 COORDINATOR = "coordinator.bs@cmc.demo"  # coordinates Migrant Smuggling: publishes

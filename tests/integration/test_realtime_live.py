@@ -20,6 +20,9 @@ from socketio.exceptions import ConnectionError as SocketConnectionError
 from tests.live_server import LiveServer, running_live_server
 from tests.socket_client import CONNECT_TIMEOUT, LiveClient, live_clients
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 LISTENER = "delegate.do@cmc.demo"  # member of Migrant Smuggling and Refugee Protection, not of Border Management
 POSTER = "delegate.tt@cmc.demo"  # member of Migrant Smuggling and Border Management
 REVOKER = "focal.jm@cmc.demo"

@@ -26,6 +26,9 @@ from cmc.extensions import db
 from cmc.schema import code_heads, known_revisions, script_directory
 from tests.live_server import ROOT, LiveServer, cmc_executable, gunicorn_executable, migrated_instance
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 HEAD = code_heads()[0]
 PREVIOUS = str(script_directory().get_revision(HEAD).down_revision)  # where `cmc db downgrade` goes
 FUTURE = "0099_from_newer_code"

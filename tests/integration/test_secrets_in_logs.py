@@ -33,6 +33,9 @@ from cmc.services import auth
 from tests.conftest import PASSWORD, csrf_from, form_token
 from tests.live_server import ROOT, gunicorn_executable, migrated_instance, wait_healthy
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 NEW_PASSWORD = "tamarind season by the harbour"
 
 

@@ -29,6 +29,9 @@ from cmc.uploads import CheckedFile
 from tests.conftest import MEMBER_NETWORK, bearer_headers, form_token, stamp_head
 from tests.files import multipart, pdf
 
+#: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
+pytestmark = pytest.mark.live_database
+
 SLUG = MEMBER_NETWORK
 MB = 1024 * 1024
 
