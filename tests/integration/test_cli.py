@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live_server import copy_upgraded_sqlite
+
 CMC = str(Path(sys.executable).with_name("cmc"))
 
 
@@ -30,13 +32,15 @@ def cli(tmp_path):
 
 @pytest.fixture
 def upgraded(cli):
-    result = cli("db", "upgrade")
-    assert result.returncode == 0, result.stderr
+    """The instance as ``cmc db upgrade`` leaves it (copied from one upgrade per process: it takes seconds)."""
+    copy_upgraded_sqlite(cli.db.parent)
     return cli
 
 
-def test_upgrade_creates_the_schema_in_wal_mode(upgraded):
-    with sqlite3.connect(upgraded.db) as conn:
+def test_upgrade_creates_the_schema_in_wal_mode(cli):
+    result = cli("db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(cli.db) as conn:
         tables = {row[0] for row in conn.execute("select name from sqlite_master where type='table'")}
         mode = conn.execute("pragma journal_mode").fetchone()[0]
     assert {"parties", "accounts", "invitations", "auth_sessions", "access_tokens", "audit_events"} <= tables

@@ -28,6 +28,7 @@ from cmc.models import Account, AuditEvent, AuthSession
 from cmc.services import mfa
 from cmc.services.passwords import password_problem
 from tests.conftest import IsolatedClient, csrf_from, free_port
+from tests.live_server import copy_upgraded_sqlite
 
 CMC = str(Path(sys.executable).with_name("cmc"))
 OLD_FIXED_PASSWORD = "caribbean-demo-2026"  # published in the README and the tests before
@@ -58,9 +59,9 @@ class Install:
 
 
 def _install(folder: Path, **env: str) -> Install:
-    item = Install(folder, **env)
-    assert item("db", "upgrade").returncode == 0
-    return item
+    """An instance folder as ``cmc db upgrade`` leaves it (a copy of one upgrade per process: it takes seconds)."""
+    copy_upgraded_sqlite(folder)
+    return Install(folder, **env)
 
 
 @pytest.fixture
