@@ -6,6 +6,10 @@ VENV ?= .venv
 INSTANCE ?= instance
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= --durations=25
+# `make test` runs its tests in this many processes (pytest-xdist; a test module stays in one process, so its
+# live server is started once). Two fit this project's 2-core CI beside `make test-postgres`; WORKERS=1 runs in
+# series (e.g. to read a failing test's output in order).
+WORKERS ?= 2
 
 # Dependencies come from two hash-checked locks made by `make lock`: what running needs (pyproject.toml's
 # dependencies, the prod extra and the build backend) and, on top of it at the same versions, what testing
@@ -111,17 +115,18 @@ chromium:
 # CMC_TEST_REDIS_URL / CMC_TEST_DATABASE_URL are set, as .ci/run sets them).
 test: $(DEV_STAMP) translations chromium
 	$(BIN)/ruff check .
-	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadfile) \
+	  $(PYTEST_ARGS)
 
-# The suite again on PostgreSQL: the database tests, and every live server test on a fresh PostgreSQL database of
-# its own. The browser tests run once, in `make test` (what Chromium checks does not depend on the database; every
-# page and live path they use runs on PostgreSQL in tests/integration): with them CI took about 25 minutes of its
-# 30 (BROWSER=1 adds them back, until the suite runs in parallel workers). So do the unit tests, which use no
-# database at all.
+# The suite again on PostgreSQL, in one process (they share the `test` database): the tests whose outcome depends
+# on the database (the `backend` fixture, and the live servers marked `live_database`, each on a fresh PostgreSQL
+# database of its own; see pytest_collection_modifyitems in tests/conftest.py). The browser, unit and command tests
+# run once, in `make test`: what they check does not depend on the database, and every page and live path the
+# browser tests use runs on PostgreSQL in tests/integration.
 test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-test-postgres: $(DEV_STAMP) translations $(if $(BROWSER),chromium)
+test-postgres: $(DEV_STAMP) translations
 	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest \
-	  $(if $(BROWSER),,--ignore=tests/browser) --ignore=tests/unit $(PYTEST_ARGS)
+	  --ignore=tests/browser --ignore=tests/unit $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
 # Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
