@@ -15,7 +15,8 @@
 #   4. strips trailing `//# sourceMappingURL=` / `/*# sourceMappingURL= */`
 #      lines (the .map files are not shipped),
 #   5. rewrites static/vendor/README.md with versions, integrity and licences.
-# Then Bootstrap's full CSS is moved out of the served folder (vendor/bootstrap/bootstrap.min.css, read by the
+# Bootstrap's scripts are not vendored: the pages used only its collapse (the small-screen menu), which
+# static/js/app.js does in a few lines. Then Bootstrap's full CSS is moved out of the served folder (vendor/bootstrap/bootstrap.min.css, read by the
 # tests) and PurgeCSS (installed into the throw-away directory, its tarball's integrity checked the same way;
 # settings in scripts/purgecss.config.cjs) writes static/vendor/bootstrap/bootstrap.purged.min.css: only the
 # rules whose classes the templates, scripts and Python code name. Re-run after using a new Bootstrap class.
@@ -96,7 +97,6 @@ vendor_pkg() {
 
 vendor_pkg bootstrap "$BOOTSTRAP_VERSION" bootstrap \
     dist/css/bootstrap.min.css:bootstrap.min.css \
-    dist/js/bootstrap.bundle.min.js:bootstrap.bundle.min.js \
     LICENSE:LICENSE
 
 # Bootstrap's full CSS is not served: PurgeCSS keeps what the platform uses (scripts/purgecss.config.cjs).
@@ -191,7 +191,7 @@ npm view bootstrap@$BOOTSTRAP_VERSION dist.integrity       # expected sha512
 npm pack bootstrap@$BOOTSTRAP_VERSION                      # -> bootstrap-$BOOTSTRAP_VERSION.tgz
 node -e 'const c=require("crypto");console.log("sha512-"+c.createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' bootstrap-$BOOTSTRAP_VERSION.tgz
 tar -xzf bootstrap-$BOOTSTRAP_VERSION.tgz                  # -> package/
-cp package/dist/css/bootstrap.min.css package/dist/js/bootstrap.bundle.min.js package/LICENSE <repo>/static/vendor/bootstrap/
+cp package/dist/css/bootstrap.min.css package/LICENSE <repo>/static/vendor/bootstrap/
 sed -i -e '/^\/\/# sourceMappingURL=/d' -e '/^\/\*# sourceMappingURL=.*\*\/[[:space:]]*\$/d' <repo>/static/vendor/bootstrap/*.min.*
 \`\`\`
 EOF

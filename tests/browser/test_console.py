@@ -33,7 +33,7 @@ def test_static_files_are_served(page: Page, base_url: str) -> None:
     expected = {
         "/static/vendor/bootstrap/bootstrap.purged.min.css": "text/css",
         "/static/css/app.css": "text/css",
-        "/static/vendor/bootstrap/bootstrap.bundle.min.js": "javascript",
+        "/static/js/app.js": "javascript",
         "/static/vendor/socket.io/socket.io.min.js": "javascript",
         "/static/js/live.js": "javascript",
     }

@@ -103,3 +103,18 @@ def test_the_measure_sees_a_static_file_fetched_again(new_context: Callable[...,
     meter.measure(lambda: page.goto(url))
     again = meter.measure(lambda: page.goto(url))
     assert again.static_fetched == ["/static/css/app.css"], again.describe()
+
+
+def test_the_menu_of_small_screens_folds_and_unfolds(new_signed_in_context: Callable[..., BrowserContext]) -> None:
+    """Bootstrap's scripts are not loaded: app.js opens and closes the navigation behind the menu button."""
+    page = new_signed_in_context(viewport={"width": 600, "height": 800}).new_page()
+    page.goto("/")
+    menu = page.get_by_role("button", name="Menu")
+    documents = page.locator("#main-nav").get_by_role("link", name="Documents")
+    expect(documents).to_be_hidden()
+    menu.click()
+    expect(documents).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    menu.click()
+    expect(documents).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
