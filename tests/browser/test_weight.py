@@ -107,7 +107,8 @@ def test_the_measure_sees_a_static_file_fetched_again(new_context: Callable[...,
 
 def test_the_menu_of_small_screens_folds_and_unfolds(new_signed_in_context: Callable[..., BrowserContext]) -> None:
     """Bootstrap's scripts are not loaded: app.js opens and closes the navigation behind the menu button."""
-    page = new_signed_in_context(viewport={"width": 600, "height": 800}).new_page()
+    page = new_signed_in_context().new_page()
+    page.set_viewport_size({"width": 600, "height": 800})
     page.goto("/")
     menu = page.get_by_role("button", name="Menu")
     documents = page.locator("#main-nav").get_by_role("link", name="Documents")
