@@ -124,9 +124,9 @@ test-postgres: $(DEV_STAMP) translations $(if $(BROWSER),chromium)
 	  $(if $(BROWSER),,--ignore=tests/browser) --ignore=tests/unit $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
-# Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
-# BENCH="fanout pages" runs only those.
-bench: $(DEV_STAMP) translations
+# Redis, wrk (installed from Debian if missing) and a Node.js load driver, and Debian's Chromium for the slow-link
+# benchmark; writes tests/perf/RESULTS.md. BENCH="fanout pages" runs only those.
+bench: $(DEV_STAMP) translations chromium
 	$(BIN)/python -m tests.perf.run
 
 lint: $(DEV_STAMP)
