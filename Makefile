@@ -20,7 +20,7 @@ QUIETLY := bash scripts/quietly
 UV_VERSION := 0.13.9
 UV_ARGS ?=
 
-.PHONY: run test test-postgres bench lint install lock chromium messages translations
+.PHONY: run test test-postgres bench lint install lock chromium nginx messages translations
 
 $(BIN)/python:
 	@echo "Creating the virtual environment in $(VENV)"
@@ -106,6 +106,16 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's nginx and its brotli module, for tests/integration/test_nginx_live.py (which runs the shipped
+# deploy/nginx-cmc.conf in front of a real server; it is skipped, saying why, where they are missing). Optional:
+# CI installs them (.ci/run). The test starts its own nginx, on a free port, with a configuration of its own.
+nginx:
+	@test -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || { \
+	  echo "Installing Debian's nginx and libnginx-mod-http-brotli-filter for the nginx test..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx \
+	    libnginx-mod-http-brotli-filter >/dev/null; }
 
 # The whole suite on SQLite (tests that need Redis or PostgreSQL for a second process run when
 # CMC_TEST_REDIS_URL / CMC_TEST_DATABASE_URL are set, as .ci/run sets them).
