@@ -24,7 +24,7 @@ QUIETLY := bash scripts/quietly
 UV_VERSION := 0.13.9
 UV_ARGS ?=
 
-.PHONY: run test test-postgres bench lint install lock chromium messages translations
+.PHONY: run test test-postgres bench lint install lock chromium nginx messages translations
 
 $(BIN)/python:
 	@echo "Creating the virtual environment in $(VENV)"
@@ -111,9 +111,19 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's nginx and its brotli module, for tests/integration/test_nginx_live.py (which runs the shipped
+# deploy/nginx-cmc.conf in front of a real server; it is skipped, saying why, where they are missing). Optional:
+# `make test` and CI install them. The test starts its own nginx, on a free port, with a configuration of its own.
+nginx:
+	@test -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || { \
+	  echo "Installing Debian's nginx and libnginx-mod-http-brotli-filter for the nginx test..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx \
+	    libnginx-mod-http-brotli-filter >/dev/null; }
+
 # The whole suite on SQLite (tests that need Redis or PostgreSQL for a second process run when
 # CMC_TEST_REDIS_URL / CMC_TEST_DATABASE_URL are set, as .ci/run sets them).
-test: $(DEV_STAMP) translations chromium
+test: $(DEV_STAMP) translations chromium nginx
 	$(BIN)/ruff check .
 	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadfile) \
 	  $(PYTEST_ARGS)
@@ -129,9 +139,9 @@ test-postgres: $(DEV_STAMP) translations
 	  --ignore=tests/browser --ignore=tests/unit $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
-# Redis, wrk (installed from Debian if missing) and a Node.js load driver; writes tests/perf/RESULTS.md.
-# BENCH="fanout pages" runs only those.
-bench: $(DEV_STAMP) translations
+# Redis, wrk (installed from Debian if missing) and a Node.js load driver, and Debian's Chromium for the slow-link
+# benchmark; writes tests/perf/RESULTS.md. BENCH="fanout pages" runs only those.
+bench: $(DEV_STAMP) translations chromium
 	$(BIN)/python -m tests.perf.run
 
 lint: $(DEV_STAMP)

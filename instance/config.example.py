@@ -75,6 +75,11 @@ EXTRACT_WORKERS = 2
 # (rate limits, the audit trail) and https are seen right. 0 when the app faces clients directly.
 PROXY_HOPS = 0
 
+# Compress pages and API answers in the app (brotli or gzip, whichever the browser accepts). Static files are
+# always served compressed and under content-hashed names cached for a year. Behind nginx, which compresses
+# (deploy/nginx-cmc.conf), False spares the page workers the work.
+COMPRESS_RESPONSES = True
+
 # The CAP sender id of exported alerts (the originating party's code is appended).
 CAP_SENDER = "cmc-platform"
 

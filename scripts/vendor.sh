@@ -15,6 +15,11 @@
 #   4. strips trailing `//# sourceMappingURL=` / `/*# sourceMappingURL= */`
 #      lines (the .map files are not shipped),
 #   5. rewrites static/vendor/README.md with versions, integrity and licences.
+# Bootstrap's scripts are not vendored: the pages used only its collapse (the small-screen menu), which
+# static/js/app.js does in a few lines. Then Bootstrap's full CSS is moved out of the served folder (vendor/bootstrap/bootstrap.min.css, read by the
+# tests) and PurgeCSS (installed into the throw-away directory, its tarball's integrity checked the same way;
+# settings in scripts/purgecss.config.cjs) writes static/vendor/bootstrap/bootstrap.purged.min.css: only the
+# rules whose classes the templates, scripts and Python code name. Re-run after using a new Bootstrap class.
 # It is idempotent: each package directory is recreated from scratch.
 set -euo pipefail
 
@@ -22,6 +27,7 @@ BOOTSTRAP_VERSION=5.3.9      # bootstrap@5.3.x
 HTMX_VERSION=2.0.11          # htmx.org@2.0.x (stay on 2.x; 4.x is "latest" on npm)
 SOCKETIO_VERSION=4.8.4       # socket.io-client@4.8.x (must match the server's protocol)
 AXE_VERSION=4.14.1           # axe-core@4.x (browser tests only)
+PURGECSS_VERSION=8.0.0       # purgecss@8.x (build step only: trims Bootstrap's CSS, never served)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENDOR="$ROOT/static/vendor"
@@ -91,8 +97,37 @@ vendor_pkg() {
 
 vendor_pkg bootstrap "$BOOTSTRAP_VERSION" bootstrap \
     dist/css/bootstrap.min.css:bootstrap.min.css \
-    dist/js/bootstrap.bundle.min.js:bootstrap.bundle.min.js \
     LICENSE:LICENSE
+
+# Bootstrap's full CSS is not served: PurgeCSS keeps what the platform uses (scripts/purgecss.config.cjs).
+purge_bootstrap() {
+    local full="$ROOT/vendor/bootstrap/bootstrap.min.css" out="$VENDOR/bootstrap/bootstrap.purged.min.css"
+    local purge="$WORK/purgecss" expected installed
+    mkdir -p "$ROOT/vendor/bootstrap" "$purge"
+    mv "$VENDOR/bootstrap/bootstrap.min.css" "$full"
+    echo "==> purgecss@$PURGECSS_VERSION"
+    expected=$(npm view "purgecss@$PURGECSS_VERSION" dist.integrity)
+    (cd "$purge" && npm install --no-save --ignore-scripts --no-audit --no-fund --silent "purgecss@$PURGECSS_VERSION")
+    # npm checked every tarball against its lock entry; check purgecss's own against the registry as above.
+    installed=$(node -e 'const d=require(process.argv[1]);process.stdout.write(d.packages["node_modules/purgecss"].integrity)' \
+        "$purge/node_modules/.package-lock.json")
+    if [ "$installed" != "$expected" ]; then
+        echo "INTEGRITY MISMATCH for purgecss@$PURGECSS_VERSION: registry $expected, installed $installed" >&2
+        exit 1
+    fi
+    echo "    integrity OK: $installed"
+    (cd "$ROOT" && node -e '
+const [purgeDir, root, css, out] = process.argv.slice(1);
+const { PurgeCSS } = require(purgeDir + "/node_modules/purgecss");
+const config = require(root + "/scripts/purgecss.config.cjs");
+new PurgeCSS().purge({ ...config, css: [css] }).then(([result]) => require("fs").writeFileSync(out, result.css))
+  .catch((error) => { console.error(error); process.exit(1); });' "$purge" "$ROOT" "$full" "$out")
+    chmod 0644 "$out" "$full"
+    echo "    bootstrap/bootstrap.purged.min.css ($(wc -c <"$out") bytes, from $(wc -c <"$full"))"
+    ROWS[0]=${ROWS[0]//\`bootstrap\/bootstrap.min.css\`/\`bootstrap\/bootstrap.purged.min.css\` (full CSS in \`vendor\/bootstrap\/\`, not served)}
+    ROWS+=("| \`purgecss\` | $PURGECSS_VERSION | \`$expected\` | MIT | none (build step: trims Bootstrap's CSS) |")
+}
+purge_bootstrap
 
 vendor_pkg htmx.org "$HTMX_VERSION" htmx \
     dist/htmx.min.js:htmx.min.js \
@@ -124,6 +159,10 @@ EOF
     cat <<EOF
 
 \`axe-core\` is used only by the browser tests, never by the served pages.
+Bootstrap's CSS is served trimmed by PurgeCSS to the rules the templates, scripts and Python code use
+(\`scripts/purgecss.config.cjs\`, checked by \`tests/unit/test_purged_css.py\`); the full file is kept in
+\`vendor/bootstrap/\` for that test and for the next trim. Using a Bootstrap class not used before: re-run
+\`bash scripts/vendor.sh\`.
 \`socket.io-client\` must stay protocol-compatible with the server's python-socketio
 (Socket.IO protocol v5 / Engine.IO v4, i.e. client 4.x).
 
@@ -152,7 +191,7 @@ npm view bootstrap@$BOOTSTRAP_VERSION dist.integrity       # expected sha512
 npm pack bootstrap@$BOOTSTRAP_VERSION                      # -> bootstrap-$BOOTSTRAP_VERSION.tgz
 node -e 'const c=require("crypto");console.log("sha512-"+c.createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' bootstrap-$BOOTSTRAP_VERSION.tgz
 tar -xzf bootstrap-$BOOTSTRAP_VERSION.tgz                  # -> package/
-cp package/dist/css/bootstrap.min.css package/dist/js/bootstrap.bundle.min.js package/LICENSE <repo>/static/vendor/bootstrap/
+cp package/dist/css/bootstrap.min.css package/LICENSE <repo>/static/vendor/bootstrap/
 sed -i -e '/^\/\/# sourceMappingURL=/d' -e '/^\/\*# sourceMappingURL=.*\*\/[[:space:]]*\$/d' <repo>/static/vendor/bootstrap/*.min.*
 \`\`\`
 EOF

@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, socket handlers, blueprints and the CLI."""
     from cmc import config as config_module
     from cmc.database import configure_engine
-    from cmc.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from cmc.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
     from cmc.logging_setup import configure_logging
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("CMC_INSTANCE_PATH") or ROOT / "instance"
@@ -39,6 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    if app.config["COMPRESS_RESPONSES"]:
+        compress.init_app(app)  # pages and API answers; static files compress themselves (cmc.web.assets)
     from cmc.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)

@@ -47,6 +47,7 @@ ENV_SETTINGS: dict[str, type] = {
     "EXTRACT_MAX_MEMORY_MB": int,
     "EXTRACT_WORKERS": int,
     "PROXY_HOPS": int,
+    "COMPRESS_RESPONSES": bool,
     "CAP_SENDER": str,
 }
 
@@ -87,6 +88,15 @@ def defaults() -> dict[str, Any]:
         "LOG_FORMAT": "text",  # or "json": one JSON object per line, for a log collector
         "MAX_UPLOAD_MB": 50,
         "PROXY_HOPS": 0,
+        # Pages and API answers compressed by the app itself (brotli or gzip, as the browser accepts): the
+        # embedded profile has no proxy to do it. Behind nginx, which compresses (deploy/nginx-cmc.conf), it may
+        # be turned off to spare the page workers' CPU.
+        "COMPRESS_RESPONSES": True,
+        # Flask-Compress: the two encodings nginx also offers; brotli's quick level (4) keeps a page's cost low.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_LEVEL": 6,
         "CAP_SENDER": "cmc-platform",
         "UPLOAD_DIR": None,  # None: instance/uploads
         # Text extraction of uploads (cmc.services.extract), in a confined child process.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,3 +25,4 @@ csrf = CSRFProtect()
 socketio = SocketIO()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+compress = Compress()

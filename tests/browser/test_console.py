@@ -31,9 +31,9 @@ def test_static_files_are_served(page: Page, base_url: str) -> None:
     """The stylesheet and scripts every page links answer 200 with their real type (a page served without
     them looks broken, and the live connection never starts)."""
     expected = {
-        "/static/vendor/bootstrap/bootstrap.min.css": "text/css",
+        "/static/vendor/bootstrap/bootstrap.purged.min.css": "text/css",
         "/static/css/app.css": "text/css",
-        "/static/vendor/bootstrap/bootstrap.bundle.min.js": "javascript",
+        "/static/js/app.js": "javascript",
         "/static/vendor/socket.io/socket.io.min.js": "javascript",
         "/static/js/live.js": "javascript",
     }

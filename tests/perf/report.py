@@ -12,7 +12,7 @@ from typing import Any
 from tests.perf import harness
 
 RESULTS_MD = harness.PERF / "RESULTS.md"
-ORDER = ("fanout", "alerts_under_load", "pages", "growth", "upload", "search")
+ORDER = ("fanout", "alerts_under_load", "pages", "growth", "upload", "search", "slowlink")
 
 
 def _number(value: Any) -> str:

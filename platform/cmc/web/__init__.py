@@ -31,6 +31,8 @@ from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceError
 from cmc.services.markup import render as render_markdown
 from cmc.services.markup import safe as safe_html
+from cmc.web import assets
+from cmc.web.assets import is_sessionless
 from cmc.web.converters import install as install_converters
 from cmc.web.i18n import install as install_languages
 from cmc.web.reauth import remember_proof
@@ -96,6 +98,8 @@ def _enforce_access() -> Any:
         raise SignInRequired(bad_token=bool(g.get("bad_token")))
     if not verdict:
         return _deny(403)
+    if rule == Access.PUBLIC and is_sessionless():
+        return None  # the same answer for everyone: no account is loaded, the session is not read
     if (
         current_user.is_authenticated
         and request.endpoint not in ENROLMENT_ENDPOINTS
@@ -138,7 +142,7 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if current_user and getattr(current_user, "is_authenticated", False):
+    if not is_sessionless() and current_user and getattr(current_user, "is_authenticated", False):
         # Pages of a signed-in person must not be kept by shared caches or shown after sign-out.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -194,12 +198,13 @@ def register_web(app: Flask) -> None:
 
 
 def _declare_static(app: Flask) -> None:
-    """Static files are public; wrapping Flask's view lets it declare that like every other route."""
-    send_static = app.view_functions["static"]
+    """Static files are public, under content-hashed names cached for a year (``cmc.web.assets``); replacing
+    Flask's view lets it declare that like every other route."""
+    hashed = assets.install(app)
 
     @access(Access.PUBLIC)
     def static(filename: str) -> Any:
-        return send_static(filename=filename)
+        return assets.serve(hashed, filename)
 
     app.view_functions["static"] = static
 
