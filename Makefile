@@ -112,8 +112,8 @@ chromium:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Debian's nginx and its brotli module, for tests/integration/test_nginx_live.py (which runs the shipped
-# deploy/nginx-cmc.conf in front of a real server; it is skipped, saying why, where they are missing). Optional:
-# `make test` and CI install them. The test starts its own nginx, on a free port, with a configuration of its own.
+# deploy/nginx-cmc.conf in front of a real server; it is skipped, saying why, where they are missing), installed
+# by `make test` like Chromium. The test starts its own nginx, on a free port, with a configuration of its own.
 nginx:
 	@test -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || { \
 	  echo "Installing Debian's nginx and libnginx-mod-http-brotli-filter for the nginx test..."; \
