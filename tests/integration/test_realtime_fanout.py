@@ -67,6 +67,7 @@ def app(environ, start_response):
 
 server = pywsgi.WSGIServer(("127.0.0.1", int(sys.argv[1])), socketio.WSGIApp(sio, app),
                            handler_class=WebSocketHandler, log=None)
+server.start()  # listening before "ready": a client connecting at once must not be refused
 print("ready", flush=True)
 server.serve_forever()
 '''

@@ -84,6 +84,11 @@ def _tracking_websocket_class() -> type | None:
             finally:
                 self.writing = False
 
+        def close(self) -> Any:
+            # The closing frame may wait for the kernel: nothing may be written after or into it.
+            self.writing = True
+            return super().close()
+
         def _send_raw(self, frame: RawFrame) -> None:
             from geventwebsocket.exceptions import WebSocketError
 
