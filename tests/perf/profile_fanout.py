@@ -33,6 +33,20 @@ def _spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _cpu_split(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds of ``pids`` so far (from /proc; ended processes count nothing)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    user = system = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        user += int(fields[11]) / ticks
+        system += int(fields[12]) / ticks
+    return user, system
+
+
 def _wait_connected(url: str, clients: int, timeout: float = 300.0) -> None:
     """Until every client holds a live connection (the realtime processes record each one), then a moment more
     for their bookkeeping (the driver waits 500 ms too before publishing)."""
@@ -89,13 +103,19 @@ def main() -> None:
         driver.start()
         _wait_connected(prepared.instance.database_url, clients)  # the connect phase is not the fan-out
         spies = [_spy(pid, out) for pid, out in zip(pids, outputs.values(), strict=True)]
+        workers = {name: harness.process_tree(pid) for name, pid in zip(outputs, pids, strict=True)}
+        started = {name: _cpu_split(tree) for name, tree in workers.items()}
         driver.join()
+        ended = {name: _cpu_split(tree) for name, tree in workers.items()}
         result = results[0]
         for spy in spies:
             spy.send_signal(signal.SIGINT)
         for spy in spies:
             spy.wait(timeout=60)
     print("driver:", result["server"], result["latency_ms"])
+    for name in outputs:  # fan-out window and teardown: user and kernel CPU apart, per alert
+        user, system = (ended[name][i] - started[name][i] for i in (0, 1))
+        print(f"{name}: {user * 1000 / alerts:.1f} ms user + {system * 1000 / alerts:.1f} ms system CPU per alert")
     for out in outputs.values():
         if out.exists():
             summarise(out, alerts)
