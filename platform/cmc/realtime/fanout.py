@@ -3,7 +3,7 @@
 python-socketio (5.18) encodes a broadcast's Socket.IO packet once, then puts it on each recipient's Engine.IO
 queue; a writer greenlet per connection wakes up, encodes the Engine.IO packet, builds a websocket frame (UTF-8 and
 header) and writes it with gevent's ``sendall``, which first asks the kernel for the send buffer's size, and
-Engine.IO logs each send. py-spy at 1,000 members (``tests/perf/profile_fanout.py``): about 40 us of CPU per
+Engine.IO logs each send. py-spy at 1,000 members (``tests/perf/profile_fanout.py``): 40-60 us of CPU per
 recipient, 70 % in the writer greenlets, most of the rest in the hub switching to them.
 
 Here a broadcast without a callback (every emit of ``cmc.realtime.notify``) builds the frame once and writes the
