@@ -60,20 +60,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_socketio(app: Flask) -> None:
     """Socket.IO on the app's message queue, then its handlers."""
     from cmc.extensions import socketio
+    from cmc.realtime import fanout
 
     # Flask-SocketIO keeps the queue manager of an earlier app in its options; each app chooses its own.
-    socketio.server_options.pop("client_manager", None)
+    for option in ("client_manager", "channel"):
+        socketio.server_options.pop(option, None)
+    # Redis pub/sub ignores the database number: deployments sharing a Redis need their own channel.
+    channel = app.config["SOCKETIO_CHANNEL"]
+    manager = fanout.client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], channel)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"] or _default_async_mode(),
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        # Redis pub/sub ignores the database number: deployments sharing a Redis need their own channel.
-        channel=app.config["SOCKETIO_CHANNEL"],
+        # Our manager when we have one for the queue; otherwise Flask-SocketIO builds one on the channel.
+        **({"client_manager": manager} if manager is not None else {"channel": channel}),
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         manage_session=True,
         logger=False,
         engineio_logger=False,
     )
+    # A broadcast writes one websocket frame to every recipient (gevent-websocket processes only).
+    fanout.install(socketio.server)
     # After init_app, never at import: a handler bound earlier would serve the next app built too.
     from cmc.realtime.events import register_handlers
 

@@ -22,6 +22,13 @@ from tests.perf.harness import Row, info_row, ratio_row
 SIZES = (1000, 2000)
 
 
+def _per_thousand(result: dict[str, Any], group: str | None, clients: int) -> float | None:
+    """CPU ms per alert of ``group`` (the whole server when None), per 1,000 connected recipients."""
+    server = result["server"]
+    value = server["cpu_ms_per_alert"] if group is None else server["cpu_ms_per_alert_by_group"].get(group)
+    return None if value is None else round(value * 1000 / clients, 1)
+
+
 def _rows(clients: int, platform: dict[str, Any], reference: dict[str, Any]) -> list[Row]:
     delivery = platform["delivery"]
     clean = delivery["ratio"] == 1 and delivery["duplicates"] == 0 and delivery["disconnects"] == 0 \
@@ -42,6 +49,9 @@ def _rows(clients: int, platform: dict[str, Any], reference: dict[str, Any]) -> 
                  platform["server"]["cpu_ms_per_alert_by_group"].get("pages"), "ms"),
         info_row(f"{clients} clients: of which realtime processes (the fan-out)",
                  platform["server"]["cpu_ms_per_alert_by_group"].get("realtime"), "ms"),
+        ratio_row(f"{clients} clients: fan-out CPU per alert per 1,000 recipients (realtime processes; reference: "
+                  "its whole process)", _per_thousand(platform, "realtime", clients), "ms",
+                  _per_thousand(reference, None, clients)),
         ratio_row(f"{clients} clients: publishing request (median)", platform["publish_http_ms"]["p50"], "ms",
                   reference["publish_http_ms"]["p50"], at_most=1.0),
         ratio_row(f"{clients} clients: server peak RSS (all processes)", platform["server"]["peak_rss_mb"], "MB",
@@ -78,16 +88,23 @@ def main() -> None:
                  "(about 25-30 us each, the same for both servers).")
     notes.append("Server CPU counts every server process: for the platform the page workers and the realtime "
                  "processes (not PostgreSQL or Redis); for the reference its one Node.js process.")
+    notes.append(
+        "The fan-out (cmc/realtime/fanout.py): python-socketio encodes a broadcast's packet once; the realtime "
+        "process then builds the websocket frame once and writes the same bytes to each recipient's socket with "
+        "one non-blocking send from the greenlet that received the Redis message (decoded once per process), "
+        "falling back to the connection's queue and writer greenlet only when a packet is already waiting, the "
+        "writer is inside a frame, or the kernel takes part of the frame. What is left per recipient is that "
+        "send: on loopback the kernel delivers to the receiving socket inside the sender's system call, so about "
+        "half of the realtime processes' CPU is kernel time (tests/perf/profile_fanout.py shows it under "
+        "SocketMixin.send).")
     if any(r.met is False for r in rows):
         notes.append(
             "What limits the missed targets: the reference stores nothing and emits inside its request, while the "
             "platform's publishing request first authenticates the token, writes the alert, its info block, one "
             "receipt per party, an activity row and a hash-chained audit row in one PostgreSQL transaction, and "
-            "only then publishes to Redis for the realtime processes (the 'page workers' CPU rows). The fan-out "
-            "itself is python-socketio on gevent-websocket: the packet is encoded once, but each recipient costs "
-            "a queue hand-off, a greenlet switch and a websocket frame written from Python, roughly twice Node's "
-            "per-recipient cost (the 'realtime processes' rows). With the driver on the same 2 cores, the extra "
-            "CPU shows up as latency.")
+            "only then publishes to Redis for the realtime processes (the 'page workers' CPU rows: about as much "
+            "CPU as the reference's whole process needs for 1,000 clients, and the same at 2,000). With the driver "
+            "on the same 2 cores, the extra CPU shows up as latency.")
     notes.append("Alerts are never lost or duplicated: every run delivers every alert once to every client.")
     setup = (f"{harness.machine_description()}. Platform: gunicorn {harness.gunicorn_version()} page workers "
              f"(sync, -w {harness.default_workers()}) and {os.cpu_count()} realtime processes "

@@ -27,7 +27,9 @@ from tests.perf import harness
 
 NODE_DIR = harness.PERF / "node"
 REALTIME_CONF = harness.ROOT / "deploy" / "gunicorn-realtime.conf.py"
-FANOUT_DATABASE = "cmc_bench_fanout"
+#: The fan-out database (dropped and rebuilt by every run); ``CMC_BENCH_FANOUT_DATABASE`` gives another name, so that
+#: two checkouts benchmarking on one PostgreSQL server do not drop each other's.
+FANOUT_DATABASE = os.environ.get("CMC_BENCH_FANOUT_DATABASE") or "cmc_bench_fanout"
 SLUG = "migrant-smuggling"
 COORDINATOR = "coordinator.bs@cmc.demo"
 #: The origin every process accepts: behind nginx, pages and sockets share one site.
@@ -68,6 +70,8 @@ def prepare_fanout_instance(members: int) -> FanoutInstance:
     shutil.rmtree(path, ignore_errors=True)
     url = harness.database_url(name)
     env = harness.instance_env(path, url, base_url=SITE)
+    # Redis pub/sub ignores the database number: runs sharing a Redis server choose their own channel.
+    env["CMC_SOCKETIO_CHANNEL"] = os.environ.get("CMC_BENCH_CHANNEL") or env["CMC_SOCKETIO_CHANNEL"]
     instance = harness.Instance(name=name, path=path, database_url=url, env=env, dataset=f"demo + {members} members",
                                 scale=None, alerts=None, password="")
     instance.cmc("db", "upgrade")
