@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the checkout: platform/cmc/__init_
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, socket handlers, blueprints and the CLI."""
     from cmc import config as config_module
-    from cmc.database import configure_engine
+    from cmc.database import configure_engine, install_request_reads
     from cmc.extensions import babel, csrf, db, limiter, login_manager, migrate
     from cmc.logging_setup import configure_logging
 
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from cmc.web import register_web
 
     register_web(app)
+    install_request_reads(app)  # after the web's gate: the first thing a request does
     from cmc.api import register_api
 
     register_api(app)
