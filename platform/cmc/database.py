@@ -168,7 +168,7 @@ def install_request_reads(app: Flask) -> None:
         try:
             answer = app.preprocess_request()
             return answer if answer is not None else app.dispatch_request()
-        except Exception as again:  # noqa: BLE001 - answered by the app's error handlers, as any error is
+        except Exception as again:  # answered by the app's error handlers, as any error is
             return handle(again)
 
     app.dispatch_request = dispatch_marked  # type: ignore[method-assign]
