@@ -35,6 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     configure_engine(app)
+    from cmc.db_session import CmcSession
+    from cmc.services.alerts import badge
+
+    badge.install(app)  # the navigation's alert count: cached, told of changes by the session
+    badge.listen(CmcSession)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

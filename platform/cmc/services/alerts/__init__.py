@@ -20,6 +20,7 @@ from cmc.services.alerts.acknowledgement import (
     mark,
     mark_delivered,
 )
+from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import (
     ONLINE_WINDOW,
@@ -58,10 +59,10 @@ from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, retur
 __all__ = [
     "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
     "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT",
-    "AlertInput", "GridRow", "InfoInput", "ShownBlock", "SyncPage", "TranslationInput",
+    "AlertInput", "Badge", "GridRow", "InfoInput", "ShownBlock", "SyncPage", "TranslationInput",
     "acknowledge", "active_clause", "alert_json", "approve", "block_for", "cancel", "connection_closed",
     "connection_opened", "drafts_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
-    "language_word", "latest_id", "list_query", "mail_offline_members", "mark", "mark_delivered", "original_block",
-    "publish", "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of",
-    "severity_word", "sync", "translate", "unacknowledged_count", "unacknowledged_query", "validate",
+    "language_word", "latest_id", "list_query", "mail_offline_members", "mark", "mark_delivered", "navigation_badge",
+    "original_block", "publish", "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types",
+    "severity_of", "severity_word", "sync", "translate", "unacknowledged_count", "unacknowledged_query", "validate",
 ]
