@@ -47,6 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from cmc.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
+    from cmc.i18n import catalogues
+
+    catalogues.install(babel)  # the request's catalogue found once, not at every string
+    catalogues.install_templates(app)
     _init_socketio(app)
     from cmc.web import register_web
 
