@@ -39,6 +39,7 @@ def _standard_and_ours(app: Flask, source: str, **context: Any) -> tuple[str, st
     "{{ _('Sign in') }} {{ gettext('Networks') }}",
     "{{ _('100%% sure') }}",
     "{{ _('Hello %(name)s', name=who) }}",
+    "{{ _('<strong>%(name)s</strong> wrote', name=who) }}",  # the message's markup kept, the variable escaped
     "{% trans %}Home{% endtrans %}",
     "{% trans n=3 %}{{ n }} file{% pluralize %}{{ n }} files{% endtrans %}",
 ])
