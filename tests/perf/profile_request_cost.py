@@ -29,7 +29,7 @@ from tests.perf import harness
 PAGES = ("home", "network workspace", "alerts list")
 
 
-def _instance(url: str | None) -> harness.Instance:
+def open_instance(url: str | None) -> harness.Instance:
     """The benchmark instance, or one pointed at ``url`` (an already seeded scale database)."""
     if url is None:
         return harness.prepare_instance(scale=1)
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--cprofile", choices=PAGES, default=None)
     args = parser.parse_args()
-    instance = _instance(args.database_url)
+    instance = open_instance(args.database_url)
     member = harness.pick_member(instance)
     app = instance.create_app()
     from sqlalchemy import event
