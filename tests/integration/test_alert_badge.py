@@ -153,3 +153,22 @@ def test_two_instances_sharing_redis_never_show_a_stale_count(app_config, net, a
     for instance in (first, second):
         with instance.app_context():
             db.engine.dispose()
+
+
+def test_deliveries_and_openings_keep_the_cached_count(app, net, sign_in):  # noqa: F811
+    """Every live client's sync marks receipts delivered: that changes no count, so it costs no recount."""
+    network, _admin, coordinator, member = net
+    reader = member("TT")
+    client = app.test_client()
+    sign_in(client, reader)
+    alert, _ = alerts.publish(coordinator, network.slug, alert_input())
+    assert shown(client) == 1
+    alerts.mark_delivered(reader, [alert.id])
+    alerts.mark(reader, alert.id, "opened")
+    with Counted(app) as counted:
+        assert shown(client) == 1
+    assert counted.count == 0
+    alerts.acknowledge(reader, alert.id)
+    with Counted(app) as counted:
+        assert shown(client) == 0
+    assert counted.count == 1

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, exists, func, select
+from sqlalchemy import event, exists, func, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from cmc.extensions import db
@@ -183,6 +183,9 @@ def _after_flush(session: Session, _context: Any) -> None:
         if isinstance(obj, Alert):
             _mark(session, "all")
         elif isinstance(obj, AlertReceipt):
+            # Deliveries and openings (every live client's sync writes them) change no count.
+            if obj in session.dirty and not inspect(obj).attrs.acknowledged_at.history.has_changes():
+                continue
             _mark(session, f"party:{obj.party_id}")
         elif isinstance(obj, (Membership, Account)):
             _mark(session, f"account:{obj.account_id if isinstance(obj, Membership) else obj.id}")
@@ -193,8 +196,16 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete or state.is_insert):
         return
     entity = state.bind_mapper.class_ if state.bind_mapper is not None else None
+    if entity is AlertReceipt and state.is_update and _sets_only(state.statement, {"delivered_at", "opened_at"}):
+        return  # a delivery or an opening marked
     if entity in (Alert, AlertReceipt, Membership):
         _mark(state.session, "all")
+
+
+def _sets_only(statement: Any, columns: set[str]) -> bool:
+    """Whether an UPDATE sets nothing but ``columns`` (False when that cannot be told)."""
+    values = getattr(statement, "_values", None)
+    return bool(values) and {getattr(key, "key", key) for key in values} <= columns
 
 
 def _after_commit(session: Session) -> None:
