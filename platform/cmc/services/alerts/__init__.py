@@ -7,7 +7,8 @@ One module per job, read in this order: ``access`` (who reads which alert), ``co
 checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync),
 ``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
-which block each reader reads). Callers use the package: ``alerts.publish(...)``.
+which block each reader reads), ``badge`` (the navigation's count, cached and told of every change). Callers use
+the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
