@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the checkout: platform/cmc/__init_
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, socket handlers, blueprints and the CLI."""
     from cmc import config as config_module
-    from cmc.database import configure_engine
+    from cmc.database import configure_engine, install_request_reads
     from cmc.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
     from cmc.logging_setup import configure_logging
 
@@ -35,6 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     configure_engine(app)
+    from cmc.db_session import CmcSession
+    from cmc.services.alerts import badge
+
+    badge.install(app)  # the navigation's alert count: cached, told of changes by the session
+    badge.listen(CmcSession)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -44,10 +49,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from cmc.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=_select_timezone)
+    from cmc.i18n import catalogues
+
+    catalogues.install(babel)  # the request's catalogue found once, not at every string
+    catalogues.install_templates(app)
     _init_socketio(app)
     from cmc.web import register_web
 
     register_web(app)
+    install_request_reads(app)  # after the web's gate: the first thing a request does
     from cmc.api import register_api
 
     register_api(app)

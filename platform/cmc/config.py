@@ -52,6 +52,8 @@ ENV_SETTINGS: dict[str, type] = {
 }
 
 MIN_SECRET_KEY_LENGTH = 32
+#: Age after which a pooled PostgreSQL connection is replaced: below the idle timeouts of firewalls and NAT.
+POOL_RECYCLE_SECONDS = 1800
 EXTRACT_SETTINGS = ("EXTRACT_MAX_UNPACKED_MB", "EXTRACT_MAX_RATIO", "EXTRACT_MAX_ENTRIES", "EXTRACT_TIMEOUT_SECONDS",
                     "EXTRACT_MAX_MEMORY_MB", "EXTRACT_WORKERS")
 LOG_FORMATS = ("text", "json")
@@ -158,7 +160,9 @@ def _derive(app: Flask) -> None:
         # The busy timeout lets a writer wait for the lock instead of failing at once.
         cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 15})
     else:
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+        # No ping before every checkout (a round trip per request): connections are renewed after half an
+        # hour, and a request that meets a dead one is answered again on a new one (cmc.database).
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     # SQL parameters hold TOTP secrets and personal data: never in an error message, a traceback or an echo.
     cfg["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
     # The whole request may carry the file plus a few form fields; the file itself is checked exactly later.

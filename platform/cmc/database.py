@@ -8,19 +8,23 @@ silently losing an update (measured here: 269 duplicates in 1,600 inserts).
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
+from cmc.db_session import READ_OPTION, READS
 from cmc.extensions import db
 from cmc.services.errors import StorageFull, is_storage_full, storage_full
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("cmc_begin_immediate", default=False)
 T = TypeVar("T")
+log = logging.getLogger("cmc.database")
 
 #: FULL: every commit is on the disk (the WAL fsynced) before it returns. The platform promises that an alert
 #: it said was published survives a power cut; NORMAL (WAL's usual choice) may lose the last commits then.
@@ -28,13 +32,28 @@ T = TypeVar("T")
 SQLITE_SYNCHRONOUS = "FULL"
 
 
+#: Statements that change data: refused on a safe request's autocommit connection (outside
+#: ``write_transaction`` they would be committed one by one instead of all or nothing).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
+
+
 def configure_engine(app: Flask) -> None:
-    """Attach the SQLite pragmas and the explicit BEGIN to the app's engine (no-op on PostgreSQL)."""
+    """Attach the SQLite pragmas and the explicit BEGIN (SQLite), and the guard of the read path."""
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return
-    _configure_sqlite(engine)
+    event.listen(engine, "before_cursor_execute", _refuse_autocommit_write)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+
+
+def _refuse_autocommit_write(connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    if connection.get_execution_options().get(READ_OPTION) and statement.lstrip()[:6].upper().startswith(_WRITES):
+        raise RuntimeError("a write outside write_transaction() during a safe request; wrap it in one")
+
+
+def read_without_transaction() -> None:
+    """Let the session read without a transaction until the end of the request (safe methods)."""
+    db.session.info[READS] = True
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -51,6 +70,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_OPTION):
+            return  # a safe request's reads: pysqlite's own autocommit, each statement its own snapshot
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
@@ -69,6 +90,8 @@ def write_transaction() -> Iterator[None]:
         return
     if session.in_transaction():
         session.commit()
+    # A safe request's reads are autocommit; its writes (a session touched, a download audited) are not.
+    reads = session.info.pop(READS, False)
     token = _immediate.set(True)
     try:
         yield
@@ -81,6 +104,8 @@ def write_transaction() -> Iterator[None]:
         raise
     finally:
         _immediate.reset(token)
+        if reads:
+            session.info[READS] = True
 
 
 def off_the_loop(work: Callable[[], T]) -> T:
@@ -101,3 +126,57 @@ def off_the_loop(work: Callable[[], T]) -> T:
     import gevent
 
     return gevent.get_hub().threadpool.apply(work)  # type: ignore[no-any-return]
+
+
+#: Methods whose requests only read (RFC 9110 "safe"): their reads run without a transaction.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def install_request_reads(app: Flask) -> None:
+    """Safe requests read without BEGIN/ROLLBACK; a request whose database connection turns out dead is
+    answered once more on a fresh one.
+
+    There is no ping before each checkout (``pool_pre_ping`` cost a round trip on every request): pooled
+    connections are replaced after ``pool_recycle`` seconds, and when one has died anyway (a restarted or
+    failed-over server, a backend terminated) the first statement fails as a disconnect, SQLAlchemy
+    invalidates the whole pool, and this handler runs the request again, once. It does so for a safe request
+    wherever it failed, and for any other request only if it failed before its view started (in the gate,
+    where the session is looked up): a view that may have written, or read an upload, is not run twice.
+    """
+
+    def _reads() -> None:
+        if request.method in SAFE_METHODS:
+            read_without_transaction()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _reads)
+    dispatch = app.dispatch_request
+    handle = app.handle_user_exception
+
+    def dispatch_marked() -> Any:
+        g.cmc_view_started = True
+        return dispatch()
+
+    def retry_once(exc: Exception) -> Any:
+        if not _worth_retrying(exc):
+            return handle(exc)
+        g.cmc_retried = True
+        log.warning("database connection lost (%s); answering %s %s again on a new connection",
+                    type(exc.__cause__ or exc).__name__, request.method, request.path)
+        db.session.remove()
+        g.pop("_login_user", None)  # Flask-Login's user of this request: loaded again
+        g.pop("cmc_view_started", None)
+        try:
+            answer = app.preprocess_request()
+            return answer if answer is not None else app.dispatch_request()
+        except Exception as again:  # answered by the app's error handlers, as any error is
+            return handle(again)
+
+    app.dispatch_request = dispatch_marked  # type: ignore[method-assign]
+    app.handle_user_exception = retry_once  # type: ignore[method-assign]
+
+
+def _worth_retrying(exc: Exception) -> bool:
+    """A lost connection, not retried yet, in a request that is safe to answer again."""
+    if not isinstance(exc, DBAPIError) or not exc.connection_invalidated or g.get("cmc_retried"):
+        return False
+    return request.method in SAFE_METHODS or not g.get("cmc_view_started")

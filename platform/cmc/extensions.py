@@ -13,12 +13,14 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from cmc.db_session import CmcSession
+
 
 class Base(DeclarativeBase):
     """Declarative base of every model."""
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": CmcSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

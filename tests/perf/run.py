@@ -15,7 +15,7 @@ import time
 from tests.perf import harness, report
 
 #: In the order they run: the data-heavy ones share the scale-1 database, prepared once by the first.
-BENCHMARKS = ("pages", "growth", "search", "upload", "fanout", "alerts_under_load", "slowlink")
+BENCHMARKS = ("pages", "fixed_costs", "growth", "search", "upload", "fanout", "alerts_under_load", "slowlink")
 
 
 def main() -> int:

@@ -137,3 +137,33 @@ def test_an_item_on_another_day_of_the_readers_clock_shows_that_day():
 def test_at_meeting_is_the_moment_of_a_wall_clock_time_in_a_zone():
     moment = timefmt.at_meeting(date(2036, 11, 17), time(9), PORT_OF_SPAIN)
     assert moment.astimezone(UTC) == datetime(2036, 11, 17, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("locale", ["en_TT", "es", "fr", "nl", "en", "pt_BR", "ar", "ja"])
+def test_the_compiled_formatter_writes_what_babel_writes(locale):
+    """Each style is compiled once per language (timefmt.formatter); its text is Babel's, letter for letter,
+    over a year of moments at every hour, for the platform's languages and some with other patterns (those
+    fall back to Babel's own formatting for fields the table does not know)."""
+    from datetime import timedelta
+
+    from babel.dates import format_datetime
+
+    start = datetime(2026, 1, 1, 0, 0, 7)
+    for style in timefmt.PARTS:
+        compiled, pattern = timefmt.formatter(locale, style), timefmt.pattern(style, locale)  # type: ignore[arg-type]
+        assert timefmt.formatter(locale, style) is compiled  # cached
+        for step in range(0, 24 * 370, 5):
+            moment = start + timedelta(hours=step, minutes=step % 60)
+            assert compiled(moment) == format_datetime(moment, pattern, locale=locale), (style, moment)
+
+
+def test_a_field_the_table_does_not_know_falls_back_to_babel(monkeypatch):
+    monkeypatch.setitem(timefmt.PARTS, "quarter", ("QQQ y", ""))
+    monkeypatch.setattr(timefmt, "_part", lambda _locale, name, date_part: name)
+    timefmt.formatter.cache_clear()
+    timefmt._pattern.cache_clear()
+    try:
+        assert timefmt.formatter("en_TT", "quarter")(datetime(2026, 11, 30)) == "Q4 2026"
+    finally:
+        timefmt.formatter.cache_clear()
+        timefmt._pattern.cache_clear()

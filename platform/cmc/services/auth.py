@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import AccessToken, Account, AuthSession, Outcome
+from cmc.models import AccessToken, Account, AuthSession, Membership, NetworkRole, Outcome
 from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, text
@@ -85,24 +85,35 @@ def start_session(account: Account, *, address: str, user_agent: str, method: st
 
 @dataclass
 class LiveSession:
-    """A valid session and its account."""
+    """A valid session and its account, and whether the account coordinates a network (which obliges it to
+    use a second factor: ``mfa.must_enrol`` is asked on every request)."""
 
     session: AuthSession
     account: Account
+    coordinates: bool | None = None  # None: not known (ask the directory)
 
 
 def resume_session(key: str | None) -> LiveSession | None:
-    """Return the live session for a cookie's key, ending it if it is idle or too old."""
+    """Return the live session for a cookie's key, ending it if it is idle or too old.
+
+    One statement reads the session, its account with its party, and whether the account coordinates a
+    network: every page needs all three before it can answer.
+    """
     if not key:
         return None
-    row = db.session.scalar(select(AuthSession).where(AuthSession.key_hash == digest(key)))
-    if row is None:
+    coordinates = exists().where(Membership.account_id == AuthSession.account_id,
+                                 Membership.role == NetworkRole.COORDINATOR).label("coordinates")
+    found = db.session.execute(select(AuthSession, Account, coordinates)
+                               .join(Account, Account.id == AuthSession.account_id)
+                               .where(AuthSession.key_hash == digest(key))).first()
+    if found is None:
         return None
+    row, account, coordinating = found
     now = utcnow()
     cfg = current_app.config
     idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
-    if now - row.last_seen_at > idle or now - row.created_at > absolute or not row.account.is_active:
+    if now - row.last_seen_at > idle or now - row.created_at > absolute or not account.is_active:
         with write_transaction():
             db.session.execute(delete(AuthSession).where(AuthSession.id == row.id))
         return None
@@ -120,7 +131,7 @@ def resume_session(key: str | None) -> LiveSession | None:
             if reread is None:
                 return None
             row = reread
-    return LiveSession(session=row, account=row.account)
+    return LiveSession(session=row, account=row.account, coordinates=bool(coordinating))
 
 
 def live_account(*, session_id: int | None = None, token_id: int | None = None) -> Account | None:

@@ -37,9 +37,14 @@ def requires_second_factor(account: Account) -> bool:
     return directory.is_coordinator_anywhere(account)
 
 
-def must_enrol(account: Account) -> bool:
-    """Whether the account has to enrol before it may do anything else."""
-    return requires_second_factor(account) and not account.has_second_factor
+def must_enrol(account: Account, *, coordinates: bool | None = None) -> bool:
+    """Whether the account has to enrol before it may do anything else. ``coordinates``: whether it
+    coordinates a network, when the caller already read that (``auth.resume_session`` does); None to ask."""
+    if account.has_second_factor:
+        return False  # asked first: no question to the directory for those already enrolled
+    if coordinates is None or permissions.accounts.role_requires_second_factor(account.role):
+        return requires_second_factor(account)
+    return coordinates
 
 
 def begin_enrolment(actor: Account) -> str:

@@ -65,6 +65,7 @@ def _load_user(user_id: str) -> Account | None:
     if live is None or str(live.account.id) != user_id:
         return None
     g.auth_session = live.session
+    g.auth_coordinates = live.coordinates  # for the second-factor check of the gate: no query of its own
     remember_proof(live.account.id)
     return live.account
 
@@ -103,7 +104,7 @@ def _enforce_access() -> Any:
     if (
         current_user.is_authenticated
         and request.endpoint not in ENROLMENT_ENDPOINTS
-        and mfa.must_enrol(current_user._get_current_object())
+        and mfa.must_enrol(current_user._get_current_object(), coordinates=g.get("auth_coordinates"))
     ):
         # The secretariat and coordinators set up their second factor before anything else.
         raise SecondFactorRequired()

@@ -42,8 +42,8 @@ def _alert_globals() -> dict[str, Any]:
     """The navigation count of alerts waiting for my party, and the newest alert id for the live client."""
     if not current_user.is_authenticated:
         return {}
-    actor = _actor()
-    return {"alerts_waiting": alerts.unacknowledged_count(actor), "alerts_latest_id": alerts.latest_id(actor)}
+    badge = alerts.navigation_badge(_actor())  # cached (services/alerts/badge.py)
+    return {"alerts_waiting": badge.waiting, "alerts_latest_id": badge.latest_id}
 
 
 @bp.app_template_global("alert_block")

@@ -7,7 +7,8 @@ One module per job, read in this order: ``access`` (who reads which alert), ``co
 checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync),
 ``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
-which block each reader reads). Callers use the package: ``alerts.publish(...)``.
+which block each reader reads), ``badge`` (the navigation's count, cached and told of every change). Callers use
+the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
@@ -20,6 +21,7 @@ from cmc.services.alerts.acknowledgement import (
     mark,
     mark_delivered,
 )
+from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import (
     ONLINE_WINDOW,
@@ -58,10 +60,10 @@ from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, retur
 __all__ = [
     "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
     "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT",
-    "AlertInput", "GridRow", "InfoInput", "ShownBlock", "SyncPage", "TranslationInput",
+    "AlertInput", "Badge", "GridRow", "InfoInput", "ShownBlock", "SyncPage", "TranslationInput",
     "acknowledge", "active_clause", "alert_json", "approve", "block_for", "cancel", "connection_closed",
     "connection_opened", "drafts_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
-    "language_word", "latest_id", "list_query", "mail_offline_members", "mark", "mark_delivered", "original_block",
-    "publish", "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of",
-    "severity_word", "sync", "translate", "unacknowledged_count", "unacknowledged_query", "validate",
+    "language_word", "latest_id", "list_query", "mail_offline_members", "mark", "mark_delivered", "navigation_badge",
+    "original_block", "publish", "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types",
+    "severity_of", "severity_word", "sync", "translate", "unacknowledged_count", "unacknowledged_query", "validate",
 ]
