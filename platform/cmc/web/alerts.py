@@ -64,8 +64,8 @@ def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, orig
 def index() -> Any:
     """Active alerts in my networks, then history."""
     actor = _actor()
-    active = list(db.session.scalars(alerts.list_query(actor, active=True).limit(100)))
-    page = paginate(alerts.list_query(actor, active=False), per_page=25)
+    active = alerts.load_rows(alerts.list_rows_query(actor, active=True).limit(100))
+    page = paginate(alerts.list_rows_query(actor, active=False), per_page=25, load=alerts.load_rows)
     return render_template("alerts/index.html", active=active, page=page, network=None)
 
 
@@ -75,9 +75,10 @@ def network_alerts(slug: str) -> Any:
     """A network's alerts: active, drafts to approve, history."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    active = list(db.session.scalars(alerts.list_query(actor, network=network, active=True).limit(100)))
-    page = paginate(alerts.list_query(actor, network=network, active=False), per_page=25)
-    drafts = list(db.session.scalars(alerts.drafts_query(actor, network).limit(50)))
+    active = alerts.load_rows(alerts.list_rows_query(actor, network=network, active=True).limit(100))
+    page = paginate(alerts.list_rows_query(actor, network=network, active=False), per_page=25,
+                    load=alerts.load_rows)
+    drafts = alerts.load_rows(alerts.drafts_rows_query(actor, network).limit(50))
     return render_template("alerts/index.html", active=active, page=page, network=network, drafts=drafts,
                            can_submit=permissions.can(actor, "alert.submit", network),
                            can_publish=permissions.can(actor, "alert.publish", network))

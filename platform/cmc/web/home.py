@@ -23,7 +23,7 @@ def index() -> Any:
     """The signed-in person's home page."""
     account = current_user._get_current_object()
     activity = list(db.session.scalars(networks.activity_query(account).limit(15)))
-    waiting = list(db.session.scalars(alerts.unacknowledged_query(account).limit(10)))
+    waiting = alerts.load_rows(alerts.unacknowledged_rows_query(account).limit(10))
     upcoming = list(db.session.scalars(meetings.visible_query(account)
                                        .where(Meeting.end_date >= date.today()).limit(5)))
     actions = list(db.session.scalars(meetings.actions_for(account).limit(10)))

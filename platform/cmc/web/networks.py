@@ -68,7 +68,7 @@ def workspace(slug: str) -> Any:
     groups = networks.members_by_party(views.actor(), network, limit=40)
     latest_documents = list(db.session.scalars(documents.list_query(
         views.actor(), documents.DocumentFilter(network=network)).limit(5)))
-    active_alerts = list(db.session.scalars(alerts.list_query(views.actor(), network=network, active=True).limit(5))) \
+    active_alerts = alerts.load_rows(alerts.list_rows_query(views.actor(), network=network, active=True).limit(5)) \
         if network.alerts_enabled else []
     return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
                            member_total=networks.member_count(network), latest_documents=latest_documents,
