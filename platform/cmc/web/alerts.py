@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc import i18n, permissions
-from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
