@@ -22,7 +22,7 @@ bp = Blueprint("home", __name__)
 def index() -> Any:
     """The signed-in person's home page."""
     account = current_user._get_current_object()
-    activity = list(db.session.scalars(networks.activity_query(account).limit(15)))
+    activity = networks.load_activity(networks.activity_rows_query(account).limit(15))
     waiting = alerts.load_rows(alerts.unacknowledged_rows_query(account).limit(10))
     upcoming = list(db.session.scalars(meetings.visible_query(account)
                                        .where(Meeting.end_date >= date.today()).limit(5)))

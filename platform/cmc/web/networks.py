@@ -63,8 +63,9 @@ def directory() -> Any:
 def workspace(slug: str) -> Any:
     """A network's home: overview, charter, threads, members and latest activity."""
     network = networks.open_network(views.actor(), slug)
-    page = paginate(networks.threads_query(views.actor(), network), per_page=20, scalars=False)
-    activity = list(db.session.scalars(networks.activity_query(views.actor(), network).limit(8)))
+    page = paginate(networks.thread_rows_query(views.actor(), network), per_page=20,
+                    load=networks.load_thread_rows)
+    activity = networks.load_activity(networks.activity_rows_query(views.actor(), network).limit(8))
     groups = networks.members_by_party(views.actor(), network, limit=40)
     latest_documents = list(db.session.scalars(documents.list_query(
         views.actor(), documents.DocumentFilter(network=network)).limit(5)))
@@ -80,7 +81,7 @@ def workspace(slug: str) -> Any:
 def activity(slug: str) -> Any:
     """The network's whole activity feed, newest first."""
     network = networks.open_network(views.actor(), slug)
-    page = paginate(networks.activity_query(views.actor(), network), per_page=30)
+    page = paginate(networks.activity_rows_query(views.actor(), network), per_page=30, load=networks.load_activity)
     return render_template("networks/activity.html", page=page, **_workspace_context(network))
 
 

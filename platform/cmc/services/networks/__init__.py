@@ -8,7 +8,13 @@ secretariat sets on a network), ``membership``, ``threads`` (threads and replies
 
 from __future__ import annotations
 
-from cmc.services.networks.activity import activity_query, record_activity
+from cmc.services.networks.activity import (
+    ActivityRow,
+    activity_query,
+    activity_rows_query,
+    load_activity,
+    record_activity,
+)
 from cmc.services.networks.directory import (
     DirectoryEntry,
     directory,
@@ -47,24 +53,28 @@ from cmc.services.networks.threads import (
     edit_reply,
     edit_thread,
     history,
+    load_thread_rows,
     mark_visited,
     open_thread,
     replies_query,
     reply_json,
     set_pinned,
     thread_json,
+    thread_rows_query,
     threads_query,
 )
 
 __all__ = [
     "BODY_MAX",
     "TITLE_MAX",
+    "ActivityRow",
     "DirectoryEntry",
     "NetworkInput",
     "PartyMembers",
     "ShownText",
     "_validate_network",  # the seed and the benchmark generator check their networks as the form does
     "activity_query",
+    "activity_rows_query",
     "add_member",
     "add_reply",
     "candidates",
@@ -79,6 +89,8 @@ __all__ = [
     "group_by_party",
     "history",
     "is_coordinator_anywhere",
+    "load_activity",
+    "load_thread_rows",
     "mark_visited",
     "member_count",
     "members_by_party",
@@ -98,6 +110,7 @@ __all__ = [
     "stored_texts",
     "text_for",
     "thread_json",
+    "thread_rows_query",
     "threads_query",
     "update_network",
 ]
