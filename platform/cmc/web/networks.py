@@ -67,8 +67,8 @@ def workspace(slug: str) -> Any:
                     load=networks.load_thread_rows)
     activity = networks.load_activity(networks.activity_rows_query(views.actor(), network).limit(8))
     groups = networks.members_by_party(views.actor(), network, limit=40)
-    latest_documents = list(db.session.scalars(documents.list_query(
-        views.actor(), documents.DocumentFilter(network=network)).limit(5)))
+    latest_documents = documents.load_rows(documents.list_rows_query(
+        views.actor(), documents.DocumentFilter(network=network)).limit(5))
     active_alerts = alerts.load_rows(alerts.list_rows_query(views.actor(), network=network, active=True).limit(5)) \
         if network.alerts_enabled else []
     return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
