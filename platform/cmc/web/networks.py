@@ -97,7 +97,7 @@ def _members_page(slug: str, errors: dict[str, str]) -> Any:
     actor = views.actor()
     network = networks.open_network(actor, slug)
     manageable = permissions.can(actor, "network.members.manage_page", network)
-    page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
+    page = paginate(networks.member_rows_query(actor, network), per_page=100, load=networks.load_member_rows)
     return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
                            candidates=networks.candidates(actor, network) if manageable else [],
                            errors=errors, **_workspace_context(network)), 422 if errors else 200
