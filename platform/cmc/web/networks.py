@@ -246,7 +246,7 @@ def thread(thread_id: int) -> Any:
     actor = views.actor()
     item = networks.open_thread(actor, thread_id)
     previous_visit = networks.mark_visited(actor, item)
-    page = paginate(networks.replies_query(item), per_page=50)
+    page = paginate(networks.reply_rows_query(item), per_page=50, load=networks.load_reply_rows)
     return render_template("networks/thread.html", thread=item, page=page, previous_visit=previous_visit,
                            form=ReplyForm(), errors={}, **_workspace_context(item.network))
 
@@ -270,7 +270,7 @@ def reply(thread_id: int) -> Any:
     else:
         errors = form_errors(form)
     item = networks.open_thread(actor, thread_id)
-    page = paginate(networks.replies_query(item), per_page=50)
+    page = paginate(networks.reply_rows_query(item), per_page=50, load=networks.load_reply_rows)
     return render_template("networks/thread.html", thread=item, page=page, previous_visit=None, form=form,
                            errors=errors, **_workspace_context(item.network)), 422
 

@@ -156,6 +156,36 @@ def replies_query(thread: Thread) -> Select[Any]:
     return select(Reply).where(Reply.thread_id == thread.id).options(joinedload(Reply.author)).order_by(Reply.id)
 
 
+_REPLY_SELECT = (
+    select(Reply.id, Reply.author_id, Reply.body_html, Reply.created_at, Reply.edited_at, Reply.deleted_at,
+           Account.name, Party.code)
+    .join(Account, Account.id == Reply.author_id).join(Party, Party.id == Account.party_id)
+    .where(Reply.thread_id == bindparam("thread_id")).order_by(Reply.id))
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRow:
+    """A reply as the thread page shows it (its HTML, not its Markdown), named as on ``Reply``."""
+
+    id: int
+    author_id: int
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    author: Author
+
+
+def reply_rows_query(thread: Thread) -> Select[Any]:
+    """``replies_query`` as the page's rows (the caller has opened the thread): run it with ``load_reply_rows``."""
+    return _REPLY_SELECT.params(thread_id=thread.id)
+
+
+def load_reply_rows(statement: Select[Any]) -> list[ReplyRow]:
+    """The replies of a ``reply_rows_query`` statement."""
+    return [ReplyRow(*r[:6], author=Author(r[6], PartyCode(r[7]))) for r in db.session.execute(statement)]
+
+
 def mark_visited(actor: Account, thread: Thread) -> Any:
     """Record that the actor has seen the thread now; return when they had last seen it (or None)."""
     with write_transaction():
