@@ -5,7 +5,7 @@ message type, cancelled or updated, draft state), its network's name, its party'
 published. ``list_rows``/``drafts_rows``/``unacknowledged_rows`` in ``lists`` select those columns with the same
 conditions as the ORM queries (which the API and the alert page keep using); ``load_rows`` turns the rows into
 :class:`AlertRow` with a fixed number of statements whatever the page holds: the alerts, their current blocks,
-and the networks they name (few, loaded as objects because the name's language needs their translations).
+and the networks they name (``listing.networks_by_id``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, select
 
 from cmc.extensions import db
 from cmc.models import Alert, AlertInfo, AlertState, CapStatus, MsgType, Network, Party
+from cmc.services.listing import PartyCode, networks_by_id
 
 #: The columns of a list row (the alerts' own and the party's code); lists add their conditions to it.
 ROW_SELECT = select(Alert.id, Alert.network_id, Alert.state, Alert.status, Alert.msg_type, Alert.cancelled_at,
@@ -29,7 +30,6 @@ _INFOS = select(AlertInfo.alert_id, AlertInfo.language, AlertInfo.headline, Aler
                 AlertInfo.added_by_id) \
     .where(AlertInfo.alert_id.in_(bindparam("ids", expanding=True)), AlertInfo.replaced_at.is_(None)) \
     .order_by(AlertInfo.id)
-_NETWORKS = select(Network).where(Network.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +45,6 @@ class InfoRow:
     def is_translation(self) -> bool:
         """Whether a member added this block after publication (as ``AlertInfo.is_translation``)."""
         return self.added_by_id is not None
-
-
-@dataclass(frozen=True, slots=True)
-class PartyCode:
-    """The alert's party, as far as a list names it."""
-
-    code: str
 
 
 @dataclass(slots=True)
@@ -87,7 +80,7 @@ def attach(rows: Sequence[AlertRow]) -> list[AlertRow]:
     by_id = {row.id: row for row in rows}
     for alert_id, language, headline, severity, added_by_id in db.session.execute(_INFOS, {"ids": list(by_id)}):
         by_id[alert_id].infos.append(InfoRow(language, headline, severity, added_by_id))
-    networks = {n.id: n for n in db.session.scalars(_NETWORKS, {"ids": sorted({r.network_id for r in rows})})}
+    networks = networks_by_id(row.network_id for row in rows)
     for row in rows:
         row.network = networks.get(row.network_id)
     return list(rows)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from cmc.extensions import db
 from cmc.models import Audience, Document, DocumentKind, Network, Party, ProtocolStatus
+from cmc.services.listing import PartyCode, networks_by_id
 
 #: The owner party, aliased: a list filtered by party joins ``Party`` itself.
 _OWNER = aliased(Party, name="owner_party")
@@ -20,14 +21,6 @@ _OWNER = aliased(Party, name="owner_party")
 ROW_SELECT = select(Document.id, Document.title, Document.kind, Document.status, Document.audience,
                     Document.languages, Document.current_version, Document.updated_at, Document.network_id,
                     _OWNER.code).join(_OWNER, _OWNER.id == Document.owner_party_id)
-_NETWORKS = select(Network).where(Network.id.in_(bindparam("ids", expanding=True)))
-
-
-@dataclass(frozen=True, slots=True)
-class PartyCode:
-    """The owner party, as far as a list names it."""
-
-    code: str
 
 
 @dataclass(slots=True)
@@ -55,9 +48,7 @@ class DocumentRow:
 def load_rows(statement: Select[Any]) -> list[DocumentRow]:
     """The lines of a statement built on :data:`ROW_SELECT`, with their networks (one or two more statements)."""
     rows = [DocumentRow(*r[:9], owner_party=PartyCode(r[9])) for r in db.session.execute(statement)]
-    ids = sorted({r.network_id for r in rows if r.network_id is not None})
-    if ids:
-        found = {n.id: n for n in db.session.scalars(_NETWORKS, {"ids": ids})}
-        for row in rows:
-            row.network = found.get(row.network_id) if row.network_id is not None else None
+    found = networks_by_id(row.network_id for row in rows)
+    for row in rows:
+        row.network = found.get(row.network_id) if row.network_id is not None else None
     return rows

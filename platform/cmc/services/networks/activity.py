@@ -6,18 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, Activity, Network
+from cmc.services.listing import networks_by_id
 from cmc.services.networks.directory import readable_network_ids
 
 #: A feed line's columns: the activity's own and its actor's name (built once; feeds add their conditions).
 _ROW_SELECT = select(Activity.id, Activity.network_id, Activity.verb, Activity.subject_id, Activity.summary,
                      Activity.at, Account.name).outerjoin(Account, Account.id == Activity.actor_id)
-_NETWORKS = select(Network).where(Network.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +59,9 @@ def load_activity(statement: Select[Any]) -> list[ActivityRow]:
     """The lines of an ``activity_rows_query`` statement, with their networks (two or three statements)."""
     rows = [ActivityRow(id=r[0], network_id=r[1], verb=r[2], subject_id=r[3], summary=r[4], at=r[5],
                         actor=Actor(r[6]) if r[6] is not None else None) for r in db.session.execute(statement)]
-    if rows:
-        found = {n.id: n for n in db.session.scalars(_NETWORKS, {"ids": sorted({r.network_id for r in rows})})}
-        for row in rows:
-            row.network = found.get(row.network_id)
+    found = networks_by_id(row.network_id for row in rows)
+    for row in rows:
+        row.network = found.get(row.network_id)
     return rows
 
 

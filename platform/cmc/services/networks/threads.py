@@ -18,6 +18,7 @@ from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, markup, text
 from cmc.services.errors import GoneError, ValidationError
+from cmc.services.listing import PartyCode
 from cmc.services.networks.directory import entry, require_post
 
 TITLE_MAX = 200
@@ -106,13 +107,6 @@ class Author:
 
     name: str
     party: PartyCode
-
-
-@dataclass(frozen=True, slots=True)
-class PartyCode:
-    """A party as far as a list names it."""
-
-    code: str
 
 
 @dataclass(frozen=True, slots=True)
