@@ -15,6 +15,7 @@ from cmc.models import Account, Activity, Membership, Network, NetworkRole, Part
 from cmc.realtime import notify
 from cmc.services import audit
 from cmc.services.errors import GoneError, ValidationError
+from cmc.services.listing import PartyCode
 from cmc.services.networks.directory import entry
 
 
@@ -91,20 +92,29 @@ def members_by_party(actor: Account, network: Network, limit: int = 500) -> list
     return group_by_party(load_member_rows(member_rows_query(actor, network).limit(limit)))
 
 
-def candidates(actor: Account, network: Network) -> list[Account]:
-    """Active accounts the actor could add to the network (not yet members)."""
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An account the add form offers: id, name and party code (``.party.code``, as on ``Account``)."""
+
+    id: int
+    name: str
+    party: PartyCode
+
+
+def candidates(actor: Account, network: Network) -> list[Candidate]:
+    """Active accounts the actor could add to the network (not yet members), as the add form lists them."""
     permissions.require(actor, "network.members.manage_page", network, action="network.members.manage",
                         target_type="network", target_id=network.id)
     member_ids = select(Membership.account_id).where(Membership.network_id == network.id)
     party_ids = [p.id for p in network.parties]
-    query = (select(Account).join(Party, Party.id == Account.party_id)
+    query = (select(Account.id, Account.name, Party.code).join(Party, Party.id == Account.party_id)
              .where(Account.active.is_(True), Account.id.not_in(member_ids), Party.retired_at.is_(None))
              .order_by(Party.code, Account.name))
     if permissions.can(actor, "network.member.appoint_coordinator", network):
         query = query.where(or_(Account.party_id.in_(party_ids), Account.role == Role.SECRETARIAT))
     else:
         query = query.where(Account.party_id == actor.party_id, Account.role == Role.DELEGATE)
-    return list(db.session.scalars(query.limit(500)))
+    return [Candidate(r[0], r[1], PartyCode(r[2])) for r in db.session.execute(query.limit(500))]
 
 
 def _focal_point_scope() -> str:
