@@ -245,10 +245,14 @@ def thread(thread_id: int) -> Any:
     """A thread with its replies (paginated) and the reply form."""
     actor = views.actor()
     item = networks.open_thread(actor, thread_id)
-    previous_visit = networks.mark_visited(actor, item)
     page = paginate(networks.reply_rows_query(item), per_page=50, load=networks.load_reply_rows)
-    return render_template("networks/thread.html", thread=item, page=page, previous_visit=previous_visit,
-                           form=ReplyForm(), errors={}, **_workspace_context(item.network))
+    html = render_template("networks/thread.html", thread=item, page=page,
+                           previous_visit=networks.last_visit(actor, item), form=ReplyForm(), errors={},
+                           **_workspace_context(item.network))
+    # The visit is recorded once the page is made: its commit expires what the page loaded, which the page
+    # would otherwise read again (the thread, its network, its author).
+    networks.mark_visited(actor, item)
+    return html
 
 
 @bp.post("/threads/<int:thread_id>/replies")

@@ -180,6 +180,12 @@ def load_reply_rows(statement: Select[Any]) -> list[ReplyRow]:
     return [ReplyRow(*r[:6], author=Author(r[6], PartyCode(r[7]))) for r in db.session.execute(statement)]
 
 
+def last_visit(actor: Account, thread: Thread) -> datetime | None:
+    """When the actor last saw the thread (None: never)."""
+    visit = db.session.get(ThreadVisit, (actor.id, thread.id))
+    return visit.seen_at if visit else None
+
+
 def mark_visited(actor: Account, thread: Thread) -> Any:
     """Record that the actor has seen the thread now; return when they had last seen it (or None)."""
     with write_transaction():
