@@ -10,7 +10,6 @@ and the networks they name (``listing.networks_by_id``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy import Select, bindparam, select
 
 from cmc.extensions import db
 from cmc.models import Alert, AlertInfo, AlertState, CapStatus, MsgType, Network, Party
-from cmc.services.listing import PartyCode, networks_by_id
+from cmc.services.listing import PartyCode, attach_networks
 
 #: The columns of a list row (the alerts' own and the party's code); lists add their conditions to it.
 ROW_SELECT = select(Alert.id, Alert.network_id, Alert.state, Alert.status, Alert.msg_type, Alert.cancelled_at,
@@ -65,22 +64,17 @@ class AlertRow:
     infos: list[InfoRow] = field(default_factory=list)
 
 
-def load_rows(statement: Select[Any]) -> list[AlertRow]:
-    """Run a statement built on :data:`ROW_SELECT` and give its alerts with their blocks and networks."""
+def load_rows(statement: Select[Any], *, with_networks: bool = True) -> list[AlertRow]:
+    """Run a statement built on :data:`ROW_SELECT` and give its alerts with their blocks and networks
+    (``with_networks=False``: the caller attaches them with other lists', ``listing.attach_networks``)."""
     rows = [AlertRow(id=r[0], network_id=r[1], state=r[2], status=r[3], msg_type=r[4], cancelled_at=r[5],
                      superseded_by_id=r[6], published_at=r[7], created_at=r[8], party=PartyCode(r[9]))
             for r in db.session.execute(statement)]
-    return attach(rows)
-
-
-def attach(rows: Sequence[AlertRow]) -> list[AlertRow]:
-    """Fill each row's blocks and network (two or three statements for the whole list)."""
-    if not rows:
-        return list(rows)
-    by_id = {row.id: row for row in rows}
-    for alert_id, language, headline, severity, added_by_id in db.session.execute(_INFOS, {"ids": list(by_id)}):
-        by_id[alert_id].infos.append(InfoRow(language, headline, severity, added_by_id))
-    networks = networks_by_id(row.network_id for row in rows)
-    for row in rows:
-        row.network = networks.get(row.network_id)
-    return list(rows)
+    if rows:
+        by_id = {row.id: row for row in rows}
+        for alert_id, language, headline, severity, added_by_id in db.session.execute(_INFOS,
+                                                                                       {"ids": list(by_id)}):
+            by_id[alert_id].infos.append(InfoRow(language, headline, severity, added_by_id))
+        if with_networks:
+            attach_networks(rows)
+    return rows

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from cmc.extensions import db
 from cmc.models import Audience, Document, DocumentKind, Network, Party, ProtocolStatus
-from cmc.services.listing import PartyCode, networks_by_id
+from cmc.services.listing import PartyCode, attach_networks
 
 #: The owner party, aliased: a list filtered by party joins ``Party`` itself.
 _OWNER = aliased(Party, name="owner_party")
@@ -48,7 +48,5 @@ class DocumentRow:
 def load_rows(statement: Select[Any]) -> list[DocumentRow]:
     """The lines of a statement built on :data:`ROW_SELECT`, with their networks (one or two more statements)."""
     rows = [DocumentRow(*r[:9], owner_party=PartyCode(r[9])) for r in db.session.execute(statement)]
-    found = networks_by_id(row.network_id for row in rows)
-    for row in rows:
-        row.network = found.get(row.network_id) if row.network_id is not None else None
+    attach_networks(rows)
     return rows

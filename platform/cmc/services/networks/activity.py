@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, Activity, Network
-from cmc.services.listing import networks_by_id
+from cmc.services.listing import attach_networks
 from cmc.services.networks.directory import readable_network_ids
 
 #: A feed line's columns: the activity's own and its actor's name (built once; feeds add their conditions).
@@ -55,13 +55,13 @@ def activity_rows_query(actor: Account, network: Network | None = None) -> Selec
     return _feed(_ROW_SELECT, actor, network)
 
 
-def load_activity(statement: Select[Any]) -> list[ActivityRow]:
-    """The lines of an ``activity_rows_query`` statement, with their networks (two or three statements)."""
+def load_activity(statement: Select[Any], *, with_networks: bool = True) -> list[ActivityRow]:
+    """The lines of an ``activity_rows_query`` statement, with their networks (``with_networks=False``: the
+    caller attaches them with other lists', ``listing.attach_networks``)."""
     rows = [ActivityRow(id=r[0], network_id=r[1], verb=r[2], subject_id=r[3], summary=r[4], at=r[5],
                         actor=Actor(r[6]) if r[6] is not None else None) for r in db.session.execute(statement)]
-    found = networks_by_id(row.network_id for row in rows)
-    for row in rows:
-        row.network = found.get(row.network_id)
+    if with_networks:
+        attach_networks(rows)
     return rows
 
 
