@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +49,30 @@ def counting(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def loading() -> Iterator[Counter[str]]:
+    """Count the ORM objects loaded (by class name) while the block runs."""
+    loaded: Counter[str] = Counter()
+
+    def record(target: Any, _context: Any) -> None:
+        loaded[type(target).__name__] += 1
+
+    event.listen(db.Model, "load", record, propagate=True)
+    try:
+        yield loaded
+    finally:
+        event.remove(db.Model, "load", record)
+
+
+#: Pages that list rows, and the classes whose objects such a list may load: the networks and parties its lines
+#: name (a few per page, and more units bring more of them), the signed-in person and their session, the page's
+#: own thread and its reader's visit, and home's meetings and action items (lists of their own, not rows yet).
+LIST_PAGES = ("home", "network workspace", "network activity", "members", "thread", "documents list",
+              "network documents", "search results", "alerts list", "network alerts")
+NAMED = {"Network", "NetworkText", "Party", "Account", "AuthSession", "Thread", "ThreadVisit", "Meeting",
+         "ActionItem"}
 
 
 @dataclass
@@ -182,19 +207,23 @@ def _pages(world: World) -> dict[str, tuple[str, list[str]]]:
     }
 
 
-def _measure(app: Flask, client: FlaskClient, world: World) -> dict[str, list[str]]:
-    """The statements of one GET of every page (after a first GET, which may record a visit or a receipt)."""
+def _measure(app: Flask, client: FlaskClient, world: World,
+             objects: dict[str, Counter[str]] | None = None) -> dict[str, list[str]]:
+    """The statements of one GET of every page (after a first GET, which may record a visit or a receipt), and
+    into ``objects`` the ORM objects each page loaded."""
     found: dict[str, list[str]] = {}
     for name, (path, texts) in _pages(world).items():
         assert client.get(path).status_code == 200, path
         db.session.commit()  # the test's own transaction ends outside the count
-        with counting(app) as statements:
+        with counting(app) as statements, loading() as loaded:
             response = client.get(path)
         assert response.status_code == 200, (name, response.status_code)
         html = response.get_data(as_text=True)
         for text in texts:
             assert text in html, f"{name}: {text!r} is not on {path}"
         found[name] = statements
+        if objects is not None:
+            objects[name] = loaded
     return found
 
 
@@ -204,9 +233,11 @@ def test_pages_issue_as_many_statements_for_many_rows_as_for_few(
     _grow(world, make_party, make_account, FEW)
     client = app.test_client()
     assert sign_in(client, world.viewer).status_code == 302
-    few = _measure(app, client, world)
+    few_objects: dict[str, Counter[str]] = {}
+    many_objects: dict[str, Counter[str]] = {}
+    few = _measure(app, client, world, few_objects)
     _grow(world, make_party, make_account, MANY)
-    many = _measure(app, client, world)
+    many = _measure(app, client, world, many_objects)
 
     grown = {name: (len(few[name]), len(many[name])) for name in few if len(few[name]) != len(many[name])}
     if os.environ.get("CMC_SHOW_QUERIES"):  # for whoever hunts the next one: what each page ran
@@ -215,3 +246,11 @@ def test_pages_issue_as_many_statements_for_many_rows_as_for_few(
             if name in grown:
                 print("\n".join(" ".join(statement.split())[:200] for statement in many[name]))
     assert not grown, f"statements per page grow with the rows shown (few -> many): {grown}"
+    # List pages read their lines as rows: no ORM object per alert, info block, activity, reply, document or
+    # membership, however many lines they show (only the few networks and parties the lines name are objects).
+    for name in LIST_PAGES:
+        per_line = {cls: n for cls, n in many_objects[name].items() if cls not in NAMED}
+        assert not per_line, f"{name} loads ORM objects per listed line: {per_line}"
+        rows_of_lines = {cls: (few_objects[name][cls], n) for cls, n in many_objects[name].items()
+                         if cls in {"Account", "Thread"} and n > few_objects[name][cls]}
+        assert not rows_of_lines, f"{name} loads more accounts or threads for more lines: {rows_of_lines}"

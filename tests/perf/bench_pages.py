@@ -4,7 +4,9 @@ page processes (gunicorn sync workers, ``deploy/gunicorn-pages.conf.py``). Each 
 app running the same four indexed queries on the same database (``tests/perf/reference_app.py``), measured right
 after it under the same load.
 
-Targets: throughput >= 0.7x the reference; p99 < 50 ms.
+Targets: throughput >= 0.7x the reference; p99 < 50 ms; CPU per request (page workers + PostgreSQL) <= 1.5x the
+reference's. CPU is read from ``/proc`` around each measured run (``tests/perf/cpu.py``): the server's process
+tree, and the PostgreSQL backends connected to the benchmark database.
 
 Run: ``.venv/bin/python -m tests.perf.bench_pages`` (writes ``tests/perf/results/pages.json``).
 """
@@ -15,6 +17,7 @@ import os
 import time
 
 from tests.perf import harness
+from tests.perf.cpu import CpuMeter, CpuReading
 from tests.perf.harness import MB, Row, limit_row, ratio_row
 
 NAME = "pages"
@@ -24,6 +27,21 @@ DURATION_S = float(os.environ.get("CMC_BENCH_PAGE_SECONDS", "10"))
 WARMUP_S = 3.0
 THROUGHPUT_TARGET = 0.7  # x reference
 P99_TARGET_MS = 50.0
+CPU_TARGET = 1.5  # x reference: CPU per request, page workers + PostgreSQL
+
+
+def _measured(server: harness.Server, monitor: object, path: str, headers: dict[str, str] | None
+              ) -> tuple[harness.WrkResult, CpuReading]:
+    """One measured wrk run against ``server`` and the CPU its processes and the database's backends used."""
+    meter = CpuMeter(tree=lambda: harness.process_tree(server.pid), connection=monitor)
+    meter.start()
+    result = harness.run_wrk(server.url(path), connections=CONNECTIONS, duration_s=DURATION_S, headers=headers)
+    return result, meter.stop()
+
+
+def _cpu_summary(reading: CpuReading, result: harness.WrkResult) -> str:
+    worker_ms, database_ms = reading.per_request_ms(result.requests)
+    return f"CPU/request: workers {worker_ms:.2f} ms, PostgreSQL {database_ms:.2f} ms"
 
 
 def navigation_cost(instance: harness.Instance, member: harness.Member, repeat: int = 7) -> float:
@@ -63,6 +81,7 @@ def main() -> None:
     rows: list[Row] = []
     notes: list[str] = []
     measured: list[tuple[str, harness.WrkResult, harness.WrkResult]] = []
+    cpu: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
     with harness.running_pages(instance) as pages_server, \
             harness.running_gunicorn("tests.perf.reference_app:app", ref_env, instance.path / "reference.log",
                                      workers=pages_server.workers) as reference:
@@ -74,20 +93,28 @@ def main() -> None:
             print(f"  {label}: {path} answers 200 signed in ({len(answer.body):,} bytes; reference "
                   f"{len(ref_answer.body):,} bytes)", flush=True)
         rss_before = harness.tree_rss(pages_server.pid)
+        monitor = harness.connect(instance.database_url)
         for label, path, _expected in pages:
             harness.run_wrk(pages_server.url(path), connections=CONNECTIONS, duration_s=WARMUP_S, headers=headers)
-            platform = harness.run_wrk(pages_server.url(path), connections=CONNECTIONS, duration_s=DURATION_S,
-                                       headers=headers)
-            print(f"  {label:<18} platform  {platform.summary()}", flush=True)
+            platform, platform_cpu = _measured(pages_server, monitor, path, headers)
+            print(f"  {label:<18} platform  {platform.summary()}  {_cpu_summary(platform_cpu, platform)}",
+                  flush=True)
             harness.run_wrk(reference.url(path), connections=CONNECTIONS, duration_s=WARMUP_S)
-            bare = harness.run_wrk(reference.url(path), connections=CONNECTIONS, duration_s=DURATION_S)
-            print(f"  {label:<18} reference {bare.summary()}", flush=True)
+            bare, bare_cpu = _measured(reference, monitor, path, None)
+            print(f"  {label:<18} reference {bare.summary()}  {_cpu_summary(bare_cpu, bare)}", flush=True)
             measured.append((label, platform, bare))
+            cpu[label] = (platform_cpu.per_request_ms(platform.requests), bare_cpu.per_request_ms(bare.requests))
             time.sleep(0.5)
+        monitor.close()
         rss_after = harness.tree_rss(pages_server.pid)
         log = pages_server.output()
 
     for label, platform, bare in measured:
+        (worker_ms, database_ms), (ref_worker_ms, ref_database_ms) = cpu[label]
+        rows.append(ratio_row(f"{label}: CPU per request, page workers + PostgreSQL", worker_ms + database_ms,
+                              "ms", ref_worker_ms + ref_database_ms, at_most=CPU_TARGET))
+        rows.append(ratio_row(f"{label}: CPU per request, page workers", worker_ms, "ms", ref_worker_ms))
+        rows.append(ratio_row(f"{label}: CPU per request, PostgreSQL", database_ms, "ms", ref_database_ms))
         rows.append(ratio_row(f"{label}: throughput", platform.requests_per_s, "req/s", bare.requests_per_s,
                               at_least=THROUGHPUT_TARGET))
         rows.append(limit_row(f"{label}: p99 latency", platform.p99_ms, "ms", below=P99_TARGET_MS))
@@ -109,6 +136,13 @@ def main() -> None:
                          "navigation's two alert queries (count of unacknowledged active alerts, newest alert id: "
                          f"{navigation_ms:.0f} ms here without load), lazy loads per listed row (see growth.json), "
                          "the session and permission lookups, and a full template with Flask-Login, CSRF and Babel.")
+        (worker_ms, database_ms), (ref_worker_ms, ref_database_ms) = cpu[label]
+        ref_total = ref_worker_ms + ref_database_ms
+        if ref_total and worker_ms + database_ms > CPU_TARGET * ref_total:
+            notes.append(f"Target missed: the {label} costs {worker_ms:.1f} ms of page-worker CPU and "
+                         f"{database_ms:.1f} ms of PostgreSQL CPU per request, "
+                         f"{(worker_ms + database_ms) / ref_total:.2f}x the reference's {ref_worker_ms:.1f} + "
+                         f"{ref_database_ms:.1f} ms (target <= {CPU_TARGET:g}x).")
         if platform.p99_ms >= P99_TARGET_MS:
             notes.append(f"Target missed: the {label}'s p99 is {platform.p99_ms:.1f} ms (target < {P99_TARGET_MS:g} "
                          f"ms) at {CONNECTIONS} connections on {os.cpu_count()} cores.")

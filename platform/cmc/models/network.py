@@ -47,6 +47,8 @@ class Network(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(String(500), default="")
     charter: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    #: ``charter`` rendered and sanitised when written (``markup.render``), shown as it is.
+    charter_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     kind: Mapped[NetworkKind] = mapped_column(str_enum(NetworkKind, 30), default=NetworkKind.THEMATIC)
     #: The language of ``name``, ``description`` and ``charter`` above; other languages are in ``texts``.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
@@ -79,6 +81,7 @@ class NetworkText(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(String(500), default="")
     charter: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    charter_html: Mapped[str] = mapped_column(Text, default="", server_default="")  # as ``Network.charter_html``
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), default=None)
 

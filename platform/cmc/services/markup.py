@@ -1,6 +1,10 @@
-"""Markdown for discussions and charters: rendered, then sanitised with nh3 (no script, no event handler,
-links only to http, https and mailto). Markdown alone passes raw HTML through, so the sanitiser is the
-part that makes it safe."""
+"""Markdown for discussions, charters and minutes: rendered, then sanitised with nh3 (no script, no event
+handler, links only to http, https and mailto). Markdown alone passes raw HTML through, so the sanitiser is
+the part that makes it safe.
+
+The HTML is made once, when the text is written, and stored beside its source (``body_html``,
+``charter_html``); pages show the stored HTML (``stored``) and never render. ``cmc markdown rerender``
+(:mod:`cmc.services.markup_store`) renders every stored text again after a change of the rules here."""
 
 from __future__ import annotations
 
@@ -25,8 +29,10 @@ def render(text: str) -> str:
                      strip_comments=True)
 
 
-def safe(html: str) -> Markup:
-    """Stored, already-sanitised HTML for a template (sanitised again: cheap, and a stored row may be old)."""
-    cleaned = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                        link_rel="noopener noreferrer nofollow")
-    return Markup(cleaned)  # noqa: S704 - the line above is the sanitiser
+def stored(html: str) -> Markup:
+    """HTML that ``render`` made when its source was written, for a template as it is.
+
+    Rendering and sanitising happen once, when a charter, post or minutes are saved; a page only shows the
+    result. When the rules above change, ``cmc markdown rerender`` renders every stored text again
+    (``rerender_all``), so no stored HTML is older than the rules."""
+    return Markup(html or "")  # noqa: S704 - made by render(), the sanitiser, when written

@@ -29,8 +29,7 @@ from cmc.http.errors import (
 from cmc.models import Account, Outcome
 from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceError
-from cmc.services.markup import render as render_markdown
-from cmc.services.markup import safe as safe_html
+from cmc.services.markup import stored as stored_html
 from cmc.web import assets
 from cmc.web.assets import is_sessionless
 from cmc.web.converters import install as install_converters
@@ -194,8 +193,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(documents.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(meetings.bp)
-    app.jinja_env.filters["safe_html"] = safe_html
-    app.jinja_env.filters["markdown"] = lambda text: safe_html(render_markdown(text or ""))
+    # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
+    app.jinja_env.filters["safe_html"] = stored_html
 
 
 def _declare_static(app: Flask) -> None:

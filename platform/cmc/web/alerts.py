@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc import i18n, permissions
-from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
@@ -64,8 +63,8 @@ def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, orig
 def index() -> Any:
     """Active alerts in my networks, then history."""
     actor = _actor()
-    active = list(db.session.scalars(alerts.list_query(actor, active=True).limit(100)))
-    page = paginate(alerts.list_query(actor, active=False), per_page=25)
+    active = alerts.load_rows(alerts.list_rows_query(actor, active=True).limit(100))
+    page = paginate(alerts.list_rows_query(actor, active=False), per_page=25, load=alerts.load_rows)
     return render_template("alerts/index.html", active=active, page=page, network=None)
 
 
@@ -75,9 +74,10 @@ def network_alerts(slug: str) -> Any:
     """A network's alerts: active, drafts to approve, history."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    active = list(db.session.scalars(alerts.list_query(actor, network=network, active=True).limit(100)))
-    page = paginate(alerts.list_query(actor, network=network, active=False), per_page=25)
-    drafts = list(db.session.scalars(alerts.drafts_query(actor, network).limit(50)))
+    active = alerts.load_rows(alerts.list_rows_query(actor, network=network, active=True).limit(100))
+    page = paginate(alerts.list_rows_query(actor, network=network, active=False), per_page=25,
+                    load=alerts.load_rows)
+    drafts = alerts.load_rows(alerts.drafts_rows_query(actor, network).limit(50))
     return render_template("alerts/index.html", active=active, page=page, network=network, drafts=drafts,
                            can_submit=permissions.can(actor, "alert.submit", network),
                            can_publish=permissions.can(actor, "alert.publish", network))

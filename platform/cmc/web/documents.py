@@ -52,7 +52,7 @@ def _matched(filters: documents.DocumentFilter, found: list[Any]) -> dict[int, l
 def index() -> Any:
     """Search and browse every document the person may read."""
     filters = _filters()
-    page = paginate(documents.list_query(_actor(), filters), per_page=25)
+    page = paginate(documents.list_rows_query(_actor(), filters), per_page=25, load=documents.load_rows)
     return render_template("documents/index.html", page=page, filters=filters, network=None,
                            matched=_matched(filters, page.items), **_choices())
 
@@ -63,7 +63,7 @@ def network_documents(slug: str) -> Any:
     """A network's documents: filter by kind, language, party and status; sort by date or title."""
     network = networks.open_network(_actor(), slug)
     filters = _filters(network)
-    page = paginate(documents.list_query(_actor(), filters), per_page=25)
+    page = paginate(documents.list_rows_query(_actor(), filters), per_page=25, load=documents.load_rows)
     return render_template("documents/index.html", page=page, filters=filters, network=network,
                            matched=_matched(filters, page.items),
                            can_upload=permissions.can(_actor(), "network.post", network), **_choices())

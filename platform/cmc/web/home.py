@@ -12,7 +12,7 @@ from flask_login import current_user
 from cmc.extensions import db
 from cmc.http.access import Access, access
 from cmc.models import Meeting, NetworkRole, Role
-from cmc.services import alerts, directory, meetings, networks
+from cmc.services import alerts, directory, listing, meetings, networks
 
 bp = Blueprint("home", __name__)
 
@@ -22,8 +22,9 @@ bp = Blueprint("home", __name__)
 def index() -> Any:
     """The signed-in person's home page."""
     account = current_user._get_current_object()
-    activity = list(db.session.scalars(networks.activity_query(account).limit(15)))
-    waiting = list(db.session.scalars(alerts.unacknowledged_query(account).limit(10)))
+    activity = networks.load_activity(networks.activity_rows_query(account).limit(15), with_networks=False)
+    waiting = alerts.load_rows(alerts.unacknowledged_rows_query(account).limit(10), with_networks=False)
+    listing.attach_networks(activity, waiting)  # the networks both lists name, in one query
     upcoming = list(db.session.scalars(meetings.visible_query(account)
                                        .where(Meeting.end_date >= date.today()).limit(5)))
     actions = list(db.session.scalars(meetings.actions_for(account).limit(10)))

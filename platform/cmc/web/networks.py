@@ -63,12 +63,13 @@ def directory() -> Any:
 def workspace(slug: str) -> Any:
     """A network's home: overview, charter, threads, members and latest activity."""
     network = networks.open_network(views.actor(), slug)
-    page = paginate(networks.threads_query(views.actor(), network), per_page=20, scalars=False)
-    activity = list(db.session.scalars(networks.activity_query(views.actor(), network).limit(8)))
+    page = paginate(networks.thread_rows_query(views.actor(), network), per_page=20,
+                    load=networks.load_thread_rows)
+    activity = networks.load_activity(networks.activity_rows_query(views.actor(), network).limit(8))
     groups = networks.members_by_party(views.actor(), network, limit=40)
-    latest_documents = list(db.session.scalars(documents.list_query(
-        views.actor(), documents.DocumentFilter(network=network)).limit(5)))
-    active_alerts = list(db.session.scalars(alerts.list_query(views.actor(), network=network, active=True).limit(5))) \
+    latest_documents = documents.load_rows(documents.list_rows_query(
+        views.actor(), documents.DocumentFilter(network=network)).limit(5))
+    active_alerts = alerts.load_rows(alerts.list_rows_query(views.actor(), network=network, active=True).limit(5)) \
         if network.alerts_enabled else []
     return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
                            member_total=networks.member_count(network), latest_documents=latest_documents,
@@ -80,7 +81,7 @@ def workspace(slug: str) -> Any:
 def activity(slug: str) -> Any:
     """The network's whole activity feed, newest first."""
     network = networks.open_network(views.actor(), slug)
-    page = paginate(networks.activity_query(views.actor(), network), per_page=30)
+    page = paginate(networks.activity_rows_query(views.actor(), network), per_page=30, load=networks.load_activity)
     return render_template("networks/activity.html", page=page, **_workspace_context(network))
 
 
@@ -96,7 +97,7 @@ def _members_page(slug: str, errors: dict[str, str]) -> Any:
     actor = views.actor()
     network = networks.open_network(actor, slug)
     manageable = permissions.can(actor, "network.members.manage_page", network)
-    page = paginate(networks.members_query(actor, network), per_page=100, scalars=False)
+    page = paginate(networks.member_rows_query(actor, network), per_page=100, load=networks.load_member_rows)
     return render_template("networks/members.html", groups=networks.group_by_party(page.items), page=page,
                            candidates=networks.candidates(actor, network) if manageable else [],
                            errors=errors, **_workspace_context(network)), 422 if errors else 200
@@ -244,10 +245,14 @@ def thread(thread_id: int) -> Any:
     """A thread with its replies (paginated) and the reply form."""
     actor = views.actor()
     item = networks.open_thread(actor, thread_id)
-    previous_visit = networks.mark_visited(actor, item)
-    page = paginate(networks.replies_query(item), per_page=50)
-    return render_template("networks/thread.html", thread=item, page=page, previous_visit=previous_visit,
-                           form=ReplyForm(), errors={}, **_workspace_context(item.network))
+    page = paginate(networks.reply_rows_query(item), per_page=50, load=networks.load_reply_rows)
+    html = render_template("networks/thread.html", thread=item, page=page,
+                           previous_visit=networks.last_visit(actor, item), form=ReplyForm(), errors={},
+                           **_workspace_context(item.network))
+    # The visit is recorded once the page is made: its commit expires what the page loaded, which the page
+    # would otherwise read again (the thread, its network, its author).
+    networks.mark_visited(actor, item)
+    return html
 
 
 @bp.post("/threads/<int:thread_id>/replies")
@@ -269,7 +274,7 @@ def reply(thread_id: int) -> Any:
     else:
         errors = form_errors(form)
     item = networks.open_thread(actor, thread_id)
-    page = paginate(networks.replies_query(item), per_page=50)
+    page = paginate(networks.reply_rows_query(item), per_page=50, load=networks.load_reply_rows)
     return render_template("networks/thread.html", thread=item, page=page, previous_visit=None, form=form,
                            errors=errors, **_workspace_context(item.network)), 422
 

@@ -4,7 +4,7 @@ Every alert is committed before it is pushed. Clients catch up with ``sync(after
 published while a delegate's link was down reaches them when it comes back.
 
 One module per job, read in this order: ``access`` (who reads which alert), ``compose`` (the input and its
-checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync),
+checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync; ``rows``: as rows),
 ``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
 which block each reader reads), ``badge`` (the navigation's count, cached and told of every change). Callers use
@@ -38,12 +38,16 @@ from cmc.services.alerts.lists import (
     SyncPage,
     active_clause,
     drafts_query,
+    drafts_rows_query,
     latest_id,
     list_query,
+    list_rows_query,
     sync,
     unacknowledged_count,
     unacknowledged_query,
+    unacknowledged_rows_query,
 )
+from cmc.services.alerts.rows import AlertRow, load_rows
 from cmc.services.alerts.translations import (
     LANGUAGE_WORDS,
     SEVERITY_WORDS,
@@ -59,11 +63,12 @@ from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, retur
 
 __all__ = [
     "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
-    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT",
-    "AlertInput", "Badge", "GridRow", "InfoInput", "ShownBlock", "SyncPage", "TranslationInput",
-    "acknowledge", "active_clause", "alert_json", "approve", "block_for", "cancel", "connection_closed",
-    "connection_opened", "drafts_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
-    "language_word", "latest_id", "list_query", "mail_offline_members", "mark", "mark_delivered", "navigation_badge",
-    "original_block", "publish", "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types",
-    "severity_of", "severity_word", "sync", "translate", "unacknowledged_count", "unacknowledged_query", "validate",
+    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "AlertInput", "AlertRow", "Badge", "GridRow",
+    "InfoInput", "ShownBlock", "SyncPage", "TranslationInput", "acknowledge", "active_clause", "alert_json",
+    "approve", "block_for", "cancel", "connection_closed", "connection_opened", "drafts_query", "drafts_rows_query",
+    "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row", "language_word", "latest_id",
+    "list_query", "list_rows_query", "load_rows", "mail_offline_members", "mark", "mark_delivered",
+    "navigation_badge", "original_block", "publish", "refresh_presence", "return_draft", "revise", "save_event_type",
+    "seed_event_types", "severity_of", "severity_word", "sync", "translate", "unacknowledged_count",
+    "unacknowledged_query", "unacknowledged_rows_query", "validate",
 ]

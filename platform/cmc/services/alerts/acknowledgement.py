@@ -98,6 +98,12 @@ def mark(actor: Account, alert_id: int, what: str) -> None:
             or not permissions.can(actor, "network.read", alert.network)):
         raise DeniedError(_("Not found."), status=404, action="alert.mark", target_type="alert", target_id=alert_id)
     column = AlertReceipt.delivered_at if what == "delivered" else AlertReceipt.opened_at
+    pending = select(AlertReceipt.id).where(AlertReceipt.alert_id == alert_id,
+                                            AlertReceipt.party_id == actor.party_id, column.is_(None))
+    if db.session.scalar(pending.limit(1)) is None:
+        # Already recorded (every later view of the alert): no write transaction, whose commit would also
+        # expire every object the page has loaded and make it read them again.
+        return
     with write_transaction():
         changed = db.session.execute(update(AlertReceipt).where(
             AlertReceipt.alert_id == alert_id, AlertReceipt.party_id == actor.party_id, column.is_(None))

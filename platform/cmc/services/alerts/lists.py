@@ -16,6 +16,7 @@ from cmc.extensions import db
 from cmc.models import Account, Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, Network
 from cmc.models.alert import SEVERITIES
 from cmc.models.types import utcnow
+from cmc.services.alerts import rows
 from cmc.services.alerts.access import alert_json, readable
 
 SYNC_LIMIT = 500  # alerts per page of alerts:sync
@@ -34,10 +35,11 @@ def _with_list_data(query: Select[tuple[Alert]]) -> Select[tuple[Alert]]:
     return query.options(selectinload(Alert.infos), joinedload(Alert.network), joinedload(Alert.party))
 
 
-def list_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
-               severity: str = "", status: str = "", since: datetime | None = None) -> Select[tuple[Alert]]:
-    """Published alerts the actor may read, newest first, filtered."""
-    query = _with_list_data(select(Alert).where(readable(actor)).order_by(Alert.id.desc()))
+def _listed(query: Select[Any], actor: Account, *, network: Network | None = None, active: bool | None = None,
+            severity: str = "", status: str = "", since: datetime | None = None) -> Select[Any]:
+    """``query`` (alerts, or a list's row columns) narrowed to published alerts the actor may read, newest first,
+    filtered."""
+    query = query.where(readable(actor)).order_by(Alert.id.desc())
     if network is not None:
         query = query.where(Alert.network_id == network.id)
     if active is True:
@@ -53,13 +55,34 @@ def list_query(actor: Account, *, network: Network | None = None, active: bool |
     return query
 
 
-def drafts_query(actor: Account, network: Network) -> Select[tuple[Alert]]:
-    """Drafts a coordinator must look at, or the actor's own drafts."""
+def list_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
+               severity: str = "", status: str = "", since: datetime | None = None) -> Select[tuple[Alert]]:
+    """Published alerts the actor may read, newest first, filtered."""
+    return _with_list_data(_listed(select(Alert), actor, network=network, active=active, severity=severity,
+                                   status=status, since=since))
+
+
+def list_rows_query(actor: Account, *, network: Network | None = None, active: bool | None = None) -> Select[Any]:
+    """``list_query``'s alerts as list rows (``rows.ROW_SELECT``; run it with ``rows.load_rows``)."""
+    return _listed(rows.ROW_SELECT, actor, network=network, active=active)
+
+
+def _drafts(query: Select[Any], actor: Account, network: Network) -> Select[Any]:
     unpublished = [state for state in AlertState if state != AlertState.PUBLISHED]  # IN: an index range per state
-    query = _with_list_data(select(Alert).where(Alert.network_id == network.id, Alert.state.in_(unpublished)))
+    query = query.where(Alert.network_id == network.id, Alert.state.in_(unpublished))
     if not permissions.can(actor, "network.moderate", network):
         query = query.where(Alert.author_id == actor.id)
     return query.order_by(Alert.id.desc())
+
+
+def drafts_query(actor: Account, network: Network) -> Select[tuple[Alert]]:
+    """Drafts a coordinator must look at, or the actor's own drafts."""
+    return _with_list_data(_drafts(select(Alert), actor, network))
+
+
+def drafts_rows_query(actor: Account, network: Network) -> Select[Any]:
+    """``drafts_query``'s alerts as list rows (run it with ``rows.load_rows``)."""
+    return _drafts(rows.ROW_SELECT, actor, network)
 
 
 @dataclass
@@ -132,6 +155,12 @@ def unacknowledged_query(actor: Account) -> Select[tuple[Alert]]:
     """Active alerts of the actor's networks that the actor's party has not acknowledged, newest first."""
     return _with_list_data(select(Alert).where(readable(actor), active_clause(),
                                                _not_acknowledged_by(actor.party_id)).order_by(Alert.id.desc()))
+
+
+def unacknowledged_rows_query(actor: Account) -> Select[Any]:
+    """``unacknowledged_query``'s alerts as list rows (run it with ``rows.load_rows``)."""
+    return rows.ROW_SELECT.where(readable(actor), active_clause(), _not_acknowledged_by(actor.party_id)) \
+        .order_by(Alert.id.desc())
 
 
 def unacknowledged_count(actor: Account) -> int:

@@ -1,8 +1,8 @@
 """Documents: upload, versions, restore, audience, search and audited downloads.
 
-One module a job: ``reading`` (who reads what, lists, downloads), ``validation`` (what the uploader says),
-``writing`` (upload, new versions, restore), ``files`` (the file behind a version), ``editing`` (metadata and
-audience). Callers keep using ``services.documents.<name>``: the names are re-exported here.
+One module a job: ``reading`` (who reads what, lists, downloads; ``rows``: lists as rows), ``validation``
+(what the uploader says), ``writing`` (upload, new versions, restore), ``files`` (the file behind a version),
+``editing`` (metadata and audience). Callers keep using ``services.documents.<name>``: the names are re-exported here.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from cmc.services.documents.reading import (
     current_by_language,
     get,
     list_query,
+    list_rows_query,
     matched_languages,
     open_version,
     readable_clause,
     storage,
     versions,
 )
+from cmc.services.documents.rows import DocumentRow, load_rows
 from cmc.services.documents.validation import DOCUMENT_LANGUAGES, DocumentInput, language_name
 from cmc.services.documents.writing import add_version, restore, upload
 
@@ -28,12 +30,15 @@ __all__ = [
     "SORTS",
     "DocumentFilter",
     "DocumentInput",
+    "DocumentRow",
     "add_version",
     "change_audience",
     "current_by_language",
     "get",
     "language_name",
     "list_query",
+    "list_rows_query",
+    "load_rows",
     "matched_languages",
     "open_version",
     "readable_clause",

@@ -24,6 +24,7 @@ from cmc.models import (
     document_parties,
 )
 from cmc.services import audit, search
+from cmc.services.documents import rows
 from cmc.services.documents.validation import LANGUAGE_CODE
 
 SORTS = {"date": (Document.updated_at.desc(), Document.id.desc()), "title": (Document.title, Document.id)}
@@ -95,8 +96,17 @@ class DocumentFilter:
 def list_query(actor: Account, filters: DocumentFilter) -> Select[tuple[Document]]:
     """The documents the actor may read, filtered, sorted, or ranked by relevance when searching."""
     # Every row shows its owning party and, across networks, its network: load them with the documents.
-    query = select(Document).where(readable_clause(actor)).options(joinedload(Document.owner_party),
-                                                                   joinedload(Document.network))
+    return _listed(select(Document).options(joinedload(Document.owner_party), joinedload(Document.network)),
+                   actor, filters)
+
+
+def list_rows_query(actor: Account, filters: DocumentFilter) -> Select[Any]:
+    """``list_query``'s documents as list lines (``rows.ROW_SELECT``): run it with ``rows.load_rows``."""
+    return _listed(rows.ROW_SELECT, actor, filters)
+
+
+def _listed(query: Select[Any], actor: Account, filters: DocumentFilter) -> Select[Any]:
+    query = query.where(readable_clause(actor))
     if filters.network is not None:
         query = query.where(Document.network_id == filters.network.id)
     if filters.kind in {k.value for k in DocumentKind}:
@@ -118,7 +128,7 @@ def list_query(actor: Account, filters: DocumentFilter) -> Select[tuple[Document
     return query.order_by(*SORTS.get(filters.sort, SORTS["date"]))
 
 
-def matched_languages(filters: DocumentFilter, documents: list[Document]) -> dict[int, list[str]]:
+def matched_languages(filters: DocumentFilter, documents: list[Any]) -> dict[int, list[str]]:
     """When searching, the languages whose text matched, for each of ``documents`` (a page of the results)."""
     if not filters.query.strip():
         return {}

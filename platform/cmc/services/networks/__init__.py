@@ -8,7 +8,13 @@ secretariat sets on a network), ``membership``, ``threads`` (threads and replies
 
 from __future__ import annotations
 
-from cmc.services.networks.activity import activity_query, record_activity
+from cmc.services.networks.activity import (
+    ActivityRow,
+    activity_query,
+    activity_rows_query,
+    load_activity,
+    record_activity,
+)
 from cmc.services.networks.directory import (
     DirectoryEntry,
     directory,
@@ -24,7 +30,9 @@ from cmc.services.networks.membership import (
     add_member,
     candidates,
     group_by_party,
+    load_member_rows,
     member_count,
+    member_rows_query,
     members_by_party,
     members_query,
     remove_member,
@@ -47,24 +55,31 @@ from cmc.services.networks.threads import (
     edit_reply,
     edit_thread,
     history,
+    last_visit,
+    load_reply_rows,
+    load_thread_rows,
     mark_visited,
     open_thread,
     replies_query,
     reply_json,
+    reply_rows_query,
     set_pinned,
     thread_json,
+    thread_rows_query,
     threads_query,
 )
 
 __all__ = [
     "BODY_MAX",
     "TITLE_MAX",
+    "ActivityRow",
     "DirectoryEntry",
     "NetworkInput",
     "PartyMembers",
     "ShownText",
     "_validate_network",  # the seed and the benchmark generator check their networks as the form does
     "activity_query",
+    "activity_rows_query",
     "add_member",
     "add_reply",
     "candidates",
@@ -79,8 +94,14 @@ __all__ = [
     "group_by_party",
     "history",
     "is_coordinator_anywhere",
+    "last_visit",
+    "load_activity",
+    "load_member_rows",
+    "load_reply_rows",
+    "load_thread_rows",
     "mark_visited",
     "member_count",
+    "member_rows_query",
     "members_by_party",
     "members_query",
     "network_name",
@@ -92,12 +113,14 @@ __all__ = [
     "remove_member",
     "replies_query",
     "reply_json",
+    "reply_rows_query",
     "require_post",
     "set_archived",
     "set_pinned",
     "stored_texts",
     "text_for",
     "thread_json",
+    "thread_rows_query",
     "threads_query",
     "update_network",
 ]

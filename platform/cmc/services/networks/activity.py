@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -10,7 +12,33 @@ from sqlalchemy.orm import joinedload
 from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, Activity, Network
+from cmc.services.listing import attach_networks
 from cmc.services.networks.directory import readable_network_ids
+
+#: A feed line's columns: the activity's own and its actor's name (built once; feeds add their conditions).
+_ROW_SELECT = select(Activity.id, Activity.network_id, Activity.verb, Activity.subject_id, Activity.summary,
+                     Activity.at, Account.name).outerjoin(Account, Account.id == Activity.actor_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did it, as far as a feed names them."""
+
+    name: str
+
+
+@dataclass(slots=True)
+class ActivityRow:
+    """One feed line: the attributes the feed template reads, named as on ``Activity``."""
+
+    id: int
+    network_id: int
+    verb: str
+    subject_id: int | None
+    summary: str
+    at: datetime
+    actor: Actor | None
+    network: Network | None = None
 
 
 def activity_query(actor: Account, network: Network | None = None) -> Select[Any]:
@@ -18,8 +46,27 @@ def activity_query(actor: Account, network: Network | None = None) -> Select[Any
 
     Each line names its actor and (across networks) its network, so both come with the rows.
     """
-    query = select(Activity).options(joinedload(Activity.actor), joinedload(Activity.network)) \
-        .order_by(Activity.id.desc())
+    query = select(Activity).options(joinedload(Activity.actor), joinedload(Activity.network))
+    return _feed(query, actor, network)
+
+
+def activity_rows_query(actor: Account, network: Network | None = None) -> Select[Any]:
+    """``activity_query`` as feed rows: run it with ``load_activity``."""
+    return _feed(_ROW_SELECT, actor, network)
+
+
+def load_activity(statement: Select[Any], *, with_networks: bool = True) -> list[ActivityRow]:
+    """The lines of an ``activity_rows_query`` statement, with their networks (``with_networks=False``: the
+    caller attaches them with other lists', ``listing.attach_networks``)."""
+    rows = [ActivityRow(id=r[0], network_id=r[1], verb=r[2], subject_id=r[3], summary=r[4], at=r[5],
+                        actor=Actor(r[6]) if r[6] is not None else None) for r in db.session.execute(statement)]
+    if with_networks:
+        attach_networks(rows)
+    return rows
+
+
+def _feed(query: Select[Any], actor: Account, network: Network | None) -> Select[Any]:
+    query = query.order_by(Activity.id.desc())
     if network is not None:
         permissions.require(actor, "network.read", network, action="network.read",
                             target_type="network", target_id=network.id, hide=True)

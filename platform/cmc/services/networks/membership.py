@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
 from cmc import permissions
 from cmc.database import write_transaction
@@ -15,6 +15,7 @@ from cmc.models import Account, Activity, Membership, Network, NetworkRole, Part
 from cmc.realtime import notify
 from cmc.services import audit
 from cmc.services.errors import GoneError, ValidationError
+from cmc.services.listing import PartyCode
 from cmc.services.networks.directory import entry
 
 
@@ -23,7 +24,7 @@ class PartyMembers:
     """The members of one party in a network."""
 
     party: Party
-    members: list[tuple[Account, NetworkRole]] = field(default_factory=list)
+    members: list[tuple[Any, NetworkRole]] = field(default_factory=list)  # (Account or MemberRow, role)
 
 
 def members_query(actor: Account, network: Network) -> Select[Any]:
@@ -33,6 +34,43 @@ def members_query(actor: Account, network: Network) -> Select[Any]:
     return (select(Account, Membership.role).join(Membership, Membership.account_id == Account.id)
             .join(Party, Party.id == Account.party_id)
             .where(Membership.network_id == network.id).order_by(Party.name, Account.name, Account.id))
+
+
+#: A members-list line: the account's columns the page and its permission checks read, and the role.
+_ROW_SELECT = select(Account.id, Account.name, Account.title, Account.party_id, Account.role, Membership.role) \
+    .join(Membership, Membership.account_id == Account.id).join(Party, Party.id == Account.party_id) \
+    .order_by(Party.name, Account.name, Account.id)
+_PARTIES = select(Party).where(Party.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(slots=True)
+class MemberRow:
+    """A member as the lists show them, with the attributes ``network.member.*`` rules read (named as on
+    ``Account``); ``party`` is the party's object (few per network, loaded once per list)."""
+
+    id: int
+    name: str
+    title: str
+    party_id: int
+    role: Role
+    party: Party | None = None
+
+
+def member_rows_query(actor: Account, network: Network) -> Select[Any]:
+    """``members_query`` as list lines: run it with ``load_member_rows``."""
+    permissions.require(actor, "network.read", network, action="network.members",
+                        target_type="network", target_id=network.id, hide=True)
+    return _ROW_SELECT.where(Membership.network_id == network.id)
+
+
+def load_member_rows(statement: Select[Any]) -> list[tuple[MemberRow, NetworkRole]]:
+    """``(member, network role)`` for each line of a ``member_rows_query`` statement, parties attached."""
+    rows = [(MemberRow(r[0], r[1], r[2], r[3], r[4]), r[5]) for r in db.session.execute(statement)]
+    if rows:
+        parties = {p.id: p for p in db.session.scalars(_PARTIES, {"ids": sorted({m.party_id for m, _ in rows})})}
+        for member, _role in rows:
+            member.party = parties.get(member.party_id)
+    return rows
 
 
 def member_count(network: Network) -> int:
@@ -51,23 +89,32 @@ def group_by_party(rows: list[Any]) -> list[PartyMembers]:
 
 def members_by_party(actor: Account, network: Network, limit: int = 500) -> list[PartyMembers]:
     """Members grouped by party (at most ``limit`` of them), for people who may read the network."""
-    return group_by_party(list(db.session.execute(members_query(actor, network).limit(limit)).all()))
+    return group_by_party(load_member_rows(member_rows_query(actor, network).limit(limit)))
 
 
-def candidates(actor: Account, network: Network) -> list[Account]:
-    """Active accounts the actor could add to the network (not yet members)."""
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An account the add form offers: id, name and party code (``.party.code``, as on ``Account``)."""
+
+    id: int
+    name: str
+    party: PartyCode
+
+
+def candidates(actor: Account, network: Network) -> list[Candidate]:
+    """Active accounts the actor could add to the network (not yet members), as the add form lists them."""
     permissions.require(actor, "network.members.manage_page", network, action="network.members.manage",
                         target_type="network", target_id=network.id)
     member_ids = select(Membership.account_id).where(Membership.network_id == network.id)
     party_ids = [p.id for p in network.parties]
-    query = (select(Account).join(Party, Party.id == Account.party_id)
+    query = (select(Account.id, Account.name, Party.code).join(Party, Party.id == Account.party_id)
              .where(Account.active.is_(True), Account.id.not_in(member_ids), Party.retired_at.is_(None))
              .order_by(Party.code, Account.name))
     if permissions.can(actor, "network.member.appoint_coordinator", network):
         query = query.where(or_(Account.party_id.in_(party_ids), Account.role == Role.SECRETARIAT))
     else:
         query = query.where(Account.party_id == actor.party_id, Account.role == Role.DELEGATE)
-    return list(db.session.scalars(query.limit(500)))
+    return [Candidate(r[0], r[1], PartyCode(r[2])) for r in db.session.execute(query.limit(500))]
 
 
 def _focal_point_scope() -> str:

@@ -17,7 +17,7 @@ from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Network, NetworkKind, Party
 from cmc.models.types import utcnow
-from cmc.services import audit, text
+from cmc.services import audit, markup, text
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.services.networks import texts
 from cmc.services.networks.directory import entry
@@ -66,6 +66,7 @@ def _validate_network(data: NetworkInput) -> dict[str, Any]:
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
     return {"slug": slug, "name": name, "description": data.description.strip(), "charter": data.charter,
+            "charter_html": markup.render(data.charter),
             "kind": NetworkKind(data.kind), "alerts_enabled": bool(data.alerts_enabled), "parties": parties,
             "language": data.language}
 

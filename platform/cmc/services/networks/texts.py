@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from flask_babel import get_locale
@@ -39,6 +38,8 @@ class ShownText:
     charter: str
     reader_language: str
     languages: Mapping[str, str]
+    #: ``charter`` as stored rendered (``Network.charter_html`` or the translation's).
+    stored_charter_html: str = ""
 
     @property
     def language(self) -> str:
@@ -63,15 +64,8 @@ class ShownText:
 
     @property
     def charter_html(self) -> Markup:
-        """The charter's Markdown, rendered and sanitised (cached: the same text renders once per process)."""
-        return markup.safe(_rendered(self.charter)) if self.charter else Markup("")
-
-
-@lru_cache(maxsize=128)
-def _rendered(charter: str) -> str:
-    # Keyed on the text itself, so an edited charter is a new key and nothing stale is ever shown. A charter
-    # is a few KB of Markdown; 128 of them are well under a megabyte.
-    return markup.render(charter)
+        """The charter shown: its HTML as stored when it was written (rendered and sanitised then)."""
+        return markup.stored(self.stored_charter_html)
 
 
 def reader_language() -> str:
@@ -86,6 +80,7 @@ def text_for(network: Network, language: str | None = None) -> ShownText:
     reader = language or reader_language()
     original = network.language or i18n.DEFAULT
     values = {"name": network.name, "description": network.description or "", "charter": network.charter or ""}
+    charter_html = network.charter_html or ""
     languages = dict.fromkeys(FIELDS, original)
     if reader != original:
         row = next((t for t in network.texts if t.language == reader), None)
@@ -93,7 +88,10 @@ def text_for(network: Network, language: str | None = None) -> ShownText:
             value = getattr(row, field) or ""
             if value.strip():
                 values[field], languages[field] = value, reader
-    return ShownText(reader_language=reader, languages={**languages, "original": original}, **values)
+                if field == "charter":
+                    charter_html = row.charter_html or ""
+    return ShownText(reader_language=reader, languages={**languages, "original": original},
+                     stored_charter_html=charter_html, **values)
 
 
 def network_name(network: Network | None, plain: bool = False) -> Markup | str:
@@ -168,6 +166,7 @@ def apply_texts(actor: Account | None, network: Network, texts: Mapping[str, Map
         elif all(getattr(row, f) == values[f] for f in FIELDS):
             continue
         row.name, row.description, row.charter = values["name"], values["description"], values["charter"]
+        row.charter_html = markup.render(values["charter"])
         row.updated_at, row.updated_by_id = utcnow(), actor.id if actor is not None else None
         changed.append(code)
     return sorted(changed)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Activity, Network, Reply, Revision, Thread, ThreadVisit
+from cmc.models import Account, Activity, Network, Party, Reply, Revision, Thread, ThreadVisit
 from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, markup, text
 from cmc.services.errors import GoneError, ValidationError
+from cmc.services.listing import PartyCode
 from cmc.services.networks.directory import entry, require_post
 
 TITLE_MAX = 200
@@ -87,6 +90,50 @@ def threads_query(actor: Account, network: Network) -> Select[Any]:
                       Thread.id.desc()))
 
 
+#: A workspace list line: the thread's listed columns, its author's name and party code, the reader's last visit
+#: (``:reader`` bound per request). Built once; the page adds the network and its window.
+_ROW_SELECT = (
+    select(Thread.id, Thread.title, Thread.pinned_at, Thread.reply_count, Thread.last_activity_at, Account.name,
+           Party.code, ThreadVisit.seen_at)
+    .join(Account, Account.id == Thread.author_id).join(Party, Party.id == Account.party_id)
+    .outerjoin(ThreadVisit, and_(ThreadVisit.thread_id == Thread.id, ThreadVisit.account_id == bindparam("reader")))
+    .where(Thread.deleted_at.is_(None))
+    .order_by(Thread.pinned_at.is_(None), Thread.pinned_at.desc(), Thread.last_activity_at.desc(), Thread.id.desc()))
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A listed thread's author: the name and the party code the list shows."""
+
+    name: str
+    party: PartyCode
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRow:
+    """One line of a workspace's thread list, with the attributes the template reads, named as on ``Thread``."""
+
+    id: int
+    title: str
+    pinned_at: datetime | None
+    reply_count: int
+    last_activity_at: datetime
+    author: Author
+
+
+def thread_rows_query(actor: Account, network: Network) -> Select[Any]:
+    """``threads_query`` as list rows, for the workspace: run it with ``load_thread_rows``."""
+    permissions.require(actor, "network.read", network, action="network.read",
+                        target_type="network", target_id=network.id, hide=True)
+    return _ROW_SELECT.where(Thread.network_id == network.id).params(reader=actor.id)
+
+
+def load_thread_rows(statement: Select[Any]) -> list[tuple[ThreadRow, datetime | None]]:
+    """(thread row, the reader's last visit) for each thread of a ``thread_rows_query`` statement."""
+    return [(ThreadRow(r[0], r[1], r[2], r[3], r[4], Author(r[5], PartyCode(r[6]))), r[7])
+            for r in db.session.execute(statement)]
+
+
 def open_thread(actor: Account, thread_id: int) -> Thread:
     """A thread the actor may read; 404 for anyone outside its network, 410 once deleted."""
     thread = db.session.get(Thread, thread_id)
@@ -101,6 +148,42 @@ def open_thread(actor: Account, thread_id: int) -> Thread:
 def replies_query(thread: Thread) -> Select[Any]:
     """A thread's replies, oldest first, with their authors (the caller has opened the thread)."""
     return select(Reply).where(Reply.thread_id == thread.id).options(joinedload(Reply.author)).order_by(Reply.id)
+
+
+_REPLY_SELECT = (
+    select(Reply.id, Reply.author_id, Reply.body_html, Reply.created_at, Reply.edited_at, Reply.deleted_at,
+           Account.name, Party.code)
+    .join(Account, Account.id == Reply.author_id).join(Party, Party.id == Account.party_id)
+    .where(Reply.thread_id == bindparam("thread_id")).order_by(Reply.id))
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRow:
+    """A reply as the thread page shows it (its HTML, not its Markdown), named as on ``Reply``."""
+
+    id: int
+    author_id: int
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    author: Author
+
+
+def reply_rows_query(thread: Thread) -> Select[Any]:
+    """``replies_query`` as the page's rows (the caller has opened the thread): run it with ``load_reply_rows``."""
+    return _REPLY_SELECT.params(thread_id=thread.id)
+
+
+def load_reply_rows(statement: Select[Any]) -> list[ReplyRow]:
+    """The replies of a ``reply_rows_query`` statement."""
+    return [ReplyRow(*r[:6], author=Author(r[6], PartyCode(r[7]))) for r in db.session.execute(statement)]
+
+
+def last_visit(actor: Account, thread: Thread) -> datetime | None:
+    """When the actor last saw the thread (None: never)."""
+    visit = db.session.get(ThreadVisit, (actor.id, thread.id))
+    return visit.seen_at if visit else None
 
 
 def mark_visited(actor: Account, thread: Thread) -> Any:

@@ -1,0 +1,80 @@
+"""Alert lists as rows: the columns a list shows, read without building ORM objects per alert.
+
+A list row shows the headline and severity of the block in the reader's language, the alert's tags (status,
+message type, cancelled or updated, draft state), its network's name, its party's code and when it was
+published. ``list_rows``/``drafts_rows``/``unacknowledged_rows`` in ``lists`` select those columns with the same
+conditions as the ORM queries (which the API and the alert page keep using); ``load_rows`` turns the rows into
+:class:`AlertRow` with a fixed number of statements whatever the page holds: the alerts, their current blocks,
+and the networks they name (``listing.networks_by_id``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+
+from cmc.extensions import db
+from cmc.models import Alert, AlertInfo, AlertState, CapStatus, MsgType, Network, Party
+from cmc.services.listing import PartyCode, attach_networks
+
+#: The columns of a list row (the alerts' own and the party's code); lists add their conditions to it.
+ROW_SELECT = select(Alert.id, Alert.network_id, Alert.state, Alert.status, Alert.msg_type, Alert.cancelled_at,
+                    Alert.superseded_by_id, Alert.published_at, Alert.created_at, Party.code) \
+    .join(Party, Party.id == Alert.party_id)
+#: The current blocks of the listed alerts, in the order of ``Alert.infos`` (built once: the ids are bound).
+_INFOS = select(AlertInfo.alert_id, AlertInfo.language, AlertInfo.headline, AlertInfo.severity,
+                AlertInfo.added_by_id) \
+    .where(AlertInfo.alert_id.in_(bindparam("ids", expanding=True)), AlertInfo.replaced_at.is_(None)) \
+    .order_by(AlertInfo.id)
+
+
+@dataclass(frozen=True, slots=True)
+class InfoRow:
+    """A current block as a list shows it (what ``translations.block_for`` reads)."""
+
+    language: str
+    headline: str
+    severity: str
+    added_by_id: int | None
+
+    @property
+    def is_translation(self) -> bool:
+        """Whether a member added this block after publication (as ``AlertInfo.is_translation``)."""
+        return self.added_by_id is not None
+
+
+@dataclass(slots=True)
+class AlertRow:
+    """One alert of a list: the attributes the list templates read, named as on ``Alert``."""
+
+    id: int
+    network_id: int
+    state: AlertState
+    status: CapStatus
+    msg_type: MsgType
+    cancelled_at: datetime | None
+    superseded_by_id: int | None
+    published_at: datetime | None
+    created_at: datetime
+    party: PartyCode
+    network: Network | None = None
+    infos: list[InfoRow] = field(default_factory=list)
+
+
+def load_rows(statement: Select[Any], *, with_networks: bool = True) -> list[AlertRow]:
+    """Run a statement built on :data:`ROW_SELECT` and give its alerts with their blocks and networks
+    (``with_networks=False``: the caller attaches them with other lists', ``listing.attach_networks``)."""
+    rows = [AlertRow(id=r[0], network_id=r[1], state=r[2], status=r[3], msg_type=r[4], cancelled_at=r[5],
+                     superseded_by_id=r[6], published_at=r[7], created_at=r[8], party=PartyCode(r[9]))
+            for r in db.session.execute(statement)]
+    if rows:
+        by_id = {row.id: row for row in rows}
+        for alert_id, language, headline, severity, added_by_id in db.session.execute(_INFOS,
+                                                                                       {"ids": list(by_id)}):
+            by_id[alert_id].infos.append(InfoRow(language, headline, severity, added_by_id))
+        if with_networks:
+            attach_networks(rows)
+    return rows

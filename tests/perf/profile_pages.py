@@ -1,0 +1,118 @@
+"""In-process CPU and profile of the main pages: home, a network workspace, the alerts list, an alert, the
+documents list and a thread, signed in as the benchmark's member (a plain member of the busiest network).
+
+For finding what a page spends its time on, not for targets (``make bench`` measures those under load). Runs on
+the instance the ``CMC_*`` environment names (``CMC_DATABASE_URL``: a database seeded with ``cmc seed --scale``),
+through the Flask test client: no server, no network. Per page it prints the CPU per request (the lowest and the
+median of ``--batches`` batches of ``--requests`` requests: the lowest is the least disturbed by other processes
+on a shared machine), the Python function calls per request (a count, steady from run to run, so it compares
+two versions of the code where CPU time is noisy) and the statements sent to the database; ``--profile DIR``
+writes each page's cProfile statistics there (``python -m pstats DIR/home.prof``).
+
+Run: ``CMC_DATABASE_URL=... CMC_SECRET_KEY=... .venv/bin/python -m tests.perf.profile_pages [--profile DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.perf import harness
+
+MEMBER_SQL = """
+    SELECT a.email, n.slug, n.id FROM memberships m JOIN accounts a ON a.id = m.account_id
+    JOIN parties p ON p.id = a.party_id JOIN networks n ON n.id = m.network_id
+    WHERE m.role = 'member' AND a.role = 'delegate' AND a.active AND a.password_hash IS NOT NULL
+      AND a.totp_secret IS NULL AND p.status = 'member' AND p.retired_at IS NULL AND n.archived_at IS NULL
+      AND n.alerts_enabled AND a.email LIKE '%%@scale.cmc.test'
+      AND NOT EXISTS (SELECT 1 FROM memberships c WHERE c.account_id = a.id AND c.role = 'coordinator')
+    ORDER BY (SELECT count(*) FROM threads t WHERE t.network_id = n.id) DESC,
+             (SELECT count(*) FROM memberships x WHERE x.account_id = a.id) DESC, a.id
+    LIMIT 1"""
+
+
+def _pages(url: str) -> tuple[str, dict[str, str]]:
+    """The member's email and the pages to measure (paths on the scale data)."""
+    with harness.connect(url) as connection:
+        row = connection.execute(MEMBER_SQL).fetchone()
+        if row is None:
+            raise SystemExit("no plain network member in this database: seed it with cmc seed --scale 1")
+        email, slug, network_id = row
+        alert = connection.execute("SELECT max(id) FROM alerts WHERE network_id = %s AND state = 'published'",
+                                   (network_id,)).fetchone()[0]
+        thread = connection.execute("SELECT id FROM threads WHERE network_id = %s AND deleted_at IS NULL "
+                                    "ORDER BY reply_count DESC, id DESC LIMIT 1", (network_id,)).fetchone()[0]
+    return email, {"home": "/", "workspace": f"/networks/{slug}", "alerts list": "/alerts",
+                   "alert page": f"/alerts/{alert}", "documents": "/documents", "thread": f"/threads/{thread}"}
+
+
+def _signed_in(app: Any, email: str) -> Any:
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    answer = client.post("/sign-in", data={"email": email, "password": harness.scale_password(),
+                                           "csrf_token": token.group(1) if token else ""})
+    if answer.status_code != 302:
+        raise SystemExit(f"signing in as {email} answered {answer.status_code}")
+    return client
+
+
+def measure(client: Any, engine: Any, path: str, requests: int, batches: int, profile: Path | None) -> str:
+    """One page's line: CPU per request (lowest, median), Python calls and statements per request."""
+    from sqlalchemy import event
+
+    for _ in range(3):
+        answer = client.get(path)
+        if answer.status_code != 200:
+            raise SystemExit(f"{path} answered {answer.status_code}")
+    cpu = []
+    for _ in range(batches):
+        started = time.process_time()
+        for _ in range(requests):
+            client.get(path)
+        cpu.append((time.process_time() - started) * 1000 / requests)
+    cpu.sort()
+    statements: list[str] = []
+    record = lambda *_args: statements.append("")  # noqa: E731 - one line, one use
+    event.listen(engine, "before_cursor_execute", record)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(path)
+    profiler.disable()
+    event.remove(engine, "before_cursor_execute", record)
+    if profile is not None:
+        profiler.dump_stats(profile / f"{path.strip('/').replace('/', '_') or 'home'}.prof")
+    calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+    return (f"CPU/request min {cpu[0]:6.2f} ms, median {cpu[len(cpu) // 2]:6.2f} ms; {calls:,} Python calls; "
+            f"{len(statements)} statements; {len(answer.data):,} bytes")
+
+
+def main() -> None:
+    """Measure every main page and print one line each."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--batches", type=int, default=6)
+    parser.add_argument("--profile", type=Path, default=None, help="write each page's cProfile stats here")
+    args = parser.parse_args()
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    email, pages = _pages(os.environ["CMC_DATABASE_URL"])
+    from cmc import create_app
+    from cmc.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        engine = db.engine
+    client = _signed_in(app, email)
+    for name, path in pages.items():
+        print(f"{name:<12} {measure(client, engine, path, args.requests, args.batches, args.profile)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
