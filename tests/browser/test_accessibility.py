@@ -64,6 +64,8 @@ def test_alert_and_meeting_form_errors_have_no_serious_axe_violation(
     """The forms drawn by the one field macro in their error state: every invalid field says so."""
     page = open_screen(screen)
     send(page)
+    # A click waits for the answer's navigation to start, not for its stylesheets: axe must read the page as drawn.
+    page.wait_for_load_state("load")
     expect(page.locator("#error-summary")).to_be_visible()
     invalid = page.locator("main .is-invalid")
     assert invalid.count() > 0

@@ -17,7 +17,9 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from tests.live_server import LiveServer
 
 PASSWORD = "harbour lights at night 2026"
-DROP_WITHIN_MS = 1000
+#: The server closes an ended session's live connection at once; the browser must see it well before Socket.IO's
+#: own heartbeat (25 s) would have noticed anything. Generous, not a speed measure: a loaded machine is slow.
+DROP_WITHIN_MS = 10_000
 
 
 def _new_delegate(live_server: LiveServer, stem: str) -> tuple[str, str]:
@@ -38,14 +40,12 @@ def _signed_in_page(new_context: Callable[..., BrowserContext], sign_in: Callabl
 
 def _end_and_watch(end_button: Locator, victim: Page) -> float:
     """Click "End session" and return how long (seconds) the victim's live indicator stayed online after the
-    click; fail if it is still online after one second."""
+    click; fail if it is still online after :data:`DROP_WITHIN_MS`."""
     status = victim.locator("#live-status")
     started = time.monotonic()
     end_button.click()
     expect(status).not_to_have_attribute("data-state", "online", timeout=DROP_WITHIN_MS)
-    elapsed = time.monotonic() - started
-    assert elapsed <= DROP_WITHIN_MS / 1000, f"the live connection dropped {elapsed:.2f} s after the click"
-    return elapsed
+    return time.monotonic() - started
 
 
 def _is_signed_out(page: Page) -> None:
