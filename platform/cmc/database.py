@@ -108,6 +108,23 @@ def write_transaction() -> Iterator[None]:
             session.info[READS] = True
 
 
+@contextmanager
+def read_transaction() -> Iterator[None]:
+    """Run the block's reads in one transaction (ended when the block ends), even in a safe request whose
+    reads are otherwise autocommit: a server-side cursor (``yield_per``, a long export streamed in batches)
+    lives only inside a transaction on PostgreSQL, and the batches then share one connection."""
+    session = db.session()
+    reads = session.info.pop(READS, False)
+    if session.in_transaction():
+        session.commit()  # nothing to write: ends what the block must not inherit
+    try:
+        yield
+    finally:
+        session.rollback()
+        if reads:
+            session.info[READS] = True
+
+
 def off_the_loop(work: Callable[[], T]) -> T:
     """Run ``work`` (one long SQLite statement) in a real thread of gevent's pool when the server is gevent,
     and wait for it cooperatively; directly otherwise.

@@ -21,7 +21,7 @@ from flask import has_request_context, request
 from sqlalchemy import Select, or_, select, text
 
 from cmc import permissions
-from cmc.database import write_transaction
+from cmc.database import read_transaction, write_transaction
 from cmc.extensions import db
 from cmc.models import Account, AuditEvent, Outcome, Party
 from cmc.models.types import utcnow
@@ -255,11 +255,12 @@ def export_csv(viewer: Account, filters: AuditFilter) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     yield buffer.getvalue()
-    for row in db.session.scalars(query.execution_options(yield_per=500)):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([_cell(v) for v in (
-            row.id, row.at.isoformat(), row.actor_label, codes.get(row.actor_party_id, ""), row.action,
-            row.target_type, row.target_id, codes.get(row.target_party_id, ""), row.outcome, row.address,
-            json.dumps(row.details, ensure_ascii=False, sort_keys=True), row.row_hash)])
-        yield buffer.getvalue()
+    with read_transaction():  # the batches come from one server-side cursor
+        for row in db.session.scalars(query.execution_options(yield_per=500)):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([_cell(v) for v in (
+                row.id, row.at.isoformat(), row.actor_label, codes.get(row.actor_party_id, ""), row.action,
+                row.target_type, row.target_id, codes.get(row.target_party_id, ""), row.outcome, row.address,
+                json.dumps(row.details, ensure_ascii=False, sort_keys=True), row.row_hash)])
+            yield buffer.getvalue()
