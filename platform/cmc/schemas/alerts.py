@@ -65,11 +65,13 @@ class ChainLinkSchema(Shape):
 
 def _chain(alert: Any) -> list[dict[str, Any]]:
     from cmc.services import cap  # services use these schemas: imported when dumping
-    from cmc.services.alerts import earlier_messages
+    from cmc.services.alerts import JsonAlertRow, earlier_messages
 
+    # A list's row carries its chain, read with the page's other chains; an Alert walks its references.
+    chain = alert.earlier_messages if isinstance(alert, JsonAlertRow) else earlier_messages(alert)
     return ChainLinkSchema(many=True).dump([
         {"id": earlier.id, "identifier": earlier.identifier, "sender": cap.sender_id(earlier),
-         "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in earlier_messages(alert)])
+         "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in chain])
 
 
 class AlertSchema(Shape):
