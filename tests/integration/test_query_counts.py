@@ -88,6 +88,8 @@ class World:
     parties: list[str] = field(default_factory=lambda: [VIEWER_PARTY])
     members: list[Account] = field(default_factory=list)
     last: dict[str, Any] = field(default_factory=dict)
+    #: each unit's alert, thread in the main network, reply in the measured thread and document there
+    units_made: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _info(headline: str) -> alerts.InfoInput:
@@ -108,7 +110,7 @@ def _upload(author: Account, slug: str, title: str, owner: str) -> Any:
         return documents.upload(author, slug, documents.DocumentInput(title=title, languages=["en"]), checked)
 
 
-def _grow(world: World, make_party: Callable[..., Party], make_account: Callable[..., Account], upto: int) -> None:
+def grow(world: World, make_party: Callable[..., Party], make_account: Callable[..., Account], upto: int) -> None:
     """Add units until there are ``upto``.
 
     Each unit brings a party with a network of its own (the viewer is in it), an author who posts a thread, a
@@ -139,7 +141,7 @@ def _grow(world: World, make_party: Callable[..., Party], make_account: Callable
         world.members.append(member)
 
         thread = networks.create_thread(author, MAIN, f"Route change {code}", f"Boats seen by {code}.")
-        networks.add_reply(author, world.thread_id, f"Confirmed by {code}.")
+        reply = networks.add_reply(author, world.thread_id, f"Confirmed by {code}.")
         networks.create_thread(author, side.slug, f"Side thread {code}", "In the side network.")
         main_doc = _upload(author, MAIN, f"Smuggling report {code}", code)
         _upload(author, side.slug, f"Smuggling statistics {code}", code)
@@ -161,6 +163,8 @@ def _grow(world: World, make_party: Callable[..., Party], make_account: Callable
             revision)
         world.last = {"code": code, "author": author.name, "thread": thread.title, "document": main_doc,
                       "alert": alert.id, "side": side.slug}
+        world.units_made.append({"code": code, "member": member, "alert": alert.id, "thread": thread.id,
+                                 "reply": reply.id, "document": main_doc.id})
     # Every party acknowledges the newest alert, each by a different person: the grid shows them all.
     for acknowledging in world.members:
         alerts.acknowledge(acknowledging, world.last["alert"])
@@ -169,6 +173,11 @@ def _grow(world: World, make_party: Callable[..., Party], make_account: Callable
 @pytest.fixture
 def world(app: Flask, make_party: Callable[..., Party], make_account: Callable[..., Account]) -> World:
     """The main network with the viewer (a coordinator) in it, the measured thread and meeting, no units yet."""
+    return make_world(make_party, make_account)
+
+
+def make_world(make_party: Callable[..., Party], make_account: Callable[..., Account]) -> World:
+    """What the ``world`` fixture gives (the API's counterpart of this test builds the same)."""
     make_party(VIEWER_PARTY)
     admin = make_account("secretariat", party="IOM")
     main = networks.create_network(admin, networks.NetworkInput(
@@ -230,13 +239,13 @@ def _measure(app: Flask, client: FlaskClient, world: World,
 def test_pages_issue_as_many_statements_for_many_rows_as_for_few(
         app: Flask, world: World, make_party: Callable[..., Party], make_account: Callable[..., Account],
         sign_in: Callable[..., Any]) -> None:
-    _grow(world, make_party, make_account, FEW)
+    grow(world, make_party, make_account, FEW)
     client = app.test_client()
     assert sign_in(client, world.viewer).status_code == 302
     few_objects: dict[str, Counter[str]] = {}
     many_objects: dict[str, Counter[str]] = {}
     few = _measure(app, client, world, few_objects)
-    _grow(world, make_party, make_account, MANY)
+    grow(world, make_party, make_account, MANY)
     many = _measure(app, client, world, many_objects)
 
     grown = {name: (len(few[name]), len(many[name])) for name in few if len(few[name]) != len(many[name])}

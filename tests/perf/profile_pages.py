@@ -7,7 +7,8 @@ through the Flask test client: no server, no network. Per page it prints the CPU
 median of ``--batches`` batches of ``--requests`` requests: the lowest is the least disturbed by other processes
 on a shared machine), the Python function calls per request (a count, steady from run to run, so it compares
 two versions of the code where CPU time is noisy) and the statements sent to the database; ``--profile DIR``
-writes each page's cProfile statistics there (``python -m pstats DIR/home.prof``).
+writes each page's cProfile statistics there (``python -m pstats DIR/home.prof``). ``--api`` measures the JSON
+API's lists instead (alerts, a network's alerts, members, threads, a thread's replies, documents, a search).
 
 Run: ``CMC_DATABASE_URL=... CMC_SECRET_KEY=... .venv/bin/python -m tests.perf.profile_pages [--profile DIR]``
 """
@@ -37,8 +38,8 @@ MEMBER_SQL = """
     LIMIT 1"""
 
 
-def _pages(url: str) -> tuple[str, dict[str, str]]:
-    """The member's email and the pages to measure (paths on the scale data)."""
+def _pages(url: str, *, api: bool = False) -> tuple[str, dict[str, str]]:
+    """The member's email and the pages (``api``: the API's lists) to measure (paths on the scale data)."""
     with harness.connect(url) as connection:
         row = connection.execute(MEMBER_SQL).fetchone()
         if row is None:
@@ -48,6 +49,11 @@ def _pages(url: str) -> tuple[str, dict[str, str]]:
                                    (network_id,)).fetchone()[0]
         thread = connection.execute("SELECT id FROM threads WHERE network_id = %s AND deleted_at IS NULL "
                                     "ORDER BY reply_count DESC, id DESC LIMIT 1", (network_id,)).fetchone()[0]
+    if api:
+        return email, {"alerts": "/api/v1/alerts", "network alerts": f"/api/v1/alerts?network={slug}",
+                       "members": f"/api/v1/networks/{slug}/members", "threads": f"/api/v1/networks/{slug}/threads",
+                       "replies": f"/api/v1/threads/{thread}", "documents": "/api/v1/documents",
+                       "search": "/api/v1/documents?q=protocol"}
     return email, {"home": "/", "workspace": f"/networks/{slug}", "alerts list": "/alerts",
                    "alert page": f"/alerts/{alert}", "documents": "/documents", "thread": f"/threads/{thread}"}
 
@@ -99,10 +105,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--profile", type=Path, default=None, help="write each page's cProfile stats here")
+    parser.add_argument("--api", action="store_true", help="the JSON API's lists instead of the pages")
     args = parser.parse_args()
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
-    email, pages = _pages(os.environ["CMC_DATABASE_URL"])
+    email, pages = _pages(os.environ["CMC_DATABASE_URL"], api=args.api)
     from cmc import create_app
     from cmc.extensions import db
 
@@ -111,7 +118,7 @@ def main() -> None:
         engine = db.engine
     client = _signed_in(app, email)
     for name, path in pages.items():
-        print(f"{name:<12} {measure(client, engine, path, args.requests, args.batches, args.profile)}", flush=True)
+        print(f"{name:<14} {measure(client, engine, path, args.requests, args.batches, args.profile)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -88,9 +88,9 @@ def list_alerts() -> Any:
             raise BadRequestBody(_("since must be an ISO 8601 date-time.")) from exc
         if since.tzinfo is None:
             raise BadRequestBody(_("since must carry a time zone, e.g. +00:00."))
-    query = alerts.list_query(_actor(), network=network, active=active, severity=args.get("severity", ""),
-                              status=args.get("status", ""), since=since)
-    page = paginate(query, per_page=50)
+    query = alerts.api_rows_query(_actor(), network=network, active=active, severity=args.get("severity", ""),
+                                  status=args.get("status", ""), since=since)
+    page = paginate(query, per_page=50, load=alerts.load_json_rows)
     return jsonify(AlertPageSchema().dump(page))
 
 

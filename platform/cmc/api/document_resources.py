@@ -63,7 +63,7 @@ def list_documents() -> Any:
                                        language=args.get("language", ""), party=args.get("party", "")[:12],
                                        status=args.get("status", ""), query=args.get("q", "")[:200],
                                        sort=args.get("sort", "date"))
-    page = paginate(documents.list_query(_actor(), filters), per_page=25)
+    page = paginate(documents.api_rows_query(_actor(), filters), per_page=25, load=documents.load_api_rows)
     return jsonify(DocumentPageSchema().dump(page))
 
 

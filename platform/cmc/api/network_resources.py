@@ -68,9 +68,9 @@ def get_network(slug: str) -> Any:
 def list_members(slug: str) -> Any:
     """Members of a network."""
     network = networks.open_network(_actor(), slug)
-    page = paginate(networks.members_query(_actor(), network), per_page=100, scalars=False)
-    members = [{"account_id": account.id, "name": account.name, "party": account.party.code, "role": role}
-               for account, role in page.items]
+    page = paginate(networks.member_json_query(_actor(), network), per_page=100, scalars=False)
+    members = [{"account_id": account_id, "name": name, "party": party, "role": role}
+               for account_id, name, party, role in page.items]
     return jsonify(MemberPageSchema().dump(With(page, items=members)))
 
 
@@ -103,8 +103,9 @@ def remove_member(slug: str, account_id: int) -> Any:
 def list_threads(slug: str) -> Any:
     """Threads of a network."""
     network = networks.open_network(_actor(), slug)
-    page = paginate(networks.threads_query(_actor(), network), per_page=20, scalars=False)
-    return jsonify(ThreadPageSchema().dump(With(page, items=[thread for thread, _seen in page.items])))
+    page = paginate(networks.thread_json_query(_actor(), network), per_page=20,
+                    load=lambda statement: networks.load_thread_json_rows(statement, network))
+    return jsonify(ThreadPageSchema().dump(page))
 
 
 @bp.post("/networks/<slug>/threads")
@@ -123,7 +124,7 @@ def create_thread(slug: str) -> Any:
 def get_thread(thread_id: int) -> Any:
     """A thread and its replies."""
     thread = networks.open_thread(_actor(), thread_id)
-    page = paginate(networks.replies_query(thread), per_page=50)
+    page = paginate(networks.reply_json_query(thread), per_page=50, load=networks.load_reply_json_rows)
     return jsonify(ThreadWithRepliesSchema().dump(With(thread, replies=page.items, page=page.number,
                                                        has_next=page.has_next)))
 

@@ -63,13 +63,19 @@ class ChainLinkSchema(Shape):
     sent = fields.String(metadata={"description": "CAP date-time, e.g. 2026-11-28T10:00:00+00:00"})
 
 
+#: One instance for every alert's chain: building a schema copies its fields (50 copies for a page of alerts).
+_CHAIN_LINKS = ChainLinkSchema(many=True)
+
+
 def _chain(alert: Any) -> list[dict[str, Any]]:
     from cmc.services import cap  # services use these schemas: imported when dumping
-    from cmc.services.alerts import earlier_messages
+    from cmc.services.alerts import JsonAlertRow, earlier_messages
 
-    return ChainLinkSchema(many=True).dump([
+    # A list's row carries its chain, read with the page's other chains; an Alert walks its references.
+    chain = alert.earlier_messages if isinstance(alert, JsonAlertRow) else earlier_messages(alert)
+    return _CHAIN_LINKS.dump([
         {"id": earlier.id, "identifier": earlier.identifier, "sender": cap.sender_id(earlier),
-         "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in earlier_messages(alert)])
+         "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in chain])
 
 
 class AlertSchema(Shape):

@@ -4,7 +4,8 @@ Every alert is committed before it is pushed. Clients catch up with ``sync(after
 published while a delegate's link was down reaches them when it comes back.
 
 One module per job, read in this order: ``access`` (who reads which alert), ``compose`` (the input and its
-checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync; ``rows``: as rows),
+checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync; ``rows``: as rows,
+``json_rows``: the API's list as rows),
 ``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
 which block each reader reads), ``badge`` (the navigation's count, cached and told of every change). Callers use
@@ -32,11 +33,13 @@ from cmc.services.alerts.delivery import (
     refresh_presence,
 )
 from cmc.services.alerts.event_templates import SMUGGLING_EVENT_TYPES, event_types, save_event_type, seed_event_types
+from cmc.services.alerts.json_rows import JsonAlertRow, load_json_rows
 from cmc.services.alerts.lists import (
     SYNC_LIMIT,
     SYNC_PAGE_BYTES,
     SyncPage,
     active_clause,
+    api_rows_query,
     drafts_query,
     drafts_rows_query,
     latest_id,
@@ -64,11 +67,11 @@ from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, retur
 __all__ = [
     "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
     "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "AlertInput", "AlertRow", "Badge", "GridRow",
-    "InfoInput", "ShownBlock", "SyncPage", "TranslationInput", "acknowledge", "active_clause", "alert_json",
-    "approve", "block_for", "cancel", "connection_closed", "connection_opened", "drafts_query", "drafts_rows_query",
-    "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row", "language_word", "latest_id",
-    "list_query", "list_rows_query", "load_rows", "mail_offline_members", "mark", "mark_delivered",
-    "navigation_badge", "original_block", "publish", "refresh_presence", "return_draft", "revise", "save_event_type",
-    "seed_event_types", "severity_of", "severity_word", "sync", "translate", "unacknowledged_count",
-    "unacknowledged_query", "unacknowledged_rows_query", "validate",
+    "InfoInput", "JsonAlertRow", "ShownBlock", "SyncPage", "TranslationInput", "acknowledge", "active_clause",
+    "alert_json", "api_rows_query", "approve", "block_for", "cancel", "connection_closed", "connection_opened",
+    "drafts_query", "drafts_rows_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
+    "language_word", "latest_id", "list_query", "list_rows_query", "load_json_rows", "load_rows",
+    "mail_offline_members", "mark", "mark_delivered", "navigation_badge", "original_block", "publish",
+    "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "severity_word",
+    "sync", "translate", "unacknowledged_count", "unacknowledged_query", "unacknowledged_rows_query", "validate",
 ]

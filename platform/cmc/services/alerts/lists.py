@@ -16,7 +16,7 @@ from cmc.extensions import db
 from cmc.models import Account, Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, Network
 from cmc.models.alert import SEVERITIES
 from cmc.models.types import utcnow
-from cmc.services.alerts import rows
+from cmc.services.alerts import json_rows, rows
 from cmc.services.alerts.access import alert_json, readable
 
 SYNC_LIMIT = 500  # alerts per page of alerts:sync
@@ -65,6 +65,14 @@ def list_query(actor: Account, *, network: Network | None = None, active: bool |
 def list_rows_query(actor: Account, *, network: Network | None = None, active: bool | None = None) -> Select[Any]:
     """``list_query``'s alerts as list rows (``rows.ROW_SELECT``; run it with ``rows.load_rows``)."""
     return _listed(rows.ROW_SELECT, actor, network=network, active=active)
+
+
+def api_rows_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
+                   severity: str = "", status: str = "", since: datetime | None = None) -> Select[Any]:
+    """``list_query``'s alerts with every column the API shows (``json_rows.API_SELECT``; run it with
+    ``json_rows.load_json_rows``)."""
+    return _listed(json_rows.API_SELECT, actor, network=network, active=active, severity=severity, status=status,
+                   since=since)
 
 
 def _drafts(query: Select[Any], actor: Account, network: Network) -> Select[Any]:

@@ -11,6 +11,7 @@ from cmc.services.documents.editing import change_audience, update
 from cmc.services.documents.reading import (
     SORTS,
     DocumentFilter,
+    api_rows_query,
     current_by_language,
     get,
     list_query,
@@ -21,23 +22,26 @@ from cmc.services.documents.reading import (
     storage,
     versions,
 )
-from cmc.services.documents.rows import DocumentRow, load_rows
+from cmc.services.documents.rows import ApiDocumentRow, DocumentRow, load_api_rows, load_rows
 from cmc.services.documents.validation import DOCUMENT_LANGUAGES, DocumentInput, language_name
 from cmc.services.documents.writing import add_version, restore, upload
 
 __all__ = [
     "DOCUMENT_LANGUAGES",
     "SORTS",
+    "ApiDocumentRow",
     "DocumentFilter",
     "DocumentInput",
     "DocumentRow",
     "add_version",
+    "api_rows_query",
     "change_audience",
     "current_by_language",
     "get",
     "language_name",
     "list_query",
     "list_rows_query",
+    "load_api_rows",
     "load_rows",
     "matched_languages",
     "open_version",

@@ -1,8 +1,9 @@
 """Networks: the directory, workspaces, membership, discussion threads, replies and the activity feed.
 
 One module a job: ``directory`` (the list, and who sees, reads and posts in a network), ``settings`` (what the
-secretariat sets on a network), ``membership``, ``threads`` (threads and replies), ``activity`` and ``texts``
-(a network's name, description and charter in the reader's language). Callers keep using
+secretariat sets on a network), ``membership``, ``threads`` (threads and replies), ``activity``, ``texts``
+(a network's name, description and charter in the reader's language) and ``json_rows`` (the API's members,
+threads and replies as rows). Callers keep using
 ``services.networks.<name>``: the names are re-exported here.
 """
 
@@ -25,6 +26,15 @@ from cmc.services.networks.directory import (
     readable_network_ids,
     require_post,
 )
+from cmc.services.networks.json_rows import (
+    JsonReplyRow,
+    JsonThreadRow,
+    load_reply_json_rows,
+    load_thread_json_rows,
+    member_json_query,
+    reply_json_query,
+    thread_json_query,
+)
 from cmc.services.networks.membership import (
     PartyMembers,
     add_member,
@@ -34,7 +44,6 @@ from cmc.services.networks.membership import (
     member_count,
     member_rows_query,
     members_by_party,
-    members_query,
     remove_member,
 )
 from cmc.services.networks.settings import (
@@ -60,13 +69,11 @@ from cmc.services.networks.threads import (
     load_thread_rows,
     mark_visited,
     open_thread,
-    replies_query,
     reply_json,
     reply_rows_query,
     set_pinned,
     thread_json,
     thread_rows_query,
-    threads_query,
 )
 
 __all__ = [
@@ -74,6 +81,8 @@ __all__ = [
     "TITLE_MAX",
     "ActivityRow",
     "DirectoryEntry",
+    "JsonReplyRow",
+    "JsonThreadRow",
     "NetworkInput",
     "PartyMembers",
     "ShownText",
@@ -97,13 +106,15 @@ __all__ = [
     "last_visit",
     "load_activity",
     "load_member_rows",
+    "load_reply_json_rows",
     "load_reply_rows",
+    "load_thread_json_rows",
     "load_thread_rows",
     "mark_visited",
     "member_count",
+    "member_json_query",
     "member_rows_query",
     "members_by_party",
-    "members_query",
     "network_name",
     "networks_of",
     "open_network",
@@ -111,8 +122,8 @@ __all__ = [
     "readable_network_ids",
     "record_activity",
     "remove_member",
-    "replies_query",
     "reply_json",
+    "reply_json_query",
     "reply_rows_query",
     "require_post",
     "set_archived",
@@ -120,7 +131,7 @@ __all__ = [
     "stored_texts",
     "text_for",
     "thread_json",
+    "thread_json_query",
     "thread_rows_query",
-    "threads_query",
     "update_network",
 ]

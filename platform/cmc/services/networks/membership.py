@@ -27,15 +27,6 @@ class PartyMembers:
     members: list[tuple[Any, NetworkRole]] = field(default_factory=list)  # (Account or MemberRow, role)
 
 
-def members_query(actor: Account, network: Network) -> Select[Any]:
-    """``(account, role)`` of every member, by party name then name, for people who may read the network."""
-    permissions.require(actor, "network.read", network, action="network.members",
-                        target_type="network", target_id=network.id, hide=True)
-    return (select(Account, Membership.role).join(Membership, Membership.account_id == Account.id)
-            .join(Party, Party.id == Account.party_id)
-            .where(Membership.network_id == network.id).order_by(Party.name, Account.name, Account.id))
-
-
 #: A members-list line: the account's columns the page and its permission checks read, and the role.
 _ROW_SELECT = select(Account.id, Account.name, Account.title, Account.party_id, Account.role, Membership.role) \
     .join(Membership, Membership.account_id == Account.id).join(Party, Party.id == Account.party_id) \
@@ -57,7 +48,8 @@ class MemberRow:
 
 
 def member_rows_query(actor: Account, network: Network) -> Select[Any]:
-    """``members_query`` as list lines: run it with ``load_member_rows``."""
+    """``(member, network role)`` of every member, by party name then name, for people who may read the network
+    (404 for others): run it with ``load_member_rows``."""
     permissions.require(actor, "network.read", network, action="network.members",
                         target_type="network", target_id=network.id, hide=True)
     return _ROW_SELECT.where(Membership.network_id == network.id)

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, select
-from sqlalchemy.orm import joinedload
 
 from cmc import permissions
 from cmc.database import write_transaction
@@ -76,20 +75,6 @@ def create_thread(actor: Account, slug: str, title: str, body: str) -> Thread:
     return thread
 
 
-def threads_query(actor: Account, network: Network) -> Select[Any]:
-    """The network's threads, pinned first then by latest activity, with the actor's last visit."""
-    permissions.require(actor, "network.read", network, action="network.read",
-                        target_type="network", target_id=network.id, hide=True)
-    # The list shows each author (and their party, which Account joins itself): load them with the threads,
-    # not one query per thread.
-    return (select(Thread, ThreadVisit.seen_at)
-            .outerjoin(ThreadVisit, and_(ThreadVisit.thread_id == Thread.id, ThreadVisit.account_id == actor.id))
-            .where(Thread.network_id == network.id, Thread.deleted_at.is_(None))
-            .options(joinedload(Thread.author))
-            .order_by(Thread.pinned_at.is_(None), Thread.pinned_at.desc(), Thread.last_activity_at.desc(),
-                      Thread.id.desc()))
-
-
 #: A workspace list line: the thread's listed columns, its author's name and party code, the reader's last visit
 #: (``:reader`` bound per request). Built once; the page adds the network and its window.
 _ROW_SELECT = (
@@ -122,7 +107,8 @@ class ThreadRow:
 
 
 def thread_rows_query(actor: Account, network: Network) -> Select[Any]:
-    """``threads_query`` as list rows, for the workspace: run it with ``load_thread_rows``."""
+    """The network's threads, pinned first then by latest activity, as the workspace lists them, for people who
+    may read it (404 for others): run it with ``load_thread_rows``."""
     permissions.require(actor, "network.read", network, action="network.read",
                         target_type="network", target_id=network.id, hide=True)
     return _ROW_SELECT.where(Thread.network_id == network.id).params(reader=actor.id)
@@ -143,11 +129,6 @@ def open_thread(actor: Account, thread_id: int) -> Thread:
     if thread.deleted_at is not None:
         raise GoneError(_("This thread was deleted."))
     return thread
-
-
-def replies_query(thread: Thread) -> Select[Any]:
-    """A thread's replies, oldest first, with their authors (the caller has opened the thread)."""
-    return select(Reply).where(Reply.thread_id == thread.id).options(joinedload(Reply.author)).order_by(Reply.id)
 
 
 _REPLY_SELECT = (
@@ -171,7 +152,8 @@ class ReplyRow:
 
 
 def reply_rows_query(thread: Thread) -> Select[Any]:
-    """``replies_query`` as the page's rows (the caller has opened the thread): run it with ``load_reply_rows``."""
+    """A thread's replies, oldest first, as its page shows them (the caller has opened the thread): run it with
+    ``load_reply_rows``."""
     return _REPLY_SELECT.params(thread_id=thread.id)
 
 
