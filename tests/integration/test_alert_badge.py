@@ -37,6 +37,14 @@ def shown(client: Any) -> int:
     return int(found.group(1))
 
 
+def reader_on_home(app: Flask, sign_in: Any, member: Any) -> tuple[Any, Any]:
+    """A new member of Trinidad and Tobago in the network, and a client signed in as them."""
+    reader = member("TT")
+    client = app.test_client()
+    sign_in(client, reader)
+    return reader, client
+
+
 class Counted:
     """Counts the badge's statement (the count of unacknowledged alerts) while the block runs."""
 
@@ -59,10 +67,8 @@ class Counted:
 
 def test_the_count_is_cached_and_follows_every_change(app, net, sign_in):  # noqa: F811
     network, admin, coordinator, member = net
-    reader = member("TT")
+    reader, client = reader_on_home(app, sign_in, member)
     colleague = member("TT")  # same party: an acknowledgement is the party's
-    client = app.test_client()
-    sign_in(client, reader)
     assert isinstance(app.extensions["cmc_badge"], MemoryStore)  # no Redis configured: this process's memory
     assert shown(client) == 0
     with Counted(app) as counted:
@@ -97,9 +103,7 @@ def test_the_count_is_cached_and_follows_every_change(app, net, sign_in):  # noq
 
 def test_an_alert_drops_from_the_count_when_it_expires(app, net, sign_in):  # noqa: F811
     network, _admin, coordinator, member = net
-    reader = member("TT")
-    client = app.test_client()
-    sign_in(client, reader)
+    _reader, client = reader_on_home(app, sign_in, member)
     lasting, _ = alerts.publish(coordinator, network.slug, alert_input())
     brief, _ = alerts.publish(coordinator, network.slug, alert_input())
     # Its expiry comes in two seconds; written behind the platform's back, so nothing tells the cache.
@@ -115,9 +119,7 @@ def test_an_alert_drops_from_the_count_when_it_expires(app, net, sign_in):  # no
 def test_a_change_the_session_does_not_flush_still_counts(app, net, sign_in):  # noqa: F811
     """``update(Alert)`` statements (a chain cancelled at once) bypass the flush: they invalidate too."""
     network, _admin, coordinator, member = net
-    reader = member("TT")
-    client = app.test_client()
-    sign_in(client, reader)
+    _reader, client = reader_on_home(app, sign_in, member)
     alert, _ = alerts.publish(coordinator, network.slug, alert_input())
     assert shown(client) == 1
     db.session.execute(update(Alert).where(Alert.id == alert.id).values(active_until=utcnow()))
@@ -158,9 +160,7 @@ def test_two_instances_sharing_redis_never_show_a_stale_count(app_config, net, a
 def test_deliveries_and_openings_keep_the_cached_count(app, net, sign_in):  # noqa: F811
     """Every live client's sync marks receipts delivered: that changes no count, so it costs no recount."""
     network, _admin, coordinator, member = net
-    reader = member("TT")
-    client = app.test_client()
-    sign_in(client, reader)
+    reader, client = reader_on_home(app, sign_in, member)
     alert, _ = alerts.publish(coordinator, network.slug, alert_input())
     assert shown(client) == 1
     alerts.mark_delivered(reader, [alert.id])

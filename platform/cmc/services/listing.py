@@ -26,6 +26,13 @@ _NEEDED = frozenset({"name", "slug", "language", "texts"})
 
 
 @dataclass(frozen=True, slots=True)
+class PersonName:
+    """A person as far as a list line names them: the name (``line.author.name``, as on the ORM object)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class PartyCode:
     """A party as far as a list line names it: its code (``line.party.code``, as on the ORM object)."""
 

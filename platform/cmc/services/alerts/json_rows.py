@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from cmc.extensions import db
 from cmc.models import Account, Alert, AlertInfo, AlertState, CapStatus, MsgType, Network, Party
-from cmc.services.listing import PartyCode
+from cmc.services.listing import PartyCode, PersonName
 
 _AUTHOR = aliased(Account, name="author")
 _TRANSLATOR = aliased(Account, name="translator")
@@ -65,13 +65,6 @@ class NetworkRef:
 
     id: int
     slug: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Author:
-    """An alert's author as ``AlertSchema`` names them (``Alert.author.name``)."""
-
     name: str
 
 
@@ -135,7 +128,7 @@ class JsonAlertRow:
     superseded_by_id: int | None
     ack_within_minutes: int
     party: PartyCode
-    author: Author
+    author: PersonName
     network: NetworkRef | None = None
     infos: list[JsonInfoRow] = field(default_factory=list)
     earlier_messages: list[ChainRow] = field(default_factory=list)
@@ -157,7 +150,7 @@ def _chain_of(alert: JsonAlertRow, known: dict[int, ChainRow]) -> list[ChainRow]
 def load_json_rows(statement: Select[Any]) -> list[JsonAlertRow]:
     """Run a statement built on :data:`API_SELECT`; give its alerts with their blocks, networks and chains
     (three statements more, four when an alert of the page references another)."""
-    rows = [JsonAlertRow(*r[:12], party=PartyCode(r[12]), author=Author(r[13]))
+    rows = [JsonAlertRow(*r[:12], party=PartyCode(r[12]), author=PersonName(r[13]))
             for r in db.session.execute(statement)]
     if not rows:
         return rows

@@ -12,19 +12,12 @@ from sqlalchemy.orm import joinedload
 from cmc import permissions
 from cmc.extensions import db
 from cmc.models import Account, Activity, Network
-from cmc.services.listing import attach_networks
+from cmc.services.listing import PersonName, attach_networks
 from cmc.services.networks.directory import readable_network_ids
 
 #: A feed line's columns: the activity's own and its actor's name (built once; feeds add their conditions).
 _ROW_SELECT = select(Activity.id, Activity.network_id, Activity.verb, Activity.subject_id, Activity.summary,
                      Activity.at, Account.name).outerjoin(Account, Account.id == Activity.actor_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who did it, as far as a feed names them."""
-
-    name: str
 
 
 @dataclass(slots=True)
@@ -37,7 +30,7 @@ class ActivityRow:
     subject_id: int | None
     summary: str
     at: datetime
-    actor: Actor | None
+    actor: PersonName | None
     network: Network | None = None
 
 
@@ -59,7 +52,7 @@ def load_activity(statement: Select[Any], *, with_networks: bool = True) -> list
     """The lines of an ``activity_rows_query`` statement, with their networks (``with_networks=False``: the
     caller attaches them with other lists', ``listing.attach_networks``)."""
     rows = [ActivityRow(id=r[0], network_id=r[1], verb=r[2], subject_id=r[3], summary=r[4], at=r[5],
-                        actor=Actor(r[6]) if r[6] is not None else None) for r in db.session.execute(statement)]
+                        actor=PersonName(r[6]) if r[6] is not None else None) for r in db.session.execute(statement)]
     if with_networks:
         attach_networks(rows)
     return rows
