@@ -172,3 +172,18 @@ def test_deliveries_and_openings_keep_the_cached_count(app, net, sign_in):  # no
     with Counted(app) as counted:
         assert shown(client) == 0
     assert counted.count == 1
+
+
+def test_an_unreachable_redis_costs_the_cache_not_the_page(app, net, sign_in, caplog):  # noqa: F811
+    """Redis down: every page counts in the database (right, just slower), publishing still answers, and the
+    failure is logged rather than shown to the person."""
+    network, _admin, coordinator, member = net
+    app.extensions["cmc_badge"] = RedisStore("redis://127.0.0.1:1/0", "cmc-test-down")  # nobody listens there
+    _reader, client = reader_on_home(app, sign_in, member)
+    assert shown(client) == 0
+    alerts.publish(coordinator, network.slug, alert_input())  # its bump fails after the commit: logged
+    assert shown(client) == 1
+    alerts.publish(coordinator, network.slug, alert_input())
+    assert shown(client) == 2
+    assert "the alert badge cache cannot be read" in caplog.text
+    assert "the alert badge cache could not be told of a change" in caplog.text
