@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -422,3 +422,18 @@ def test_the_version_page_and_the_pdf_give_the_same_date_in_the_readers_language
     assert "14:00\u201315:00" in page and "Europe/Paris (UTC+1)" in page
     html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert published in html and "10\u201311 mars 2027" in html
+
+
+def test_home_lists_the_coming_meetings_soonest_first(admin, signed_in):
+    """Home's "Coming meetings" are the next ones: the soonest five that have not ended, not the farthest."""
+    today = date.today()
+    for offset in (400, 30, 7, 200, 90, 60, 1):
+        start = today + timedelta(days=offset)
+        meetings.save_meeting(admin, meetings.MeetingInput(
+            title=f"Meeting in {offset} days", kind="webinar", start_date=start, end_date=start, status="published"))
+    client, _delegate = signed_in("delegate", party="TT")
+    page = client.get("/").get_data(as_text=True)
+    shown = [offset for offset in (1, 7, 30, 60, 90, 200, 400) if f"Meeting in {offset} days<" in page]
+    assert shown == [1, 7, 30, 60, 90], shown
+    positions = [page.index(f"Meeting in {offset} days<") for offset in shown]
+    assert positions == sorted(positions)

@@ -4,7 +4,9 @@ its account and the second-factor state are read in one statement."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,8 @@ from cmc.database import read_without_transaction, write_transaction
 from cmc.extensions import db
 from cmc.models import Account, AuditEvent, AuthSession, Membership, NetworkRole
 from cmc.models.types import utcnow
+from cmc.services import documents
+from cmc.uploads import CheckedFile
 from tests.conftest import MEMBER_NETWORK, POSTGRES_URL, csrf_from
 
 
@@ -167,3 +171,48 @@ def test_the_pool_does_not_ping(app, backend):
     assert not getattr(pool, "_pre_ping", False)
     if backend == "postgres":
         assert pool._recycle == 1800
+
+
+def test_a_network_page_reads_its_network_and_the_roles_once(app, network_member, sign_in):
+    """The gate and the view both ask for the network and the reader's role in it: the network is read once
+    (by its slug), the role comes with the session's statement (no membership query of its own)."""
+    client = app.test_client()
+    sign_in(client, network_member)
+    client.get("/")
+    for path in (f"/networks/{MEMBER_NETWORK}", f"/networks/{MEMBER_NETWORK}/alerts",
+                 f"/networks/{MEMBER_NETWORK}/members"):
+        with Statements(app) as seen:
+            assert client.get(path).status_code == 200, path
+        by_slug = [s for s in seen.sql if s.startswith("SELECT networks.") and "networks.slug =" in s]
+        assert len(by_slug) == 1, (path, by_slug)
+        assert not [s for s in seen.sql if s.startswith("SELECT memberships.role FROM memberships")], path
+
+
+def test_roles_read_with_the_session_follow_a_removal_at_the_next_request(app, network_member, sign_in):
+    client = app.test_client()
+    sign_in(client, network_member)
+    assert client.get(f"/networks/{MEMBER_NETWORK}").status_code == 200
+    db.session.execute(db.delete(Membership).where(Membership.account_id == network_member.id))
+    db.session.commit()
+    assert client.get(f"/networks/{MEMBER_NETWORK}").status_code == 404
+    assert client.get(f"/networks/{MEMBER_NETWORK}/alerts").status_code == 404
+
+
+def test_what_the_gate_read_is_not_read_again_by_the_view(app, network_member, sign_in):
+    """The gate holds what it looked up (the identity map alone keeps objects weakly): the view of a document
+    reads the document once."""
+    content = b"%PDF-1.4 route report"
+    temp = Path(app.config["UPLOAD_DIR"], "tmp", "upload-route-report")
+    temp.parent.mkdir(parents=True, exist_ok=True)
+    temp.write_bytes(content)
+    checked = CheckedFile(temp_path=temp, original_filename="route-report.pdf", extension="pdf",
+                          content_type="application/pdf", size=len(content), sha256=hashlib.sha256(content).hexdigest())
+    document = documents.upload(network_member, MEMBER_NETWORK, documents.DocumentInput(title="Route report"),
+                                checked)
+    client = app.test_client()
+    sign_in(client, network_member)
+    client.get(f"/documents/{document.id}")
+    with Statements(app) as seen:
+        assert client.get(f"/documents/{document.id}").status_code == 200
+    reads = [s for s in seen.sql if s.startswith("SELECT documents.") and "documents.id =" in s]
+    assert len(reads) == 1, reads

@@ -59,7 +59,7 @@ HOME = (
     ("Upcoming meetings",
      "SELECT meetings.id, meetings.title, meetings.start_date, meetings.end_date, meetings.city FROM meetings "
      "WHERE meetings.status != 'draft' AND (meetings.network_id IS NULL OR meetings.network_id IN "
-     f"{MY_NETWORKS}) AND meetings.end_date >= %(today)s ORDER BY meetings.start_date DESC, meetings.id DESC "
+     f"{MY_NETWORKS}) AND meetings.end_date >= %(today)s ORDER BY meetings.start_date, meetings.id "
      "LIMIT 5"),
     ("Open actions",
      "SELECT action_items.id, action_items.title, action_items.due_date, action_items.status FROM action_items "

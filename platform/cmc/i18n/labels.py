@@ -16,6 +16,8 @@ from typing import Any
 
 from flask_babel import lazy_pgettext as _p
 
+from cmc.i18n.catalogues import request_catalogue
+
 LABELS: dict[str, dict[str, Any]] = {
     # CAP 1.2 (OASIS), as civil-protection services write them in each language (docs/glossary/).
     "severity": {
@@ -169,10 +171,26 @@ LABELS: dict[str, dict[str, Any]] = {
 
 def label(kind: str, code: Any) -> str:
     """The reader's word for a code of a kind (``label("severity", "Severe")`` is "Grave" in French); the code
-    itself when it is unknown, so a value from a newer CAP sender still shows."""
-    value = getattr(code, "value", code)
-    found = LABELS.get(kind, {}).get(str(value))
-    return str(found) if found is not None else str(value)
+    itself when it is unknown, so a value from a newer CAP sender still shows.
+
+    Kept on the language's catalogue once looked up (a list page writes a label per row and kind: the lazy
+    string's lookup cost more than the rest of the row's tags). The catalogue is the one of the language being
+    written, also inside ``force_locale`` (a mail in its recipient's language), and never changes once loaded."""
+    value = str(getattr(code, "value", code))
+    catalogue = request_catalogue()
+    known: dict[tuple[str, str], str] | None = catalogue.__dict__.get(_KEPT)
+    if known is None:
+        known = catalogue.__dict__.setdefault(_KEPT, {})
+    found = known.get((kind, value))
+    if found is None:
+        lazy = LABELS.get(kind, {}).get(value)
+        if lazy is None:
+            return value  # not kept: codes from outside (a newer CAP sender) must not grow the table
+        found = known[(kind, value)] = str(lazy)
+    return found
+
+
+_KEPT = "_cmc_labels"
 
 
 def choices(kind: str, codes: Iterable[Any] | None = None) -> list[tuple[str, Any]]:

@@ -22,6 +22,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import match_skeleton, parse_pattern
+from flask import current_app, g, has_app_context, has_request_context
+from flask_login import current_user
+
+from cmc.i18n.catalogues import request_locale
 
 Style = Literal["datetime", "datetime_seconds", "date", "day", "time", "short_date", "short_datetime"]
 
@@ -51,13 +55,12 @@ def format_locale(language: str) -> str:
 
 
 def _locale_code() -> str:
-    from flask import has_app_context
-    from flask_babel import get_locale
+    found = request_locale() if has_app_context() else None
+    if found:
+        return _format_code(found)
+    from cmc.i18n import DEFAULT  # the package imports this module: read when first needed
 
-    from cmc.i18n import DEFAULT
-
-    found = get_locale() if has_app_context() else None
-    return _format_code(found) if found else format_locale(DEFAULT)
+    return format_locale(DEFAULT)
 
 
 @lru_cache(maxsize=64)
@@ -69,8 +72,6 @@ def _format_code(found: Locale) -> str:
 @contextmanager
 def in_zone_of(account: Any) -> Iterator[None]:
     """Write the dates inside (a mail, a notification) in another person's time zone: the recipient's."""
-    from flask import g
-
     saved = g.get("cmc_zone")
     g.cmc_zone = zone_named(getattr(account, "timezone", None))
     try:
@@ -82,14 +83,19 @@ def in_zone_of(account: Any) -> Iterator[None]:
 def viewer_zone() -> tzinfo:
     """The time zone of the person reading: the recipient's inside :func:`in_zone_of`, else the signed-in
     person's, else the installation's default (UTC)."""
-    from flask import current_app, g, has_app_context
-    from flask_login import current_user
-
-    if has_app_context() and g.get("cmc_zone") is not None:
-        return g.cmc_zone
-    if getattr(current_user, "is_authenticated", False):
-        return zone_named(current_user.timezone)
-    return zone_named(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC") if has_app_context() else "UTC")
+    if not has_app_context():
+        return UTC
+    forced = g.get("cmc_zone")
+    if forced is not None:
+        return forced
+    # Flask-Login keeps the request's user on g once loaded: read there, a page of 100 dates does not go
+    # through the current_user proxy 200 times.
+    user = g.get("_login_user")
+    if user is None and has_request_context():
+        user = current_user._get_current_object()
+    if getattr(user, "is_authenticated", False):
+        return zone_named(user.timezone)
+    return zone_named(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC"))
 
 
 @lru_cache(maxsize=512)

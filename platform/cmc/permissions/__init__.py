@@ -25,7 +25,9 @@ from cmc.permissions.core import (
     is_coordinator,
     is_focal_point,
     is_secretariat,
+    known_network_ids,
     network_role,
+    remember_all_network_roles,
     remember_network_roles,
     require_fresh_sign_in,
 )
@@ -33,8 +35,9 @@ from cmc.permissions.registry import can, check, require, rule, rules
 
 __all__ = [
     "FRESH_SIGN_IN", "accounts", "alerts", "audit", "can", "check", "documents", "in_network_parties",
-    "install_template_global", "is_coordinator", "is_focal_point", "is_secretariat", "meetings", "network_role",
-    "networks", "remember_network_roles", "require", "require_fresh_sign_in", "rule", "rules",
+    "install_template_global", "is_coordinator", "is_focal_point", "is_secretariat", "known_network_ids",
+    "meetings", "network_role", "networks", "remember_all_network_roles", "remember_network_roles", "require",
+    "require_fresh_sign_in", "rule", "rules",
 ]
 
 

@@ -80,7 +80,10 @@ def network_role(actor: Account | None, network: Network) -> NetworkRole | None:
     """
     if actor is None:
         return None
-    cache: dict[tuple[int, int], NetworkRole | None] = db.session.info.setdefault(_ROLE_CACHE, {})
+    cache: dict[Any, Any] = db.session.info.setdefault(_ROLE_CACHE, {})
+    every = cache.get(("all", actor.id))
+    if every is not None:
+        return every.get(network.id)
     key = (network.id, actor.id)
     if key not in cache:
         cache[key] = db.session.scalar(
@@ -89,12 +92,26 @@ def network_role(actor: Account | None, network: Network) -> NetworkRole | None:
     return cache[key]
 
 
+def remember_all_network_roles(actor: Account, roles: dict[int, NetworkRole]) -> None:
+    """Keep every role of the actor (read with the session: ``auth.resume_session``), so no check of this
+    request asks the database for a membership. Dropped like the rest of the cache."""
+    db.session.info.setdefault(_ROLE_CACHE, {})[("all", actor.id)] = dict(roles)
+
+
+def known_network_ids(actor: Account) -> list[int] | None:
+    """The ids of the actor's networks when this request already knows all of them, else None."""
+    every = db.session.info.get(_ROLE_CACHE, {}).get(("all", actor.id))
+    return None if every is None else sorted(every)
+
+
 def remember_network_roles(actor: Account | None, network_ids: set[int]) -> None:
     """Read the actor's roles in many networks with one query, so that a page checking each row of a list
     (``network_role`` per row) does not query once per row. Goes through the same cache, dropped the same way."""
     if actor is None:
         return
-    cache: dict[tuple[int, int], NetworkRole | None] = db.session.info.setdefault(_ROLE_CACHE, {})
+    cache: dict[Any, Any] = db.session.info.setdefault(_ROLE_CACHE, {})
+    if ("all", actor.id) in cache:
+        return
     missing = {network_id for network_id in network_ids if (network_id, actor.id) not in cache}
     if not missing:
         return

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import String, cast, delete, func, select
 
 from cmc import permissions
 from cmc.database import write_transaction
@@ -85,30 +85,52 @@ def start_session(account: Account, *, address: str, user_agent: str, method: st
 
 @dataclass
 class LiveSession:
-    """A valid session and its account, and whether the account coordinates a network (which obliges it to
-    use a second factor: ``mfa.must_enrol`` is asked on every request)."""
+    """A valid session and its account, and the account's role in each of its networks: every page asks them
+    (the second-factor rule for coordinators, the network gate, the lists of "my networks")."""
 
     session: AuthSession
     account: Account
-    coordinates: bool | None = None  # None: not known (ask the directory)
+    roles: dict[int, NetworkRole] | None = None  # None: not known (ask the directory)
+
+    @property
+    def coordinates(self) -> bool | None:
+        """Whether the account coordinates a network (which obliges it to use a second factor)."""
+        if self.roles is None:
+            return None
+        return any(role is NetworkRole.COORDINATOR for role in self.roles.values())
+
+
+#: The account's memberships as one "network_id:role,..." string, read with the session: a subquery per row
+#: instead of a second statement (``aggregate_strings`` is string_agg on PostgreSQL, group_concat on SQLite).
+_PAIR = cast(Membership.network_id, String) + ":" + cast(Membership.role, String)
+_MEMBERSHIPS = (select(func.aggregate_strings(_PAIR, ","))
+                .where(Membership.account_id == AuthSession.account_id)
+                .correlate(AuthSession).scalar_subquery().label("memberships"))
+
+
+def _roles(memberships: str | None) -> dict[int, NetworkRole]:
+    roles: dict[int, NetworkRole] = {}
+    for pair in (memberships or "").split(","):
+        if pair:
+            network_id, _sep, role = pair.partition(":")
+            roles[int(network_id)] = NetworkRole(role)
+    return roles
 
 
 def resume_session(key: str | None) -> LiveSession | None:
     """Return the live session for a cookie's key, ending it if it is idle or too old.
 
-    One statement reads the session, its account with its party, and whether the account coordinates a
-    network: every page needs all three before it can answer.
+    One statement reads the session, its account and the account's memberships: every page needs all three
+    before it can answer.
     """
     if not key:
         return None
-    coordinates = exists().where(Membership.account_id == AuthSession.account_id,
-                                 Membership.role == NetworkRole.COORDINATOR).label("coordinates")
-    found = db.session.execute(select(AuthSession, Account, coordinates)
+    found = db.session.execute(select(AuthSession, Account, _MEMBERSHIPS)
                                .join(Account, Account.id == AuthSession.account_id)
                                .where(AuthSession.key_hash == digest(key))).first()
     if found is None:
         return None
-    row, account, coordinating = found
+    row, account, memberships = found
     now = utcnow()
     cfg = current_app.config
     idle = timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
@@ -131,7 +153,7 @@ def resume_session(key: str | None) -> LiveSession | None:
             if reread is None:
                 return None
             row = reread
-    return LiveSession(session=row, account=row.account, coordinates=bool(coordinating))
+    return LiveSession(session=row, account=row.account, roles=_roles(memberships))
 
 
 def live_account(*, session_id: int | None = None, token_id: int | None = None) -> Account | None:

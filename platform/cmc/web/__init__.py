@@ -65,6 +65,8 @@ def _load_user(user_id: str) -> Account | None:
         return None
     g.auth_session = live.session
     g.auth_coordinates = live.coordinates  # for the second-factor check of the gate: no query of its own
+    if live.roles is not None:  # every network check of this request answers from them
+        permissions.remember_all_network_roles(live.account, live.roles)
     remember_proof(live.account.id)
     return live.account
 

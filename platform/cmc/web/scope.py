@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import select
 
 from cmc import permissions
 from cmc.extensions import db
@@ -30,14 +29,24 @@ from cmc.models import (
     Reply,
     Thread,
 )
+from cmc.services import networks
 
 
 def _network(slug: str) -> Network | None:
-    return db.session.scalar(select(Network).where(Network.slug == slug))
+    return networks.by_slug(slug)  # the view asks again: the session keeps it
+
+
+def _get(model: type[Any], ident: Any) -> Any:
+    """``session.get`` that keeps what it found for the rest of the request: the identity map holds objects
+    weakly, so without this the view would read the same row again by its key."""
+    found = db.session.get(model, ident)
+    if found is not None:
+        db.session.info.setdefault("cmc.scope_objects", []).append(found)
+    return found
 
 
 def _meeting_of(meeting_id: int | None) -> Meeting | None:
-    return db.session.get(Meeting, meeting_id) if meeting_id is not None else None
+    return _get(Meeting, meeting_id) if meeting_id is not None else None
 
 
 def _sees_meeting(actor: Any, meeting: Meeting | None) -> bool:
@@ -53,20 +62,20 @@ def _sees_network(actor: Any, network: Network | None) -> bool:
 SCOPES: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
     "slug": ("network", lambda actor, slug: _sees_network(actor, _network(slug))),
     "thread_id": ("thread", lambda actor, ident: _sees_network(
-        actor, getattr(db.session.get(Thread, ident), "network", None))),
+        actor, getattr(_get(Thread, ident), "network", None))),
     "reply_id": ("reply", lambda actor, ident: _sees_network(
-        actor, getattr(getattr(db.session.get(Reply, ident), "thread", None), "network", None))),
+        actor, getattr(getattr(_get(Reply, ident), "thread", None), "network", None))),
     "alert_id": ("alert", lambda actor, ident: _sees_network(
-        actor, getattr(db.session.get(Alert, ident), "network", None))),
-    "document_id": ("document", lambda actor, ident: (document := db.session.get(Document, ident)) is not None
+        actor, getattr(_get(Alert, ident), "network", None))),
+    "document_id": ("document", lambda actor, ident: (document := _get(Document, ident)) is not None
                     and permissions.can(actor, "document.read", document)),
     "meeting_id": ("meeting", lambda actor, ident: _sees_meeting(actor, _meeting_of(ident))),
     "item_id": ("agenda_item", lambda actor, ident: _sees_meeting(
-        actor, _meeting_of(getattr(db.session.get(AgendaItem, ident), "meeting_id", None)))),
+        actor, _meeting_of(getattr(_get(AgendaItem, ident), "meeting_id", None)))),
     "action_id": ("action", lambda actor, ident: _sees_meeting(
-        actor, _meeting_of(getattr(db.session.get(ActionItem, ident), "meeting_id", None)))),
+        actor, _meeting_of(getattr(_get(ActionItem, ident), "meeting_id", None)))),
     "registration_id": ("registration", lambda actor, ident: _sees_meeting(
-        actor, _meeting_of(getattr(db.session.get(Registration, ident), "meeting_id", None)))),
+        actor, _meeting_of(getattr(_get(Registration, ident), "meeting_id", None)))),
 }
 
 

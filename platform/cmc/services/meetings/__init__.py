@@ -15,7 +15,7 @@ One module per job; this package re-exports every public name, so callers keep w
 
 from __future__ import annotations
 
-from cmc.services.meetings.access import get, visible_query
+from cmc.services.meetings.access import get, upcoming_rows, visible_query
 from cmc.services.meetings.agenda import (
     ItemInput,
     add_item,
@@ -29,6 +29,7 @@ from cmc.services.meetings.agenda import (
 from cmc.services.meetings.details import MAX_DAYS, MeetingInput, save_meeting
 from cmc.services.meetings.exports import agenda_pdf, document_pack, to_ics
 from cmc.services.meetings.minutes import (
+    action_rows,
     actions_for,
     actions_of,
     add_action,
@@ -59,6 +60,7 @@ __all__ = [
     "MAX_DAYS",
     "ItemInput",
     "MeetingInput",
+    "action_rows",
     "actions_for",
     "actions_of",
     "add_action",
@@ -86,6 +88,7 @@ __all__ = [
     "set_action_status",
     "snapshot",
     "to_ics",
+    "upcoming_rows",
     "updatable_actions",
     "update_item",
     "versions",

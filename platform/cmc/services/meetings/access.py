@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
@@ -14,9 +17,21 @@ from cmc.models.network import Membership
 
 
 def visible_query(actor: Account) -> Select[tuple[Meeting]]:
-    """Meetings the actor may see, soonest first (with the network and host party each line names)."""
+    """Meetings the actor may see, latest first (with the network and host party each line names)."""
     query = select(Meeting).options(joinedload(Meeting.network), joinedload(Meeting.host_party)) \
         .order_by(Meeting.start_date.desc(), Meeting.id.desc())
+    return _visible(query, actor)
+
+
+def upcoming_rows(actor: Account, today: date, limit: int) -> list[Any]:
+    """The next meetings the actor may see that have not ended by ``today``, soonest first, as rows of ``id``,
+    ``title``, ``start_date``, ``end_date`` and ``city`` (home lists them; no objects are loaded)."""
+    query = (select(Meeting.id, Meeting.title, Meeting.start_date, Meeting.end_date, Meeting.city)
+             .where(Meeting.end_date >= today).order_by(Meeting.start_date, Meeting.id).limit(limit))
+    return list(db.session.execute(_visible(query, actor)))
+
+
+def _visible(query: Select[Any], actor: Account) -> Select[Any]:
     if permissions.can(actor, "meeting.manage"):
         return query
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)

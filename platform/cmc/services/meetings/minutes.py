@@ -4,6 +4,7 @@ by a party or a network, which later agendas carry forward until they are done."
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
@@ -123,13 +124,25 @@ def set_action_status(actor: Account, action_id: int, status: str) -> ActionItem
 
 
 def actions_for(actor: Account) -> Select[tuple[ActionItem]]:
-    """Open action items the actor's party or networks own, soonest due first (for home)."""
+    """Open action items the actor's party or networks own, soonest due first (for the API)."""
+    # The API shows each item's meeting and owner: load them with the items.
+    return _open_actions(select(ActionItem).options(
+        joinedload(ActionItem.meeting), joinedload(ActionItem.owner_party), joinedload(ActionItem.owner_network)),
+        actor)
+
+
+def action_rows(actor: Account, limit: int) -> list[Any]:
+    """``actions_for`` as rows of ``title``, ``due_date``, ``meeting_id`` and ``meeting_title`` (home's list; no
+    objects are loaded)."""
+    query = select(ActionItem.title, ActionItem.due_date, ActionItem.meeting_id,
+                   Meeting.title.label("meeting_title")).join(Meeting, Meeting.id == ActionItem.meeting_id)
+    return list(db.session.execute(_open_actions(query, actor).limit(limit)))
+
+
+def _open_actions(query: Select[Any], actor: Account) -> Select[Any]:
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)
-    # Home and the API show each item's meeting and owner: load them with the items.
-    return (select(ActionItem).options(joinedload(ActionItem.meeting), joinedload(ActionItem.owner_party),
-                                       joinedload(ActionItem.owner_network))
-            .where(ActionItem.status != ActionStatus.DONE,
-                   or_(ActionItem.owner_party_id == actor.party_id, ActionItem.owner_network_id.in_(mine)))
+    return (query.where(ActionItem.status != ActionStatus.DONE,
+                        or_(ActionItem.owner_party_id == actor.party_id, ActionItem.owner_network_id.in_(mine)))
             .order_by(ActionItem.due_date.is_(None), ActionItem.due_date, ActionItem.id))
 
 

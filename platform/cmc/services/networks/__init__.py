@@ -18,6 +18,7 @@ from cmc.services.networks.activity import (
 )
 from cmc.services.networks.directory import (
     DirectoryEntry,
+    by_slug,
     directory,
     entry,
     is_coordinator_anywhere,
@@ -91,6 +92,7 @@ __all__ = [
     "activity_rows_query",
     "add_member",
     "add_reply",
+    "by_slug",
     "candidates",
     "create_network",
     "create_thread",

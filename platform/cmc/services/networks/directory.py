@@ -43,9 +43,26 @@ def directory(actor: Account, *, include_archived: bool = False) -> list[Directo
             for n in networks]
 
 
+_SLUGS = "cmc.network_slugs"
+
+
+def by_slug(slug: str) -> Network | None:
+    """The network named by ``slug``, or None. A request asks twice (the network gate, then the view): the
+    second answer comes from the session's memo, not the database. The memo holds the object itself (the
+    identity map alone holds it weakly) and lives as long as the session: one request or socket event."""
+    memo: dict[str, Network] = db.session.info.setdefault(_SLUGS, {})
+    network = memo.get(slug)
+    if network is not None and network in db.session and network.slug == slug:
+        return network
+    network = db.session.scalar(select(Network).where(Network.slug == slug))
+    if network is not None:
+        memo[slug] = network
+    return network
+
+
 def entry(slug: str) -> Network:
     """A network's directory entry by slug (404 when there is none)."""
-    network = db.session.scalar(select(Network).where(Network.slug == slug))
+    network = by_slug(slug)
     permissions.check(network is not None, action="network.view", target_type="network", target_id=slug,
                       hide=True)
     assert network is not None
@@ -76,6 +93,9 @@ def readable_network_ids(account: Account) -> list[int]:
     """Ids of the networks whose live events the account receives."""
     if permissions.can(account, "network.read_all"):
         return list(db.session.scalars(select(Network.id)))
+    known = permissions.known_network_ids(account)  # read with the session on a page
+    if known is not None:
+        return known
     return list(db.session.scalars(select(Membership.network_id).where(Membership.account_id == account.id)))
 
 

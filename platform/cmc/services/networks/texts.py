@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import get_locale
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from cmc import i18n
+from cmc.i18n.catalogues import request_locale
 from cmc.models import Account, Network, NetworkText
 from cmc.models.types import utcnow
 from cmc.services import markup, text
@@ -70,7 +71,7 @@ class ShownText:
 
 def reader_language() -> str:
     """The language the current page or mail is written in (``in_language_of`` sets it for a mail)."""
-    locale = get_locale()
+    locale = request_locale()
     return str(locale.language) if locale is not None else i18n.DEFAULT
 
 
@@ -99,11 +100,19 @@ def network_name(network: Network | None, plain: bool = False) -> Markup | str:
     page's language; ``plain`` gives the bare name, for a ``<title>`` or an attribute."""
     if network is None:
         return ""
-    shown = text_for(network)
-    if plain:
-        return shown.name
-    code = shown.foreign("name")
-    return Markup('<span lang="%s">%s</span>') % (code, shown.name) if code else escape(shown.name)
+    # A list names the same few networks on every row: each name is worked out once per request and language.
+    kept = g.setdefault("cmc_network_names", {}) if has_app_context() else {}
+    key = (network.id, network.name, network.language, reader_language(), plain)
+    found = kept.get(key)
+    if found is None:
+        shown = text_for(network)
+        code = shown.foreign("name")
+        if plain:
+            found = shown.name
+        else:
+            found = Markup('<span lang="%s">%s</span>') % (code, shown.name) if code else escape(shown.name)
+        kept[key] = found
+    return found
 
 
 def stored_texts(network: Network) -> dict[str, dict[str, str]]:
