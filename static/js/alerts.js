@@ -275,7 +275,12 @@
       bar.textContent = (expected ? Math.round(100 * acknowledged / expected) : 0) + "%";
     }
     var remind = document.getElementById("remind-button");
-    if (remind && acknowledged === expected) { remind.closest("form").remove(); }
+    if (remind && acknowledged === expected) {
+      remind.closest("form").remove();
+    } else if (remind) {
+      remind.textContent = ngettext("Remind the missing party now", "Remind the %(num)d missing parties now",
+        expected - acknowledged);
+    }
   }
 
   function applyRow(gridRow) {

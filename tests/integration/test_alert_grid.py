@@ -134,6 +134,9 @@ def test_the_page_shows_the_summary_the_rows_and_the_parties_not_expected(grid_n
         assert f'data-party="{code}" data-expected="false"' in others and why in others
     assert page.index('data-party="DO"') < page.index('data-party="TT"')  # missing first
     assert "Remind the missing party now" in page and "Download CSV" in page
+    # The coordinator's own party is not asked to acknowledge its own alert: no button, a note saying why.
+    assert 'id="ack-button"' not in page
+    assert "Your party is not asked to acknowledge this alert (originating party)." in page
 
 
 def test_a_member_sees_only_their_partys_line_and_no_remind_button(grid_net, sign_in, app):

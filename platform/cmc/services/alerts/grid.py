@@ -163,8 +163,9 @@ def grid_row(alert: Alert, receipt: AlertReceipt, now: datetime) -> GridRow:
 def order(rows: Iterable[GridRow]) -> list[GridRow]:
     """Expected parties first: those still missing (overdue first, then not even delivered, then by name),
     then those that acknowledged (by name); then the parties not expected, by name."""
-    return sorted(rows, key=lambda row: (not row.expected, row.acknowledged_at is not None, not row.overdue,
-                                         row.delivered_at is not None, row.party_name))
+    return sorted(rows, key=lambda row: (False, row.acknowledged_at is not None, not row.overdue,
+                                         row.delivered_at is not None, row.party_name) if row.expected
+                  else (True, False, False, False, row.party_name))
 
 
 def grid(actor: Account, alert_id: int) -> list[GridRow]:
