@@ -167,6 +167,9 @@ def test_the_api_serves_the_summary_and_each_partys_expectation(grid_net, sign_i
     reasons = {row["party"]: row["reason"] for row in answer["items"] if not row["expected"]}
     assert reasons == {"BS": "originating_party", "BB": "no_member", "DM": "no_member", "KN": "no_member",
                        "US": "observer"}
+    page = client.get(f"/alerts/{alert.id}").get_data(as_text=True)
+    assert "1 of 2 acknowledged, 1 overdue" in page
+    assert 'data-party="TT" data-state="missing" data-expected="true" data-overdue="true"' in page
     spec = client.get("/api/v1/openapi.json").get_json()
     assert set(spec["components"]["schemas"]["Grid"]["properties"]) == {"items", "summary"}
     assert {"expected", "reason", "delay_seconds"} <= set(spec["components"]["schemas"]["GridRow"]["properties"])
