@@ -226,32 +226,101 @@
   window.CMCLive.on("alert:translation", translated);
   window.CMCLive.on("alert:new", receive);
   window.CMCLive.on("alert:update", receive);
-  function applyRow(gridRow) {
+  /* The acknowledgement grid (templates/alerts/_grid.html). A pushed row (alert:ack) or a row of the API's
+   * grid changes its party's line; the summary ("1 of 2 acknowledged") is counted again from the lines, so it
+   * always says what the table shows. Durations in the same words as cmc/services/alerts/grid.py. */
+  function durationWords(seconds) {
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 1) { return _("less than a minute"); }
+    if (minutes < 60) { return ngettext("%(num)d minute", "%(num)d minutes", minutes); }
+    var hours = Math.floor(minutes / 60);
+    var larger, smaller = "";
+    if (hours < 24) {
+      larger = ngettext("%(num)d hour", "%(num)d hours", hours);
+      if (minutes % 60) { smaller = ngettext("%(num)d minute", "%(num)d minutes", minutes % 60); }
+    } else {
+      larger = ngettext("%(num)d day", "%(num)d days", Math.floor(hours / 24));
+      if (hours % 24) { smaller = ngettext("%(num)d hour", "%(num)d hours", hours % 24); }
+    }
+    return smaller ? _("%(larger)s %(smaller)s", { larger: larger, smaller: smaller }) : larger;
+  }
+
+  function delayWords(seconds) {
+    return seconds === null || seconds === undefined ? "" : _("after %(duration)s", { duration: durationWords(seconds) });
+  }
+
+  function gridSection() { return document.getElementById("ack-grid-section"); }
+
+  function updateSummary() {
+    var text = document.getElementById("ack-summary-text");
     var grid = document.getElementById("ack-grid");
-    var row = grid && grid.querySelector('tr[data-party="' + gridRow.party + '"]');
+    if (!text || !grid) { return; }
+    var lines = grid.querySelectorAll('tbody tr[data-expected="true"]');
+    var expected = lines.length, acknowledged = 0, overdue = 0;
+    Array.prototype.forEach.call(lines, function (line) {
+      if (line.getAttribute("data-state") === "acknowledged") { acknowledged += 1; }
+      if (line.getAttribute("data-overdue") === "true") { overdue += 1; }
+    });
+    var words = overdue ?
+      ngettext("%(acknowledged)d of %(num)d acknowledged, %(overdue)d overdue",
+        "%(acknowledged)d of %(num)d acknowledged, %(overdue)d overdue", expected,
+        { acknowledged: acknowledged, overdue: overdue }) :
+      ngettext("%(acknowledged)d of %(num)d acknowledged", "%(acknowledged)d of %(num)d acknowledged", expected,
+        { acknowledged: acknowledged });
+    if (text.textContent !== words) { text.textContent = words; }
+    var bar = document.getElementById("ack-progress");
+    if (bar) {
+      bar.max = expected;
+      bar.value = acknowledged;
+      bar.textContent = (expected ? Math.round(100 * acknowledged / expected) : 0) + "%";
+    }
+    var remind = document.getElementById("remind-button");
+    if (remind && acknowledged === expected) {
+      remind.closest("form").remove();
+    } else if (remind) {
+      remind.textContent = ngettext("Remind the missing party now", "Remind the %(num)d missing parties now",
+        expected - acknowledged);
+    }
+  }
+
+  function applyRow(gridRow) {
+    var section = gridSection();
+    var row = section && section.querySelector('[data-party="' + gridRow.party + '"]');
     if (!row) { return; }
     var when = window.CMC.showTime;
+    var state = gridRow.acknowledged_at ? "acknowledged" : (gridRow.delivered_at ? "delivered" : "missing");
+    var acknowledgedBy = gridRow.acknowledged_at ?
+      _("Acknowledged by %(who)s at %(when)s", { who: gridRow.acknowledged_by, when: when(gridRow.acknowledged_at) }) : "";
+    var wasAcknowledged = row.getAttribute("data-state") === "acknowledged";
+    row.setAttribute("data-state", state);
+    if (row.getAttribute("data-expected") !== "true") {  // a party not expected: its grey line says who acknowledged
+      row.querySelector(".ack-who").textContent = acknowledgedBy ? "; " + acknowledgedBy : "";
+      return;
+    }
     row.querySelector(".delivered").textContent = gridRow.delivered_at ?
-      _("Delivered %(when)s", { when: when(gridRow.delivered_at) }) : _("Not yet");
+      _("Delivered %(when)s", { when: when(gridRow.delivered_at) }) : _("Not delivered yet");
     row.querySelector(".opened").textContent = gridRow.opened_at ?
-      _("Opened %(when)s", { when: when(gridRow.opened_at) }) : _("Not yet");
-    row.querySelector(".acknowledged").textContent = gridRow.acknowledged_at ?
-      _("Acknowledged by %(who)s at %(when)s", { who: gridRow.acknowledged_by, when: when(gridRow.acknowledged_at) }) :
-      _("Not yet");
-    row.setAttribute("data-state", gridRow.acknowledged_at ? "acknowledged" : (gridRow.delivered_at ? "delivered" : "missing"));
+      _("Opened %(when)s", { when: when(gridRow.opened_at) }) : _("Not opened yet");
+    row.querySelector(".ack-who").textContent = acknowledgedBy || _("Not acknowledged yet");
+    row.querySelector(".ack-delay").textContent = delayWords(gridRow.delay_seconds);
+    row.setAttribute("data-overdue", gridRow.overdue ? "true" : "false");
+    row.querySelector(".overdue-tag").classList.toggle("d-none", !gridRow.overdue);
+    // A party that just acknowledged moves down, below the parties still missing.
+    if (state === "acknowledged" && !wasAcknowledged) { row.parentNode.appendChild(row); }
+    updateSummary();
   }
 
   window.CMCLive.on("alert:ack", function (event) {
-    var grid = document.getElementById("ack-grid");
-    if (!grid || Number(grid.getAttribute("data-alert-id")) !== event.alert_id) { return; }
+    var section = gridSection();
+    if (!section || Number(section.getAttribute("data-alert-id")) !== event.alert_id) { return; }
     applyRow(event.row);
   });
 
   // After a (re)connect the grid catches up on what changed while the link was down.
   function refreshGrid() {
-    var grid = document.getElementById("ack-grid");
-    if (!grid) { return; }
-    fetch("/api/v1/alerts/" + grid.getAttribute("data-alert-id") + "/grid", { credentials: "same-origin" })
+    var section = gridSection();
+    if (!section) { return; }
+    fetch("/api/v1/alerts/" + section.getAttribute("data-alert-id") + "/grid", { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : { items: [] }; })
       .then(function (data) { (data.items || []).forEach(applyRow); })
       .catch(function () { /* the next reconnect tries again */ });

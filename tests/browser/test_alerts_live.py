@@ -193,7 +193,7 @@ def test_a_severe_alert_reaches_two_parties_live_and_the_coordinator_sees_the_ac
     expect(rows["TT"]).to_have_attribute("data-state", "acknowledged", timeout=LIVE_WAIT_MS)
     expect(rows["TT"].locator(".acknowledged")).to_contain_text(f"Acknowledged by {tt.name} at ")
     expect(rows["DO"]).not_to_have_attribute("data-state", "acknowledged")
-    expect(rows["DO"].locator(".acknowledged")).to_have_text("Not yet")
+    expect(rows["DO"].locator(".acknowledged")).to_have_text("Not acknowledged yet")
     assert coord.evaluate(KEPT_JS), "the coordinator's alert page was reloaded"
     _screenshot(coord, "alert-grid-live-1280")
 

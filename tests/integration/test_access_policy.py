@@ -94,6 +94,8 @@ EXPECTED: dict[str, Access] = {
     "alerts.compose": S,
     "alerts.show": S,
     "alerts.ack": S,
+    "alerts.remind": S,
+    "alerts.grid_csv": S,
     "alerts.approve": S,
     "alerts.return_draft": S,
     "alerts.cancel": S,

@@ -294,7 +294,11 @@ def test_acknowledgement_grid_by_party(app, net, signed_in):
     rows = {r.party_code: r for r in alerts.grid(coordinator, alert.id)}
     assert rows["TT"].acknowledged_by == delegate.name and rows["TT"].delivered_at is not None
     assert rows["JM"].acknowledged_at is None
-    assert list(rows)[-1] == "TT"  # the parties still missing come first
+    # Parties expected to acknowledge first (the missing ones at their top), then the others, with why: the
+    # sender, an observer, a party with nobody in the network.
+    assert [(code, row.expected, row.reason) for code, row in rows.items()] == [
+        ("TT", True, None), ("BS", False, "originating_party"), ("JM", False, "no_member"),
+        ("US", False, "observer")]
     assert [r.party_code for r in alerts.grid(delegate, alert.id)] == ["TT"]  # members see their own line
     events = [p for p in socket.get_received() if p["name"] == "alert:ack"]
     assert events and events[-1]["args"][0]["row"]["party"] == "TT"
@@ -442,15 +446,22 @@ def test_severe_alerts_are_mailed_once_to_offline_members_only(inbox, app, net, 
 
 
 def test_overdue_parties_are_flagged_and_focal_points_told(app, net, make_account, caplog):
-    network, _admin, coordinator, _member = net
+    """Only parties expected to acknowledge are flagged: Jamaica (a member in the network) and Trinidad and
+    Tobago; not the sender (BS), not the observer (US), not Barbados (in no network)."""
+    network, _admin, coordinator, member = net
     focal = make_account("focal_point", party="JM")
+    observer_focal = make_account("focal_point", party="US")
+    member("JM")
+    member("TT")
+    member("US")
     alert, _ = alerts.publish(coordinator, network.slug, alert_input(ack_within_minutes=5))
     alert.published_at = utcnow() - timedelta(minutes=10)
     db.session.commit()
     assert any(r.overdue for r in alerts.grid(coordinator, alert.id))
     with caplog.at_level("INFO", logger="cmc.mail"):
-        assert alerts.flag_overdue() == 4
+        assert alerts.flag_overdue() == 2
     assert focal.email in caplog.text
+    assert observer_focal.email not in caplog.text
     assert alerts.flag_overdue() == 0  # once per alert
 
 

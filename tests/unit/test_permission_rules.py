@@ -179,6 +179,8 @@ TABLE: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("alert.read", ("draft",), {"member", "coordinator", "secretariat"}),
     ("alert.read_all", (), {"secretariat"}),
     ("alert.grid", ("alert",), {"coordinator", "secretariat"}),
+    ("alert.remind", ("alert",), {"coordinator", "secretariat"}),
+    ("alert.remind", ("draft",), set()),
     ("alert.translate", ("alert",), {"member", "coordinator", "secretariat"}),
     ("alert.translate", ("draft",), set()),
     ("alert.acknowledge", ("alert",), {"member", "observer", "focal_point", "jm_delegate", "coordinator",

@@ -197,10 +197,12 @@ def ack_alert(alert_id: int) -> Any:
 
 @bp.get("/alerts/<int:alert_id>/grid")
 @operation(Access.SIGNED_IN, summary="One row per party (coordinators see every party; others their own)",
-           tags=["alerts"], answers={200: ("Rows, missing parties first", GridSchema)})
+           tags=["alerts"], answers={200: ("Rows (expected parties first, the missing ones at the top; then the "
+                                           "parties not expected, with why) and their summary", GridSchema)})
 def alert_grid(alert_id: int) -> Any:
-    """The acknowledgement grid."""
-    return jsonify(GridSchema().dump(SimpleNamespace(items=alerts.grid(_actor(), alert_id))))
+    """The acknowledgement grid and its summary."""
+    rows = alerts.grid(_actor(), alert_id)
+    return jsonify(GridSchema().dump(SimpleNamespace(items=rows, summary=alerts.summary(rows))))
 
 
 @bp.get("/alerts/<int:alert_id>.cap")

@@ -1,4 +1,5 @@
-"""Rules about early alerts: publishing, submitting drafts, reading drafts, the acknowledgement grid."""
+"""Rules about early alerts: publishing, submitting drafts, reading drafts, the acknowledgement grid and its
+reminders."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ def can_read_every_alert(actor: Account) -> bool:
 def can_see_grid(actor: Account, alert: Alert) -> bool:
     """Coordinators (and the secretariat) see every party's line; others see only their own."""
     return can_moderate(actor, alert.network)
+
+
+@rule("alert.remind")
+def can_remind(actor: Account, alert: Alert) -> bool:
+    """Whoever manages the alert (the network's coordinators and the secretariat) reminds the parties that
+    have not acknowledged it, and exports its grid."""
+    return alert.state == AlertState.PUBLISHED and can_publish(actor, alert.network)
 
 
 @rule("alert.acknowledge")

@@ -25,6 +25,8 @@ from cmc.schemas.alerts import (
     AlertSchema,
     ChainLinkSchema,
     GridRowSchema,
+    GridSchema,
+    GridSummarySchema,
 )
 from cmc.schemas.bodies import (
     ActionStatusInputSchema,
@@ -65,7 +67,6 @@ MemberPageSchema = page_of(MemberSchema, "MemberPageSchema")
 ThreadPageSchema = page_of(ThreadSchema, "ThreadPageSchema")
 DocumentPageSchema = page_of(DocumentSchema, "DocumentPageSchema")
 AlertPageSchema = page_of(AlertSchema, "AlertPageSchema")
-GridSchema = list_of(GridRowSchema, "GridSchema")
 MeetingPageSchema = page_of(MeetingSchema, "MeetingPageSchema")
 ActionItemListSchema = list_of(ActionItemSchema, "ActionItemListSchema")
 
@@ -77,7 +78,7 @@ COMPONENTS = [
     ReplySchema,
     DocumentSchema, DocumentWithVersionsSchema, DocumentVersionSchema, TextIndexSchema,
     AlertInputSchema, AlertInfoSchema, AlertNetworkSchema, ChainLinkSchema, AlertSchema, AcknowledgementSchema,
-    GridRowSchema,
+    GridRowSchema, GridSummarySchema,
     MeetingSchema, MeetingDetailSchema, AgendaVersionSchema, RegistrationSchema, ActionItemSchema,
     AgendaItemInputSchema, AgendaItemAddedSchema,
     PartyListSchema, TokenListSchema, NetworkListSchema, MemberPageSchema, ThreadPageSchema, DocumentPageSchema,

@@ -13,6 +13,9 @@ LANGUAGES = ["en", "es", "fr", "nl"]
 URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
 SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
 CERTAINTIES = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+#: Why a party is not expected to acknowledge (``cmc.services.alerts.grid.Reason``).
+GRID_REASONS = ["originating_party", "observer", "support_organisation", "retired_party", "not_in_network",
+                "no_member"]
 
 
 class AlertInfoSchema(Shape):
@@ -121,7 +124,31 @@ class GridRowSchema(Shape):
     opened_at = nullable(fields.DateTime)
     acknowledged_at = nullable(fields.DateTime)
     acknowledged_by = fields.String()
-    overdue = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": "Expected, not acknowledged, and past the alert's window"})
+    expected = fields.Boolean(metadata={"description": "Whether the party is expected to acknowledge: a member "
+                                                       "party of the network (not the sender, not an observer) "
+                                                       "with at least one member in it"})
+    reason = nullable(fields.String, validate=OneOf(GRID_REASONS), metadata={
+        "description": "Why the party is not expected to acknowledge; null when it is"})
+    delay_seconds = nullable(fields.Integer, metadata={
+        "description": "Seconds from publication to the party's acknowledgement; null until it acknowledges"})
+
+
+class GridSummarySchema(Shape):
+    """The figures of a grid over the parties expected to acknowledge ("9 of 14 acknowledged, 3 overdue")."""
+
+    expected = fields.Integer()
+    acknowledged = fields.Integer()
+    missing = fields.Integer()
+    overdue = fields.Integer()
+
+
+class GridSchema(Shape):
+    """An alert's acknowledgement grid: the rows (expected parties first, the missing ones at the top, then the
+    parties not expected), and the summary of the rows the reader may see."""
+
+    items = fields.List(fields.Nested(GridRowSchema))
+    summary = fields.Nested(GridSummarySchema)
 
 
 class TranslationInputSchema(Input):

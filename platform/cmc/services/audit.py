@@ -26,7 +26,7 @@ from cmc.extensions import db
 from cmc.models import Account, AuditEvent, Outcome, Party
 from cmc.models.types import utcnow
 from cmc.services.audit_checkpoint import Checkpoint
-from cmc.services.text import plain_safe
+from cmc.services.text import csv_cell
 
 #: Detail keys that must never reach the trail, whatever a caller passes.
 _SECRET_WORDS = ("password", "token", "secret", "cookie", "totp", "otp", "recovery")
@@ -236,14 +236,6 @@ CSV_COLUMNS = ["id", "at", "actor", "actor_party", "action", "target_type", "tar
                "outcome", "address", "details", "row_hash"]
 
 
-def _cell(value: object) -> str:
-    text_value = plain_safe("" if value is None else str(value))  # no control character or lone surrogate
-    # A spreadsheet would run a cell that starts like a formula (CSV injection): make it plain text.
-    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text_value
-    return text_value
-
-
 def export_csv(viewer: Account, filters: AuditFilter) -> Iterator[str]:
     """The filtered trail as CSV lines, streamed in batches; the export itself is recorded."""
     query = search(viewer, filters)
@@ -259,7 +251,7 @@ def export_csv(viewer: Account, filters: AuditFilter) -> Iterator[str]:
         for row in db.session.scalars(query.execution_options(yield_per=500)):
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow([_cell(v) for v in (
+            writer.writerow([csv_cell(v) for v in (
                 row.id, row.at.isoformat(), row.actor_label, codes.get(row.actor_party_id, ""), row.action,
                 row.target_type, row.target_id, codes.get(row.target_party_id, ""), row.outcome, row.address,
                 json.dumps(row.details, ensure_ascii=False, sort_keys=True), row.row_hash)])

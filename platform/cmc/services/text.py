@@ -73,3 +73,13 @@ def plain_safe(value: str | None) -> str:
     and no other control character but tab and line feed."""
     normalised = xml_safe(value).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub(REPLACEMENT, normalised)
+
+
+def csv_cell(value: object) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: line-safe (:func:`plain_safe`), and prefixed with
+    an apostrophe when it starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return), which a
+    spreadsheet would otherwise run (CSV injection)."""
+    text_value = plain_safe("" if value is None else str(value))
+    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text_value
+    return text_value

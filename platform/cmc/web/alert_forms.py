@@ -155,6 +155,11 @@ class CancelForm(OnceForm):
     note = HiddenField()
 
 
+class RemindForm(FlaskForm):
+    """"Remind now" on an alert's grid: only the CSRF token. Not a one-time form: a second press within a
+    minute must reach the service, which sends nothing and says so."""
+
+
 class TranslationForm(OnceForm):
     """A member's translation of a published alert: the words only (the codes are the original's)."""
 

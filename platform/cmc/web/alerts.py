@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from cmc import i18n, permissions
 from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
+from cmc.i18n import timefmt
 from cmc.i18n.catalogues import request_locale
 from cmc.models import Account, AlertState
 from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
@@ -23,6 +25,7 @@ from cmc.web.alert_forms import (
     AlertForm,
     CancelForm,
     EventTypeForm,
+    RemindForm,
     ReturnForm,
     TranslationForm,
 )
@@ -165,7 +168,9 @@ def _show_page(actor: Account, alert: Any, translation_form: TranslationForm, er
                            shown=shown, language_word=alerts.language_word,
                            can_translate=can_translate and bool(translation_form.language.choices),
                            translation_form=translation_form, errors=errors,
-                           full_grid=permissions.can(actor, "alert.grid", alert),
+                           full_grid=permissions.can(actor, "alert.grid", alert), summary=alerts.summary(rows),
+                           can_remind=permissions.can(actor, "alert.remind", alert), remind_form=RemindForm(),
+                           delay_words=alerts.delay_words, reason_word=alerts.reason_word,
                            can_publish=permissions.can(actor, "alert.publish", alert.network),
                            csrf_form=EmptyForm(),
                            return_form=ReturnForm(formdata=None), cancel_form=CancelForm(formdata=None),
@@ -197,6 +202,39 @@ def ack(alert_id: int) -> Any:
     alerts.acknowledge(_actor(), alert_id)
     flash(_("Acknowledged for %(party)s.", party=_actor().party.name), "success")
     return redirect(url_for("alerts.show", alert_id=alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/remind")
+@access(Access.SIGNED_IN)
+def remind(alert_id: int) -> Any:
+    """"Remind now": the missing parties' focal points are asked to acknowledge (coordinators; once a minute)."""
+    form = RemindForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired or was sent from another site. Go back, reload the page and try again."), "danger")
+        return redirect(url_for("alerts.show", alert_id=alert_id))
+    try:
+        done = alerts.remind(_actor(), alert_id)
+    except ConflictError as exc:
+        flash(exc.message, "danger")
+    else:
+        if done.sent:
+            flash(ngettext("Reminder sent to %(num)d person, for %(parties)s.",
+                           "Reminder sent to %(num)d people, for %(parties)s.", done.recipients,
+                           parties=", ".join(done.parties)), "success")
+        else:
+            flash(_("A reminder was already sent at %(time)s, less than a minute ago. Nothing was sent again.",
+                    time=timefmt.show(done.last_sent_at, "time")), "info")
+    return redirect(url_for("alerts.show", alert_id=alert_id, _anchor="grid-h"))
+
+
+@bp.get("/alerts/<int:alert_id>/acknowledgements.csv")
+@access(Access.SIGNED_IN)
+def grid_csv(alert_id: int) -> Any:
+    """The acknowledgement grid as CSV (who sees the whole grid)."""
+    body = alerts.grid_csv(_actor(), alert_id)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="alert-{alert_id}-acknowledgements.csv"',
+        "Cache-Control": "no-store"})
 
 
 def _decide_draft(alert_id: int, decide: Callable[[], object], done: str) -> Any:

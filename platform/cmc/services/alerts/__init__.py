@@ -6,22 +6,15 @@ published while a delegate's link was down reaches them when it comes back.
 One module per job, read in this order: ``access`` (who reads which alert), ``compose`` (the input and its
 checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lists, drafts, sync; ``rows``: as rows,
 ``json_rows``: the API's list as rows),
-``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
+``acknowledgement`` (receipts, overdue parties), ``grid`` (who is expected to acknowledge, the grid and its
+summary; ``grid_export``: as CSV; ``remind``: "remind now"), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
 which block each reader reads), ``badge`` (the navigation's count, cached and told of every change). Callers use
 the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
-from cmc.services.alerts.acknowledgement import (
-    GridRow,
-    acknowledge,
-    flag_overdue,
-    grid,
-    grid_row,
-    mark,
-    mark_delivered,
-)
+from cmc.services.alerts.acknowledgement import acknowledge, flag_overdue, mark, mark_delivered
 from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import (
@@ -33,6 +26,18 @@ from cmc.services.alerts.delivery import (
     refresh_presence,
 )
 from cmc.services.alerts.event_templates import SMUGGLING_EVENT_TYPES, event_types, save_event_type, seed_event_types
+from cmc.services.alerts.grid import (
+    GridRow,
+    GridSummary,
+    Reason,
+    delay_words,
+    duration_words,
+    grid,
+    grid_row,
+    reason_word,
+    summary,
+)
+from cmc.services.alerts.grid_export import grid_csv
 from cmc.services.alerts.json_rows import JsonAlertRow, load_json_rows
 from cmc.services.alerts.lists import (
     SYNC_LIMIT,
@@ -50,6 +55,7 @@ from cmc.services.alerts.lists import (
     unacknowledged_query,
     unacknowledged_rows_query,
 )
+from cmc.services.alerts.remind import REMIND_INTERVAL, Reminder, remind
 from cmc.services.alerts.rows import AlertRow, load_rows
 from cmc.services.alerts.translations import (
     LANGUAGE_WORDS,
@@ -65,13 +71,15 @@ from cmc.services.alerts.translations import (
 from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
 
 __all__ = [
-    "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
-    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "AlertInput", "AlertRow", "Badge", "GridRow",
-    "InfoInput", "JsonAlertRow", "ShownBlock", "SyncPage", "TranslationInput", "acknowledge", "active_clause",
-    "alert_json", "api_rows_query", "approve", "block_for", "cancel", "connection_closed", "connection_opened",
-    "drafts_query", "drafts_rows_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
+    "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "REMIND_INTERVAL",
+    "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "AlertInput", "AlertRow",
+    "Badge", "GridRow", "GridSummary", "InfoInput", "JsonAlertRow", "Reason", "Reminder", "ShownBlock", "SyncPage",
+    "TranslationInput", "acknowledge", "active_clause", "alert_json", "api_rows_query", "approve", "block_for",
+    "cancel", "connection_closed", "connection_opened", "delay_words", "drafts_query", "drafts_rows_query",
+    "duration_words", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_csv", "grid_row",
     "language_word", "latest_id", "list_query", "list_rows_query", "load_json_rows", "load_rows",
-    "mail_offline_members", "mark", "mark_delivered", "navigation_badge", "original_block", "publish",
-    "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "severity_word",
-    "sync", "translate", "unacknowledged_count", "unacknowledged_query", "unacknowledged_rows_query", "validate",
+    "mail_offline_members", "mark", "mark_delivered", "navigation_badge", "original_block", "publish", "reason_word",
+    "refresh_presence", "remind", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of",
+    "severity_word", "summary", "sync", "translate", "unacknowledged_count", "unacknowledged_query",
+    "unacknowledged_rows_query", "validate",
 ]

@@ -1,71 +1,26 @@
-"""Acknowledgement by party: receipts marked delivered and opened, the acknowledgement itself, the grid of
-parties (on the page, in the API and pushed live, built by one function) and the flag of overdue parties."""
+"""Acknowledgement by party: receipts marked delivered and opened, the acknowledgement itself, the live push of
+a party's line of the grid (the grid itself: ``grid``) and the flag of overdue parties."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
-from sqlalchemy.orm import joinedload
 
 from cmc import i18n, permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertReceipt, AlertState, Membership, MsgType, NetworkRole, Role
+from cmc.models import Account, Alert, AlertReceipt, AlertState, Membership, MsgType, NetworkRole, Party, Role
 from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, networks
-from cmc.services.alerts.access import get, readable, receipt_of
+from cmc.services.alerts.access import readable, receipt_of
+from cmc.services.alerts.grid import grid_row, reasons
 from cmc.services.alerts.lists import active_clause
 from cmc.services.alerts.translations import block_for
 from cmc.services.errors import DeniedError
 from cmc.services.mail import send_mail
-
-
-@dataclass
-class GridRow:
-    """One party's line in the acknowledgement grid."""
-
-    party_code: str
-    party_name: str
-    delivered_at: datetime | None
-    opened_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str
-    overdue: bool
-
-    def as_json(self) -> dict[str, Any]:
-        """The row as the API and the live grid show it."""
-        from cmc.schemas import GridRowSchema
-
-        return GridRowSchema().dump(self)
-
-
-def grid_row(alert: Alert, receipt: AlertReceipt, now: datetime) -> GridRow:
-    """The party's line of the alert's grid: the one builder of a row, for the page, the API and the live
-    push alike, so a row pushed live reads as the grid does after a reload. A party is overdue when it has
-    not acknowledged within the alert's window, unless the alert is cancelled (nobody acts on it then)."""
-    deadline = (alert.published_at or now) + timedelta(minutes=alert.ack_within_minutes)
-    overdue = receipt.acknowledged_at is None and alert.cancelled_at is None and now > deadline
-    return GridRow(receipt.party.code, receipt.party.name, receipt.delivered_at, receipt.opened_at,
-                   receipt.acknowledged_at, receipt.acknowledged_by.name if receipt.acknowledged_by else "",
-                   overdue=overdue)
-
-
-def grid(actor: Account, alert_id: int) -> list[GridRow]:
-    """One row per party of the network, the ones still missing first."""
-    alert = get(actor, alert_id, audit_read=False)
-    receipts = db.session.scalars(select(AlertReceipt).where(AlertReceipt.alert_id == alert.id).options(
-        joinedload(AlertReceipt.party), joinedload(AlertReceipt.acknowledged_by))).all()
-    if not permissions.can(actor, "alert.grid", alert):
-        receipts = [r for r in receipts if r.party_id == actor.party_id]
-    now = utcnow()
-    result = [grid_row(alert, receipt, now) for receipt in receipts]
-    return sorted(result, key=lambda row: (row.acknowledged_at is not None, row.delivered_at is not None,
-                                           row.party_name))
 
 
 def _grid_watchers(alert: Alert, party_id: int) -> set[int]:
@@ -184,8 +139,12 @@ def flag_overdue() -> int:
     for alert in candidates:
         if alert.published_at is None or now <= alert.published_at + timedelta(minutes=alert.ack_within_minutes):
             continue
-        missing = list(db.session.scalars(select(AlertReceipt.party_id).where(
+        # Only the parties expected to acknowledge (``grid.reasons``): not observers, not the sender, not a
+        # party with nobody in the network.
+        waiting = list(db.session.scalars(select(Party).join(AlertReceipt, AlertReceipt.party_id == Party.id).where(
             AlertReceipt.alert_id == alert.id, AlertReceipt.acknowledged_at.is_(None))))
+        why = reasons(alert, waiting)
+        missing = [party.id for party in waiting if why[party.id] is None]
         if not _claim_overdue(alert, len(missing), now):
             continue
         _tell_focal_points(alert, missing)
