@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from cmc import i18n, permissions
 from cmc.http.access import Access, access
-from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
 from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts, networks
@@ -26,6 +25,7 @@ from cmc.web.alert_forms import (
     ReturnForm,
     TranslationForm,
 )
+from cmc.web.alert_lists import render_list
 from cmc.web.forms import EmptyForm, text
 from cmc.web.once import once
 
@@ -61,26 +61,26 @@ def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, orig
 @bp.get("/alerts")
 @access(Access.SIGNED_IN)
 def index() -> Any:
-    """Active alerts in my networks, then history."""
-    actor = _actor()
-    active = alerts.load_rows(alerts.list_rows_query(actor, active=True).limit(100))
-    page = paginate(alerts.list_rows_query(actor, active=False), per_page=25, load=alerts.load_rows)
-    return render_template("alerts/index.html", active=active, page=page, network=None)
+    """Alerts of my networks: active, then history; filtered; or the map of the active ones (``?view=map``)."""
+    return render_list(_actor())
 
 
 @bp.get("/networks/<slug>/alerts")
 @access(Access.SIGNED_IN)
 def network_alerts(slug: str) -> Any:
-    """A network's alerts: active, drafts to approve, history."""
+    """A network's alerts: drafts to approve, then as ``index``."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    active = alerts.load_rows(alerts.list_rows_query(actor, network=network, active=True).limit(100))
-    page = paginate(alerts.list_rows_query(actor, network=network, active=False), per_page=25,
-                    load=alerts.load_rows)
     drafts = alerts.load_rows(alerts.drafts_rows_query(actor, network).limit(50))
-    return render_template("alerts/index.html", active=active, page=page, network=network, drafts=drafts,
-                           can_submit=permissions.can(actor, "alert.submit", network),
-                           can_publish=permissions.can(actor, "alert.publish", network))
+    return render_list(actor, network, drafts=drafts,
+                       can_submit=permissions.can(actor, "alert.submit", network),
+                       can_publish=permissions.can(actor, "alert.publish", network))
+
+
+@bp.app_template_global("map_area")
+def map_area(info: Any) -> alerts.MapArea:
+    """The area of an info block as a map draws it (``alerts/_area_map.html``)."""
+    return alerts.map_area(info.circle, info.polygon, info.geocodes)
 
 
 @bp.route("/networks/<slug>/alerts/new", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ which block each reader reads), ``badge`` (the navigation's count, cached and to
 the package: ``alerts.publish(...)``.
 """
 
-from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
+from cmc.services.alerts.access import alert_json, earlier_messages, get, readable_networks, severity_of
 from cmc.services.alerts.acknowledgement import (
     GridRow,
     acknowledge,
@@ -22,6 +22,7 @@ from cmc.services.alerts.acknowledgement import (
     mark,
     mark_delivered,
 )
+from cmc.services.alerts.areas import MapArea, load_areas, map_area, territories
 from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import (
@@ -37,6 +38,8 @@ from cmc.services.alerts.json_rows import JsonAlertRow, load_json_rows
 from cmc.services.alerts.lists import (
     SYNC_LIMIT,
     SYNC_PAGE_BYTES,
+    WHEN,
+    AlertFilter,
     SyncPage,
     active_clause,
     api_rows_query,
@@ -66,12 +69,14 @@ from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, retur
 
 __all__ = [
     "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
-    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "AlertInput", "AlertRow", "Badge", "GridRow",
-    "InfoInput", "JsonAlertRow", "ShownBlock", "SyncPage", "TranslationInput", "acknowledge", "active_clause",
-    "alert_json", "api_rows_query", "approve", "block_for", "cancel", "connection_closed", "connection_opened",
-    "drafts_query", "drafts_rows_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
-    "language_word", "latest_id", "list_query", "list_rows_query", "load_json_rows", "load_rows",
-    "mail_offline_members", "mark", "mark_delivered", "navigation_badge", "original_block", "publish",
-    "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "severity_word",
-    "sync", "translate", "unacknowledged_count", "unacknowledged_query", "unacknowledged_rows_query", "validate",
+    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "WHEN", "AlertFilter", "AlertInput",
+    "AlertRow", "Badge", "GridRow", "InfoInput", "JsonAlertRow", "MapArea", "ShownBlock", "SyncPage",
+    "TranslationInput", "acknowledge", "active_clause", "alert_json", "api_rows_query", "approve", "block_for",
+    "cancel", "connection_closed", "connection_opened", "drafts_query", "drafts_rows_query", "earlier_messages",
+    "event_types", "flag_overdue", "get", "grid", "grid_row", "language_word", "latest_id", "list_query",
+    "list_rows_query", "load_areas", "load_json_rows", "load_rows", "mail_offline_members", "map_area", "mark",
+    "mark_delivered", "navigation_badge", "original_block", "publish", "readable_networks", "refresh_presence",
+    "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "severity_word", "sync",
+    "territories", "translate", "unacknowledged_count", "unacknowledged_query", "unacknowledged_rows_query",
+    "validate",
 ]
