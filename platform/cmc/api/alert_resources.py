@@ -25,7 +25,6 @@ from cmc.schemas.alerts import TranslationInputSchema
 from cmc.schemas.queries import AlertQuerySchema
 from cmc.services import alerts, audit, cap, networks
 from cmc.services.errors import ValidationError
-from cmc.web.alert_filters import API_WHEN, STATUSES
 
 
 def _actor() -> Account:
@@ -99,13 +98,13 @@ def list_alerts() -> Any:
 def _filters(args: Any) -> alerts.AlertFilter:
     """The list's filters from the query string: each value one of its choices, else 400 naming the field."""
     severity, status = args.get("severity", ""), args.get("status", "")
-    when = API_WHEN.get(args.get("active", "").strip().lower()) if args.get("active") else "all"
+    when = alerts.WHEN_WORDS.get(args.get("active", "").strip().lower()) if args.get("active") else "all"
     waiting = args.get("waiting", "").strip().lower()
     problems = {}
     if severity and severity not in SEVERITIES:
         problems["severity"] = _("severity must be one of %(values)s.", values=", ".join(SEVERITIES))
-    if status and status not in STATUSES:
-        problems["status"] = _("status must be one of %(values)s.", values=", ".join(STATUSES))
+    if status and status not in alerts.FILTER_STATUSES:
+        problems["status"] = _("status must be one of %(values)s.", values=", ".join(alerts.FILTER_STATUSES))
     if when is None:
         problems["active"] = _("active must be true, false, active, expired, cancelled or all.")
     if waiting not in ("", "true", "1", "false", "0"):

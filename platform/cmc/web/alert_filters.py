@@ -14,15 +14,12 @@ from wtforms import BooleanField, SelectChoice, SelectField
 from wtforms.validators import AnyOf, ValidationError
 
 from cmc.i18n import labels
-from cmc.models import CapStatus, Network
+from cmc.models import Network
 from cmc.models.alert import SEVERITIES
 from cmc.services import alerts, networks
 
-STATUSES = tuple(s.value for s in CapStatus)
-#: The ``active`` choices of the page (the API also takes true/1 and false/0).
-WHEN_CHOICES = ("all", "active", "expired", "cancelled")
-API_WHEN = {"true": "active", "1": "active", "false": "inactive", "0": "inactive",
-            **{when: when for when in WHEN_CHOICES}}
+STATUSES = alerts.FILTER_STATUSES
+WHEN_CHOICES = alerts.WHEN_CHOICES
 #: What a checkbox may send (``waiting=1`` from the form, true/false from the API).
 _YES = ("1", "true", "on", "yes", "y")
 _NO = ("", "0", "false", "off", "no", "n")

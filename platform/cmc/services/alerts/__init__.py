@@ -36,9 +36,12 @@ from cmc.services.alerts.delivery import (
 from cmc.services.alerts.event_templates import SMUGGLING_EVENT_TYPES, event_types, save_event_type, seed_event_types
 from cmc.services.alerts.json_rows import JsonAlertRow, load_json_rows
 from cmc.services.alerts.lists import (
+    FILTER_STATUSES,
     SYNC_LIMIT,
     SYNC_PAGE_BYTES,
     WHEN,
+    WHEN_CHOICES,
+    WHEN_WORDS,
     AlertFilter,
     SyncPage,
     active_clause,
@@ -68,15 +71,15 @@ from cmc.services.alerts.translations import (
 from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
 
 __all__ = [
-    "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
-    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "WHEN", "AlertFilter", "AlertInput",
-    "AlertRow", "Badge", "GridRow", "InfoInput", "JsonAlertRow", "MapArea", "ShownBlock", "SyncPage",
-    "TranslationInput", "acknowledge", "active_clause", "alert_json", "api_rows_query", "approve", "block_for",
-    "cancel", "connection_closed", "connection_opened", "drafts_query", "drafts_rows_query", "earlier_messages",
-    "event_types", "flag_overdue", "get", "grid", "grid_row", "language_word", "latest_id", "list_query",
-    "list_rows_query", "load_areas", "load_json_rows", "load_rows", "mail_offline_members", "map_area", "mark",
-    "mark_delivered", "navigation_badge", "original_block", "publish", "readable_networks", "refresh_presence",
-    "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "severity_word", "sync",
-    "territories", "translate", "unacknowledged_count", "unacknowledged_query", "unacknowledged_rows_query",
-    "validate",
+    "FILTER_STATUSES", "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID",
+    "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "WHEN", "WHEN_CHOICES",
+    "WHEN_WORDS", "AlertFilter", "AlertInput", "AlertRow", "Badge", "GridRow", "InfoInput", "JsonAlertRow", "MapArea",
+    "ShownBlock", "SyncPage", "TranslationInput", "acknowledge", "active_clause", "alert_json", "api_rows_query",
+    "approve", "block_for", "cancel", "connection_closed", "connection_opened", "drafts_query", "drafts_rows_query",
+    "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row", "language_word", "latest_id",
+    "list_query", "list_rows_query", "load_areas", "load_json_rows", "load_rows", "mail_offline_members", "map_area",
+    "mark", "mark_delivered", "navigation_badge", "original_block", "publish", "readable_networks",
+    "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of",
+    "severity_word", "sync", "territories", "translate", "unacknowledged_count", "unacknowledged_query",
+    "unacknowledged_rows_query", "validate",
 ]

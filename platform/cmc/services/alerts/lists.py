@@ -39,6 +39,13 @@ def _with_list_data(query: Select[tuple[Alert]]) -> Select[tuple[Alert]]:
 #: (expired or updated, not cancelled), the cancelled ones; ``inactive`` (every alert no longer current: the
 #: history, and the API's ``active=false``) is not offered by the page's form.
 WHEN = ("all", "active", "expired", "cancelled", "inactive")
+#: The ``active`` choices a person picks on the page.
+WHEN_CHOICES = ("all", "active", "expired", "cancelled")
+#: What the API's ``active`` takes: the page's choices, and true/1 and false/0 as before.
+WHEN_WORDS = {"true": "active", "1": "active", "false": "inactive", "0": "inactive",
+              **{when: when for when in WHEN_CHOICES}}
+#: The CAP statuses a list may be filtered by.
+FILTER_STATUSES = tuple(s.value for s in CapStatus)
 
 
 @dataclass(frozen=True)
