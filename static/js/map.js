@@ -113,7 +113,7 @@
     basemap(element.getAttribute("data-basemap")).then(function (features) {
       var bounds = drawLand(map, features, area.territories || []);
       drawArea(map, area, severity, null).forEach(function (layer) { bounds.extend(layer.getBounds()); });
-      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 8 }); }
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 8, animate: false }); }
       element.setAttribute("data-ready", "1");
     }).catch(function () { failed(element); });
   }
