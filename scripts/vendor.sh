@@ -20,6 +20,11 @@
 # tests) and PurgeCSS (installed into the throw-away directory, its tarball's integrity checked the same way;
 # settings in scripts/purgecss.config.cjs) writes static/vendor/bootstrap/bootstrap.purged.min.css: only the
 # rules whose classes the templates, scripts and Python code name. Re-run after using a new Bootstrap class.
+# The map: Leaflet (its script and CSS; markers are drawn as circles and divIcons, so none of its images), the
+# TopoJSON client, and the Caribbean basemap cut from world-atlas's Natural Earth 1:10m countries (public domain)
+# by scripts/basemap.cjs (topojson-server and topojson-simplify installed into the throw-away directory, their
+# tarballs' integrity checked like purgecss's, never served): static/vendor/world-atlas/caribbean.topo.json. The
+# 3.7 MB world file itself is not kept.
 # It is idempotent: each package directory is recreated from scratch.
 set -euo pipefail
 
@@ -28,6 +33,11 @@ HTMX_VERSION=2.0.11          # htmx.org@2.0.x (stay on 2.x; 4.x is "latest" on n
 SOCKETIO_VERSION=4.8.4       # socket.io-client@4.8.x (must match the server's protocol)
 AXE_VERSION=4.14.1           # axe-core@4.x (browser tests only)
 PURGECSS_VERSION=8.0.0       # purgecss@8.x (build step only: trims Bootstrap's CSS, never served)
+LEAFLET_VERSION=1.9.4        # leaflet@1.9.x
+TOPOJSON_CLIENT_VERSION=3.1.0    # topojson-client@3.x (served: the map turns the basemap into shapes)
+WORLD_ATLAS_VERSION=2.0.2        # world-atlas@2.x (Natural Earth 1:10m; only the Caribbean cut is served)
+TOPOJSON_SERVER_VERSION=3.0.1    # topojson-server@3.x (build step only: cuts the basemap, never served)
+TOPOJSON_SIMPLIFY_VERSION=3.0.2  # topojson-simplify@3.x (build step only)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENDOR="$ROOT/static/vendor"
@@ -137,6 +147,58 @@ vendor_pkg socket.io-client "$SOCKETIO_VERSION" socket.io \
     dist/socket.io.min.js:socket.io.min.js \
     LICENSE:LICENSE
 
+vendor_pkg leaflet "$LEAFLET_VERSION" leaflet \
+    dist/leaflet.js:leaflet.js \
+    dist/leaflet.css:leaflet.css \
+    LICENSE:LICENSE
+
+vendor_pkg topojson-client "$TOPOJSON_CLIENT_VERSION" topojson-client \
+    dist/topojson-client.min.js:topojson-client.min.js \
+    LICENSE:LICENSE
+
+vendor_pkg world-atlas "$WORLD_ATLAS_VERSION" world-atlas \
+    LICENSE:LICENSE
+
+# install_checked DIR NAME@VERSION...: npm install build-only tools into DIR (never served); npm checks every
+# tarball against its lock entry, and each named package's own integrity is checked against the registry here.
+install_checked() {
+    local dir=$1 spec name version expected installed
+    shift
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-save --ignore-scripts --no-audit --no-fund --silent "$@")
+    for spec in "$@"; do
+        name=${spec%@*}
+        version=${spec##*@}
+        expected=$(npm view "$name@$version" dist.integrity)
+        installed=$(node -e 'const d=require(process.argv[1]);process.stdout.write(d.packages["node_modules/"+process.argv[2]].integrity)' \
+            "$dir/node_modules/.package-lock.json" "$name")
+        if [ "$installed" != "$expected" ]; then
+            echo "INTEGRITY MISMATCH for $name@$version: registry $expected, installed $installed" >&2
+            exit 1
+        fi
+        echo "    $name@$version integrity OK: $installed"
+        INSTALLED_INTEGRITY[$name]=$installed
+    done
+}
+
+# The Caribbean basemap, cut from the world file by scripts/basemap.cjs (see its header).
+cut_basemap() {
+    local tools="$WORK/basemap" world="$WORK/world-atlas/package/countries-10m.json"
+    local out="$VENDOR/world-atlas/caribbean.topo.json"
+    echo "==> basemap (topojson-server@$TOPOJSON_SERVER_VERSION, topojson-simplify@$TOPOJSON_SIMPLIFY_VERSION)"
+    install_checked "$tools" "topojson-client@$TOPOJSON_CLIENT_VERSION" "topojson-server@$TOPOJSON_SERVER_VERSION" \
+        "topojson-simplify@$TOPOJSON_SIMPLIFY_VERSION"
+    node "$ROOT/scripts/basemap.cjs" "$tools" "$world" "$out"
+    chmod 0644 "$out"
+    echo "    world-atlas/caribbean.topo.json ($(wc -c <"$out") bytes, from $(wc -c <"$world"))"
+    local last=$((${#ROWS[@]} - 1))
+    ROWS[$last]=${ROWS[$last]//\`world-atlas\/LICENSE\`/\`world-atlas\/LICENSE\`, \`world-atlas\/caribbean.topo.json\` (cut from \`countries-10m.json\` by \`scripts\/basemap.cjs\`)}
+    ROWS+=("| \`topojson-server\` | $TOPOJSON_SERVER_VERSION | \`${INSTALLED_INTEGRITY[topojson-server]}\` | ISC | none (build step: cuts the basemap) |")
+    ROWS+=("| \`topojson-simplify\` | $TOPOJSON_SIMPLIFY_VERSION | \`${INSTALLED_INTEGRITY[topojson-simplify]}\` | ISC | none (build step: simplifies the basemap) |")
+}
+declare -A INSTALLED_INTEGRITY=()
+cut_basemap
+
 vendor_pkg axe-core "$AXE_VERSION" axe-core \
     axe.min.js:axe.min.js \
     LICENSE:LICENSE \
@@ -159,6 +221,11 @@ EOF
     cat <<EOF
 
 \`axe-core\` is used only by the browser tests, never by the served pages.
+Leaflet, the TopoJSON client and the basemap load only on the pages that show a map (\`static/js/map.js\`).
+The basemap \`world-atlas/caribbean.topo.json\` is Natural Earth's 1:10m countries (public domain,
+<https://www.naturalearthdata.com/about/terms-of-use/>) as packaged by \`world-atlas\` (ISC), cut to the
+Caribbean and simplified by \`scripts/basemap.cjs\` (checked by \`tests/unit/test_basemap.py\`); each country keeps
+its ISO 3166-1 numeric id and its name, which \`platform/cmc/data/party_territories.csv\` maps to the parties.
 Bootstrap's CSS is served trimmed by PurgeCSS to the rules the templates, scripts and Python code use
 (\`scripts/purgecss.config.cjs\`, checked by \`tests/unit/test_purged_css.py\`); the full file is kept in
 \`vendor/bootstrap/\` for that test and for the next trim. Using a Bootstrap class not used before: re-run
@@ -176,8 +243,11 @@ npm view 'bootstrap@~5.3' version
 npm view 'htmx.org@~2.0' version          # stay on 2.0.x: npm's "latest" tag is a newer major
 npm view 'socket.io-client@~4.8' version
 npm view 'axe-core@^4' version
+npm view 'leaflet@~1.9' version
+npm view 'topojson-client@^3' version
+npm view 'world-atlas@^2' version
 
-# edit BOOTSTRAP_VERSION / HTMX_VERSION / SOCKETIO_VERSION / AXE_VERSION
+# edit BOOTSTRAP_VERSION / HTMX_VERSION / SOCKETIO_VERSION / AXE_VERSION / LEAFLET_VERSION / ...
 # at the top of scripts/vendor.sh, then:
 bash scripts/vendor.sh
 git diff --stat static/vendor

@@ -70,7 +70,8 @@ def loading() -> Iterator[Counter[str]]:
 #: name (a few per page, and more units bring more of them), the signed-in person and their session, the page's
 #: own thread and its reader's visit, and home's meetings and action items (lists of their own, not rows yet).
 LIST_PAGES = ("home", "network workspace", "network activity", "members", "thread", "documents list",
-              "network documents", "search results", "alerts list", "network alerts")
+              "network documents", "search results", "alerts list", "network alerts", "alerts list, filtered",
+              "alerts list, waiting for my party", "network alerts, filtered", "alerts map")
 NAMED = {"Network", "NetworkText", "Party", "Account", "AuthSession", "Thread", "ThreadVisit", "Meeting",
          "ActionItem"}
 
@@ -209,6 +210,11 @@ def _pages(world: World) -> dict[str, tuple[str, list[str]]]:
         "search results": (f"/documents?q={SEARCH_WORD}", [f"Smuggling report {code}"]),
         "alerts list": ("/alerts", [f"Vessel seen by {code}"]),
         "network alerts": (f"/networks/{MAIN}/alerts", [f"Vessel seen by {code}"]),
+        "alerts list, filtered": (f"/alerts?network={MAIN}&severity=Severe&status=Actual&active=active",
+                                  [f"Vessel seen by {code}"]),
+        "alerts list, waiting for my party": ("/alerts?waiting=1&severity=Severe", [f"Vessel seen by {code}"]),
+        "network alerts, filtered": (f"/networks/{MAIN}/alerts?status=Actual&waiting=1", [f"Vessel seen by {code}"]),
+        "alerts map": ("/alerts?view=map", [f"Vessel seen by {code}", "data-area="]),
         "alert page": (f"/alerts/{last['alert']}", [f"Vessel seen by {code}", f"Party {code}",
                                                        "Member X01"]),
         "meetings list": ("/meetings", [f"Workshop in {code}"]),

@@ -3,6 +3,7 @@ operation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -18,6 +19,7 @@ from cmc.extensions import db
 from cmc.http.access import Access
 from cmc.http.pagination import paginate
 from cmc.models import Account, AlertState
+from cmc.models.alert import SEVERITIES
 from cmc.schemas import AcknowledgementSchema, AlertInputSchema, AlertPageSchema, AlertSchema, GridSchema
 from cmc.schemas.alerts import TranslationInputSchema
 from cmc.schemas.queries import AlertQuerySchema
@@ -74,12 +76,11 @@ def _input(data: dict[str, Any]) -> alerts.AlertInput:
 
 @bp.get("/alerts")
 @operation(Access.SIGNED_IN, summary="Published alerts of my networks, newest first (50 a page)", tags=["alerts"],
-           query=AlertQuerySchema, errors=(400,), answers={200: ("One page of alerts", AlertPageSchema)})
+           query=AlertQuerySchema, errors=(400, 404), answers={200: ("One page of alerts", AlertPageSchema)})
 def list_alerts() -> Any:
-    """Alerts I may read."""
+    """Alerts I may read, filtered as the alerts page filters them (a value that is not a choice: 400)."""
     args = request.args
     network = network_filter()
-    active = {"true": True, "1": True, "false": False, "0": False}.get(args.get("active", "").lower())
     since = None
     if args.get("since"):
         try:
@@ -88,10 +89,29 @@ def list_alerts() -> Any:
             raise BadRequestBody(_("since must be an ISO 8601 date-time.")) from exc
         if since.tzinfo is None:
             raise BadRequestBody(_("since must carry a time zone, e.g. +00:00."))
-    query = alerts.api_rows_query(_actor(), network=network, active=active, severity=args.get("severity", ""),
-                                  status=args.get("status", ""), since=since)
+    filters = _filters(args)
+    query = alerts.api_rows_query(_actor(), filters=replace(filters, network=network, since=since))
     page = paginate(query, per_page=50, load=alerts.load_json_rows)
     return jsonify(AlertPageSchema().dump(page))
+
+
+def _filters(args: Any) -> alerts.AlertFilter:
+    """The list's filters from the query string: each value one of its choices, else 400 naming the field."""
+    severity, status = args.get("severity", ""), args.get("status", "")
+    when = alerts.WHEN_WORDS.get(args.get("active", "").strip().lower()) if args.get("active") else "all"
+    waiting = args.get("waiting", "").strip().lower()
+    problems = {}
+    if severity and severity not in SEVERITIES:
+        problems["severity"] = _("severity must be one of %(values)s.", values=", ".join(SEVERITIES))
+    if status and status not in alerts.FILTER_STATUSES:
+        problems["status"] = _("status must be one of %(values)s.", values=", ".join(alerts.FILTER_STATUSES))
+    if when is None:
+        problems["active"] = _("active must be true, false, active, expired, cancelled or all.")
+    if waiting not in ("", "true", "1", "false", "0"):
+        problems["waiting"] = _("waiting must be true or false.")
+    if problems:
+        raise BadRequestBody(next(iter(problems.values())), fields=dict.fromkeys(problems, "choice"))
+    return alerts.AlertFilter(severity=severity, status=status, when=when or "all", waiting=waiting in ("true", "1"))
 
 
 @bp.post("/networks/<slug>/alerts")

@@ -1,7 +1,7 @@
 """The query strings the API reads, declared for the OpenAPI document (each field is one query parameter).
 
-The views read ``request.args`` themselves, leniently (an unknown severity filters nothing); these schemas
-say what a client may send.
+The views read ``request.args`` themselves; these schemas say what a client may send (the alert list refuses
+a filter value that is not one of its choices with 400).
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ class AlertQuerySchema(Input):
     """Filters of the alert list."""
 
     network = fields.String()
-    active = fields.Boolean()
+    active = fields.String(validate=OneOf(["true", "false", "1", "0", "active", "expired", "cancelled", "all"]),
+                           metadata={"description": "true or active: current alerts; false: every alert no longer "
+                                                    "current; expired: ended or updated, not cancelled; cancelled; "
+                                                    "all (the default)"})
+    waiting = fields.Boolean(metadata={"description": "only current alerts my party has not acknowledged"})
     severity = fields.String(validate=OneOf(SEVERITIES))
     status = fields.String(validate=OneOf(values_of(CapStatus)))
     since = fields.DateTime()

@@ -12,12 +12,11 @@ from flask_login import current_user
 
 from cmc import i18n, permissions
 from cmc.http.access import Access, access
-from cmc.http.pagination import paginate
 from cmc.i18n import timefmt
 from cmc.i18n.catalogues import request_locale
 from cmc.models import Account, AlertState
 from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
-from cmc.services import alerts, listing, networks
+from cmc.services import alerts, networks
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.alert_forms import (
     COMPOSE_DEFAULTS,
@@ -29,6 +28,7 @@ from cmc.web.alert_forms import (
     ReturnForm,
     TranslationForm,
 )
+from cmc.web.alert_lists import render_list
 from cmc.web.forms import EmptyForm, text
 from cmc.web.once import once
 
@@ -77,36 +77,29 @@ def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, orig
             "can_publish": permissions.can(_actor(), "alert.publish", network)}
 
 
-def _rows_without_networks(statement: Any) -> list[Any]:
-    return alerts.load_rows(statement, with_networks=False)
-
-
 @bp.get("/alerts")
 @access(Access.SIGNED_IN)
 def index() -> Any:
-    """Active alerts in my networks, then history."""
-    actor = _actor()
-    active = alerts.load_rows(alerts.list_rows_query(actor, active=True).limit(100), with_networks=False)
-    page = paginate(alerts.list_rows_query(actor, active=False), per_page=25, load=_rows_without_networks)
-    listing.attach_networks(active, page.items)  # both lists' networks in one query
-    return render_template("alerts/index.html", active=active, page=page, network=None)
+    """Alerts of my networks: active, then history; filtered; or the map of the active ones (``?view=map``)."""
+    return render_list(_actor())
 
 
 @bp.get("/networks/<slug>/alerts")
 @access(Access.SIGNED_IN)
 def network_alerts(slug: str) -> Any:
-    """A network's alerts: active, drafts to approve, history."""
+    """A network's alerts: drafts to approve, then as ``index``."""
     actor = _actor()
     network = networks.open_network(actor, slug)
-    active = alerts.load_rows(alerts.list_rows_query(actor, network=network, active=True).limit(100),
-                              with_networks=False)
-    page = paginate(alerts.list_rows_query(actor, network=network, active=False), per_page=25,
-                    load=_rows_without_networks)
     drafts = alerts.load_rows(alerts.drafts_rows_query(actor, network).limit(50), with_networks=False)
-    listing.attach_networks(active, page.items, drafts)
-    return render_template("alerts/index.html", active=active, page=page, network=network, drafts=drafts,
-                           can_submit=permissions.can(actor, "alert.submit", network),
-                           can_publish=permissions.can(actor, "alert.publish", network))
+    return render_list(actor, network, drafts=drafts,
+                       can_submit=permissions.can(actor, "alert.submit", network),
+                       can_publish=permissions.can(actor, "alert.publish", network))
+
+
+@bp.app_template_global("map_area")
+def map_area(info: Any) -> alerts.MapArea:
+    """The area of an info block as a map draws it (``alerts/_area_map.html``)."""
+    return alerts.map_area(info.circle, info.polygon, info.geocodes)
 
 
 @bp.route("/networks/<slug>/alerts/new", methods=["GET", "POST"])

@@ -13,8 +13,9 @@ which block each reader reads), ``badge`` (the navigation's count, cached and to
 the package: ``alerts.publish(...)``.
 """
 
-from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
+from cmc.services.alerts.access import alert_json, earlier_messages, get, readable_networks, severity_of
 from cmc.services.alerts.acknowledgement import acknowledge, flag_overdue, mark, mark_delivered
+from cmc.services.alerts.areas import MapArea, load_areas, map_area, territories
 from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import (
@@ -40,8 +41,13 @@ from cmc.services.alerts.grid import (
 from cmc.services.alerts.grid_export import grid_csv
 from cmc.services.alerts.json_rows import JsonAlertRow, load_json_rows
 from cmc.services.alerts.lists import (
+    FILTER_STATUSES,
     SYNC_LIMIT,
     SYNC_PAGE_BYTES,
+    WHEN,
+    WHEN_CHOICES,
+    WHEN_WORDS,
+    AlertFilter,
     SyncPage,
     active_clause,
     api_rows_query,
@@ -71,15 +77,16 @@ from cmc.services.alerts.translations import (
 from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
 
 __all__ = [
-    "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "REMIND_INTERVAL",
-    "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "AlertInput", "AlertRow",
-    "Badge", "GridRow", "GridSummary", "InfoInput", "JsonAlertRow", "Reason", "Reminder", "ShownBlock", "SyncPage",
-    "TranslationInput", "acknowledge", "active_clause", "alert_json", "api_rows_query", "approve", "block_for",
-    "cancel", "connection_closed", "connection_opened", "delay_words", "drafts_query", "drafts_rows_query",
-    "duration_words", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_csv", "grid_row",
-    "language_word", "latest_id", "list_query", "list_rows_query", "load_json_rows", "load_rows",
-    "mail_offline_members", "mark", "mark_delivered", "navigation_badge", "original_block", "publish", "reason_word",
-    "refresh_presence", "remind", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of",
-    "severity_word", "summary", "sync", "translate", "unacknowledged_count", "unacknowledged_query",
-    "unacknowledged_rows_query", "validate",
+    "FILTER_STATUSES", "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID",
+    "REMIND_INTERVAL", "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "WHEN",
+    "WHEN_CHOICES", "WHEN_WORDS", "AlertFilter", "AlertInput", "AlertRow", "Badge", "GridRow", "GridSummary",
+    "InfoInput", "JsonAlertRow", "MapArea", "Reason", "Reminder", "ShownBlock", "SyncPage", "TranslationInput",
+    "acknowledge", "active_clause", "alert_json", "api_rows_query", "approve", "block_for", "cancel",
+    "connection_closed", "connection_opened", "delay_words", "drafts_query", "drafts_rows_query", "duration_words",
+    "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_csv", "grid_row", "language_word",
+    "latest_id", "list_query", "list_rows_query", "load_areas", "load_json_rows", "load_rows", "mail_offline_members",
+    "map_area", "mark", "mark_delivered", "navigation_badge", "original_block", "publish", "readable_networks",
+    "reason_word", "refresh_presence", "remind", "return_draft", "revise", "save_event_type", "seed_event_types",
+    "severity_of", "severity_word", "summary", "sync", "territories", "translate", "unacknowledged_count",
+    "unacknowledged_query", "unacknowledged_rows_query", "validate",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
 
 from cmc import permissions
 from cmc.extensions import db
@@ -28,6 +29,16 @@ def readable(actor: Account) -> Any:
         return published
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)
     return and_(published, Alert.network_id.in_(mine))
+
+
+def readable_networks(actor: Account) -> list[Network]:
+    """The networks exchanging alerts whose alerts the actor may read (with their names' translations), for a
+    list's network filter."""
+    query = select(Network).where(Network.alerts_enabled.is_(True)).options(selectinload(Network.texts)) \
+        .order_by(Network.id)
+    if not permissions.can(actor, "alert.read_all"):
+        query = query.where(Network.id.in_(select(Membership.network_id).where(Membership.account_id == actor.id)))
+    return list(db.session.scalars(query))
 
 
 def get(actor: Account, alert_id: int, *, audit_read: bool = True) -> Alert:

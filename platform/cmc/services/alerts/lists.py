@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from cmc import permissions
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, Network
+from cmc.models import Account, Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, MsgType, Network
 from cmc.models.alert import SEVERITIES
 from cmc.models.types import utcnow
 from cmc.services.alerts import json_rows, rows
@@ -35,44 +35,100 @@ def _with_list_data(query: Select[tuple[Alert]]) -> Select[tuple[Alert]]:
     return query.options(selectinload(Alert.infos), joinedload(Alert.network), joinedload(Alert.party))
 
 
-def _listed(query: Select[Any], actor: Account, *, network: Network | None = None, active: bool | None = None,
-            severity: str = "", status: str = "", since: datetime | None = None) -> Select[Any]:
+#: What the ``active`` filter of the lists and the API may ask: every alert, the current ones, those that ended
+#: (expired or updated, not cancelled), the cancelled ones; ``inactive`` (every alert no longer current: the
+#: history, and the API's ``active=false``) is not offered by the page's form.
+WHEN = ("all", "active", "expired", "cancelled", "inactive")
+#: The ``active`` choices a person picks on the page.
+WHEN_CHOICES = ("all", "active", "expired", "cancelled")
+#: What the API's ``active`` takes: the page's choices, and true/1 and false/0 as before.
+WHEN_WORDS = {"true": "active", "1": "active", "false": "inactive", "0": "inactive",
+              **{when: when for when in WHEN_CHOICES}}
+#: The CAP statuses a list may be filtered by.
+FILTER_STATUSES = tuple(s.value for s in CapStatus)
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """Which alerts a list shows, beyond what the reader may read: all filters combine (AND).
+
+    ``when``: one of :data:`WHEN`; ``waiting``: only active alerts the reader's party has not acknowledged
+    (as the navigation's count)."""
+
+    network: Network | None = None
+    severity: str = ""
+    status: str = ""
+    when: str = "all"
+    waiting: bool = False
+    since: datetime | None = None
+
+
+def _cancelled() -> Any:
+    """SQL: a cancelled alert, or a Cancel message."""
+    return or_(Alert.cancelled_at.is_not(None), Alert.msg_type == MsgType.CANCEL)
+
+
+def _when_clause(when: str) -> Any:
+    """SQL for a value of :data:`WHEN` (None: no condition)."""
+    if when == "active":
+        return active_clause()
+    if when == "inactive":
+        return ~active_clause()
+    if when == "expired":
+        return and_(~active_clause(), ~_cancelled())
+    if when == "cancelled":
+        return _cancelled()
+    return None
+
+
+def _filtered(query: Select[Any], actor: Account, filters: AlertFilter) -> Select[Any]:
     """``query`` (alerts, or a list's row columns) narrowed to published alerts the actor may read, newest first,
-    filtered."""
+    filtered (an unknown severity, status or ``when`` filters nothing: callers check what people send)."""
     query = query.where(readable(actor)).order_by(Alert.id.desc())
-    if network is not None:
-        query = query.where(Alert.network_id == network.id)
-    if active is True:
-        query = query.where(active_clause())
-    elif active is False:
-        query = query.where(~active_clause())
-    if severity in SEVERITIES:
-        query = query.where(exists().where(AlertInfo.alert_id == Alert.id, AlertInfo.severity == severity))
-    if status in {s.value for s in CapStatus}:
-        query = query.where(Alert.status == CapStatus(status))
-    if since is not None:
-        query = query.where(Alert.published_at >= since)
+    if filters.network is not None:
+        query = query.where(Alert.network_id == filters.network.id)
+    when = _when_clause(filters.when)
+    if when is not None:
+        query = query.where(when)
+    if filters.waiting:
+        query = query.where(active_clause(), _not_acknowledged_by(actor.party_id))
+    if filters.severity in SEVERITIES:
+        query = query.where(exists().where(AlertInfo.alert_id == Alert.id, AlertInfo.severity == filters.severity))
+    if filters.status in {s.value for s in CapStatus}:
+        query = query.where(Alert.status == CapStatus(filters.status))
+    if filters.since is not None:
+        query = query.where(Alert.published_at >= filters.since)
     return query
 
 
+def _legacy(network: Network | None, active: bool | None, severity: str = "", status: str = "",
+            since: datetime | None = None) -> AlertFilter:
+    """The keyword filters of the older callers (``active=True/False``) as an :class:`AlertFilter`."""
+    when = "all" if active is None else ("active" if active else "inactive")
+    return AlertFilter(network=network, severity=severity, status=status, when=when, since=since)
+
+
 def list_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
-               severity: str = "", status: str = "", since: datetime | None = None) -> Select[tuple[Alert]]:
-    """Published alerts the actor may read, newest first, filtered."""
-    return _with_list_data(_listed(select(Alert), actor, network=network, active=active, severity=severity,
-                                   status=status, since=since))
+               severity: str = "", status: str = "", since: datetime | None = None,
+               filters: AlertFilter | None = None) -> Select[tuple[Alert]]:
+    """Published alerts the actor may read, newest first, filtered (by ``filters`` when given, else by the
+    keywords)."""
+    filters = filters or _legacy(network, active, severity, status, since)
+    return _with_list_data(_filtered(select(Alert), actor, filters))
 
 
-def list_rows_query(actor: Account, *, network: Network | None = None, active: bool | None = None) -> Select[Any]:
+def list_rows_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
+                    filters: AlertFilter | None = None) -> Select[Any]:
     """``list_query``'s alerts as list rows (``rows.ROW_SELECT``; run it with ``rows.load_rows``)."""
-    return _listed(rows.ROW_SELECT, actor, network=network, active=active)
+    return _filtered(rows.ROW_SELECT, actor, filters or _legacy(network, active))
 
 
 def api_rows_query(actor: Account, *, network: Network | None = None, active: bool | None = None,
-                   severity: str = "", status: str = "", since: datetime | None = None) -> Select[Any]:
+                   severity: str = "", status: str = "", since: datetime | None = None,
+                   filters: AlertFilter | None = None) -> Select[Any]:
     """``list_query``'s alerts with every column the API shows (``json_rows.API_SELECT``; run it with
     ``json_rows.load_json_rows``)."""
-    return _listed(json_rows.API_SELECT, actor, network=network, active=active, severity=severity, status=status,
-                   since=since)
+    return _filtered(json_rows.API_SELECT, actor, filters or _legacy(network, active, severity, status, since))
 
 
 def _drafts(query: Select[Any], actor: Account, network: Network) -> Select[Any]:

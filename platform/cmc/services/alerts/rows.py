@@ -17,18 +17,22 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from cmc.extensions import db
-from cmc.models import Alert, AlertInfo, AlertState, CapStatus, MsgType, Network, Party
+from cmc.models import Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, MsgType, Network, Party
+from cmc.models.types import utcnow
 from cmc.services.listing import PartyCode, attach_networks
 
 #: The columns of a list row (the alerts' own and the party's code); lists add their conditions to it.
 ROW_SELECT = select(Alert.id, Alert.network_id, Alert.state, Alert.status, Alert.msg_type, Alert.cancelled_at,
-                    Alert.superseded_by_id, Alert.published_at, Alert.created_at, Party.code) \
+                    Alert.superseded_by_id, Alert.published_at, Alert.created_at, Party.code, Alert.active_until) \
     .join(Party, Party.id == Alert.party_id)
 #: The current blocks of the listed alerts, in the order of ``Alert.infos`` (built once: the ids are bound).
 _INFOS = select(AlertInfo.alert_id, AlertInfo.language, AlertInfo.headline, AlertInfo.severity,
                 AlertInfo.added_by_id) \
     .where(AlertInfo.alert_id.in_(bindparam("ids", expanding=True)), AlertInfo.replaced_at.is_(None)) \
     .order_by(AlertInfo.id)
+#: The reader's party's receipts of the listed alerts: whether it acknowledged each one.
+_RECEIPTS = select(AlertReceipt.alert_id, AlertReceipt.acknowledged_at) \
+    .where(AlertReceipt.alert_id.in_(bindparam("ids", expanding=True)), AlertReceipt.party_id == bindparam("party"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +66,21 @@ class AlertRow:
     party: PartyCode
     network: Network | None = None
     infos: list[InfoRow] = field(default_factory=list)
+    #: The reader's party and this alert (``load_rows(..., party_id=)``): "acknowledged", "waiting" (it has the
+    #: alert, not acknowledged, and the alert is current), "missed" (not acknowledged, no longer current), or ""
+    #: (the party was not asked: no receipt, or not read).
+    my_party_ack: str = ""
+    active: bool = False
 
 
-def load_rows(statement: Select[Any], *, with_networks: bool = True) -> list[AlertRow]:
+def load_rows(statement: Select[Any], *, with_networks: bool = True, party_id: int | None = None) -> list[AlertRow]:
     """Run a statement built on :data:`ROW_SELECT` and give its alerts with their blocks and networks
-    (``with_networks=False``: the caller attaches them with other lists', ``listing.attach_networks``)."""
+    (``with_networks=False``: the caller attaches them with other lists', ``listing.attach_networks``), and with
+    ``party_id`` that party's acknowledgement of each (one statement more)."""
+    now = utcnow()
     rows = [AlertRow(id=r[0], network_id=r[1], state=r[2], status=r[3], msg_type=r[4], cancelled_at=r[5],
-                     superseded_by_id=r[6], published_at=r[7], created_at=r[8], party=PartyCode(r[9]))
+                     superseded_by_id=r[6], published_at=r[7], created_at=r[8], party=PartyCode(r[9]),
+                     active=r[2] == AlertState.PUBLISHED and r[10] > now)
             for r in db.session.execute(statement)]
     if rows:
         by_id = {row.id: row for row in rows}
@@ -77,4 +89,13 @@ def load_rows(statement: Select[Any], *, with_networks: bool = True) -> list[Ale
             by_id[alert_id].infos.append(InfoRow(language, headline, severity, added_by_id))
         if with_networks:
             attach_networks(rows)
+        if party_id is not None:
+            _attach_receipts(by_id, party_id)
     return rows
+
+
+def _attach_receipts(by_id: dict[int, AlertRow], party_id: int) -> None:
+    """Set ``my_party_ack`` on each row from the party's receipts."""
+    for alert_id, acknowledged_at in db.session.execute(_RECEIPTS, {"ids": list(by_id), "party": party_id}):
+        row = by_id[alert_id]
+        row.my_party_ack = "acknowledged" if acknowledged_at else ("waiting" if row.active else "missed")
