@@ -70,15 +70,6 @@
     return node;
   }
 
-  function bumpCount(delta) {
-    var badge = document.getElementById("alerts-count");
-    if (!badge) { return; }
-    var n = Math.max(0, Number(badge.getAttribute("data-count") || 0) + delta);
-    badge.setAttribute("data-count", String(n));
-    badge.firstChild.nodeValue = String(n);
-    badge.classList.toggle("d-none", n === 0);
-  }
-
   function show(alert) {
     var info = blockOf(alert);
     var severity = info.severity || "Unknown";
@@ -114,7 +105,7 @@
           if (answer && answer.ok) {
             ack.textContent = _("Acknowledged");
             ack.disabled = true;
-            bumpCount(-1);
+            if (window.CMCParts) { window.CMCParts.refresh(); }  // the count and home's list, from the server
           } else {
             ack.textContent = (answer && answer.message) || _("Could not acknowledge");
           }
@@ -134,8 +125,7 @@
     // Counts and tells the page's other scripts; the caller shows it (a toast, or a catch-up summary).
     seen[alert.id] = true;
     known[alert.id] = alert;
-    // The page's count already includes alerts up to the newest it was rendered with.
-    if (alert.msg_type === "Alert" && alert.id > pageLatest) { bumpCount(1); }
+    // The navigation count and home's list follow from the event (parts.js asks the server for them).
     document.dispatchEvent(new CustomEvent("cmc:alert", { detail: alert }));
   }
 

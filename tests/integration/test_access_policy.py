@@ -22,6 +22,7 @@ EXPECTED: dict[str, Access] = {
     "auth.second_factor": P,
     "auth.confirm_password": S,
     "home.index": S,
+    "parts.parts": S,
     "settings.index": S,
     "settings.profile": S,
     "settings.password": S,

@@ -26,14 +26,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, exists, func, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from cmc.extensions import db
 from cmc.models import Account, Alert, AlertReceipt, Membership
 from cmc.models.types import utcnow
-from cmc.services.alerts.access import readable
-from cmc.services.alerts.lists import active_clause, latest_id
+from cmc.services.alerts.lists import latest_id, waiting_clause
 
 log = logging.getLogger("cmc.alerts")
 
@@ -166,9 +165,7 @@ def _compute(actor: Account) -> tuple[Badge, datetime | None]:
     """The count and the next expiry among the counted alerts in one statement, and the newest id."""
     waiting, next_expiry = db.session.execute(
         select(func.count(), func.min(Alert.active_until)).select_from(Alert)
-        .where(readable(actor), active_clause(), ~exists().where(
-            AlertReceipt.alert_id == Alert.id, AlertReceipt.party_id == actor.party_id,
-            AlertReceipt.acknowledged_at.is_not(None)))).one()
+        .where(waiting_clause(actor))).one()
     return Badge(int(waiting or 0), latest_id(actor)), next_expiry
 
 

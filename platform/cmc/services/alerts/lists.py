@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from cmc import permissions
@@ -215,19 +215,27 @@ def _not_acknowledged_by(party_id: int) -> Any:
                            AlertReceipt.acknowledged_at.is_not(None))
 
 
+def waiting_clause(actor: Account) -> Any:
+    """SQL: an alert waiting for the actor's party to acknowledge it. Active, readable, not acknowledged by the
+    party, and one the party is asked to acknowledge: not its own (the sender does not acknowledge its own
+    alert), not a Cancel message (nothing to act on), and none at all for an observer (observers read, they
+    are not asked). Home's "What needs you", the navigation count and the alert page's button agree on it."""
+    if actor.is_observer:
+        return false()
+    return and_(readable(actor), active_clause(), _not_acknowledged_by(actor.party_id),
+                Alert.party_id != actor.party_id, Alert.msg_type != MsgType.CANCEL)
+
+
 def unacknowledged_query(actor: Account) -> Select[tuple[Alert]]:
-    """Active alerts of the actor's networks that the actor's party has not acknowledged, newest first."""
-    return _with_list_data(select(Alert).where(readable(actor), active_clause(),
-                                               _not_acknowledged_by(actor.party_id)).order_by(Alert.id.desc()))
+    """Alerts waiting for the actor's party (``waiting_clause``), newest first."""
+    return _with_list_data(select(Alert).where(waiting_clause(actor)).order_by(Alert.id.desc()))
 
 
 def unacknowledged_rows_query(actor: Account) -> Select[Any]:
     """``unacknowledged_query``'s alerts as list rows (run it with ``rows.load_rows``)."""
-    return rows.ROW_SELECT.where(readable(actor), active_clause(), _not_acknowledged_by(actor.party_id)) \
-        .order_by(Alert.id.desc())
+    return rows.ROW_SELECT.where(waiting_clause(actor)).order_by(Alert.id.desc())
 
 
 def unacknowledged_count(actor: Account) -> int:
-    """Active alerts in the actor's networks that the actor's party has not acknowledged yet."""
-    return int(db.session.scalar(select(func.count()).select_from(Alert).where(
-        readable(actor), active_clause(), _not_acknowledged_by(actor.party_id))) or 0)
+    """How many alerts wait for the actor's party (``waiting_clause``)."""
+    return int(db.session.scalar(select(func.count()).select_from(Alert).where(waiting_clause(actor))) or 0)

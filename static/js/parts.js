@@ -1,0 +1,81 @@
+/* The parts of a page that follow alert events: home's "What needs you", the activity feeds, a workspace's
+ * active alerts, and the navigation count (cmc/web/live_parts.py).
+ *
+ * On every alert event (new, update, cancel: alerts.js's "cmc:alert"; an acknowledgement: "alert:ack") and
+ * after a dropped link comes back, the page asks /parts once for all the parts it shows and puts in what the
+ * server rendered: the count and the lists come from one answer, so they agree with each other and with the
+ * server at every moment. Events arriving together make one request. The script never counts on its own. */
+(function () {
+  "use strict";
+  if (!window.CMCLive) { return; }
+  var url = document.body.getAttribute("data-parts-url");
+  if (!url) { return; }
+  var holders = Array.prototype.slice.call(document.querySelectorAll("[data-live-part]"));
+  var timer = null;
+  var running = false;
+  var again = false;
+
+  function query() {
+    var params = new URLSearchParams();
+    holders.forEach(function (holder) {
+      params.append("part", holder.getAttribute("data-live-part"));
+      var network = holder.getAttribute("data-network");
+      if (network) { params.set("network", network); }
+    });
+    return params.toString();
+  }
+
+  function setCount(count) {
+    ["alerts-count", "alerts-count-small"].forEach(function (id) {
+      var badge = document.getElementById(id);
+      if (!badge) { return; }
+      badge.setAttribute("data-count", String(count));
+      badge.firstChild.nodeValue = String(count);
+      badge.classList.toggle("d-none", count === 0);
+    });
+  }
+
+  function apply(answer) {
+    setCount(Number(answer.waiting) || 0);
+    holders.forEach(function (holder) {
+      var html = answer.parts && answer.parts[holder.getAttribute("data-live-part")];
+      if (typeof html !== "string" || holder.getAttribute("data-rendered") === html) { return; }
+      var hadFocus = holder.contains(document.activeElement);
+      holder.innerHTML = html;  // rendered by the server from the page's own templates (escaped there)
+      holder.setAttribute("data-rendered", html);
+      if (hadFocus) {  // keep a keyboard user where they were instead of dropping focus to the page
+        holder.setAttribute("tabindex", "-1");
+        holder.focus();
+      }
+    });
+    document.dispatchEvent(new CustomEvent("cmc:parts", { detail: answer }));
+  }
+
+  function refresh() {
+    if (running) { again = true; return; }
+    running = true;
+    window.fetch(url + "?" + query(), {
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (answer) {
+      if (answer) { apply(answer); }
+    }).catch(function () {
+      // Offline: the next event or the reconnection asks again.
+    }).then(function () {
+      running = false;
+      if (again) { again = false; schedule(); }
+    });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 250);
+  }
+
+  document.addEventListener("cmc:alert", schedule);
+  window.CMCLive.on("alert:ack", schedule);
+  window.CMCLive.socket.io.on("reconnect", schedule);
+  window.CMCParts = { refresh: schedule };
+}());
