@@ -198,7 +198,7 @@ def _pages(world: World) -> dict[str, tuple[str, list[str]]]:
     last = world.last
     code, author = last["code"], last["author"]
     return {
-        "home": ("/", [author, f"Workshop in {code}"]),
+        "home": ("/", [author, "Workshop in X01"]),  # coming meetings: the soonest (the first unit's)
         "networks directory": ("/networks", [f"Side network {code[1:]}"]),
         "network workspace": (f"/networks/{MAIN}", [last["thread"], author]),
         "network activity": (f"/networks/{MAIN}/activity", [author]),
