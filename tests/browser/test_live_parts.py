@@ -52,10 +52,15 @@ def test_home_and_the_workspace_follow_an_alert_and_agree(
     workspace_problems = watch_console(workspace)
     workspace.goto(f"/networks/{SLUG}")
     _live(workspace)
+    listing = home.context.new_page()
+    listing_problems = watch_console(listing)
+    listing.goto("/alerts")
+    _live(listing)
+    active = listing.locator('[data-live-part="alerts_list"] .list-group').first
     before = _count(home)
     assert before <= 10, "the fresh member should not have a long backlog"
     _agrees(home, before)
-    for page in (home, workspace):
+    for page in (home, workspace, listing):
         page.evaluate(MARK_JS)
 
     # Published: listed as waiting on home, in both feeds and in the workspace's active alerts; count + 1.
@@ -68,6 +73,9 @@ def test_home_and_the_workspace_follow_an_alert_and_agree(
     expect(workspace.locator('[data-live-part="network_alerts"]')).to_contain_text(headline, timeout=LIVE_WAIT_MS)
     expect(workspace.locator('[data-live-part="activity"]')).to_contain_text(headline)
     _agrees(workspace, before + 1)
+    row = active.locator("li", has_text=headline)
+    expect(row).to_contain_text("Waiting for your party", timeout=LIVE_WAIT_MS)
+    _agrees(listing, before + 1)
 
     # Acknowledged from the toast on home: gone from "What needs you", the count back, on both pages.
     _toast(home, alert_id).get_by_role("button", name="Acknowledge").click()
@@ -75,6 +83,8 @@ def test_home_and_the_workspace_follow_an_alert_and_agree(
     expect(home.locator('[data-live-part="waiting"]')).not_to_contain_text(headline, timeout=LIVE_WAIT_MS)
     _agrees(home, before)
     _agrees(workspace, before)
+    expect(row).to_contain_text("Acknowledged by your party", timeout=LIVE_WAIT_MS)
+    _agrees(listing, before)
 
     # An update is a new message to acknowledge; the workspace lists the update, not the old text.
     updated = f"{headline}: now two vessels"
@@ -87,6 +97,9 @@ def test_home_and_the_workspace_follow_an_alert_and_agree(
     _agrees(home, before + 1)
     expect(workspace.locator('[data-live-part="network_alerts"]')).to_contain_text(updated, timeout=LIVE_WAIT_MS)
     _agrees(workspace, before + 1)
+    expect(active).to_contain_text(updated, timeout=LIVE_WAIT_MS)
+    expect(active.locator("li", has_text=headline).filter(has_not_text=updated)).to_have_count(0)  # superseded
+    _agrees(listing, before + 1)
 
     # Cancelled: nothing waits any more, and the workspace no longer lists it as active.
     cancelled = live_server.api("POST", f"/alerts/{update_id}/cancel", token=coordinator_token,
@@ -97,10 +110,13 @@ def test_home_and_the_workspace_follow_an_alert_and_agree(
     expect(workspace.locator('[data-live-part="network_alerts"]')).not_to_contain_text(
         re.compile(re.escape(updated)), timeout=LIVE_WAIT_MS)
     _agrees(workspace, before)
+    expect(active).not_to_contain_text(updated, timeout=LIVE_WAIT_MS)
+    _agrees(listing, before)
 
-    for page in (home, workspace):
+    for page in (home, workspace, listing):
         assert page.evaluate(KEPT_JS), "a page was reloaded"
     # The server agrees after a reload.
     home.reload()
     _agrees(home, before)
-    assert not problems.errors and not workspace_problems.errors, (problems.errors, workspace_problems.errors)
+    assert not (problems.errors or workspace_problems.errors or listing_problems.errors), (
+        problems.errors, workspace_problems.errors, listing_problems.errors)
