@@ -23,6 +23,8 @@ EXPECTED: dict[str, Access] = {
     "auth.confirm_password": S,
     "home.index": S,
     "parts.parts": S,
+    "situation.index": S,
+    "situation.figure_csv": S,
     "settings.index": S,
     "settings.profile": S,
     "settings.password": S,

@@ -27,7 +27,7 @@ from flask_login import current_user
 
 from cmc.i18n.catalogues import request_locale
 
-Style = Literal["datetime", "datetime_seconds", "date", "day", "time", "short_date", "short_datetime"]
+Style = Literal["datetime", "datetime_seconds", "date", "day", "time", "short_date", "short_datetime", "month"]
 
 #: Each style as the language writes it: CLDR's own medium and full date patterns, and 24-hour clock times from
 #: the "Hm" skeleton (the region's official usage), joined by the language's medium date-time pattern ("{1},
@@ -40,6 +40,7 @@ PARTS: dict[str, tuple[str, str]] = {
     "short_date": ("MMMd", ""),  # 30 Nov
     "time": ("", "Hm"),  # 14:05
     "short_datetime": ("MMMd", "Hm"),  # 30 Nov, 14:05 (a meeting's time on another day of the reader's clock)
+    "month": ("yMMM", ""),  # Nov 2026 (a month of a chart)
 }
 WITH_ZONE = ("datetime", "datetime_seconds", "time")
 

@@ -185,7 +185,18 @@ def register_web(app: Flask) -> None:
 
     app.add_url_rule("/healthz", endpoint="healthz", view_func=healthz, methods=["GET"])
 
-    from cmc.web import admin, alerts, auth_views, documents, home, live_parts, meetings, networks, settings
+    from cmc.web import (
+        admin,
+        alerts,
+        auth_views,
+        dashboard,
+        documents,
+        home,
+        live_parts,
+        meetings,
+        networks,
+        settings,
+    )
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
@@ -196,6 +207,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(live_parts.bp)
+    app.register_blueprint(dashboard.bp)
     # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
     app.jinja_env.filters["safe_html"] = stored_html
 
@@ -287,7 +299,8 @@ def navigation() -> list[dict[str, Any]]:
              {"endpoint": "networks.directory", "label": _("Networks")},
              {"endpoint": "documents.index", "label": _("Documents")},
              {"endpoint": "alerts.index", "label": _("Alerts"), "count": "alerts"},
-             {"endpoint": "meetings.index", "label": _("Meetings")}]
+             {"endpoint": "meetings.index", "label": _("Meetings")},
+             {"endpoint": "situation.index", "label": _("Situation")}]
     if satisfied(Access.MANAGER):
         items.append({"endpoint": "admin.index", "label": _("Admin")})
     return items

@@ -25,11 +25,16 @@ ACTIVE_LIMIT = 100
 def _map_items(actor: Account, filters: alerts.AlertFilter) -> list[tuple[alerts.AlertRow, alerts.MapArea]]:
     """The active alerts the filters keep, each with the area the map draws (from the block the reader reads)."""
     rows = alerts.load_rows(alerts.list_rows_query(actor, filters=replace(filters, when="active")).limit(MAP_LIMIT),
-                            party_id=actor.party_id)
+                            reader=actor)
     language = str(request_locale() or i18n.DEFAULT)
     shown = {row.id: block.info.language for row in rows if (block := alerts.block_for(row, language))}
     areas = alerts.load_areas([row.id for row in rows], shown)
     return [(row, areas.get(row.id) or alerts.MapArea()) for row in rows]
+
+
+def map_items(actor: Account) -> list[tuple[alerts.AlertRow, alerts.MapArea]]:
+    """Every active alert the actor may read, with its area (the situation dashboard's map)."""
+    return _map_items(actor, alerts.AlertFilter())
 
 
 def render_list(actor: Account, network: Network | None = None, **extra: Any) -> Any:
@@ -43,7 +48,7 @@ def render_list(actor: Account, network: Network | None = None, **extra: Any) ->
         context["errors"] = form.errors_by_field()
         return render_template("alerts/index.html", **context), 400
     filters = form.to_filter(network)
-    load = partial(alerts.load_rows, party_id=actor.party_id, with_networks=False)
+    load = partial(alerts.load_rows, reader=actor, with_networks=False)
     context["view"] = form.view.data
     if form.view.data == "map":
         context["map_items"] = _map_items(actor, filters)

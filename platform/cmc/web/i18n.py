@@ -35,7 +35,7 @@ YEAR = 365 * 24 * 3600
 def install(app: Flask) -> None:
     """Filters, the page's language settings and the ``?lang=`` cookie, on the app."""
     for name, style in (("datetime", "datetime"), ("date", "date"), ("day", "day"), ("time", "time"),
-                        ("datetime_seconds", "datetime_seconds"), ("short_date", "short_date")):
+                        ("datetime_seconds", "datetime_seconds"), ("short_date", "short_date"), ("month", "month")):
         app.jinja_env.filters[name] = _filter(style)
     app.jinja_env.filters["daterange"] = lambda start, end: timefmt.show_range(start, end)
     app.jinja_env.globals["show_time"] = timefmt.show

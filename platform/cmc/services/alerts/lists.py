@@ -13,7 +13,17 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from cmc import permissions
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, MsgType, Network
+from cmc.models import (
+    Account,
+    Alert,
+    AlertInfo,
+    AlertReceipt,
+    AlertState,
+    CapStatus,
+    MsgType,
+    Network,
+    PartyStatus,
+)
 from cmc.models.alert import SEVERITIES
 from cmc.models.types import utcnow
 from cmc.services.alerts import json_rows, rows
@@ -215,12 +225,18 @@ def _not_acknowledged_by(party_id: int) -> Any:
                            AlertReceipt.acknowledged_at.is_not(None))
 
 
+def asked_to_acknowledge(actor: Account) -> bool:
+    """Whether the actor's party is ever asked to acknowledge alerts: a member state (not an observer, not a
+    support organisation such as IOM or UNHCR), as the acknowledgement grid counts them."""
+    return actor.party.status == PartyStatus.MEMBER and actor.party.retired_at is None
+
+
 def waiting_clause(actor: Account) -> Any:
     """SQL: an alert waiting for the actor's party to acknowledge it. Active, readable, not acknowledged by the
     party, and one the party is asked to acknowledge: not its own (the sender does not acknowledge its own
-    alert), not a Cancel message (nothing to act on), and none at all for an observer (observers read, they
-    are not asked). Home's "What needs you", the navigation count and the alert page's button agree on it."""
-    if actor.is_observer:
+    alert), not a Cancel message (nothing to act on), and none at all for a party that is not a member state
+    (``asked_to_acknowledge``). Home's "What needs you", the navigation count and the lists agree on it."""
+    if not asked_to_acknowledge(actor):
         return false()
     return and_(readable(actor), active_clause(), _not_acknowledged_by(actor.party_id),
                 Alert.party_id != actor.party_id, Alert.msg_type != MsgType.CANCEL)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from cmc.extensions import db
-from cmc.models import Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, MsgType, Network, Party
+from cmc.models import Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, MsgType, Network, Party, PartyStatus
 from cmc.models.types import utcnow
 from cmc.services.listing import PartyCode, attach_networks
 
@@ -66,17 +66,17 @@ class AlertRow:
     party: PartyCode
     network: Network | None = None
     infos: list[InfoRow] = field(default_factory=list)
-    #: The reader's party and this alert (``load_rows(..., party_id=)``): "acknowledged", "waiting" (it has the
+    #: The reader's party and this alert (``load_rows(..., reader=)``): "acknowledged", "waiting" (it has the
     #: alert, not acknowledged, and the alert is current), "missed" (not acknowledged, no longer current), or ""
     #: (the party was not asked: no receipt, or not read).
     my_party_ack: str = ""
     active: bool = False
 
 
-def load_rows(statement: Select[Any], *, with_networks: bool = True, party_id: int | None = None) -> list[AlertRow]:
+def load_rows(statement: Select[Any], *, with_networks: bool = True, reader: Any = None) -> list[AlertRow]:
     """Run a statement built on :data:`ROW_SELECT` and give its alerts with their blocks and networks
     (``with_networks=False``: the caller attaches them with other lists', ``listing.attach_networks``), and with
-    ``party_id`` that party's acknowledgement of each (one statement more)."""
+    ``reader`` (an account) their party's acknowledgement of each (one statement more)."""
     now = utcnow()
     rows = [AlertRow(id=r[0], network_id=r[1], state=r[2], status=r[3], msg_type=r[4], cancelled_at=r[5],
                      superseded_by_id=r[6], published_at=r[7], created_at=r[8], party=PartyCode(r[9]),
@@ -89,13 +89,19 @@ def load_rows(statement: Select[Any], *, with_networks: bool = True, party_id: i
             by_id[alert_id].infos.append(InfoRow(language, headline, severity, added_by_id))
         if with_networks:
             attach_networks(rows)
-        if party_id is not None:
-            _attach_receipts(by_id, party_id)
+        if reader is not None:
+            _attach_receipts(by_id, reader)
     return rows
 
 
-def _attach_receipts(by_id: dict[int, AlertRow], party_id: int) -> None:
-    """Set ``my_party_ack`` on each row from the party's receipts."""
-    for alert_id, acknowledged_at in db.session.execute(_RECEIPTS, {"ids": list(by_id), "party": party_id}):
+def _attach_receipts(by_id: dict[int, AlertRow], reader: Any) -> None:
+    """Set ``my_party_ack`` on each row from the reader's party's receipts. A party is not waited for (nor said
+    to have missed) where it is not asked: its own alerts, Cancel messages, and every alert for a party that is
+    not a member state (``lists.waiting_clause`` says the same for the count and home)."""
+    asked = reader.party.status == PartyStatus.MEMBER and reader.party.retired_at is None
+    for alert_id, acknowledged_at in db.session.execute(_RECEIPTS, {"ids": list(by_id), "party": reader.party_id}):
         row = by_id[alert_id]
-        row.my_party_ack = "acknowledged" if acknowledged_at else ("waiting" if row.active else "missed")
+        if acknowledged_at:
+            row.my_party_ack = "acknowledged"
+        elif asked and row.party.code != reader.party.code and row.msg_type != MsgType.CANCEL:
+            row.my_party_ack = "waiting" if row.active else "missed"

@@ -20,7 +20,7 @@ def visible_query(actor: Account) -> Select[tuple[Meeting]]:
     """Meetings the actor may see, latest first (with the network and host party each line names)."""
     query = select(Meeting).options(joinedload(Meeting.network), joinedload(Meeting.host_party)) \
         .order_by(Meeting.start_date.desc(), Meeting.id.desc())
-    return _visible(query, actor)
+    return only_visible(query, actor)
 
 
 def upcoming_rows(actor: Account, today: date, limit: int) -> list[Any]:
@@ -28,10 +28,11 @@ def upcoming_rows(actor: Account, today: date, limit: int) -> list[Any]:
     ``title``, ``start_date``, ``end_date`` and ``city`` (home lists them; no objects are loaded)."""
     query = (select(Meeting.id, Meeting.title, Meeting.start_date, Meeting.end_date, Meeting.city)
              .where(Meeting.end_date >= today).order_by(Meeting.start_date, Meeting.id).limit(limit))
-    return list(db.session.execute(_visible(query, actor)))
+    return list(db.session.execute(only_visible(query, actor)))
 
 
-def _visible(query: Select[Any], actor: Account) -> Select[Any]:
+def only_visible(query: Select[Any], actor: Account) -> Select[Any]:
+    """``query`` restricted to the meetings the actor may see (drafts for the secretariat only)."""
     if permissions.can(actor, "meeting.manage"):
         return query
     mine = select(Membership.network_id).where(Membership.account_id == actor.id)
