@@ -8,8 +8,9 @@ checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lis
 ``json_rows``: the API's list as rows),
 ``acknowledgement`` (receipts, the grid, overdue parties), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
-which block each reader reads), ``badge`` (the navigation's count, cached and told of every change). Callers use
-the package: ``alerts.publish(...)``.
+which block each reader reads), ``badge`` (the navigation's count, cached and told of every change), ``preview``
+(what publishing would do, and the token that confirms it), ``autosave`` (what a compose page keeps on the
+server while a person writes). Callers use the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, severity_of
@@ -22,6 +23,15 @@ from cmc.services.alerts.acknowledgement import (
     mark,
     mark_delivered,
 )
+from cmc.services.alerts.autosave import (
+    MAX_BYTES as AUTOSAVE_MAX_BYTES,
+)
+from cmc.services.alerts.autosave import (
+    autosaved,
+    composing_network,
+    discard_autosave,
+    save_autosave,
+)
 from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import (
@@ -30,6 +40,8 @@ from cmc.services.alerts.delivery import (
     connection_closed,
     connection_opened,
     mail_offline_members,
+    mail_subject,
+    recipients,
     refresh_presence,
 )
 from cmc.services.alerts.event_templates import SMUGGLING_EVENT_TYPES, event_types, save_event_type, seed_event_types
@@ -50,6 +62,7 @@ from cmc.services.alerts.lists import (
     unacknowledged_query,
     unacknowledged_rows_query,
 )
+from cmc.services.alerts.preview import Preview, SevereNotConfirmed, StaleConfirmation, confirm, preview
 from cmc.services.alerts.rows import AlertRow, load_rows
 from cmc.services.alerts.translations import (
     LANGUAGE_WORDS,
@@ -65,13 +78,16 @@ from cmc.services.alerts.translations import (
 from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
 
 __all__ = [
-    "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "SEVERITY_WORDS",
-    "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "AlertInput", "AlertRow", "Badge", "GridRow",
-    "InfoInput", "JsonAlertRow", "ShownBlock", "SyncPage", "TranslationInput", "acknowledge", "active_clause",
-    "alert_json", "api_rows_query", "approve", "block_for", "cancel", "connection_closed", "connection_opened",
-    "drafts_query", "drafts_rows_query", "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row",
-    "language_word", "latest_id", "list_query", "list_rows_query", "load_json_rows", "load_rows",
-    "mail_offline_members", "mark", "mark_delivered", "navigation_badge", "original_block", "publish",
-    "refresh_presence", "return_draft", "revise", "save_event_type", "seed_event_types", "severity_of", "severity_word",
-    "sync", "translate", "unacknowledged_count", "unacknowledged_query", "unacknowledged_rows_query", "validate",
+    "AUTOSAVE_MAX_BYTES", "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW",
+    "PROCESS_ID", "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT",
+    "AlertInput", "AlertRow", "Badge", "GridRow", "InfoInput", "JsonAlertRow", "Preview", "SevereNotConfirmed",
+    "ShownBlock", "StaleConfirmation", "SyncPage", "TranslationInput", "acknowledge", "active_clause", "alert_json",
+    "api_rows_query", "approve", "autosaved", "block_for", "cancel", "composing_network", "confirm",
+    "connection_closed", "connection_opened", "discard_autosave", "drafts_query", "drafts_rows_query",
+    "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_row", "language_word", "latest_id",
+    "list_query", "list_rows_query", "load_json_rows", "load_rows", "mail_offline_members", "mail_subject", "mark",
+    "mark_delivered", "navigation_badge", "original_block", "preview", "publish", "recipients", "refresh_presence",
+    "return_draft", "revise", "save_autosave", "save_event_type", "seed_event_types", "severity_of",
+    "severity_word", "sync", "translate", "unacknowledged_count", "unacknowledged_query",
+    "unacknowledged_rows_query", "validate",
 ]
