@@ -185,7 +185,8 @@ def register_web(app: Flask) -> None:
 
     app.add_url_rule("/healthz", endpoint="healthz", view_func=healthz, methods=["GET"])
 
-    from cmc.web import admin, alerts, auth_views, documents, home, meetings, networks, settings
+    # alert_compose adds the compose views to alerts.bp (imported for that, before the blueprint is registered)
+    from cmc.web import admin, alert_compose, alerts, auth_views, documents, home, meetings, networks, settings  # noqa: F401
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
