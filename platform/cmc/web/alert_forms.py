@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -83,10 +82,12 @@ class AlertForm(CapChoices, OnceForm):
     #: confirmation of a Severe or Extreme alert (its label, with the numbers, is the template's).
     confirmation = HiddenField()
     confirm_severe = BooleanField()
+    #: The button pressed: "preview" (the compose page's) or "publish" (the preview's "Publish" or "Submit").
+    action = HiddenField()
 
     def publishing(self) -> bool:
         """Whether the person pressed "Publish" (or "Submit") on a preview, rather than "Preview"."""
-        return request.form.get("action") == "publish"
+        return text(self.action) == "publish"
 
     def for_network(self, network: Any) -> AlertForm:
         """The affected-party choices (the network's parties) and, once per form shown, an idempotency key."""
