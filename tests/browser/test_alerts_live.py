@@ -149,6 +149,8 @@ def test_a_severe_alert_reaches_two_parties_live_and_the_coordinator_sees_the_ac
     coord.get_by_role("textbox", name="Headline", exact=True).fill(headline)
     coord.get_by_role("textbox", name="Event", exact=True).fill(event)
     coord.get_by_role("combobox", name="Severity").select_option("Severe")
+    coord.get_by_role("button", name="Preview", exact=True).click()  # then confirm the Severe alert
+    coord.get_by_label(re.compile(r"^I have checked this Severe alert")).check()
     coord.get_by_role("button", name="Publish alert").click()
 
     # The coordinator lands on the alert, with the grid: one row per party of the network.

@@ -95,6 +95,8 @@ EXPECTED: dict[str, Access] = {
     "alerts.index": S,
     "alerts.network_alerts": S,
     "alerts.compose": S,
+    "alerts.autosave": S,
+    "alerts.discard_autosave": S,
     "alerts.show": S,
     "alerts.ack": S,
     "alerts.remind": S,

@@ -4,6 +4,7 @@ import, and the bad inputs of the alerts issue."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -538,6 +539,11 @@ def test_pages_compose_show_ack_and_nav_count(net, signed_in):
     data = {"csrf_token": token, "idempotency_key": "form-1", "headline": "Boat sighted", "event": "Vessel",
             "severity": "Severe", "urgency": "Immediate", "certainty": "Likely", "category": "Security",
             "restriction": "Members only", "ack_within_minutes": "30", "geocodes": ["TT"]}
+    preview = coordinator_client.post(f"/networks/{network.slug}/alerts/new", data={**data, "action": "preview"})
+    assert preview.status_code == 200 and db.session.scalar(select(db.func.count()).select_from(Alert)) == 0
+    confirmation = re.search(r'name="confirmation" type="hidden" value="([^"]+)"', preview.get_data(as_text=True))
+    assert confirmation
+    data = {**data, "action": "publish", "confirmation": confirmation.group(1), "confirm_severe": "y"}
     response = coordinator_client.post(f"/networks/{network.slug}/alerts/new", data=data)
     assert response.status_code == 302
     twice = coordinator_client.post(f"/networks/{network.slug}/alerts/new", data=data)

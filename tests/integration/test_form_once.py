@@ -211,6 +211,8 @@ class Case:
     measure: Callable[[World], int]
     file: bool = False
     anonymous: bool = False
+    #: The form is previewed first (alerts): what is sent twice is the preview's "Publish", with its token.
+    preview: bool = False
 
 
 def _meeting_form(w: World) -> dict[str, Any]:
@@ -261,10 +263,10 @@ CASES: dict[str, Case] = {
         typed=lambda w: {"headline": "Second vessel sighted", "event": "Suspected smuggling vessel",
                          "severity": "Severe", "urgency": "Immediate", "certainty": "Likely",
                          "area_desc": "Windward Passage", "description": "Seen at dawn."},
-        measure=lambda w: count(Alert)),
+        measure=lambda w: count(Alert), preview=True),
     "alert update": Case(
         page=lambda w: f"/alerts/{w.ids['alert']}/update", action=lambda w: f"/alerts/{w.ids['alert']}/update",
-        typed=lambda w: {"headline": "Vessel turned back"}, measure=lambda w: count(Alert)),
+        typed=lambda w: {"headline": "Vessel turned back"}, measure=lambda w: count(Alert), preview=True),
     "alert cancel": Case(
         page=lambda w: f"/alerts/{w.ids['alert']}", action=lambda w: f"/alerts/{w.ids['alert']}/cancel",
         typed=lambda w: {}, measure=lambda w: count(Alert)),
@@ -313,8 +315,14 @@ def filled(w: World, case: Case, client: FlaskClient) -> list[tuple[str, Any]]:
     assert len(nonces) == 1 and re.fullmatch(r"[A-Za-z0-9_-]{16,64}", nonces[0]), \
         f"the form posting to {case.action(w)} carries no one-time nonce"
     typed = case.typed(w)
-    return [(n, v) for n, v in fields if n not in typed] + [
+    fields = [(n, v) for n, v in fields if n not in typed] + [
         (name, item) for name, value in typed.items() for item in (value if isinstance(value, list) else [value])]
+    if case.preview:
+        shown = send(client, case.action(w), [*fields, ("action", "preview")], case.file)
+        assert shown.status_code == 200, shown.get_data(as_text=True)[:800]
+        drawn = form_on(shown.get_data(as_text=True), case.action(w))
+        fields = [*drawn, ("action", "publish"), ("confirm_severe", "y")]
+    return fields
 
 
 def send(client: FlaskClient, action: str, fields: list[tuple[str, Any]], file: bool) -> Any:

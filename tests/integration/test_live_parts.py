@@ -19,7 +19,7 @@ def parts(client: Any, *names: str, network: str = "") -> Any:
     return client.get(f"/parts?{query}", headers=FETCH)
 
 
-def test_parts_render_what_the_pages_show_and_agree_with_the_count(app, net, sign_in):
+def test_parts_render_what_the_pages_show_and_agree_with_the_count(app, net, sign_in):  # noqa: F811
     network, _admin, coordinator, member = net
     reader = member("TT")
     client = app.test_client()
@@ -42,7 +42,7 @@ def test_parts_render_what_the_pages_show_and_agree_with_the_count(app, net, sig
     assert after["waiting"] == 0 and headline not in after["parts"]["waiting"]
 
 
-def test_the_sender_observers_and_cancel_messages_wait_for_nobody(app, net, sign_in, make_account):
+def test_the_sender_observers_and_cancel_messages_wait_for_nobody(app, net, sign_in, make_account):  # noqa: F811
     network, admin, coordinator, member = net
     alert, _ = alerts.publish(coordinator, network.slug, alert_input())
     own = app.test_client()
@@ -64,7 +64,7 @@ def test_the_sender_observers_and_cancel_messages_wait_for_nobody(app, net, sign
     assert cancelled["waiting"] == 0 and "No alert waits" in cancelled["parts"]["waiting"]
 
 
-def test_bad_requests_for_parts(app, net, sign_in, make_account):
+def test_bad_requests_for_parts(app, net, sign_in, make_account):  # noqa: F811
     network, _admin, _coordinator, member = net
     client = app.test_client()
     assert parts(client, "waiting").status_code == 401  # signed out: a JSON refusal, not a page

@@ -18,8 +18,8 @@ def _rows(client, figure: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
 
 
-def test_the_dashboard_counts_who_was_asked_and_how_fast(app, net, sign_in, make_account):
-    network, admin, coordinator, member = net
+def test_the_dashboard_counts_who_was_asked_and_how_fast(app, net, sign_in, make_account):  # noqa: F811
+    network, _admin, coordinator, member = net
     tt, jm = member("TT"), member("JM")
     first, _ = alerts.publish(coordinator, network.slug, alert_input())
     alerts.publish(coordinator, network.slug, alert_input(infos=[info(event="=HYPERLINK(\"x\")",
@@ -42,8 +42,8 @@ def test_the_dashboard_counts_who_was_asked_and_how_fast(app, net, sign_in, make
     assert "Situation" in client.get("/").get_data(as_text=True)  # in the main navigation
 
 
-def test_open_action_items_by_owner_and_past_due(app, net, sign_in):
-    network, admin, _coordinator, member = net
+def test_open_action_items_by_owner_and_past_due(app, net, sign_in):  # noqa: F811
+    _network, admin, _coordinator, member = net
     meeting = meetings.save_meeting(admin, meetings.MeetingInput(
         title="Network meeting", kind="network_meeting", start_date=date.today(), end_date=date.today(),
         status="published"))
@@ -56,7 +56,7 @@ def test_open_action_items_by_owner_and_past_due(app, net, sign_in):
     assert rows[1][1:] == ["2", "1"], rows
 
 
-def test_a_reader_sees_only_the_networks_they_may_read(app, net, sign_in, make_account):
+def test_a_reader_sees_only_the_networks_they_may_read(app, net, sign_in, make_account):  # noqa: F811
     network, _admin, coordinator, _member = net
     alerts.publish(coordinator, network.slug, alert_input())
     outsider = make_account("delegate", party="JM")  # in no network

@@ -3,6 +3,7 @@
 from cmc.models.account import AccessToken, Account, AuthSession, Invitation, RecoveryCode, Role
 from cmc.models.alert import (
     Alert,
+    AlertAutosave,
     AlertEventType,
     AlertInfo,
     AlertMail,
@@ -62,6 +63,7 @@ __all__ = [
     "AgendaItem",
     "AgendaVersion",
     "Alert",
+    "AlertAutosave",
     "AlertEventType",
     "AlertInfo",
     "AlertMail",

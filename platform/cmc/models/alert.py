@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -208,3 +209,20 @@ class LiveConnection(db.Model):
     session_id: Mapped[int | None] = mapped_column(default=None)  # what it connected with, to drop it later
     token_id: Mapped[int | None] = mapped_column(default=None)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AlertAutosave(db.Model):
+    """What a person was writing on a network's compose page, saved by the page every few seconds: one per
+    person and network, on the server (a shared computer keeps no restricted alert text in the browser after
+    sign-out), deleted when the alert is published or submitted, and forgotten after ``services.alerts.
+    autosave.KEPT``. ``fields`` is the form as sent: ``{name: text or [texts]}``."""
+
+    __tablename__ = "alert_autosaves"
+    __table_args__ = (UniqueConstraint("account_id", "network_id", name="uq_alert_autosave"),
+                      Index("ix_alert_autosaves_saved", "saved_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

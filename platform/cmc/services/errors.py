@@ -39,6 +39,10 @@ class ConflictError(ServiceError, status=409, code="conflict"):
     """The change clashes with existing state (a duplicate email, a party code in use)."""
 
 
+class TooLargeError(ServiceError, status=413, code="too_large"):
+    """The request carries more than the use case takes (an autosaved draft over its cap)."""
+
+
 class GoneError(ServiceError, status=410, code="gone"):
     """The thing existed but cannot be used any more (a used or expired invitation)."""
 

@@ -185,8 +185,10 @@ def register_web(app: Flask) -> None:
 
     app.add_url_rule("/healthz", endpoint="healthz", view_func=healthz, methods=["GET"])
 
-    from cmc.web import (
+    # alert_compose adds the compose views to alerts.bp (imported for that, before the blueprint is registered)
+    from cmc.web import (  # noqa: F401
         admin,
+        alert_compose,
         alerts,
         auth_views,
         dashboard,

@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.core import UnboundField
 
 from cmc import i18n
 from cmc.i18n import labels
@@ -69,6 +78,16 @@ class AlertForm(CapChoices, OnceForm):
     status = _select(_l("Status"), "cap_status", STATUSES)
     restriction = StringField(_l("Restriction"), render_kw={"maxlength": 300})
     note = HiddenField()
+    #: The token of the preview this form was drawn with (``services.alerts.preview``), and the second
+    #: confirmation of a Severe or Extreme alert (its label, with the numbers, is the template's).
+    confirmation = HiddenField()
+    confirm_severe = BooleanField()
+    #: The button pressed: "preview" (the compose page's) or "publish" (the preview's "Publish" or "Submit").
+    action = HiddenField()
+
+    def publishing(self) -> bool:
+        """Whether the person pressed "Publish" (or "Submit") on a preview, rather than "Preview"."""
+        return text(self.action) == "publish"
 
     def for_network(self, network: Any) -> AlertForm:
         """The affected-party choices (the network's parties) and, once per form shown, an idempotency key."""
@@ -104,6 +123,18 @@ class AlertForm(CapChoices, OnceForm):
                                               instruction=text(self[f"instruction_{code}"]), **common))
         return alerts.AlertInput(infos=infos, status=text(self.status, "Actual"), restriction=text(self.restriction),
                                  note=text(self.note), ack_within_minutes=ack_minutes)
+
+
+#: What the compose page autosaves and restores: what a person writes, not what carries the form (its CSRF
+#: token, nonce, idempotency key, preview token and confirmation).
+TRANSPORT_FIELDS = frozenset({"csrf_token", "form_nonce", "idempotency_key", "confirmation", "confirm_severe",
+                              "action"})
+
+
+def autosaved_fields() -> frozenset[str]:
+    """The names of the compose form's fields an autosave keeps."""
+    return frozenset(name for name in dir(AlertForm) if isinstance(getattr(AlertForm, name), UnboundField)
+                     and name not in TRANSPORT_FIELDS)
 
 
 for _code in ("es", "fr", "nl"):

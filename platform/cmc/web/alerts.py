@@ -1,4 +1,5 @@
-"""Alert pages: the list, composing (with event templates), the alert with its acknowledgement grid."""
+"""Alert pages: the list, the alert with its acknowledgement grid, drafts, translations, cancelling, event
+types. Composing (with the preview and the autosave) is ``alert_compose``, on the same blueprint."""
 
 from __future__ import annotations
 
@@ -19,9 +20,6 @@ from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts, networks
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.alert_forms import (
-    COMPOSE_DEFAULTS,
-    LANGUAGE_NAMES,
-    AlertForm,
     CancelForm,
     EventTypeForm,
     RemindForm,
@@ -71,10 +69,6 @@ def alert_block(alert: Any, language: str | None = None) -> alerts.ShownBlock | 
     return alerts.block_for(alert, language or str(request_locale() or i18n.DEFAULT))
 
 
-def _compose_context(network: Any, errors: dict[str, str], form: AlertForm, original: Any = None) -> dict[str, Any]:
-    return {"network": network, "errors": errors, "form": form.for_network(network), "original": original,
-            "event_types": alerts.event_types(network), "languages": LANGUAGE_NAMES,
-            "can_publish": permissions.can(_actor(), "alert.publish", network)}
 
 
 @bp.get("/alerts")
@@ -100,41 +94,6 @@ def network_alerts(slug: str) -> Any:
 def map_area(info: Any) -> alerts.MapArea:
     """The area of an info block as a map draws it (``alerts/_area_map.html``)."""
     return alerts.map_area(info.circle, info.polygon, info.geocodes)
-
-
-@bp.route("/networks/<slug>/alerts/new", methods=["GET", "POST"])
-@access(Access.SIGNED_IN)
-@once
-def compose(slug: str) -> Any:
-    """Compose an alert: coordinators publish, members submit for approval."""
-    actor = _actor()
-    network = networks.open_network(actor, slug)
-    if not network.alerts_enabled:
-        return render_template("errors/error.html", status=410, title=_("No alerts in this network"),
-                               message=_("This network does not exchange early alerts.")), 410
-    networks.require_post(actor, network, "alert.publish")
-    errors: dict[str, str] = {}
-    form = AlertForm() if request.method == "POST" else AlertForm(formdata=None, data={
-        "restriction": _("For members of the %(network)s network only",
-                         network=networks.network_name(network, plain=True)),
-        "ack_within_minutes": "60", **COMPOSE_DEFAULTS})
-    if form.is_submitted():
-        try:
-            data = form.to_input(actor.timezone)
-            alert, _created = alerts.publish(actor, slug, data, idempotency_key=form.idempotency_key.data or None,
-                                             submit=not permissions.can(actor, "alert.publish", network))
-        except ValidationError as exc:
-            errors = exc.fields or {"headline": exc.message}
-        else:
-            if alert.state == AlertState.PUBLISHED:
-                flash(_("The alert is published to every member of %(network)s.",
-                        network=networks.network_name(network, plain=True)), "success")
-            else:
-                flash(_("Your draft is submitted. A coordinator will publish it or return it with a comment."),
-                      "success")
-            return redirect(url_for("alerts.show", alert_id=alert.id))
-    return render_template("alerts/compose.html", **_compose_context(network, errors, form)), \
-        422 if errors else 200
 
 
 @bp.get("/alerts/<int:alert_id>")
@@ -270,37 +229,6 @@ def cancel(alert_id: int) -> Any:
         return redirect(url_for("alerts.show", alert_id=alert_id))
     flash(_("The alert is cancelled."), "success")
     return redirect(url_for("alerts.show", alert_id=new.id))
-
-
-@bp.route("/alerts/<int:alert_id>/update", methods=["GET", "POST"])
-@access(Access.SIGNED_IN)
-@once
-def revise(alert_id: int) -> Any:
-    """Issue an update that references the alert (coordinators)."""
-    actor = _actor()
-    original = alerts.get(actor, alert_id, audit_read=False)
-    permissions.require(actor, "alert.publish", original.network, action="alert.update", target_type="alert",
-                        target_id=alert_id, message=_("Only a coordinator of the network updates alerts."))
-    errors: dict[str, str] = {}
-    form = AlertForm()
-    if form.is_submitted():
-        try:
-            new = alerts.revise(actor, alert_id, form.to_input(actor.timezone))
-        except (ValidationError, ConflictError) as exc:
-            errors = exc.fields or {"headline": exc.message}
-        else:
-            flash(_("The update is published."), "success")
-            return redirect(url_for("alerts.show", alert_id=new.id))
-    else:
-        info = original.infos[0]
-        form = AlertForm(formdata=None, data={
-            "headline": info.headline, "event": info.event, "severity": info.severity, "urgency": info.urgency,
-            "certainty": info.certainty, "category": info.category, "description": info.description,
-            "instruction": info.instruction, "area_desc": info.area_desc, "circle": info.circle,
-            "polygon": info.polygon, "restriction": original.restriction, "status": str(original.status),
-            "ack_within_minutes": str(original.ack_within_minutes), "geocodes": info.geocodes})
-    return render_template("alerts/compose.html", **_compose_context(original.network, errors, form, original)), \
-        422 if errors else 200
 
 
 @bp.route("/networks/<slug>/alerts/event-types", methods=["GET", "POST"])

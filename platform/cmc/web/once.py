@@ -8,6 +8,7 @@ submissions). Then:
 - the first submission runs; when it answers a success (below 400) the nonce records where that answer led
   (its redirect, else the page itself); when it fails (a form error, an exception) the nonce is let go, so
   the corrected form can be sent again;
+- an answer that made nothing although it succeeded (a preview, ``made_nothing()``) lets the nonce go too;
 - a second submission of the same nonce (a double click, a resent form, the back button) runs nothing: it
   waits for the first to finish and lands the person where the first one did, with a note saying so.
 
@@ -23,7 +24,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import flash, make_response, redirect, request, url_for
+from flask import flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,6 +38,12 @@ _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 def new_nonce() -> str:
     """A fresh nonce for one drawing of a form."""
     return secrets.token_urlsafe(18)
+
+
+def made_nothing() -> None:
+    """Say that this answer, although a success, made nothing (a preview): the nonce is let go afterwards, so
+    the same form may be sent again (to publish what was previewed, or after the back button)."""
+    g.cmc_once_made_nothing = True
 
 
 def once(view: F) -> F:
@@ -56,7 +63,7 @@ def once(view: F) -> F:
         except BaseException:
             _let_go(owner, nonce)
             raise
-        if response.status_code >= 400:
+        if response.status_code >= 400 or g.pop("cmc_once_made_nothing", False):
             _let_go(owner, nonce)
             return response
         landed = response.headers.get("Location") or _json_location(response) or request.path

@@ -9,13 +9,16 @@ checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lis
 ``acknowledgement`` (receipts, overdue parties), ``grid`` (who is expected to acknowledge, the grid and its
 summary; ``grid_export``: as CSV; ``remind``: "remind now"), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
-which block each reader reads), ``badge`` (the navigation's count, cached and told of every change). Callers use
-the package: ``alerts.publish(...)``.
+which block each reader reads), ``badge`` (the navigation's count, cached and told of every change), ``preview``
+(what publishing would do, and the token that confirms it), ``autosave`` (what a compose page keeps on the
+server while a person writes). Callers use the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, readable_networks, severity_of
 from cmc.services.alerts.acknowledgement import acknowledge, flag_overdue, mark, mark_delivered
 from cmc.services.alerts.areas import MapArea, load_areas, map_area, territories
+from cmc.services.alerts.autosave import MAX_BYTES as AUTOSAVE_MAX_BYTES
+from cmc.services.alerts.autosave import autosaved, composing_network, discard_autosave, save_autosave
 from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import (
@@ -24,6 +27,8 @@ from cmc.services.alerts.delivery import (
     connection_closed,
     connection_opened,
     mail_offline_members,
+    mail_subject,
+    recipients,
     refresh_presence,
 )
 from cmc.services.alerts.event_templates import SMUGGLING_EVENT_TYPES, event_types, save_event_type, seed_event_types
@@ -61,6 +66,7 @@ from cmc.services.alerts.lists import (
     unacknowledged_query,
     unacknowledged_rows_query,
 )
+from cmc.services.alerts.preview import Preview, SevereNotConfirmed, StaleConfirmation, confirm, preview
 from cmc.services.alerts.remind import REMIND_INTERVAL, Reminder, remind
 from cmc.services.alerts.rows import AlertRow, load_rows
 from cmc.services.alerts.translations import (
@@ -77,16 +83,18 @@ from cmc.services.alerts.translations import (
 from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
 
 __all__ = [
-    "FILTER_STATUSES", "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID",
-    "REMIND_INTERVAL", "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "WHEN",
-    "WHEN_CHOICES", "WHEN_WORDS", "AlertFilter", "AlertInput", "AlertRow", "Badge", "GridRow", "GridSummary",
-    "InfoInput", "JsonAlertRow", "MapArea", "Reason", "Reminder", "ShownBlock", "SyncPage", "TranslationInput",
-    "acknowledge", "active_clause", "alert_json", "api_rows_query", "approve", "block_for", "cancel",
-    "connection_closed", "connection_opened", "delay_words", "drafts_query", "drafts_rows_query", "duration_words",
-    "earlier_messages", "event_types", "flag_overdue", "get", "grid", "grid_csv", "grid_row", "language_word",
-    "latest_id", "list_query", "list_rows_query", "load_areas", "load_json_rows", "load_rows", "mail_offline_members",
-    "map_area", "mark", "mark_delivered", "navigation_badge", "original_block", "publish", "readable_networks",
-    "reason_word", "refresh_presence", "remind", "return_draft", "revise", "save_event_type", "seed_event_types",
+    "AUTOSAVE_MAX_BYTES", "FILTER_STATUSES", "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY",
+    "ONLINE_WINDOW", "PROCESS_ID", "REMIND_INTERVAL", "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT",
+    "SYNC_PAGE_BYTES", "URGENT", "WHEN", "WHEN_CHOICES", "WHEN_WORDS", "AlertFilter", "AlertInput", "AlertRow",
+    "Badge", "GridRow", "GridSummary", "InfoInput", "JsonAlertRow", "MapArea", "Preview", "Reason", "Reminder",
+    "SevereNotConfirmed", "ShownBlock", "StaleConfirmation", "SyncPage", "TranslationInput", "acknowledge",
+    "active_clause", "alert_json", "api_rows_query", "approve", "autosaved", "block_for", "cancel",
+    "composing_network", "confirm", "connection_closed", "connection_opened", "delay_words", "discard_autosave",
+    "drafts_query", "drafts_rows_query", "duration_words", "earlier_messages", "event_types", "flag_overdue", "get",
+    "grid", "grid_csv", "grid_row", "language_word", "latest_id", "list_query", "list_rows_query", "load_areas",
+    "load_json_rows", "load_rows", "mail_offline_members", "mail_subject", "map_area", "mark", "mark_delivered",
+    "navigation_badge", "original_block", "preview", "publish", "readable_networks", "reason_word", "recipients",
+    "refresh_presence", "remind", "return_draft", "revise", "save_autosave", "save_event_type", "seed_event_types",
     "severity_of", "severity_word", "summary", "sync", "territories", "translate", "unacknowledged_count",
     "unacknowledged_query", "unacknowledged_rows_query", "validate",
 ]

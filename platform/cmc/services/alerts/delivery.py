@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cmc import i18n
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertMail, LiveConnection, Membership
+from cmc.models import Account, Alert, AlertMail, LiveConnection, Membership, Network, Party
 from cmc.models.types import utcnow
 from cmc.services import networks
 from cmc.services.alerts.translations import block_for, severity_word
@@ -50,13 +50,36 @@ def refresh_presence(*, starting: bool = False) -> None:
                                .values(seen_at=utcnow()))
 
 
+def members(network_id: int) -> Select[tuple[Account]]:
+    """The people an alert of the network reaches: its active members (live in the network's room, by mail
+    when offline and the alert is urgent)."""
+    return select(Account).join(Membership, Membership.account_id == Account.id).where(
+        Membership.network_id == network_id, Account.active.is_(True))
+
+
+def receiving_parties(network: Network) -> list[Party]:
+    """The parties an alert of the network opens a receipt for (and asks to acknowledge): its parties."""
+    return list(network.parties)
+
+
+def recipients(network: Network) -> tuple[int, int]:
+    """How many parties and people an alert published in the network reaches now (the preview's "n parties,
+    m people"), counted with the queries that fan it out."""
+    people = db.session.scalar(select(func.count()).select_from(members(network.id).subquery()))
+    return len(receiving_parties(network)), int(people or 0)
+
+
+def mail_subject(severity: str, headline: str) -> str:
+    """The subject of an urgent alert's e-mail, in the current language (the preview shows the same)."""
+    return _("[%(severity)s] %(headline)s", severity=severity_word(severity), headline=headline)
+
+
 def _offline_members(alert: Alert) -> list[Account]:
     """Active members of the alert's network with no live connection, not yet mailed this alert."""
     online = select(LiveConnection.account_id).where(LiveConnection.seen_at > utcnow() - ONLINE_WINDOW)
     already = select(AlertMail.account_id).where(AlertMail.alert_id == alert.id)
-    return list(db.session.scalars(select(Account).join(Membership, Membership.account_id == Account.id).where(
-        Membership.network_id == alert.network_id, Account.active.is_(True), Account.id.not_in(online),
-        Account.id.not_in(already))))
+    return list(db.session.scalars(members(alert.network_id).where(Account.id.not_in(online),
+                                                                    Account.id.not_in(already))))
 
 
 def _claim_mail(alert: Alert, account: Account) -> bool:
@@ -89,7 +112,7 @@ def mail_offline_members(alert: Alert) -> int:
                      severity=severity, network=networks.network_name(alert.network, plain=True),
                      headline=info.headline,
                      description=info.description, instruction=info.instruction, link=link)
-            subject = _("[%(severity)s] %(headline)s", severity=severity, headline=info.headline)
+            subject = mail_subject(info.severity, info.headline)
         send_mail(account.email, subject, body)
         sent += 1
     return sent

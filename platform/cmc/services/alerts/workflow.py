@@ -18,8 +18,9 @@ from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, networks, text
 from cmc.services.alerts.access import alert_json, get, require_alerts_on, severity_of
+from cmc.services.alerts.autosave import forget_autosave
 from cmc.services.alerts.compose import AlertInput, as_input, identifier, info_rows, validate
-from cmc.services.alerts.delivery import mail_offline_members
+from cmc.services.alerts.delivery import mail_offline_members, receiving_parties
 from cmc.services.errors import ConflictError, ValidationError
 
 URGENT = ("Extreme", "Severe")
@@ -56,7 +57,7 @@ def _active_until(alert: Alert) -> datetime:
 
 
 def _open_receipts(alert: Alert, network: Network) -> None:
-    for party in network.parties:
+    for party in receiving_parties(network):
         db.session.add(AlertReceipt(alert_id=alert.id, party_id=party.id))
 
 
@@ -78,14 +79,9 @@ def _keyed(network: Network, actor: Account, key: str | None) -> Alert | None:
                                                  Alert.idempotency_key == key))
 
 
-def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str | None = None,
-            submit: bool = False) -> tuple[Alert, bool]:
-    """A coordinator publishes an alert; a member may only ``submit`` it as a draft for approval.
-
-    Returns the alert and whether it was created now (False: the idempotency key had been used, and the
-    alert made then is returned instead of a second one).
-    """
-    key = (idempotency_key or "").strip()[:80] or None
+def require_composer(actor: Account, slug: str, *, submit: bool) -> tuple[Network, bool]:
+    """The network the actor composes an alert in, and whether the alert is published (a coordinator) rather
+    than submitted as a draft; refused (404, 403, 410) for anyone who may do neither."""
     network = networks.open_network(actor, slug)
     require_alerts_on(network)
     networks.require_post(actor, network, "alert.publish")
@@ -94,6 +90,18 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
         permissions.check(submit, action="alert.publish", target_type="network", target_id=network.id,
                           message=_("Only a coordinator of the network publishes alerts. Submit it as a draft "
                                       "for a coordinator to approve."))
+    return network, coordinator
+
+
+def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str | None = None,
+            submit: bool = False) -> tuple[Alert, bool]:
+    """A coordinator publishes an alert; a member may only ``submit`` it as a draft for approval.
+
+    Returns the alert and whether it was created now (False: the idempotency key had been used, and the
+    alert made then is returned instead of a second one).
+    """
+    key = (idempotency_key or "").strip()[:80] or None
+    network, coordinator = require_composer(actor, slug, submit=submit)
     if (existing := _keyed(network, actor, key)) is not None:
         return existing, False
     validate(data, network)
@@ -102,6 +110,7 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
             network = networks.entry(slug)
             state = AlertState.PUBLISHED if coordinator else AlertState.SUBMITTED
             alert = _create(actor, network, data, state=state, msg_type=MsgType.ALERT, idempotency_key=key)
+            forget_autosave(actor, network)  # what the compose page kept is now the alert
             audit.record(actor, "alert.publish" if coordinator else "alert.submit", target_type="alert",
                          target_id=alert.id, target_party_id=actor.party_id,
                          details={"network": network.slug, "severity": severity_of(alert),
@@ -195,7 +204,7 @@ def _chain_ids(root: Alert) -> list[int]:
     return ids
 
 
-def _require_revisable(actor: Account, original: Alert, *, cancel: bool) -> None:
+def require_revisable(actor: Account, original: Alert, *, cancel: bool) -> None:
     """Refuse to update or cancel unless the actor coordinates the network and the alert is the current,
     published, uncancelled message of its chain."""
     permissions.require(actor, "alert.publish", original.network, action="alert.cancel" if cancel else "alert.update",
@@ -222,7 +231,7 @@ def revise(actor: Account, alert_id: int, data: AlertInput, *, cancel: bool = Fa
     """Issue an Update (or a Cancel) that references the alert; the original leaves the active list."""
     original = get(actor, alert_id, audit_read=False)
     network = original.network
-    _require_revisable(actor, original, cancel=cancel)
+    require_revisable(actor, original, cancel=cancel)
     if not cancel:
         validate(data, network)
     with write_transaction():
