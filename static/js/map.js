@@ -7,6 +7,7 @@
  * <div class="cmc-map" data-map="alerts" data-basemap="URL" data-items="#map-twin">: the active alerts of a list,
  *      read from the twin list's items (<li data-area data-severity data-href data-headline data-severity-label>),
  *      one marker each, linked to the alert, with its area drawn.
+ * <div class="cmc-map" data-map="compose">: drawn by static/js/compose_map.js with the helpers of window.CMCMap.
  * Colours and symbols are those of the severity tags (templates/alerts/_macros.html, static/css/app.css). */
 (function () {
   "use strict";
@@ -168,7 +169,12 @@
     }).catch(function () { failed(element); });
   }
 
+  /* For the compose page's map (static/js/compose_map.js), which draws and picks instead of showing. */
+  window.CMCMap = { basemap: basemap, newMap: newMap, failed: failed, colour: colour, LAND: LAND, PARTY: PARTY,
+                    CARIBBEAN: CARIBBEAN };
+
   Array.prototype.forEach.call(document.querySelectorAll(".cmc-map[data-map]"), function (element) {
-    if (element.getAttribute("data-map") === "alerts") { alertsMap(element); } else { areaMap(element); }
+    var kind = element.getAttribute("data-map");
+    if (kind === "alerts") { alertsMap(element); } else if (kind === "area") { areaMap(element); }
   });
 }());

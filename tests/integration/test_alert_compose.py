@@ -257,3 +257,18 @@ def test_the_token_binds_the_fields_the_network_and_the_author(coordinator_clien
     with pytest.raises(alerts.SevereNotConfirmed):
         alerts.confirm(coordinator, network.slug, alert_input(), token=shown.token, severe_checked=False)
     assert count(Alert) == 0 and publish_audits() == 0
+
+
+def test_the_compose_map_knows_the_networks_territories_and_far_points_are_warned(coordinator_client):
+    client, _coordinator, network = coordinator_client
+    page = client.get(compose_path(network)).get_data(as_text=True)
+    found = re.search(r'data-territories="([^"]*)"', page)
+    assert found, "no compose map on the page"
+    territories = json.loads(found.group(1).replace("&#34;", '"').replace("&quot;", '"'))
+    assert territories["TT"] == "780" and territories["JM"] == "388"  # ISO 3166-1 numeric, as the basemap
+    assert set(territories) == {"TT", "JM", "BS", "US"}  # the network's parties, as the affected-parties list
+    near, _form = previewed(client, compose_path(network), **{**FIELDS, "circle": "10.3,-61.2 25"})
+    assert 'id="preview-outside"' not in near.get_data(as_text=True)
+    far, _form = previewed(client, compose_path(network), **{**FIELDS, "circle": "40.7,-74.0 10"})
+    assert far.status_code == 200 and 'id="preview-outside"' in far.get_data(as_text=True)
+    assert count(Alert) == 0  # warned, not refused, and nothing written

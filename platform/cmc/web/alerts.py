@@ -90,6 +90,13 @@ def network_alerts(slug: str) -> Any:
                        can_publish=permissions.can(actor, "alert.publish", network))
 
 
+@bp.app_template_global("party_territories")
+def party_territories(network: Any) -> dict[str, str]:
+    """{party code: basemap feature id} of the network's parties that have a territory (the compose map)."""
+    known = alerts.territories()
+    return {p.code: known[p.code].feature_id for p in network.parties if p.code in known}
+
+
 @bp.app_template_global("map_area")
 def map_area(info: Any) -> alerts.MapArea:
     """The area of an info block as a map draws it (``alerts/_area_map.html``)."""

@@ -63,6 +63,20 @@ def _point(text: str) -> list[float] | None:
     return [lat, lon]
 
 
+#: What the maps let people pan to (static/js/map.js, LIMITS): south, west, north, east. A point outside is
+#: warned about in the preview, not refused (an alert may follow a route from elsewhere).
+CARIBBEAN_LIMITS = (-4.0, -104.0, 38.0, -42.0)
+
+
+def outside_caribbean(circle: str, polygon: str) -> bool:
+    """Whether the circle's centre or a corner of the polygon lies outside :data:`CARIBBEAN_LIMITS`."""
+    south, west, north, east = CARIBBEAN_LIMITS
+    found = parse_circle(circle)
+    points = [[found["lat"], found["lon"]]] if found else []
+    points += parse_polygon(polygon) or []
+    return any(not (south <= lat <= north and west <= lon <= east) for lat, lon in points)
+
+
 def parse_circle(text: str) -> dict[str, Any] | None:
     """A stored circle as ``{"lat", "lon", "radius_km"}`` (None when empty or not drawable)."""
     parts = text.split()

@@ -24,6 +24,7 @@ from itsdangerous import Signer
 from cmc.i18n.labels import label
 from cmc.models import Account, AlertState, CapStatus, MsgType, Network
 from cmc.services.alerts.access import get
+from cmc.services.alerts.areas import outside_caribbean
 from cmc.services.alerts.compose import AlertInput, InfoInput, validate
 from cmc.services.alerts.delivery import mail_subject, recipients
 from cmc.services.alerts.workflow import URGENT, require_composer, require_revisable
@@ -59,6 +60,7 @@ class Preview:
     token: str
     original_id: int | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    outside_caribbean: bool = False  # a point of the area lies outside the region the maps show: warned
 
 
 class StaleConfirmation(ConflictError):
@@ -113,7 +115,7 @@ def preview(actor: Account, slug: str | None, data: AlertInput, *, submit: bool 
     return Preview(network=network, alert=shown, parties=parties, people=people, publishes=publishes,
                    urgent=first.severity in URGENT, subject=mail_subject(first.severity, first.headline.strip()),
                    token=token_for(actor, network, data, publishes=publishes, original_id=original_id),
-                   original_id=original_id)
+                   original_id=original_id, outside_caribbean=outside_caribbean(first.circle, first.polygon))
 
 
 def confirm(actor: Account, slug: str | None, data: AlertInput, *, token: str, severe_checked: bool,
