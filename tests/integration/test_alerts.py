@@ -167,6 +167,10 @@ def test_an_updated_or_cancelled_alert_leaves_the_active_list_and_the_badge(net)
     ({"infos": [info(expires=utcnow() + timedelta(days=4000))]}, "expires"),
     ({"infos": [info(polygon="18.0,-76.0 18.5,-76.0 18.5,-76.5 18.1,-76.5")]}, "polygon"),
     ({"infos": [info(circle="18.0,-76.0 -5")]}, "circle"),
+    ({"infos": [info(circle="18.0,-76.0 5000")]}, "circle"),  # wider than the region: says nothing
+    ({"infos": [info(circle="18.0,-76.0 inf")]}, "circle"),
+    ({"infos": [info(polygon="18.0,-76.0 18.5,-76.0 18.0,-76.0")]}, "polygon"),  # three points
+    ({"infos": [info(geocodes=["ZZ"])]}, "geocodes"),  # no such party
     ({"infos": [info(description="x" * (5 * 1024 * 1024))]}, "description"),
     ({"restriction": ""}, "restriction"),
     ({"infos": [info(geocodes=["CU"])]}, "geocodes"),

@@ -3,6 +3,7 @@ meet (``validate``, with a message per field, areas included), and the model row
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from cmc.services.errors import ValidationError
 LANGUAGES = ("en", "es", "fr", "nl")
 MAX_DESCRIPTION = 20_000
 MAX_EXPIRY = timedelta(days=366)
+#: The largest circle an alert may draw: wider than the widest sea crossing of the region, smaller than the
+#: region itself (a circle of 5,000 km would cover the Americas and say nothing about where to look).
+MAX_RADIUS_KM = 1000
 _COORD = re.compile(r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$")
 
 
@@ -70,7 +74,12 @@ def _check_circle(value: str) -> str | None:
         radius = float(parts[1])
     except ValueError:
         return _("The radius of the circle must be a number of kilometres.")
-    return None if radius > 0 else _("The radius of the circle must be more than 0 km.")
+    if not math.isfinite(radius) or radius <= 0:
+        return _("The radius of the circle must be more than 0 km.")
+    if radius > MAX_RADIUS_KM:
+        return _("The radius of the circle must be at most %(km)d km: draw a polygon for a larger area.",
+                 km=MAX_RADIUS_KM)
+    return None
 
 
 def validate(data: AlertInput, network: Network) -> None:
