@@ -51,6 +51,7 @@ from cmc.models.network import (
     ThreadVisit,
     network_parties,
 )
+from cmc.models.notification import Delivery, DigestSent, Notification, NotificationKind, NotificationSetting
 from cmc.models.party import Party, PartyKind, PartyStatus
 
 __all__ = [
@@ -72,6 +73,8 @@ __all__ = [
     "AuthSession",
     "CapStatus",
     "Decision",
+    "Delivery",
+    "DigestSent",
     "Document",
     "DocumentKind",
     "DocumentText",
@@ -91,6 +94,9 @@ __all__ = [
     "NetworkKind",
     "NetworkRole",
     "NetworkText",
+    "Notification",
+    "NotificationKind",
+    "NotificationSetting",
     "Outcome",
     "Party",
     "PartyKind",

@@ -185,7 +185,18 @@ def register_web(app: Flask) -> None:
 
     app.add_url_rule("/healthz", endpoint="healthz", view_func=healthz, methods=["GET"])
 
-    from cmc.web import admin, alerts, auth_views, documents, home, live_parts, meetings, networks, settings
+    from cmc.web import (
+        admin,
+        alerts,
+        auth_views,
+        documents,
+        home,
+        live_parts,
+        meetings,
+        networks,
+        notifications,
+        settings,
+    )
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
@@ -196,6 +207,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(live_parts.bp)
+    app.register_blueprint(notifications.bp)
     # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
     app.jinja_env.filters["safe_html"] = stored_html
 
