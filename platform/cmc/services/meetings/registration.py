@@ -98,9 +98,15 @@ def decide_registration(actor: Account, registration_id: int, confirm: bool) -> 
             Account.party_id == registration.party_id, Account.role == Role.FOCAL_POINT, Account.active.is_(True)))
         for focal_id in focal_points:  # the focal points who register their party's delegation are told
             notifications.record(focal_id, "registration.decided", meeting_id=registration.meeting_id,
-                                 meeting=registration.meeting.title, party=registration.party.name, confirmed=confirm)
+                                 meeting=_title(registration.meeting_id), party=registration.party.name,
+                                 confirmed=confirm)
     notifications.push_recorded()
     return registration
+
+
+def _title(meeting_id: int) -> str:
+    meeting = db.session.get(Meeting, meeting_id)
+    return meeting.title if meeting is not None else ""
 
 
 def mark_attendance(actor: Account, registration_id: int, attended: list[int]) -> Registration:
