@@ -104,8 +104,8 @@ def settings_form(account: Account, formdata: Any = None) -> NotificationSetting
 
     for kind in NotificationKind:
         setattr(Form, _field(kind), RadioField(
-            KIND_WORDS[kind], choices=[SelectChoice(str(d), DELIVERY_WORDS[d]) for d in Delivery], default=str(current[kind]),
-            validate_choice=True))
+            KIND_WORDS[kind], choices=[SelectChoice(str(d), DELIVERY_WORDS[d]) for d in Delivery],
+            default=str(current[kind]), validate_choice=True))
     return Form(formdata=formdata) if formdata is not None else Form()
 
 
