@@ -15,6 +15,7 @@
   var holders = all.filter(function (holder) { return !holder.hasAttribute("data-src"); });
   var pages = all.filter(function (holder) { return holder.hasAttribute("data-src"); });
   var HEADERS = { "X-Requested-With": "fetch" };
+  var ngettext = window.CMC.ngettext;
   var timer = null;
   var running = false;
   var again = false;
@@ -49,7 +50,7 @@
       shown.textContent = String(count);
       shown.classList.toggle("d-none", count === 0);
       bell.querySelector(".notification-label").textContent =
-        window.CMC.ngettext("%(num)d unread notification", "%(num)d unread notifications", count);
+        ngettext("%(num)d unread notification", "%(num)d unread notifications", count);
     });
   }
 

@@ -75,7 +75,7 @@ def test_an_alert_notifies_every_member_asked_to_acknowledge_in_one_insert(app, 
 
 
 def test_a_failed_transaction_leaves_no_notification_and_pushes_none(app, net):  # noqa: F811
-    network, admin, coordinator, member = net
+    network, _admin, coordinator, member = net
     reader = member("TT")
     with pytest.raises(RuntimeError), write_transaction():
         notifications.record(reader.id, "alert.returned", headline="x")
@@ -115,13 +115,13 @@ def test_drafts_returns_registrations_and_action_items_are_recorded(app, net, ma
 
 
 def test_list_open_mark_all_read_and_another_persons_answers_404(app, net, sign_in):  # noqa: F811
-    network, admin, coordinator, member = net
+    network, _admin, coordinator, member = net
     reader, other = member("TT"), member("JM")
     client = app.test_client()
     sign_in(client, reader)
     assert bell(client) == 0
     first, _ = alerts.publish(coordinator, network.slug, alert_input())
-    second, _ = alerts.publish(coordinator, network.slug, alert_input(infos=[
+    _second, _ = alerts.publish(coordinator, network.slug, alert_input(infos=[
         alerts.InfoInput(headline="Second boat sighted", event="Vessel", severity="Moderate", urgency="Expected",
                          certainty="Likely", category="Security", area_desc="North", geocodes=["TT"])]))
     assert bell(client) == 2
@@ -155,7 +155,7 @@ def test_a_notification_of_something_no_longer_readable_is_hidden_and_not_leaked
     reader = member("TT")
     client = app.test_client()
     sign_in(client, reader)
-    alert, _ = alerts.publish(coordinator, network.slug, alert_input(infos=[
+    _alert, _ = alerts.publish(coordinator, network.slug, alert_input(infos=[
         alerts.InfoInput(headline="Secret route via Tobago", event="Vessel", severity="Moderate", urgency="Expected",
                          certainty="Likely", category="Security", area_desc="North", geocodes=["TT"])]))
     note = db.session.scalar(select(Notification).where(Notification.account_id == reader.id))
@@ -170,7 +170,7 @@ def test_a_notification_of_something_no_longer_readable_is_hidden_and_not_leaked
 
 
 def test_notifications_older_than_90_days_are_purged(app, net):  # noqa: F811
-    network, admin, coordinator, member = net
+    network, _admin, coordinator, member = net
     reader = member("TT")
     alerts.publish(coordinator, network.slug, alert_input())
     alerts.publish(coordinator, network.slug, alert_input())
@@ -185,7 +185,7 @@ def test_notifications_older_than_90_days_are_purged(app, net):  # noqa: F811
 
 
 def test_the_bell_adds_no_statement_to_a_cached_page(app, net, sign_in):  # noqa: F811
-    network, admin, coordinator, member = net
+    network, _admin, coordinator, member = net
     reader = member("TT")
     client = app.test_client()
     sign_in(client, reader)
@@ -197,7 +197,7 @@ def test_the_bell_adds_no_statement_to_a_cached_page(app, net, sign_in):  # noqa
 
 
 def test_the_api_lists_and_marks_read(app, net, sign_in):  # noqa: F811
-    network, admin, coordinator, member = net
+    network, _admin, coordinator, member = net
     reader, other = member("TT"), member("JM")
     client = app.test_client()
     sign_in(client, reader)

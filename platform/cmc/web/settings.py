@@ -60,7 +60,10 @@ def notification_settings() -> Any:
                                                   for kind in NotificationKind})
             flash(_("Your notification settings are saved."), "success")
             return redirect(url_for("settings.notification_settings"))
-        return render_template("settings/notifications.html", form=form, errors=_form_errors(form),
+        # Each wrong group's first radio is where the summary's link leads; the words are the platform's own.
+        errors = {f"{name}-0": _("Choose how this kind of notification reaches you.")
+                  for name in _form_errors(form)}
+        return render_template("settings/notifications.html", form=form, errors=errors,
                                kinds=list(NotificationKind)), 422
     return render_template("settings/notifications.html", form=form, errors={}, kinds=list(NotificationKind))
 
