@@ -103,3 +103,12 @@ def test_an_immediate_mail_follows_the_setting(inbox, app, net):  # noqa: F811
     alerts.publish(author, network.slug, alert_input(), submit=True)
     assert [m["To"] for m in inbox.messages if "/notifications/" in m.get_payload(decode=True).decode()] == \
         [coordinator.email]
+
+
+def test_a_severe_alert_is_not_mailed_to_who_chose_the_bell_only(inbox, app, net):  # noqa: F811
+    network, _admin, coordinator, member = net
+    mailed, quiet = member("TT"), member("JM")
+    notifications.save_settings(quiet, {"alert": "in_app"})
+    alerts.publish(coordinator, network.slug, alert_input())  # Severe: mailed to offline members
+    recipients = {m["To"] for m in inbox.messages}
+    assert mailed.email in recipients and quiet.email not in recipients

@@ -15,7 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from cmc import i18n
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertMail, LiveConnection, Membership
+from cmc.models import (
+    Account,
+    Alert,
+    AlertMail,
+    Delivery,
+    LiveConnection,
+    Membership,
+    NotificationKind,
+    NotificationSetting,
+)
 from cmc.models.types import utcnow
 from cmc.services import networks
 from cmc.services.alerts.translations import block_for, severity_word
@@ -51,12 +60,15 @@ def refresh_presence(*, starting: bool = False) -> None:
 
 
 def _offline_members(alert: Alert) -> list[Account]:
-    """Active members of the alert's network with no live connection, not yet mailed this alert."""
+    """Active members of the alert's network with no live connection, not yet mailed this alert, who did not
+    turn alert e-mails off (Settings > Notifications: here only, or a daily digest)."""
     online = select(LiveConnection.account_id).where(LiveConnection.seen_at > utcnow() - ONLINE_WINDOW)
     already = select(AlertMail.account_id).where(AlertMail.alert_id == alert.id)
+    no_mail = select(NotificationSetting.account_id).where(NotificationSetting.kind == NotificationKind.ALERT,
+                                                           NotificationSetting.delivery != Delivery.EMAIL)
     return list(db.session.scalars(select(Account).join(Membership, Membership.account_id == Account.id).where(
         Membership.network_id == alert.network_id, Account.active.is_(True), Account.id.not_in(online),
-        Account.id.not_in(already))))
+        Account.id.not_in(already), Account.id.not_in(no_mail))))
 
 
 def _claim_mail(alert: Alert, account: Account) -> bool:
