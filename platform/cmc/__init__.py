@@ -40,6 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     badge.install(app)  # the navigation's alert count: cached, told of changes by the session
     badge.listen(CmcSession)
+    from cmc.services.notifications import store as notification_store
+
+    notification_store.listen(CmcSession)  # a rolled-back event's notifications are never pushed
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

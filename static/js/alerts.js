@@ -95,7 +95,8 @@
     toast.appendChild(el("p", "small mb-2", alert.network.name + " \u00b7 " + alert.sender_party));
     var actions = el("div", "d-flex gap-2");
     var open = el("a", "btn btn-sm btn-light", _("Open"));
-    open.href = "/alerts/" + alert.id;
+    // Through the notification centre: the alert's notification is marked read, then the alert opens.
+    open.href = "/notifications/alert/" + alert.id + "/open";
     actions.appendChild(open);
     if (alert.msg_type !== "Cancel") {
       var ack = el("button", "btn btn-sm btn-dark", _("Acknowledge"));
@@ -327,7 +328,8 @@
 }());
 
 /* In-app notifications (a draft waiting for approval, an agenda that changed, an overdue acknowledgement):
- * announced politely and shown briefly. */
+ * announced politely and shown briefly, each a link to the stored notification (opening it marks it read); the
+ * bell's count comes from the server (parts.js asks /parts on every notification). */
 (function () {
   "use strict";
   if (!window.CMCLive) { return; }
@@ -337,7 +339,14 @@
     var toast = document.createElement("div");
     toast.className = "alert-toast notification-toast";
     toast.setAttribute("data-kind", String(note.kind || ""));
-    toast.textContent = note.text;
+    var link = document.createElement(note.url ? "a" : "span");
+    link.className = "notification-toast-link";
+    link.textContent = note.text;
+    if (note.url) {
+      link.href = note.url;
+      link.setAttribute("data-notification-id", String(note.id));
+    }
+    toast.appendChild(link);
     box.appendChild(toast);
     var announcer = document.getElementById("alert-announcer");
     if (announcer) { announcer.textContent = note.text; }

@@ -1,5 +1,5 @@
 /* The parts of a page that follow alert events: home's "What needs you", the activity feeds, a workspace's
- * active alerts, and the navigation count (cmc/web/live_parts.py).
+ * active alerts, the navigation count and the bell's unread notifications (cmc/web/live_parts.py).
  *
  * On every alert event (new, update, cancel: alerts.js's "cmc:alert"; an acknowledgement: "alert:ack") and
  * after a dropped link comes back, the page asks /parts once for all the parts it shows and puts in what the
@@ -15,6 +15,7 @@
   var holders = all.filter(function (holder) { return !holder.hasAttribute("data-src"); });
   var pages = all.filter(function (holder) { return holder.hasAttribute("data-src"); });
   var HEADERS = { "X-Requested-With": "fetch" };
+  var ngettext = window.CMC.ngettext;
   var timer = null;
   var running = false;
   var again = false;
@@ -39,6 +40,20 @@
     });
   }
 
+  function setBell(count) {
+    // The bell's number (shown) and its words for screen readers, from the server's count.
+    ["notifications-bell", "notifications-bell-small"].forEach(function (id) {
+      var bell = document.getElementById(id);
+      if (!bell) { return; }
+      bell.setAttribute("data-count", String(count));
+      var shown = bell.querySelector(".notification-count");
+      shown.textContent = String(count);
+      shown.classList.toggle("d-none", count === 0);
+      bell.querySelector(".notification-label").textContent =
+        ngettext("%(num)d unread notification", "%(num)d unread notifications", count);
+    });
+  }
+
   function put(holder, html) {
     if (typeof html !== "string" || holder.getAttribute("data-rendered") === html) { return; }
     var hadFocus = holder.contains(document.activeElement);
@@ -52,6 +67,7 @@
 
   function apply(answer) {
     setCount(Number(answer.waiting) || 0);
+    setBell(Number(answer.unread) || 0);
     holders.forEach(function (holder) {
       put(holder, answer.parts && answer.parts[holder.getAttribute("data-live-part")]);
     });
@@ -96,6 +112,7 @@
 
   document.addEventListener("cmc:alert", schedule);
   window.CMCLive.on("alert:ack", schedule);
+  window.CMCLive.on("notification", schedule);  // a stored notification: the bell's count from the server
   window.CMCLive.socket.io.on("reconnect", schedule);
   window.CMCParts = { refresh: schedule };
 }());

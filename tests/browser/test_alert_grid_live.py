@@ -75,7 +75,8 @@ def grid_network(live_server: LiveServer, new_context: Callable[..., BrowserCont
         added = live_server.api("POST", f"/networks/{slug}/members", token=admin,
                                 json_body={"account_id": account_id, "role": role})
         assert added.status == 201, added
-    return {"slug": slug, "tt_name": tt_name, "tt_email": tt_email, "tt_token": live_server.create_token(tt_email, "grid test"),
+    return {"slug": slug, "tt_name": tt_name, "tt_email": tt_email,
+            "tt_token": live_server.create_token(tt_email, "grid test"),
             "coordinator_token": live_server.create_token(COORDINATOR, "grid test")}
 
 

@@ -71,6 +71,7 @@ def register_api(app: Flask) -> None:
         document_resources,
         meeting_resources,
         network_resources,
+        notification_resources,
         openapi,
         resources,
     )

@@ -1,4 +1,5 @@
-"""The ``cmc`` command: database, seed, accounts, tokens, alerts, audit, stored Markdown, backup and the server.
+"""The ``cmc`` command: database, seed, accounts, tokens, alerts, notifications, audit, stored Markdown, backup and
+the server.
 
 One module per domain, each holding its click commands at module level (flaskr's way); :func:`register_cli`
 attaches them to ``app.cli`` inside ``create_app`` (``db`` comes from Flask-Migrate) and then puts every command
@@ -50,11 +51,11 @@ def register_cli(app: Any) -> None:
 
     The command objects live at module level and are shared by every app built in the process; the guard
     wraps each callback once (it marks what it wrapped), so building a second app changes nothing."""
-    from cmc.cli import accounts, alerts, audit, backup, markdown, seed, serve, tokens
+    from cmc.cli import accounts, alerts, audit, backup, markdown, notify, seed, serve, tokens
 
     for command in (seed.seed_command, accounts.accounts_group, tokens.tokens_group, alerts.alerts_group,
-                    audit.audit_group, markdown.markdown_group, backup.backup_command, backup.restore_command,
-                    serve.serve):
+                    audit.audit_group, markdown.markdown_group, notify.notify_group, backup.backup_command,
+                    backup.restore_command, serve.serve):
         app.cli.add_command(command)
     # Last, so that every command above (and any added above later) is covered.
     guard_commands(app.cli)

@@ -52,6 +52,7 @@ from cmc.models.network import (
     ThreadVisit,
     network_parties,
 )
+from cmc.models.notification import Delivery, DigestSent, Notification, NotificationKind, NotificationSetting
 from cmc.models.party import Party, PartyKind, PartyStatus
 
 __all__ = [
@@ -74,6 +75,8 @@ __all__ = [
     "AuthSession",
     "CapStatus",
     "Decision",
+    "Delivery",
+    "DigestSent",
     "Document",
     "DocumentKind",
     "DocumentText",
@@ -93,6 +96,9 @@ __all__ = [
     "NetworkKind",
     "NetworkRole",
     "NetworkText",
+    "Notification",
+    "NotificationKind",
+    "NotificationSetting",
     "Outcome",
     "Party",
     "PartyKind",

@@ -61,10 +61,33 @@ def start_up_checkpoint(app: Flask) -> Any:
             db.session.remove()
 
 
+def daily_notifications(app: Flask) -> None:
+    """What ``cmc notify digest`` and ``cmc notify purge`` do, run by the server: each person's digest once a
+    day of their time zone (sending is recorded per person and day, so running it every hour, in several
+    processes, still sends one), and the purge of notifications older than 90 days."""
+    from cmc.extensions import db
+    from cmc.services import notifications
+
+    with app.app_context():
+        try:
+            notifications.send_digests()
+            notifications.purge()
+        except Exception:  # a passing database or mail error: the next run tries again
+            log.exception("notification digest or purge failed; trying again within the hour")
+        finally:
+            db.session.remove()
+
+
+#: How often the housekeeping loop runs the digests and the purge: each person's digest goes out within an hour
+#: after their day starts (what was unread then, from the last day).
+DIGEST_EVERY_SECONDS = 3600.0
+
+
 def housekeeping(app: Flask, interval: float = 60.0, checkpoint: Any = None) -> None:
     """Every minute: keep this process's live connections counted as online, and flag alerts that a party
-    has not acknowledged in time. Every few minutes while it moves, checkpoint the audit trail's head into the
-    log and ``instance/audit-checkpoints`` (``services/audit_checkpoint.py``), after ``checkpoint``, the one
+    has not acknowledged in time. Every hour: the daily digests and the purge (:func:`daily_notifications`).
+    Every few minutes while it moves, checkpoint the audit trail's head into the log and
+    ``instance/audit-checkpoints`` (``services/audit_checkpoint.py``), after ``checkpoint``, the one
     :func:`start_up_checkpoint` recorded."""
     import time
 
@@ -75,6 +98,7 @@ def housekeeping(app: Flask, interval: float = 60.0, checkpoint: Any = None) -> 
         alerts.refresh_presence(starting=True)
         db.session.remove()
     checkpointed = time.monotonic()
+    digested = time.monotonic() - DIGEST_EVERY_SECONDS  # the first round runs the digests
     while True:
         socketio.sleep(interval)
         with app.app_context():
@@ -85,6 +109,9 @@ def housekeeping(app: Flask, interval: float = 60.0, checkpoint: Any = None) -> 
                 log.exception("housekeeping failed; trying again in a minute")
             finally:
                 db.session.remove()
+            if time.monotonic() - digested >= DIGEST_EVERY_SECONDS:
+                daily_notifications(app)
+                digested = time.monotonic()
             if time.monotonic() - checkpointed >= audit_checkpoint.INTERVAL_SECONDS:
                 checkpoint = _checkpoint(checkpoint, "periodic")
                 checkpointed = time.monotonic()

@@ -59,6 +59,12 @@ from cmc.schemas.networks import (
     ThreadSchema,
     ThreadWithRepliesSchema,
 )
+from cmc.schemas.notifications import (
+    NotificationPageSchema,
+    NotificationReadInputSchema,
+    NotificationReadSchema,
+    NotificationSchema,
+)
 
 PartyListSchema = list_of(PartySchema, "PartyListSchema")
 TokenListSchema = list_of(TokenSchema, "TokenListSchema")
@@ -81,11 +87,13 @@ COMPONENTS = [
     GridRowSchema, GridSummarySchema,
     MeetingSchema, MeetingDetailSchema, AgendaVersionSchema, RegistrationSchema, ActionItemSchema,
     AgendaItemInputSchema, AgendaItemAddedSchema,
+    NotificationSchema, NotificationPageSchema, NotificationReadSchema,
     PartyListSchema, TokenListSchema, NetworkListSchema, MemberPageSchema, ThreadPageSchema, DocumentPageSchema,
     AlertPageSchema, GridSchema, MeetingPageSchema, ActionItemListSchema,
     # Request bodies the views read field by field (cmc.schemas.bodies)
     AudienceInputSchema, DocumentUploadSchema, VersionUploadSchema, MemberInputSchema, ThreadInputSchema,
     ReplyInputSchema, RevisionInputSchema, RegistrationInputSchema, ActionStatusInputSchema,
+    NotificationReadInputSchema,
 ]
 
 

@@ -197,6 +197,7 @@ def register_web(app: Flask) -> None:
         live_parts,
         meetings,
         networks,
+        notifications,
         settings,
     )
 
@@ -210,6 +211,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(live_parts.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(notifications.bp)
     # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
     app.jinja_env.filters["safe_html"] = stored_html
 

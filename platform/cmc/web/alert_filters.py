@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext as _pl
+from flask_babel import lazy_pgettext as _p
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectChoice, SelectField
@@ -39,7 +39,7 @@ class AlertFilterForm(FlaskForm):
     status = SelectField(_l("Status"), default="", validate_choice=False, validators=[
         AnyOf(("", *STATUSES), message=_l("Choose a status from the list: Actual, Exercise or Test."))])
     # In the context of alerts (a feminine noun in Spanish and French): not the accounts' "Active" and "All".
-    active = SelectField(_pl("alert_filter", "Active"), default="all", validate_choice=False, validators=[
+    active = SelectField(_p("alert_filter", "Active"), default="all", validate_choice=False, validators=[
         AnyOf(WHEN_CHOICES, message=_l("Choose active, expired, cancelled or all."))])
     waiting = BooleanField(_l("Waiting for my party"), false_values=_NO)
     view = SelectField(_l("View"), default="list", validate_choice=False, validators=[
@@ -55,9 +55,9 @@ class AlertFilterForm(FlaskForm):
             SelectChoice(code, text) for code, text in labels.choices("severity", SEVERITIES)]
         self.status.choices = [SelectChoice("", _l("All statuses"))] + [
             SelectChoice(code, text) for code, text in labels.choices("cap_status", STATUSES)]
-        self.active.choices = [SelectChoice("all", _pl("alert_filter", "All")),
-                               SelectChoice("active", _pl("alert_filter", "Active")),
-                               SelectChoice("expired", _pl("alert_filter", "Expired or updated")),
+        self.active.choices = [SelectChoice("all", _p("alert_filter", "All")),
+                               SelectChoice("active", _p("alert_filter", "Active")),
+                               SelectChoice("expired", _p("alert_filter", "Expired or updated")),
                                SelectChoice("cancelled", _l("Cancelled"))]
         self.view.choices = [SelectChoice("list", _l("List")), SelectChoice("map", _l("Map"))]
 

@@ -43,7 +43,8 @@ def _alert_globals() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {}
     badge = alerts.navigation_badge(_actor())  # cached (services/alerts/badge.py)
-    return {"alerts_waiting": badge.waiting, "alerts_latest_id": badge.latest_id}
+    return {"alerts_waiting": badge.waiting, "alerts_latest_id": badge.latest_id,
+            "notifications_unread": badge.unread}
 
 
 #: The symbol before each severity's word (the colour is not the only sign: WCAG 1.4.1).

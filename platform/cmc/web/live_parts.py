@@ -55,4 +55,4 @@ def parts() -> Any:
         listing.attach_networks(active)
         rendered["network_alerts"] = render_template("parts/network_alerts.html", active_alerts=active)
     badge = alerts.navigation_badge(actor)
-    return {"waiting": badge.waiting, "latest_id": badge.latest_id, "parts": rendered}
+    return {"waiting": badge.waiting, "latest_id": badge.latest_id, "unread": badge.unread, "parts": rendered}

@@ -12,9 +12,10 @@ from flask_login import current_user
 from cmc import permissions
 from cmc.extensions import limiter
 from cmc.http.access import Access, access
-from cmc.services import accounts, auth, mfa
+from cmc.services import accounts, auth, mfa, notifications
 from cmc.services.errors import ValidationError
 from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
+from cmc.web.notifications import field_of as notification_field
 from cmc.web.once import once
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -42,6 +43,29 @@ def _render(profile: ProfileForm | None = None, password: ChangePasswordForm | N
 def index() -> Any:
     """Profile and password forms."""
     return _render()
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+def notification_settings() -> Any:
+    """How each kind of notification reaches me: here only, by e-mail at once, or in a daily digest."""
+    from cmc.models import NotificationKind
+    from cmc.web.notifications import settings_form
+
+    account = current_user._get_current_object()
+    form = settings_form(account, request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            notifications.save_settings(account, {str(kind): form[notification_field(kind)].data
+                                                  for kind in NotificationKind})
+            flash(_("Your notification settings are saved."), "success")
+            return redirect(url_for("settings.notification_settings"))
+        # Each wrong group's first radio is where the summary's link leads; the words are the platform's own.
+        errors = {f"{name}-0": _("Choose how this kind of notification reaches you.")
+                  for name in _form_errors(form)}
+        return render_template("settings/notifications.html", form=form, errors=errors,
+                               kinds=list(NotificationKind)), 422
+    return render_template("settings/notifications.html", form=form, errors={}, kinds=list(NotificationKind))
 
 
 @bp.post("/profile")

@@ -14,7 +14,7 @@ from cmc.extensions import db
 from cmc.models import Account, Alert, AlertReceipt, AlertState, Membership, MsgType, NetworkRole, Party, Role
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, networks
+from cmc.services import audit, networks, notifications
 from cmc.services.alerts.access import readable, receipt_of
 from cmc.services.alerts.grid import grid_row, reasons
 from cmc.services.alerts.lists import active_clause
@@ -145,30 +145,42 @@ def flag_overdue() -> int:
             AlertReceipt.alert_id == alert.id, AlertReceipt.acknowledged_at.is_(None))))
         why = reasons(alert, waiting)
         missing = [party.id for party in waiting if why[party.id] is None]
-        if not _claim_overdue(alert, len(missing), now):
+        if not _claim_overdue(alert, missing, now):
             continue
         _tell_focal_points(alert, missing)
         flagged += len(missing)
     return flagged
 
 
-def _claim_overdue(alert: Alert, parties: int, now: datetime) -> bool:
-    """Record that the alert's overdue parties are flagged now; False when another run did it already."""
+def _claim_overdue(alert: Alert, party_ids: list[int], now: datetime) -> bool:
+    """Record that the alert's overdue parties are flagged now, with a notification for each of their focal
+    points in the same transaction; False when another run did it already."""
     with write_transaction():
         fresh = db.session.get(Alert, alert.id)
         if fresh is None or fresh.overdue_notified_at is not None:
             return False
         fresh.overdue_notified_at = now
         audit.record(None, "alert.overdue", target_type="alert", target_id=alert.id,
-                     target_party_id=alert.party_id, details={"parties": parties}, actor_label="system")
+                     target_party_id=alert.party_id, details={"parties": len(party_ids)}, actor_label="system")
+        headline = alert.infos[0].headline if alert.infos else ""
+        for focal in _focal_points(party_ids):
+            notifications.record(focal.id, "alert.overdue", alert_id=alert.id, headline=headline,
+                                 party=focal.party.name)
+    notifications.push_recorded()
     return True
 
 
+def _focal_points(party_ids: list[int]) -> list[Account]:
+    return list(db.session.scalars(select(Account).where(
+        Account.party_id.in_(party_ids), Account.role == Role.FOCAL_POINT, Account.active.is_(True))))
+
+
 def _tell_focal_points(alert: Alert, party_ids: list[int]) -> None:
-    """A notification and a mail to each active focal point of the parties that have not acknowledged."""
-    focal_points = db.session.scalars(select(Account).where(
-        Account.party_id.in_(party_ids), Account.role == Role.FOCAL_POINT, Account.active.is_(True))).all()
-    for focal in focal_points:
+    """A mail to each active focal point of the parties that have not acknowledged who wants overdue flags by
+    e-mail (the notification is stored and pushed by ``_claim_overdue``)."""
+    for focal in _focal_points(party_ids):
+        if not notifications.wants_mail(focal, "alert.overdue"):
+            continue
         # Each focal point reads the alert's headline, and the words around it, in their own language.
         shown = block_for(alert, i18n.language_of(focal))
         headline = shown.info.headline if shown is not None else ""
@@ -177,6 +189,4 @@ def _tell_focal_points(alert: Alert, party_ids: list[int]) -> None:
                         party=focal.party.name, headline=headline,
                         network=networks.network_name(alert.network, plain=True))
             subject = _("Alert not acknowledged: %(h)s", h=headline)
-        notify.to_user(focal.id, "notification", {"kind": "alert.overdue", "alert_id": alert.id,
-                                                  "text": message})
         send_mail(focal.email, subject, message)

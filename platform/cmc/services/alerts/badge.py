@@ -1,5 +1,6 @@
 """The navigation's alert badge (alerts my party has not acknowledged, and the newest alert id for the live
-client), cached so that a page does not run its two queries every time.
+client) and the bell's count of unread notifications, cached so that a page does not run its three queries
+every time.
 
 The count depends on the alerts (publish, approve, update, cancel), on the party's receipts (acknowledgement),
 on the person's memberships and role, and on the clock (an alert whose expiry passes drops out). Each of those
@@ -30,7 +31,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertReceipt, Membership
+from cmc.models import Account, Alert, AlertReceipt, Membership, Notification
 from cmc.models.types import utcnow
 from cmc.services.alerts.lists import latest_id, waiting_clause
 
@@ -48,6 +49,7 @@ class Badge:
 
     waiting: int
     latest_id: int
+    unread: int = 0  # the bell: unread notifications the person may still read
 
 
 class Store(Protocol):
@@ -141,9 +143,9 @@ def navigation_badge(actor: Account) -> Badge:
         return _compute(actor)[0]
     stamp = ":".join(map(str, gens))
     if value is not None:
-        kept_stamp, waiting, latest = value.rsplit(":", 2)
+        kept_stamp, waiting, latest, unread = value.rsplit(":", 3)
         if kept_stamp == stamp:
-            return Badge(int(waiting), int(latest))
+            return Badge(int(waiting), int(latest), int(unread))
     badge, next_expiry = _compute(actor)
     ttl = MAX_AGE_SECONDS
     if next_expiry is not None:
@@ -151,7 +153,7 @@ def navigation_badge(actor: Account) -> Badge:
         ttl = min(ttl, int((_aware(next_expiry) - _aware(utcnow())).total_seconds()))
     if ttl > 0:
         try:
-            store.write(actor.id, f"{stamp}:{badge.waiting}:{badge.latest_id}", ttl)
+            store.write(actor.id, f"{stamp}:{badge.waiting}:{badge.latest_id}:{badge.unread}", ttl)
         except Exception:  # not kept this time; the next page counts again
             log.warning("the alert badge cache cannot be written", exc_info=True)
     return badge
@@ -162,11 +164,14 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _compute(actor: Account) -> tuple[Badge, datetime | None]:
-    """The count and the next expiry among the counted alerts in one statement, and the newest id."""
+    """The count and the next expiry among the counted alerts in one statement, the newest id, and the unread
+    notifications."""
+    from cmc.services.notifications import unread_count
+
     waiting, next_expiry = db.session.execute(
         select(func.count(), func.min(Alert.active_until)).select_from(Alert)
         .where(waiting_clause(actor))).one()
-    return Badge(int(waiting or 0), latest_id(actor)), next_expiry
+    return Badge(int(waiting or 0), latest_id(actor), unread_count(actor)), next_expiry
 
 
 # --- invalidation: generations bumped after the commit of what changed ---------------------------------------
@@ -175,9 +180,17 @@ def _mark(session: Session, key: str) -> None:
     session.info.setdefault(_MARKS, set()).add(key)
 
 
+def account_changed(account_id: int) -> None:
+    """Tell the cache, at the commit of the current transaction, that one person's count changed (their
+    notifications were marked read by a bulk statement)."""
+    _mark(db.session(), f"account:{account_id}")
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Alert):
+        if isinstance(obj, Notification):
+            _mark(session, f"account:{obj.account_id}")
+        elif isinstance(obj, Alert):
             _mark(session, "all")
         elif isinstance(obj, AlertReceipt):
             # Deliveries and openings (every live client's sync writes them) change no count.
@@ -195,7 +208,9 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     entity = state.bind_mapper.class_ if state.bind_mapper is not None else None
     if entity is AlertReceipt and state.is_update and _sets_only(state.statement, {"delivered_at", "opened_at"}):
         return  # a delivery or an opening marked
-    if entity in (Alert, AlertReceipt, Membership):
+    if entity is Notification and state.is_update:
+        return  # marking read: the service names the person (``account_changed``)
+    if entity in (Alert, AlertReceipt, Membership, Notification):
         _mark(state.session, "all")
 
 

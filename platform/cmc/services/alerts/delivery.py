@@ -15,7 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from cmc import i18n
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertMail, LiveConnection, Membership, Network, Party
+from cmc.models import (
+    Account,
+    Alert,
+    AlertMail,
+    Delivery,
+    LiveConnection,
+    Membership,
+    Network,
+    NotificationKind,
+    NotificationSetting,
+    Party,
+)
 from cmc.models.types import utcnow
 from cmc.services import networks
 from cmc.services.alerts.translations import block_for, severity_word
@@ -75,11 +86,15 @@ def mail_subject(severity: str, headline: str) -> str:
 
 
 def _offline_members(alert: Alert) -> list[Account]:
-    """Active members of the alert's network with no live connection, not yet mailed this alert."""
+    """Active members of the alert's network with no live connection, not yet mailed this alert, who did not
+    turn alert e-mails off (Settings > Notifications: here only, or a daily digest)."""
     online = select(LiveConnection.account_id).where(LiveConnection.seen_at > utcnow() - ONLINE_WINDOW)
     already = select(AlertMail.account_id).where(AlertMail.alert_id == alert.id)
+    no_mail = select(NotificationSetting.account_id).where(NotificationSetting.kind == NotificationKind.ALERT,
+                                                           NotificationSetting.delivery != Delivery.EMAIL)
     return list(db.session.scalars(members(alert.network_id).where(Account.id.not_in(online),
-                                                                    Account.id.not_in(already))))
+                                                                    Account.id.not_in(already),
+                                                                    Account.id.not_in(no_mail))))
 
 
 def _claim_mail(alert: Alert, account: Account) -> bool:

@@ -24,8 +24,7 @@ from cmc.i18n import timefmt
 from cmc.models import Account, Alert, AlertState, AuditEvent, Membership, MsgType, Party, Role
 from cmc.models.audit import Outcome
 from cmc.models.types import utcnow
-from cmc.realtime import notify
-from cmc.services import audit, networks
+from cmc.services import audit, networks, notifications
 from cmc.services.alerts.access import get
 from cmc.services.alerts.grid import grid
 from cmc.services.alerts.translations import block_for
@@ -70,6 +69,11 @@ def remind(actor: Account, alert_id: int) -> Reminder:
         recipients = _recipients(alert, codes)
         audit.record(actor, "alert.remind", target_type="alert", target_id=alert.id, target_party_id=alert.party_id,
                      details={"parties": codes, "recipients": len(recipients)})
+        headline = alert.infos[0].headline if alert.infos else ""
+        for account in recipients:
+            notifications.record(account.id, "alert.remind", alert_id=alert.id, headline=headline,
+                                 coordinator=actor.name, party=account.party.name)
+    notifications.push_recorded()
     for account in recipients:
         _tell(alert, account, actor)
     return Reminder(sent=True, parties=codes, recipients=len(recipients))
@@ -89,7 +93,10 @@ def _recipients(alert: Alert, codes: list[str]) -> list[Account]:
 
 
 def _tell(alert: Alert, account: Account, actor: Account) -> None:
-    """A notification and a mail to one recipient, in their language and time zone."""
+    """A mail to one recipient who wants reminders by e-mail, in their language and time zone (the
+    notification is stored with the reminder and pushed by ``remind``)."""
+    if not notifications.wants_mail(account, "alert.remind"):
+        return
     shown = block_for(alert, i18n.language_of(account))
     headline = shown.info.headline if shown is not None else ""
     link = current_app.config["BASE_URL"].rstrip("/") + f"/alerts/{alert.id}"
@@ -100,5 +107,4 @@ def _tell(alert: Alert, account: Account, actor: Account) -> None:
                     network=networks.network_name(alert.network, plain=True), when=published)
         body = _("%(message)s\n\nOpen it and acknowledge it for your party: %(link)s", message=message, link=link)
         subject = _("Reminder: please acknowledge “%(headline)s”", headline=headline)
-    notify.to_user(account.id, "notification", {"kind": "alert.remind", "alert_id": alert.id, "text": message})
     send_mail(account.email, subject, body)

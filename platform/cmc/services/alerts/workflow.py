@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from cmc import i18n, permissions
+from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Alert, AlertReceipt, AlertState, CapStatus, Membership, MsgType, Network, NetworkRole
 from cmc.models.alert import NEVER
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, networks, text
+from cmc.services import audit, networks, notifications, text
 from cmc.services.alerts.access import alert_json, get, require_alerts_on, severity_of
 from cmc.services.alerts.autosave import forget_autosave
 from cmc.services.alerts.compose import AlertInput, as_input, identifier, info_rows, validate
@@ -42,6 +42,7 @@ def _create(actor: Account, network: Network, data: AlertInput, *, state: AlertS
     db.session.flush()
     if state == AlertState.PUBLISHED:
         _open_receipts(alert, network)
+        notifications.record_alert(alert)  # in the alert's transaction: published means notified
         networks.record_activity(network.id, actor, "alert.new", "alert", alert.id,
                                  alert.infos[0].headline)  # the feed shows the reader's words, not CAP codes
     return alert
@@ -116,6 +117,8 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
                          details={"network": network.slug, "severity": severity_of(alert),
                                   "status": str(alert.status)})
             alert_id = alert.id
+            if not coordinator:
+                _notify_coordinators(network, alert)
     except IntegrityError:
         # The same key raced in from a retried request: the first one won; return it.
         db.session.rollback()
@@ -125,21 +128,20 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
     if coordinator:
         _after_publish(alert_id)
     else:
-        _notify_coordinators(network, alert_id)
+        notifications.push_recorded()
     created = db.session.get(Alert, alert_id)
     assert created is not None
     return created, True
 
 
-def _notify_coordinators(network: Network, alert_id: int) -> None:
-    coordinators = db.session.scalars(select(Account).join(Membership, Membership.account_id == Account.id).where(
-        Membership.network_id == network.id, Membership.role == NetworkRole.COORDINATOR))
-    for coordinator in coordinators:
-        with i18n.in_language_of(coordinator):  # each coordinator reads it in their own language
-            note = _("A draft alert waits for your approval in %(network)s.",
-                     network=networks.network_name(network, plain=True))
-        notify.to_user(coordinator.id, "notification", {
-            "kind": "alert.submitted", "alert_id": alert_id, "network": network.slug, "text": note})
+def _notify_coordinators(network: Network, alert: Alert) -> None:
+    """Record for each coordinator of the network that a draft waits for approval (in the draft's transaction;
+    the sentence is written when read, in the reader's language)."""
+    coordinators = db.session.scalars(select(Account.id).join(Membership, Membership.account_id == Account.id).where(
+        Membership.network_id == network.id, Membership.role == NetworkRole.COORDINATOR, Account.active.is_(True)))
+    headline = alert.infos[0].headline if alert.infos else ""
+    for coordinator_id in coordinators:
+        notifications.record(coordinator_id, "alert.approval_request", alert_id=alert.id, headline=headline)
 
 
 def approve(actor: Account, alert_id: int) -> Alert:
@@ -157,6 +159,7 @@ def approve(actor: Account, alert_id: int) -> Alert:
         alert.published_at = utcnow()
         alert.approved_by_id = actor.id
         _open_receipts(alert, alert.network)
+        notifications.record_alert(alert)
         networks.record_activity(alert.network_id, alert.author, "alert.new", "alert", alert.id,
                                  alert.infos[0].headline)  # the feed shows the reader's words, not CAP codes
         audit.record(actor, "alert.approve", target_type="alert", target_id=alert.id,
@@ -179,10 +182,9 @@ def return_draft(actor: Account, alert_id: int, comment: str) -> Alert:
         alert.state = AlertState.RETURNED
         alert.review_comment = comment.strip()[:1000]
         audit.record(actor, "alert.return", target_type="alert", target_id=alert.id, target_party_id=alert.party_id)
-        author = alert.author
-    with i18n.in_language_of(author):  # the author's language, not the coordinator's
-        note = _("Your draft alert was returned with a comment.")
-    notify.to_user(author.id, "notification", {"kind": "alert.returned", "alert_id": alert_id, "text": note})
+        notifications.record(alert.author_id, "alert.returned", alert_id=alert.id,
+                             headline=alert.infos[0].headline if alert.infos else "")
+    notifications.push_recorded()  # the author reads it in their own language, not the coordinator's
     return alert
 
 

@@ -13,12 +13,12 @@ from sqlalchemy.orm import joinedload
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models.account import Account
+from cmc.models.account import Account, Role
 from cmc.models.meeting import ActionItem, ActionStatus, Decision, Meeting, Minutes
-from cmc.models.network import Membership, Network
+from cmc.models.network import Membership, Network, NetworkRole
 from cmc.models.party import Party
 from cmc.models.types import utcnow
-from cmc.services import audit, markup
+from cmc.services import audit, markup, notifications
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.services.meetings.access import get, require_manage
 from cmc.services.text import check as check_text
@@ -85,7 +85,23 @@ def add_action(actor: Account, meeting_id: int, title: str, *, owner_party: str 
         db.session.add(action)
         audit.record(actor, "action.add", target_type="meeting", target_id=meeting.id,
                      target_party_id=party.id if party else None)
+        for owner_id in _action_owners(party, network):
+            notifications.record(owner_id, "action.assigned", meeting_id=meeting.id, meeting=meeting.title,
+                                 title=action.title, owner=party.name if party else (network.name if network else ""))
+    notifications.push_recorded()
     return action
+
+
+def _action_owners(party: Party | None, network: Network | None) -> list[int]:
+    """Who is told of a new action item: the owning party's focal points, or the owning network's
+    coordinators (those who may update it, ``meeting.action.update``)."""
+    if party is not None:
+        return list(db.session.scalars(select(Account.id).where(
+            Account.party_id == party.id, Account.role == Role.FOCAL_POINT, Account.active.is_(True))))
+    if network is None:
+        return []
+    return list(db.session.scalars(select(Account.id).join(Membership, Membership.account_id == Account.id).where(
+        Membership.network_id == network.id, Membership.role == NetworkRole.COORDINATOR, Account.active.is_(True))))
 
 
 def actions_of(meeting: Meeting) -> list[ActionItem]:

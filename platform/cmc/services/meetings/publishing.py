@@ -19,8 +19,7 @@ from cmc.extensions import db
 from cmc.i18n import timefmt
 from cmc.models.account import Account, Role
 from cmc.models.meeting import AgendaVersion, Meeting, MeetingStatus, Registration, RegistrationStatus
-from cmc.realtime import notify
-from cmc.services import audit
+from cmc.services import audit, notifications
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.services.mail import send_mail
 from cmc.services.meetings.access import get, require_manage
@@ -139,26 +138,34 @@ def publish_agenda(actor: Account, meeting_id: int, base_revision: int) -> Agend
             meeting.status = MeetingStatus.PUBLISHED
         audit.record(actor, "agenda.publish", target_type="meeting", target_id=meeting.id,
                      details={"version": number, "changes": len(changes)})
-    if number > 1:
-        _notify_registered(meeting, version)
+        people = _registered_people(meeting) if number > 1 else []
+        for person in people:
+            notifications.record(person.id, "agenda.changed", meeting_id=meeting.id, meeting=meeting.title,
+                                 version=number)
+    notifications.push_recorded()
+    if people:
+        _notify_registered(meeting, version, people)
     return version
 
 
-def _notify_registered(meeting: Meeting, version: AgendaVersion) -> None:
-    """Tell the focal points and delegates of every delegation not declined, live and by mail."""
+def _registered_people(meeting: Meeting) -> list[Account]:
+    """The active focal points and delegates of every delegation to the meeting not declined."""
     parties = db.session.scalars(select(Registration.party_id).where(
         Registration.meeting_id == meeting.id, Registration.status != RegistrationStatus.DECLINED)).all()
-    people = db.session.scalars(select(Account).where(Account.party_id.in_(parties), Account.active.is_(True),
-                                                      Account.role.in_([Role.FOCAL_POINT, Role.DELEGATE]))).all()
+    return list(db.session.scalars(select(Account).where(Account.party_id.in_(parties), Account.active.is_(True),
+                                                         Account.role.in_([Role.FOCAL_POINT, Role.DELEGATE]))))
+
+
+def _notify_registered(meeting: Meeting, version: AgendaVersion, people: list[Account]) -> None:
+    """Mail the change list to the registered people who want agenda changes by e-mail (the notification is
+    stored with the version and pushed by ``publish_agenda``)."""
     link = current_app.config["BASE_URL"].rstrip("/") + f"/meetings/{meeting.id}/agenda/{version.number}"
     for person in people:
+        if not notifications.wants_mail(person, "agenda.changed"):
+            continue
         # Each person reads the change list in their own language, with dates as they write them.
         with i18n.in_language_of(person), timefmt.in_zone_of(person):
             changes = changes_of(version)
-            notify.to_user(person.id, "notification", {
-                "kind": "agenda.changed", "meeting_id": meeting.id, "changes": changes,
-                "text": _("The agenda of %(m)s changed (version %(n)d): %(changes)s", m=meeting.title,
-                          n=version.number, changes=" ".join(changes[:3]))})
             send_mail(person.email, _("Agenda changed: %(m)s (version %(n)d)", m=meeting.title, n=version.number),
                       _("The agenda of %(m)s was published again as version %(n)d.\n\n%(changes)s\n\n%(link)s",
                         m=meeting.title, n=version.number, changes="\n".join(f"- {c}" for c in changes),

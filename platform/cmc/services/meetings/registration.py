@@ -14,10 +14,10 @@ from sqlalchemy.orm import contains_eager
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models.account import Account
+from cmc.models.account import Account, Role
 from cmc.models.meeting import Meeting, MeetingStatus, Registration, RegistrationStatus
 from cmc.models.party import Party, PartyStatus
-from cmc.services import audit
+from cmc.services import audit, notifications
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.services.meetings.access import get, require_manage
 from cmc.services.text import field_errors as text_errors
@@ -94,7 +94,19 @@ def decide_registration(actor: Account, registration_id: int, confirm: bool) -> 
         registration.status = RegistrationStatus.CONFIRMED if confirm else RegistrationStatus.DECLINED
         audit.record(actor, "meeting.registration", target_type="meeting", target_id=registration.meeting_id,
                      target_party_id=registration.party_id, details={"status": str(registration.status)})
+        focal_points = db.session.scalars(select(Account.id).where(
+            Account.party_id == registration.party_id, Account.role == Role.FOCAL_POINT, Account.active.is_(True)))
+        for focal_id in focal_points:  # the focal points who register their party's delegation are told
+            notifications.record(focal_id, "registration.decided", meeting_id=registration.meeting_id,
+                                 meeting=_title(registration.meeting_id), party=registration.party.name,
+                                 confirmed=confirm)
+    notifications.push_recorded()
     return registration
+
+
+def _title(meeting_id: int) -> str:
+    meeting = db.session.get(Meeting, meeting_id)
+    return meeting.title if meeting is not None else ""
 
 
 def mark_attendance(actor: Account, registration_id: int, attended: list[int]) -> Registration:
