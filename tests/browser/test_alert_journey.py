@@ -1,8 +1,9 @@
 """Issue 16, done when: the coordinator draws an area and picks two parties on the map, previews, confirms and
-publishes; the delegate's home ("What needs you"), navigation count and activity feed update together without a
-reload; the delegate acknowledges from the toast; the coordinator's summary moves from "0 of 2" to "1 of 2";
-the same grid checked at 390 px. On a network of its own (tests/browser/test_alert_grid_live.py's fixture):
-Bahamas sends, Trinidad and Tobago and the Dominican Republic are asked, the United States observes."""
+publishes; the delegate's home ("What needs you"), navigation count, activity feed and notification bell update
+together without a reload; the delegate acknowledges from the toast; the coordinator's summary moves from
+"0 of 2" to "1 of 2"; the same grid checked at 390 px. On a network of its own (the fixture of
+tests/browser/test_alert_grid_live.py): Bahamas sends, Trinidad and Tobago and the Dominican Republic are
+asked, the United States observes."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def test_draw_preview_publish_and_watch_the_acknowledgement_arrive(
     sign_in(home, grid_network["tt_email"], PASSWORD)
     _online(home)
     before = int(home.locator("#alerts-count").get_attribute("data-count") or "0")
+    bell = home.locator("#notifications-bell")
+    unread = int(bell.get_attribute("data-count") or "0")
 
     # The coordinator draws a circle and picks two parties on the map, previews and confirms.
     page = new_context(storage_state=coordinator.storage_state).new_page()
@@ -72,6 +75,7 @@ def test_draw_preview_publish_and_watch_the_acknowledgement_arrive(
     expect(home.locator('[data-live-part="waiting"]')).to_contain_text(headline, timeout=LIVE_WAIT_MS)
     expect(home.locator("#alerts-count")).to_have_attribute("data-count", str(before + 1))
     expect(home.locator('[data-live-part="activity"]')).to_contain_text(headline)
+    expect(bell).to_have_attribute("data-count", str(unread + 1))
 
     # Acknowledged from the toast: the coordinator's summary moves without a reload.
     toast = home.locator(f'#alert-toasts .alert-toast[data-alert-id="{alert_id}"]')
