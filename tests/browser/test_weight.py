@@ -107,7 +107,7 @@ def test_home_reached_from_sign_in_on_a_warm_cache_fetches_no_static_file(
     moved = meter.measure(lambda: sign_in(page, "focal.jm@cmc.demo"))
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Welcome, "))
     shared = [p for p in moved.static_fetched if not p.startswith("/static/vendor/socket.io/")
-              and not re.match(r"^/static/js/(live|alerts)\.", p)]
+              and not re.match(r"^/static/js/(live|alerts|parts)\.", p)]
     # The signed-in frame adds the live connection's scripts; everything the sign-in page loaded is reused.
     assert shared == [], moved.describe()
 

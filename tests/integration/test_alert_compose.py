@@ -80,7 +80,7 @@ def test_the_compose_page_says_what_each_cap_choice_means(coordinator_client):
     assert 'id="certainty-hint">Likely: more likely than not (over 50 %).' in html
     assert 'data-hint="Severe: significant threat to life or property."' in html
     assert html.count('<dd data-value="') == 5 + 5 + 5 + 12
-    assert 'id="compose-map-slot"' in html and ">Preview</button>" in html and "Publish alert" not in html
+    assert 'id="compose-map"' in html and ">Preview</button>" in html and "Publish alert" not in html
 
 
 def test_preview_writes_nothing_and_shows_the_alert_as_members_see_it(coordinator_client):

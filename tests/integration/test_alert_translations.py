@@ -254,14 +254,16 @@ def test_mail_is_written_in_each_recipients_language(inbox, net, monkeypatch):  
 
 
 def test_the_overdue_mail_names_the_headline_in_the_focal_points_language(inbox, net, make_account):  # noqa: F811
-    network, _admin, coordinator, _member = net
+    network, _admin, coordinator, member = net
     focal = _speaks(make_account("focal_point", party="JM"), "fr")
+    for party in ("TT", "JM"):  # parties with somebody in the network: asked to acknowledge, so flagged
+        member(party)
     alert, _ = alerts.publish(coordinator, network.slug, alert_input(ack_within_minutes=5))
     alerts.translate(coordinator, alert.id, FRENCH)
     stored = db.session.get(Alert, alert.id)
     stored.published_at = utcnow() - timedelta(minutes=10)
     db.session.commit()
     inbox.messages.clear()
-    assert alerts.flag_overdue() == 4
+    assert alerts.flag_overdue() == 2  # TT and JM; not the sender (BS), not the observer (US)
     mail = next(m for m in inbox.messages if m["To"] == focal.email)
     assert FRENCH.headline in _subject(mail)
