@@ -35,10 +35,11 @@ def _waiting_links(page: Page) -> list[str]:
 
 
 def _agrees(page: Page, count: int) -> None:
-    """The navigation count is ``count`` and, on home, is the number of alerts listed as waiting."""
+    """The navigation count is ``count`` and, on home, is the number of alerts listed as waiting (home lists the
+    newest ten)."""
     expect(page.locator("#alerts-count")).to_have_attribute("data-count", str(count), timeout=LIVE_WAIT_MS)
     if page.locator('[data-live-part="waiting"]').count():
-        expect(page.locator('[data-live-part="waiting"] #alerts-waiting li')).to_have_count(count)
+        expect(page.locator('[data-live-part="waiting"] #alerts-waiting li')).to_have_count(min(count, 10))
 
 
 def test_home_and_the_workspace_follow_an_alert_and_agree(
@@ -57,8 +58,7 @@ def test_home_and_the_workspace_follow_an_alert_and_agree(
     listing.goto("/alerts")
     _live(listing)
     active = listing.locator('[data-live-part="alerts_list"] .list-group').first
-    before = _count(home)
-    assert before <= 10, "the fresh member should not have a long backlog"
+    before = _count(home)  # the shared server's other tests may have left alerts waiting for the party
     _agrees(home, before)
     for page in (home, workspace, listing):
         page.evaluate(MARK_JS)

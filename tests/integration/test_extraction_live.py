@@ -37,7 +37,10 @@ MEMBER = "delegate.tt@cmc.demo"  # Trinidad and Tobago, member of Migrant Smuggl
 SLUG = "migrant-smuggling"
 UPLOAD_PATH = f"/api/v1/networks/{SLUG}/documents"
 PERIOD = 0.1
-SLOWEST_ALLOWED = 0.5
+#: The answer time allowed on top of twice the machine's idle noise. A stalled server (the defect this guards
+#: against) answered after 1.3 s to 12 s; under CI (two suites on two cores) a healthy one reached 0.8 s, with
+#: an idle noise measured at 0.2 s, so the bound sits between the two.
+SLOWEST_ALLOWED = 0.8
 #: Socket clients the pings take turns on: each pings every 400 ms, under the per-connection event limit.
 SOCKETS = 4
 RELAXED = {"CMC_EXTRACT_MAX_RATIO": "1000000", "CMC_EXTRACT_MAX_UNPACKED_MB": "4000",
@@ -160,7 +163,7 @@ def uploads_while_probing(server: LiveServer, token: str, files: dict[str, Path]
         assert not probe.failures, probe.failures[:5]
         assert len(probe.health) >= 10 and len(probe.pings) >= 10, probe.report()
         slowest = max(max(probe.health), max(probe.pings))
-        assert slowest < SLOWEST_ALLOWED + noise, (f"an answer took {slowest * 1000:.0f} ms (idle noise "
+        assert slowest < SLOWEST_ALLOWED + 2 * noise, (f"an answer took {slowest * 1000:.0f} ms (idle noise "
                                                    f"{noise * 1000:.0f} ms). {probe.report()}")
     return versions
 

@@ -95,8 +95,9 @@ class NotificationSettingsForm(FlaskForm):
     """One choice per kind: in-app only, e-mail at once, or a daily digest (the fields are the kinds)."""
 
 
-def settings_form(account: Account, formdata: Any = None) -> NotificationSettingsForm:
-    """The form with one radio group per kind, filled with the account's choices."""
+def settings_form(account: Account) -> NotificationSettingsForm:
+    """The form with one radio group per kind, filled with the account's choices (and, on a POST, with what
+    was sent: Flask-WTF reads it)."""
     current = notifications.settings_of(account)
 
     class Form(NotificationSettingsForm):
@@ -106,7 +107,7 @@ def settings_form(account: Account, formdata: Any = None) -> NotificationSetting
         setattr(Form, _field(kind), RadioField(
             KIND_WORDS[kind], choices=[SelectChoice(str(d), DELIVERY_WORDS[d]) for d in Delivery],
             default=str(current[kind]), validate_choice=True))
-    return Form(formdata=formdata) if formdata is not None else Form()
+    return Form()
 
 
 def _field(kind: NotificationKind) -> str:

@@ -53,7 +53,7 @@ def notification_settings() -> Any:
     from cmc.web.notifications import settings_form
 
     account = current_user._get_current_object()
-    form = settings_form(account, request.form if request.method == "POST" else None)
+    form = settings_form(account)  # Flask-WTF reads the posted fields itself
     if request.method == "POST":
         if form.validate_on_submit():
             notifications.save_settings(account, {str(kind): form[notification_field(kind)].data
