@@ -33,7 +33,29 @@ passwords._HASH_METHOD = "scrypt:1024:8:1"
 
 
 PASSWORD = "correct horse battery staple"
-POSTGRES_URL = os.environ.get("CMC_TEST_DATABASE_URL")
+
+
+def _own_database(url: str | None) -> str | None:
+    """The PostgreSQL database of this test process: under pytest-xdist each worker has its own, named after the
+    one ``CMC_TEST_DATABASE_URL`` names and the worker (``test_gw0``, ``test_gw1``), made on first use, so that
+    ``make test-postgres`` runs in several processes that never share rows (live servers already get fresh
+    databases of their own). Without xdist, the database named."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    name = f"{given.database or 'test'}_{worker}"
+    admin = given.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _own_database(os.environ.get("CMC_TEST_DATABASE_URL"))
 #: Which databases the database tests run on: ``CMC_TEST_BACKENDS`` (``sqlite``, ``postgres`` or both, comma
 #: separated; ``make test`` says sqlite, ``make test-postgres`` postgres); by default SQLite, plus PostgreSQL
 #: when ``CMC_TEST_DATABASE_URL`` is set.
