@@ -72,6 +72,10 @@ def mark(actor: Account, alert_id: int, what: str) -> None:
         push_grid_row(alert, actor.party_id)
 
 
+#: How many of the alerts one confirmation marks delivered have their grid row pushed live (the newest).
+LIVE_GRID_PUSHES = 20
+
+
 def mark_delivered(actor: Account, alert_ids: list[int]) -> int:
     """Record in one transaction that a connection of the actor's party received these alerts: a page of
     ``alerts:sync`` is confirmed by one event, where one event per alert (1,200 after a long outage) would
@@ -91,10 +95,12 @@ def mark_delivered(actor: Account, alert_ids: list[int]) -> int:
         changed = list(db.session.scalars(select(AlertReceipt.alert_id).where(mine)))
         if changed:
             db.session.execute(update(AlertReceipt).where(mine).values(delivered_at=utcnow()))
-    # Grids of current alerts change live; an older alert's grid shows the delivery when it is opened (a
-    # push per alert of a long catch-up would be thousands of messages nobody is looking at).
+    # Grids of the newest current alerts change live; the others show the delivery when they are opened (a page
+    # of a long catch-up confirms up to 500 alerts at once: a push each, with its grid row and its watchers,
+    # would hold the confirmation for seconds, and nobody looks at 500 grids).
     if changed:
-        for alert in db.session.scalars(select(Alert).where(Alert.id.in_(changed), active_clause())):
+        for alert in db.session.scalars(select(Alert).where(Alert.id.in_(changed), active_clause())
+                                        .order_by(Alert.id.desc()).limit(LIVE_GRID_PUSHES)):
             push_grid_row(alert, actor.party_id)
     return len(changed)
 
