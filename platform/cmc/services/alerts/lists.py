@@ -22,12 +22,12 @@ from cmc.models import (
     CapStatus,
     MsgType,
     Network,
-    PartyStatus,
 )
 from cmc.models.alert import SEVERITIES
 from cmc.models.types import utcnow
 from cmc.services.alerts import json_rows, rows
 from cmc.services.alerts.access import alert_json, readable
+from cmc.services.alerts.rows import asked_to_acknowledge
 
 SYNC_LIMIT = 500  # alerts per page of alerts:sync
 SYNC_PAGE_BYTES = 512 * 1024  # and at most about this much JSON per page
@@ -223,12 +223,6 @@ def _not_acknowledged_by(party_id: int) -> Any:
     index, rather than a list of every alert the party ever acknowledged)."""
     return ~exists().where(AlertReceipt.alert_id == Alert.id, AlertReceipt.party_id == party_id,
                            AlertReceipt.acknowledged_at.is_not(None))
-
-
-def asked_to_acknowledge(actor: Account) -> bool:
-    """Whether the actor's party is ever asked to acknowledge alerts: a member state (not an observer, not a
-    support organisation such as IOM or UNHCR), as the acknowledgement grid counts them."""
-    return actor.party.status == PartyStatus.MEMBER and actor.party.retired_at is None
 
 
 def waiting_clause(actor: Account) -> Any:

@@ -94,11 +94,17 @@ def load_rows(statement: Select[Any], *, with_networks: bool = True, reader: Any
     return rows
 
 
+def asked_to_acknowledge(actor: Any) -> bool:
+    """Whether the actor's party is ever asked to acknowledge alerts: a member state (not an observer, not a
+    support organisation such as IOM or UNHCR), as the acknowledgement grid counts them."""
+    return actor.party.status == PartyStatus.MEMBER and actor.party.retired_at is None
+
+
 def _attach_receipts(by_id: dict[int, AlertRow], reader: Any) -> None:
     """Set ``my_party_ack`` on each row from the reader's party's receipts. A party is not waited for (nor said
     to have missed) where it is not asked: its own alerts, Cancel messages, and every alert for a party that is
     not a member state (``lists.waiting_clause`` says the same for the count and home)."""
-    asked = reader.party.status == PartyStatus.MEMBER and reader.party.retired_at is None
+    asked = asked_to_acknowledge(reader)
     for alert_id, acknowledged_at in db.session.execute(_RECEIPTS, {"ids": list(by_id), "party": reader.party_id}):
         row = by_id[alert_id]
         if acknowledged_at:
