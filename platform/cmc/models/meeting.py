@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import uuid
 from datetime import date, datetime, time
 from urllib.parse import urlsplit
 
@@ -107,6 +108,8 @@ class Meeting(db.Model):
     # The draft agenda's version number: every save checks it, so two editors never overwrite each other.
     agenda_revision: Mapped[int] = mapped_column(default=0)
     agenda_last_change: Mapped[str] = mapped_column(String(300), default="")  # shown in a conflict message
+    # RFC 5545's SEQUENCE of the whole-meeting event: raised whenever its dates, place or title change.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     host_party: Mapped[Party | None] = relationship()
@@ -128,10 +131,15 @@ class AgendaItem(db.Model):
     __table_args__ = (Index("ix_agenda_items_meeting", "meeting_id", "day", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The item's identity for its whole life, across drafts and published versions, and its calendar UID.
+    # Not the row id: SQLite gives a deleted last row's id to the next row, so a removed item and a new one
+    # would look like one item retitled.
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     position: Mapped[int] = mapped_column(default=0)
     session: Mapped[str] = mapped_column(String(120), default="")
+    room: Mapped[str] = mapped_column(String(120), default="")  # parallel sessions differ by room
     start_time: Mapped[time | None] = mapped_column(Time, default=None)
     end_time: Mapped[time | None] = mapped_column(Time, default=None)
     title: Mapped[str] = mapped_column(String(200))
@@ -158,6 +166,22 @@ class AgendaVersion(db.Model):
     published_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
 
     published_by: Mapped[Account] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A person's personal calendar subscription: a secret token in the feed's address (calendar programs
+    cannot sign in); only its SHA-256 is stored. Revoking it makes every address with it answer 401."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    account: Mapped[Account] = relationship()
 
 
 class Registration(db.Model):

@@ -34,7 +34,8 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
     for i in ordered:
         # Positions count within a day: a change on day 1 does not "move" the items of day 2.
         place[i.day] = place.get(i.day, 0) + 1
-        rows.append({"id": i.id, "day": i.day.isoformat(), "position": place[i.day], "session": i.session,
+        rows.append({"id": i.id, "uid": i.uid, "day": i.day.isoformat(), "position": place[i.day],
+                     "session": i.session, "room": i.room,
                      "start": i.start_time.strftime("%H:%M") if i.start_time else "",
                      "end": i.end_time.strftime("%H:%M") if i.end_time else "", "title": i.title,
                      "description": i.description, "kind": str(i.kind), "presenters": i.presenters,
