@@ -4,6 +4,7 @@ version, frozen as ``meetings.publish_agenda`` freezes it."""
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -58,7 +59,7 @@ def make_meetings(run: Run) -> None:
             "link": "" if meeting_format == MeetingFormat.IN_PERSON else f"https://meet.example.org/cmc-{meeting_id}",
             "status": status, "network_id": net.id if net else None,
             "description": words.paragraph(1, 2, topic=topic), "agenda_revision": len(meeting_items),
-            "agenda_last_change": "", "created_at": created})
+            "agenda_last_change": "", "calendar_sequence": 0, "created_at": created})
         if status != MeetingStatus.DRAFT:
             publisher = run.focal_point.get(code_to_party.get(host_code, -1)) or next(iter(run.account_party))
             versions.append({"meeting_id": meeting_id, "number": 1, "items": _snapshot(meeting_items),
@@ -98,7 +99,8 @@ def _agenda(rng: random.Random, words: Text, first_id: int, meeting_id: int, sta
             presenters = "" if kind == ItemKind.BREAK else ", ".join(
                 rng.choice(list(run.account_name.values())) for _ in range(rng.randint(1, 2)))
             items.append({
-                "id": first_id + len(items), "meeting_id": meeting_id, "day": day, "position": position,
+                "id": first_id + len(items), "uid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "meeting_id": meeting_id, "day": day, "position": position, "room": "",
                 "session": f"Day {day_number + 1}", "start_time": time(minute // 60, minute % 60),
                 "end_time": time((minute + length) // 60, (minute + length) % 60), "title": title[:200],
                 "description": "" if kind == ItemKind.BREAK else words.sentence(topic=topic), "kind": kind,
@@ -109,7 +111,8 @@ def _agenda(rng: random.Random, words: Text, first_id: int, meeting_id: int, sta
 
 def _snapshot(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The agenda as ``meetings.snapshot`` freezes it (items are generated in day and position order)."""
-    return [{"id": i["id"], "day": i["day"].isoformat(), "position": i["position"], "session": i["session"],
+    return [{"id": i["id"], "uid": i["uid"], "day": i["day"].isoformat(), "position": i["position"],
+             "session": i["session"], "room": i["room"],
              "start": i["start_time"].strftime("%H:%M"), "end": i["end_time"].strftime("%H:%M"), "title": i["title"],
              "description": i["description"], "kind": str(i["kind"]), "presenters": i["presenters"],
              "document_ids": list(i["document_ids"])} for i in items]
