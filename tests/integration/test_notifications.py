@@ -72,6 +72,10 @@ def test_an_alert_notifies_every_member_asked_to_acknowledge_in_one_insert(app, 
     assert recipients == {r.id for r in readers}
     assert not {coordinator.id, same_party.id, observer.id, inactive.id, admin.id} & recipients
     assert count(kind=NotificationKind.ALERT) == 20
+    # A Cancel message asks nobody to acknowledge anything: no notification of kind "alert" for it.
+    cancel = alerts.cancel(coordinator, alert.id, "sent in error")
+    assert cancel.id != alert.id
+    assert count(alert_id=cancel.id) == 0 and count(kind=NotificationKind.ALERT) == 20
 
 
 def test_a_failed_transaction_leaves_no_notification_and_pushes_none(app, net):  # noqa: F811

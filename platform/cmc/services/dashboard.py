@@ -30,9 +30,9 @@ from cmc.models import (
     MsgType,
     Network,
     Party,
-    PartyStatus,
 )
 from cmc.services.alerts.access import readable
+from cmc.services.alerts.rows import party_asked_clause
 from cmc.services.meetings.access import only_visible as visible_meetings
 
 #: The window of the acknowledgement figures, and how many months the alerts-by-kind figure covers.
@@ -80,9 +80,8 @@ class OwnerActions:
 
 def _asked(actor: Account, since: datetime) -> Any:
     """SQL: receipts of alerts the actor may read, published since ``since``, whose party was asked."""
-    return and_(readable(actor), Alert.published_at >= since, Alert.msg_type != MsgType.CANCEL,
-                AlertReceipt.alert_id == Alert.id, AlertReceipt.party_id != Alert.party_id,
-                Party.id == AlertReceipt.party_id, Party.status == PartyStatus.MEMBER, Party.retired_at.is_(None))
+    return and_(readable(actor), Alert.published_at >= since, AlertReceipt.alert_id == Alert.id,
+                Party.id == AlertReceipt.party_id, party_asked_clause(Alert.party_id, Alert.msg_type))
 
 
 def _delay_seconds(dialect: str) -> Any:

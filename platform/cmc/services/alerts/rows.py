@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, select
 
 from cmc.extensions import db
 from cmc.models import Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, MsgType, Network, Party, PartyStatus
@@ -98,6 +98,17 @@ def asked_to_acknowledge(actor: Any) -> bool:
     """Whether the actor's party is ever asked to acknowledge alerts: a member state (not an observer, not a
     support organisation such as IOM or UNHCR), as the acknowledgement grid counts them."""
     return actor.party.status == PartyStatus.MEMBER and actor.party.retired_at is None
+
+
+def party_asked_clause(sender_party_id: Any, msg_type: Any) -> ColumnElement[bool]:
+    """SQL: ``Party`` is asked to acknowledge an alert sent by ``sender_party_id`` as a ``msg_type`` message
+    (each a column, such as ``Alert.party_id``, or a value): a member state, not retired (``asked_to_acknowledge``),
+    not the sender, and never for a Cancel message. The grid's reasons (``grid.reasons``) say the same per
+    party in Python, with why; the dashboard and the alert notifications use this."""
+    if isinstance(msg_type, MsgType):
+        msg_type = literal(msg_type.value)
+    return and_(Party.status == PartyStatus.MEMBER, Party.retired_at.is_(None), Party.id != sender_party_id,
+                msg_type != MsgType.CANCEL.value)
 
 
 def _attach_receipts(by_id: dict[int, AlertRow], reader: Any) -> None:

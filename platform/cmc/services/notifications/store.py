@@ -25,10 +25,10 @@ from cmc.models import (
     Notification,
     NotificationKind,
     Party,
-    PartyStatus,
     network_parties,
 )
 from cmc.models.types import UTCDateTime, utcnow
+from cmc.services.alerts.rows import party_asked_clause
 
 #: session.info: notifications recorded in the transaction, pushed once it commits (``push_recorded``).
 PENDING = "cmc_notifications_pending"
@@ -50,8 +50,6 @@ def record_alert(alert: Alert) -> None:
     to acknowledge it (the grid's rule, ``services/alerts/grid.py``: a member party of the network, not retired,
     not the sending party; never an observer or a support organisation), in one ``INSERT ... SELECT``. A
     Cancel message asks nothing of anyone: none then. The members learn of it live from ``alert:new``."""
-    if alert.msg_type == MsgType.CANCEL:
-        return
     info = alert.infos[0] if alert.infos else None
     params = {"headline": info.headline if info else "", "severity": info.severity if info else "Unknown",
               "update": alert.msg_type == MsgType.UPDATE}
@@ -63,8 +61,7 @@ def record_alert(alert: Alert) -> None:
         .join(Party, Party.id == Account.party_id)
         .join(network_parties, and_(network_parties.c.party_id == Party.id,
                                     network_parties.c.network_id == alert.network_id))
-        .where(Account.active.is_(True), Party.status == PartyStatus.MEMBER, Party.retired_at.is_(None),
-               Party.id != alert.party_id))
+        .where(Account.active.is_(True), party_asked_clause(alert.party_id, alert.msg_type)))
     db.session.execute(insert(Notification).from_select(
         ["account_id", "kind", "params", "alert_id", "created_at"], recipients))
 
