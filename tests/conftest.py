@@ -8,12 +8,15 @@ import io
 import logging
 import os
 import re
+import shutil
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
+import sqlalchemy
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
@@ -220,19 +223,52 @@ def app_config(tmp_path: Any, backend: str) -> dict[str, Any]:
     return config
 
 
+#: A SQLite file at the head schema made once per process, copied for each test (``_sqlite_schema``).
+_sqlite_template: Path | None = None
+
+
+def _sqlite_schema(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Give ``app`` an empty SQLite database at the head revision: a copy of one this process built with
+    ``create_all`` (50-90 ms of DDL a test, 1 ms a copy). An app configured with a database URL of its own gets
+    ``create_all`` on it as before."""
+    global _sqlite_template
+    with app.app_context():
+        target = db.engine.url.database
+        default = app.config["DATABASE_URL"] is None and target and not Path(target).exists()
+        if not default:
+            db.create_all()
+            stamp_head()
+            return
+        db.engine.dispose()  # nothing was opened on the file yet; copy before the first connection
+    if _sqlite_template is None:
+        template = tmp_path_factory.mktemp("schema") / "cmc.db"
+        engine = sqlalchemy.create_engine(f"sqlite:///{template}")
+        db.metadata.create_all(engine)
+        with app.app_context(), engine.begin() as connection:
+            from alembic.migration import MigrationContext
+
+            from cmc.schema import script_directory
+
+            MigrationContext.configure(connection).stamp(script_directory(), "heads")
+        engine.dispose()
+        _sqlite_template = template
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_sqlite_template, target)
+
+
 @pytest.fixture
-def app(app_config: dict[str, Any], backend: str) -> Iterator[Flask]:
+def app(app_config: dict[str, Any], backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """A fresh app with an empty schema (create_all is for tests only; the app itself uses migrations)."""
     application = create_app(app_config)
     application.test_client_class = IsolatedClient
     answers = api_contract.record(application)  # every JSON answer of the API, checked against its document
     if backend == "postgres":
         _reset_postgres(application)
-    else:
         with application.app_context():
-            db.create_all()
+            stamp_head()
+    else:
+        _sqlite_schema(application, tmp_path_factory)
     with application.app_context():
-        stamp_head()
         limiter.reset()
         yield application
         db.session.remove()
