@@ -14,11 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import sign_in_through_form
 from tests.browser.test_screens import SCREENSHOTS
 from tests.browser.test_screens_languages import _set_language
+from tests.files import pdf
 from tests.live_server import LiveServer
 
 SHOTS = Path(os.environ.get("CMC_MEETING_SHOTS") or SCREENSHOTS)
@@ -62,13 +64,24 @@ def _plenary_with_one_version(live_server: LiveServer, context: BrowserContext) 
     meeting_id = int(page.url.rsplit("/", 1)[1])
     page.close()
     token = live_server.create_token("secretariat@cmc.demo", "meeting journey")
+    # A briefing named for Jamaica only, linked from the start: Haiti's delegation may not read it.
+    upload = requests.post(live_server.url("/api/v1/networks/migrant-smuggling/documents"), timeout=30,
+                           headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                           data={"title": "Briefing for Jamaica on landings", "audience": "named", "parties": ["JM"]},
+                           files={"file": ("briefing.pdf", pdf("Briefing for Jamaica"), "application/pdf")})
+    assert upload.status_code == 201, upload.text[:500]
     item = "Routes seen this quarter"
     added = live_server.api("POST", f"/meetings/{meeting_id}/items", token=token, json_body={
-        "day": "2036-12-08", "start_time": "09:00", "end_time": "10:30", "title": item, "revision": 0})
+        "day": "2036-12-08", "start_time": "09:00", "end_time": "10:30", "title": item, "revision": 0,
+        "document_ids": [upload.json()["id"]]})
     assert added.status == 201, added
     published = live_server.api("POST", f"/meetings/{meeting_id}/publish", token=token,
                                 json_body={"revision": added.body["agenda_revision"]})
     assert published.status == 201 and published.body["number"] == 1, published
+    # Haiti's delegation is registered: the builder warns that it may not read the briefing.
+    registered = live_server.api("POST", f"/meetings/{meeting_id}/registrations", token=token, json_body={
+        "party": "HT", "members": [{"name": "Marie Joseph", "role": "head", "title": "Head of delegation"}]})
+    assert registered.status == 201, registered
     return meeting_id, item
 
 
@@ -133,6 +146,8 @@ def test_a_document_picked_and_published_reaches_the_delegate_live(
     builder.get_by_role("button", name="Save item").first.click()
     expect(builder.locator(".alert-success")).to_contain_text("The item is saved.")
     expect(builder.locator("ol.agenda-builder")).to_contain_text(DOCUMENT)  # by title, not number
+    expect(builder.locator("[data-document-warning]")).to_have_text(
+        re.compile(r"Warning: Not readable by the delegation of Haiti\.$"))
 
     # Version 2 is published: the delegates' pages tell them, each in their language, without a reload.
     builder.get_by_role("button", name="Publish version 2").click()
