@@ -3,8 +3,8 @@
  * (its title and a remove button) holding a hidden `document_ids` input, so the form still posts numbers.
  * Without this script the form shows the typed field of numbers instead.
  *
- * Keyboard: Down/Up move through the results, Enter chooses, Escape closes the list (a second Escape clears
- * the search). Everything the server sends is put in as text nodes, never as markup. */
+ * Keyboard: Down/Up move through the results, Enter chooses (and never sends the form while a search is
+ * typed), Escape closes the list (a second Escape clears the search). Everything the server sends is put in as text nodes, never as markup. */
 (function () {
   "use strict";
   var _ = window.CMC.gettext;
@@ -167,6 +167,10 @@
         if (open) {
           event.preventDefault();  // choosing a document must not send the item's form
           choose(active >= 0 ? active : 0);
+        } else if (input.value.trim()) {
+          event.preventDefault();  // a search typed but not answered yet: ask now, send nothing
+          window.clearTimeout(timer);
+          search();
         }
       } else if (event.key === "Escape") {
         if (open) { event.preventDefault(); close(); } else if (input.value) { event.preventDefault(); input.value = ""; }
