@@ -10,7 +10,8 @@
   var region = document.getElementById("agenda-notice");
   if (!meeting || !region) { return; }
   var base = region.getAttribute("data-notice-base");
-  var newest = 0;  // the newest version shown: a repeated or late event never replaces it with an older one
+  // The newest version the page knows of: an event for it or an older one (repeated, late) shows nothing.
+  var newest = Number(region.getAttribute("data-version")) || 0;
 
   window.CMCLive.on("agenda:published", function (event) {
     var number = Number(event && event.version);
