@@ -129,6 +129,8 @@ EXPECTED: dict[str, Access] = {
     "meetings.ics": S,
     "meetings.pdf": S,
     "meetings.pack": S,
+    "meetings.notice": S,
+    "meetings.document_search": A,
     "meetings.builder": A,
     "meetings.add_item": A,
     "meetings.update_item": A,

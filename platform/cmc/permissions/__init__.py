@@ -28,6 +28,7 @@ from cmc.permissions.core import (
     known_network_ids,
     network_role,
     remember_all_network_roles,
+    remember_network_members,
     remember_network_roles,
     require_fresh_sign_in,
 )
@@ -36,7 +37,8 @@ from cmc.permissions.registry import can, check, require, rule, rules
 __all__ = [
     "FRESH_SIGN_IN", "accounts", "alerts", "audit", "can", "check", "documents", "in_network_parties",
     "install_template_global", "is_coordinator", "is_focal_point", "is_secretariat", "known_network_ids",
-    "meetings", "network_role", "networks", "remember_all_network_roles", "remember_network_roles", "require",
+    "meetings", "network_role", "networks", "remember_all_network_roles", "remember_network_members",
+    "remember_network_roles", "require",
     "require_fresh_sign_in", "rule", "rules",
 ]
 

@@ -7,6 +7,7 @@ this package); a test greps the rest of the code for such comparisons.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -119,6 +120,20 @@ def remember_network_roles(actor: Account | None, network_ids: set[int]) -> None
         Membership.account_id == actor.id, Membership.network_id.in_(missing))).all())
     for network_id in missing:
         cache[(network_id, actor.id)] = roles.get(network_id)
+
+
+def remember_network_members(network_id: int, account_ids: Collection[int]) -> None:
+    """Read the roles of many accounts in one network with one query (the people told live of a network
+    meeting's new agenda), so that deciding for each of them asks the database nothing more. Same cache."""
+    cache: dict[Any, Any] = db.session.info.setdefault(_ROLE_CACHE, {})
+    missing = [account_id for account_id in account_ids if (network_id, account_id) not in cache
+               and ("all", account_id) not in cache]
+    if not missing:
+        return
+    roles = dict(db.session.execute(select(Membership.account_id, Membership.role).where(
+        Membership.network_id == network_id, Membership.account_id.in_(missing))).all())
+    for account_id in missing:
+        cache[(network_id, account_id)] = roles.get(account_id)
 
 
 def _forget_roles(session: Session, *_args: Any) -> None:

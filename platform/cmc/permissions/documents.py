@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from cmc.models import Account, Audience, Document
 from cmc.permissions.core import is_focal_point, is_secretariat, network_role
 from cmc.permissions.networks import can_moderate, can_post_in
@@ -23,6 +25,19 @@ def can_read(actor: Account, document: Document) -> bool:
     if document.audience == Audience.NETWORK:
         return document.network is not None and network_role(actor, document.network) is not None
     return document.owner_party_id == actor.party_id or any(p.id == actor.party_id for p in document.named_parties)
+
+
+def party_may_read(document: Document, party_id: int, network_party_ids: Collection[int],
+                   named_party_ids: Collection[int]) -> bool:
+    """Whether the audience of ``document`` lets the people of a party read it: ``can_read`` decided for a
+    whole party rather than one person (a network document for the parties taking part in its network, a named
+    one for its owner and the parties named). ``network_party_ids`` are the parties of the document's network,
+    ``named_party_ids`` its named parties: the caller reads them for many documents at once."""
+    if document.audience == Audience.ALL:
+        return True
+    if document.audience == Audience.NETWORK:
+        return document.network_id is not None and party_id in network_party_ids
+    return party_id == document.owner_party_id or party_id in named_party_ids
 
 
 @rule("document.change")

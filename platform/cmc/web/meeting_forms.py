@@ -46,6 +46,16 @@ class ListField(Field):
         self.data = list(valuelist)
 
 
+class IdsField(StringField):
+    """Document numbers, typed in one field ("3, 5 8": the form without scripts) or sent one per value (the
+    picker's hidden inputs): every value kept, joined by spaces."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Keep every value sent under the field's name."""
+        if valuelist:
+            self.data = " ".join(value.strip() for value in valuelist if value.strip())
+
+
 def _a_date(form: Any, field: Any) -> None:
     """A date field left empty, or holding a date (what a browser's date input sends)."""
     if text(field) and parse_date(text(field)) is None:
@@ -115,7 +125,7 @@ class ItemForm(RevisionForm):
     kind = SelectField(_l("Kind"), choices=_labelled("item_kind"), validate_choice=False)
     session = StringField(_l("Session"))
     presenters = StringField(_l("Presenters (parties or people)"))
-    document_ids = StringField(_l("Linked documents (numbers)"))
+    document_ids = IdsField(_l("Linked documents (numbers)"))
     description = TextAreaField(_l("Description"), render_kw={"rows": 2})
 
     @classmethod
@@ -133,9 +143,14 @@ class ItemForm(RevisionForm):
         self.day.choices = [SelectChoice(str(d), str(d)) for d in days]
         return self
 
+    def linked_ids(self) -> list[int]:
+        """The document numbers the form holds, each once, in order (what is not a number is left out)."""
+        return list(dict.fromkeys(n for x in text(self.document_ids).replace(",", " ").split()
+                                  if (n := parse_id(x))))
+
     def to_input(self) -> meetings.ItemInput:
         """What the form says, for the service to judge."""
-        ids = [n for x in text(self.document_ids).replace(",", " ").split() if (n := parse_id(x))]
+        ids = self.linked_ids()
         return meetings.ItemInput(day=parse_date(text(self.day)), title=text(self.title),
                                   start_time=parse_time(text(self.start_time)),
                                   end_time=parse_time(text(self.end_time)), session=text(self.session),

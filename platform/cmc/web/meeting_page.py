@@ -60,6 +60,8 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
     forms["register_form"].with_parties(all_parties)
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
                            unpublished=bool(current) and meetings.snapshot(meeting) != current.items,
+                           linked=meetings.readable_titles(actor, meetings.version_document_ids(current)),
+                           pack=meetings.pack_holds_documents(actor, current),
                            registrations=delegations, mine=next((r for r in delegations
                                                                  if r.party_id == actor.party_id), None),
                            minutes=minutes, actions=actions, status_forms=status_forms,
@@ -101,7 +103,11 @@ def builder_page(meeting: Any, errors: dict[str, str], status: int, form: ItemFo
         item_forms[item_id] = _with_days(form, meeting_days)
         item_errors = {f"{_EDIT_IDS.get(name, 'edit')}-{item_id}": message for name, message in errors.items()}
         errors, form = {}, None
+    linked, document_warnings = meetings.builder_documents(views.actor(), meeting)
+    if form is not None:  # a refused form keeps the documents it was sent with: name them too
+        linked.update(meetings.readable_titles(views.actor(), form.linked_ids()))
     return render_template("meetings/builder.html", meeting=meeting, days=days, meeting_days=meeting_days,
+                           linked=linked, document_warnings=document_warnings,
                            carried=meetings.open_actions_before(meeting),
                            warnings=meetings.overlaps(meeting), errors=errors, item_forms=item_forms,
                            item_errors=item_errors, edited=item_id if item_errors else None,

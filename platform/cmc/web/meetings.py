@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cmc import permissions
@@ -107,9 +107,31 @@ def show(meeting_id: int) -> Any:
 @access(Access.SIGNED_IN)
 def version(meeting_id: int, number: int) -> Any:
     """One published agenda version, with what changed since the one before."""
-    meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
+    actor = views.actor()
+    meeting, agenda = meetings.get_version(actor, meeting_id, number)
     return render_template("meetings/version.html", meeting=meeting, agenda=agenda, clock=MeetingClock(meeting),
-                           latest=meetings.versions(meeting)[0].number, changes=meetings.changes_of(agenda))
+                           latest=meetings.versions(meeting)[0].number, changes=meetings.changes_of(agenda),
+                           linked=meetings.readable_titles(actor, meetings.version_document_ids(agenda)),
+                           pack=meetings.pack_holds_documents(actor, agenda))
+
+
+@bp.get("/meetings/<int:meeting_id>/agenda/<int:number>/notice")
+@access(Access.SIGNED_IN)
+def notice(meeting_id: int, number: int) -> Any:
+    """The live notice of a newly published version, in the reader's language, for a page of the meeting to
+    show (404 to anyone who may not read the meeting)."""
+    meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
+    return render_template("meetings/_notice.html", meeting=meeting, agenda=agenda,
+                           changes=meetings.changes_of(agenda))
+
+
+@bp.get("/meetings/<int:meeting_id>/documents/search")
+@access(Access.SECRETARIAT)
+def document_search(meeting_id: int) -> Any:
+    """The builder's document picker: up to ten documents the editor may read whose title holds the words of
+    ``q``, as JSON."""
+    found = meetings.pick(views.actor(), meeting_id, request.args.get("q", ""))
+    return jsonify({"documents": found})
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda/<int:number>.ics")
@@ -136,6 +158,8 @@ def pdf(meeting_id: int, number: int) -> Any:
 def pack(meeting_id: int, number: int) -> Any:
     """The documents of one agenda version that I may read, in agenda order, as a ZIP."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
+    if not meetings.pack_holds_documents(views.actor(), agenda):
+        abort(404)  # nothing the reader may open: no empty archive (the pages offer none either)
     data, _added, _skipped = meetings.document_pack(views.actor(), meeting, agenda)
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="documents-{meeting.id}-v{number}.zip"'})

@@ -10,7 +10,9 @@ One module per job; this package re-exports every public name, so callers keep w
 - ``publishing``: published versions and their change lists;
 - ``registration``: delegations and attendance;
 - ``minutes``: minutes, decisions, action items;
-- ``exports``: iCalendar, PDF, ZIP.
+- ``exports``: iCalendar, PDF, ZIP;
+- ``linked``: the documents an agenda links (the builder's picker, titles, delegation warnings, the pack check);
+- ``live``: the live notice of a new version to the people who may read the meeting.
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ from cmc.services.meetings.agenda import (
 )
 from cmc.services.meetings.details import MAX_DAYS, MeetingInput, save_meeting
 from cmc.services.meetings.exports import agenda_pdf, document_pack, to_ics
+from cmc.services.meetings.linked import (
+    LinkedDocument,
+    builder_documents,
+    delegation_warnings,
+    pack_holds_documents,
+    pick,
+    readable_titles,
+    version_document_ids,
+)
+from cmc.services.meetings.live import agenda_published, connected_readers
 from cmc.services.meetings.minutes import (
     action_rows,
     actions_for,
@@ -59,6 +71,7 @@ __all__ = [
     "DELEGATION_ROLES",
     "MAX_DAYS",
     "ItemInput",
+    "LinkedDocument",
     "MeetingInput",
     "action_rows",
     "actions_for",
@@ -67,10 +80,14 @@ __all__ = [
     "add_decision",
     "add_item",
     "agenda_pdf",
+    "agenda_published",
+    "builder_documents",
     "carry_forward",
     "change_list",
     "changes_of",
+    "connected_readers",
     "decide_registration",
+    "delegation_warnings",
     "document_pack",
     "get",
     "get_version",
@@ -78,7 +95,10 @@ __all__ = [
     "move_item",
     "open_actions_before",
     "overlaps",
+    "pack_holds_documents",
+    "pick",
     "publish_agenda",
+    "readable_titles",
     "register",
     "registrations",
     "remove_item",
@@ -91,6 +111,7 @@ __all__ = [
     "upcoming_rows",
     "updatable_actions",
     "update_item",
+    "version_document_ids",
     "versions",
     "visible_query",
 ]

@@ -22,6 +22,7 @@ from cmc.models.meeting import AgendaVersion, Meeting, MeetingStatus, Registrati
 from cmc.services import audit, notifications
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.services.mail import send_mail
+from cmc.services.meetings import live
 from cmc.services.meetings.access import get, require_manage
 from cmc.services.meetings.agenda import check_revision
 
@@ -146,6 +147,7 @@ def publish_agenda(actor: Account, meeting_id: int, base_revision: int) -> Agend
     notifications.push_recorded()
     if people:
         _notify_registered(meeting, version, people)
+    live.agenda_published(meeting, version)
     return version
 
 
