@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from icalendar import vDuration
 from sqlalchemy import select
 
 from cmc.extensions import db
@@ -205,7 +206,8 @@ def _calendar(*, name: str, zone_name: str, refresh: bool) -> Calendar:
     calendar.add("x-wr-timezone", zone_name)
     if refresh:
         calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        calendar.add("x-published-ttl", REFRESH)
+        # An X- property is written as given (a timedelta would read "1:00:00"): the duration's own text.
+        calendar.add("x-published-ttl", vDuration(REFRESH).to_ical().decode())
     return calendar
 
 
