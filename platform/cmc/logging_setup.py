@@ -34,9 +34,9 @@ _QUIET_ENDPOINTS = frozenset({"static", "healthz"})
 request_log = logging.getLogger("cmc.request")
 
 REDACTED = "[redacted]"
-#: Path prefixes whose next segment is a credential (``auth.accept_invitation``). A test walks the URL map so
-#: that a new route with a secret in its path cannot be forgotten here.
-SECRET_PATH_PREFIXES = ("/invitations/",)
+#: Path prefixes whose next segment is a credential (``auth.accept_invitation``, the calendar feeds' token). A
+#: test walks the URL map so that a new route with a secret in its path cannot be forgotten here.
+SECRET_PATH_PREFIXES = ("/invitations/", "/calendar/")
 #: Query-string and form parameter names whose values are credentials.
 SECRET_PARAMETERS = ("token", "access_token", "key", "sid", "secret", "password", "code", "csrf_token")
 _PATTERNS = [

@@ -60,6 +60,7 @@ SCREENS: dict[str, tuple[str | None, str | None, int]] = {
     "settings-security": ("/settings/security", SECRETARIAT, 200),
     "settings-sessions": ("/settings/sessions", SECRETARIAT, 200),
     "settings-tokens": ("/settings/tokens", SECRETARIAT, 200),
+    "settings-calendar": ("/settings/calendar", SECRETARIAT, 200),
     "admin-accounts": ("/admin/accounts", SECRETARIAT, 200),
     "admin-invite": ("/admin/accounts/invite", SECRETARIAT, 200),
     "admin-parties": ("/admin/parties", SECRETARIAT, 200),

@@ -9,7 +9,7 @@ import pytest
 
 from cmc.http.access import Access, rule_of
 
-P, S, M, A = Access.PUBLIC, Access.SIGNED_IN, Access.MANAGER, Access.SECRETARIAT
+P, S, M, A, T = Access.PUBLIC, Access.SIGNED_IN, Access.MANAGER, Access.SECRETARIAT, Access.FEED_TOKEN
 
 #: endpoint -> expected route rule. Keep in step with the application.
 EXPECTED: dict[str, Access] = {
@@ -39,6 +39,10 @@ EXPECTED: dict[str, Access] = {
     "settings.sessions": S,
     "settings.end_session": S,
     "settings.revoke_token": S,
+    "settings.calendar_feed": S,
+    "settings.revoke_calendar_feed": S,
+    "calendar_feeds.all_meetings": T,
+    "calendar_feeds.one_meeting": T,
     "admin.index": M,
     "admin.accounts_list": M,
     "admin.invite": M,
@@ -205,6 +209,8 @@ def _client_for(role, app, make_account, sign_in):
 def _expected(rule: Access, role: str, api: bool) -> set[int]:
     if rule == P:
         return {200, 302, 404, 405, 400, 410}
+    if rule == T:
+        return {401}  # whoever asks, signed in or not: without a live feed token in the address, nothing
     if role == "anonymous":
         return {401} if api else {302}
     if rule == M and role in ("delegate", "observer"):

@@ -34,6 +34,7 @@ from cmc.models import (
     Alert,
     AuditEvent,
     AuthSession,
+    CalendarFeed,
     Decision,
     Document,
     DocumentVersion,
@@ -258,6 +259,9 @@ CASES: dict[str, Case] = {
     "access token": Case(
         page=lambda w: "/settings/tokens", action=lambda w: "/settings/tokens",
         typed=lambda w: {"name": "Reporting script"}, measure=lambda w: count(AccessToken)),
+    "calendar address": Case(
+        page=lambda w: "/settings/calendar", action=lambda w: "/settings/calendar",
+        typed=lambda w: {}, measure=lambda w: count(CalendarFeed)),
     "alert": Case(
         page=lambda w: f"/networks/{SLUG}/alerts/new", action=lambda w: f"/networks/{SLUG}/alerts/new",
         typed=lambda w: {"headline": "Second vessel sighted", "event": "Suspected smuggling vessel",

@@ -100,8 +100,10 @@ def _enforce_access() -> Any:
         raise SignInRequired(bad_token=bool(g.get("bad_token")))
     if not verdict:
         return _deny(403)
-    if rule == Access.PUBLIC and is_sessionless():
-        return None  # the same answer for everyone: no account is loaded, the session is not read
+    if rule in (Access.PUBLIC, Access.FEED_TOKEN) and is_sessionless():
+        # The same answer for everyone, or an answer decided by a token in the address (a calendar feed): no
+        # account is loaded from the session, which is neither read nor written.
+        return None
     if (
         current_user.is_authenticated
         and request.endpoint not in ENROLMENT_ENDPOINTS
@@ -191,6 +193,7 @@ def register_web(app: Flask) -> None:
         alert_compose,
         alerts,
         auth_views,
+        calendar_feeds,
         dashboard,
         documents,
         home,
@@ -212,6 +215,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(live_parts.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(calendar_feeds.bp)
     # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
     app.jinja_env.filters["safe_html"] = stored_html
 

@@ -35,8 +35,10 @@ REVALIDATE = "no-cache"
 HASH_LENGTH = 12
 #: ``name.<12 hex>.ext``: a content-hashed name, current or of an earlier release.
 _HASHED = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<ext>\.[A-Za-z0-9]+)$")
-#: Answers with no session: static files, the scripts' catalogues, the health probe.
-SESSIONLESS_ENDPOINTS = frozenset({"static", "i18n.catalogue", "healthz"})
+#: Answers with no session: static files, the scripts' catalogues, the health probe, and the calendar feeds
+#: (a calendar program holds a token in the address, never a cookie, and must not be handed one).
+SESSIONLESS_ENDPOINTS = frozenset({"static", "i18n.catalogue", "healthz", "calendar_feeds.all_meetings",
+                                   "calendar_feeds.one_meeting"})
 #: Types worth compressing (images and fonts of the vendored packages are compressed already, or absent).
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 #: Smaller files are sent as they are: compression would save less than its headers cost.
@@ -138,7 +140,8 @@ def serve(assets: StaticAssets, filename: str) -> Response:
 
 
 def is_sessionless() -> bool:
-    """Whether the current request is answered the same for everyone, without reading the session."""
+    """Whether the current request is answered without reading the session (the same for everyone, or by a
+    token in its address)."""
     return request.endpoint in SESSIONLESS_ENDPOINTS
 
 

@@ -174,6 +174,13 @@ class PartyForm(OnceForm):
     founding = BooleanField(_l("Founding member (at the 2016 preparatory meeting)"))
 
 
+class CalendarFeedForm(OnceForm):
+    """Make (or replace) my calendar feed address; ``meeting`` names the meeting whose own address to show
+    as well (the meeting page links here with it)."""
+
+    meeting = HiddenField()
+
+
 class TokenForm(OnceForm):
     """Create a personal access token."""
 

@@ -1,20 +1,22 @@
-"""Personal settings: profile, password, personal access tokens."""
+"""Personal settings: profile, password, personal access tokens, calendar feed address."""
 
 from __future__ import annotations
 
 import zoneinfo
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc import permissions
 from cmc.extensions import limiter
 from cmc.http.access import Access, access
+from cmc.models.meeting import Meeting
 from cmc.services import accounts, auth, mfa, notifications
 from cmc.services.errors import ValidationError
-from cmc.web.forms import ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
+from cmc.services.meetings import feeds
+from cmc.web.forms import CalendarFeedForm, ChangePasswordForm, CodeForm, EmptyForm, ProfileForm, TokenForm
 from cmc.web.notifications import field_of as notification_field
 from cmc.web.once import once
 
@@ -201,3 +203,53 @@ def revoke_token(token_id: int) -> Any:
     auth.revoke_token(current_user._get_current_object(), token_id)
     flash(_("The token is revoked. Anything using it stops working now."), "success")
     return redirect(url_for("settings.tokens"))
+
+
+#: The largest id a database integer holds: a bigger "meeting" in the address names no meeting.
+_ID_MAX = 2**31 - 1
+
+
+def _meeting_asked(actor: Any, raw: str | None) -> Meeting | None:
+    """The meeting whose own feed address the page shows as well (the meeting page links here with its id);
+    None for anything that is not the id of a meeting the person may read."""
+    text = (raw or "").strip()
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= _ID_MAX:
+        return None
+    return feeds.readable_meeting(actor, int(text))
+
+
+def _address(endpoint: str, **values: Any) -> str:
+    """A feed's full address, on the platform's public base (what mails link to, not the request's host)."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@access(Access.SIGNED_IN)
+@once
+def calendar_feed() -> Any:
+    """My calendar feed address: make one (replacing the old), shown once in full; its state otherwise."""
+    actor = current_user._get_current_object()
+    form = CalendarFeedForm()
+    meeting = _meeting_asked(actor, form.meeting.data if request.method == "POST" else request.args.get("meeting"))
+    addresses: dict[str, str] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():  # only the CSRF token can be wrong, and CSRFProtect answers that
+            abort(400)
+        _feed, token = feeds.create_feed(actor)
+        addresses["all"] = _address("calendar_feeds.all_meetings", token=token)
+        if meeting is not None:
+            addresses["meeting"] = _address("calendar_feeds.one_meeting", token=token, meeting_id=meeting.id)
+    return render_template("settings/calendar.html", feed=feeds.active_feed(actor), addresses=addresses,
+                           meeting=meeting, account=actor, revoke_form=EmptyForm(),
+                           form=CalendarFeedForm(formdata=None, meeting=str(meeting.id) if meeting else ""))
+
+
+@bp.post("/calendar/revoke")
+@access(Access.SIGNED_IN)
+def revoke_calendar_feed() -> Any:
+    """Turn my calendar feed address off at once: every calendar using it gets 401 from now on."""
+    if feeds.revoke_feed(current_user._get_current_object()):
+        flash(_("Your calendar address is turned off. Calendars that use it stop updating now."), "success")
+    else:
+        flash(_("You have no calendar address to turn off."), "info")
+    return redirect(url_for("settings.calendar_feed"))

@@ -10,7 +10,9 @@ One module per job; this package re-exports every public name, so callers keep w
 - ``publishing``: published versions and their change lists;
 - ``registration``: delegations and attendance;
 - ``minutes``: minutes, decisions, action items;
-- ``exports``: iCalendar, PDF, ZIP;
+- ``calendar``: iCalendar, the downloadable file and the subscribed feeds;
+- ``feeds``: the personal calendar feed addresses;
+- ``exports``: PDF, ZIP;
 - ``linked``: the documents an agenda links (the builder's picker, titles, delegation warnings, the pack check);
 - ``live``: the live notice of a new version to the people who may read the meeting.
 """
@@ -28,8 +30,9 @@ from cmc.services.meetings.agenda import (
     reorder_day,
     update_item,
 )
+from cmc.services.meetings.calendar import to_ics
 from cmc.services.meetings.details import MAX_DAYS, MeetingInput, save_meeting
-from cmc.services.meetings.exports import agenda_pdf, document_pack, to_ics
+from cmc.services.meetings.exports import agenda_pdf, document_pack
 from cmc.services.meetings.linked import (
     LinkedDocument,
     builder_documents,

@@ -21,6 +21,9 @@ from cmc.services.meetings.access import get, require_manage
 from cmc.services.text import field_errors as text_errors
 
 MAX_DAYS = 14
+#: What the whole-meeting calendar event shows (or, for the time zone, where every item falls): a change to
+#: any of them is a new revision of that event, and of every item's (``calendar`` adds it to theirs).
+CALENDAR_DETAILS = ("title", "start_date", "end_date", "timezone", "venue", "city", "link", "status")
 
 
 @dataclass
@@ -103,6 +106,8 @@ def save_meeting(actor: Account, data: MeetingInput, meeting_id: int | None = No
             if outside:
                 message = _("Some agenda items fall outside the new dates: %(items)s.", items=", ".join(outside)[:200])
                 raise ValidationError(message, fields={"end_date": message})
+            if any(getattr(meeting, key) != values[key] for key in CALENDAR_DETAILS):
+                meeting.calendar_sequence += 1  # once per save, however many of them changed
             for key, value in values.items():
                 setattr(meeting, key, value)
         db.session.flush()

@@ -1,13 +1,10 @@
-"""A meeting taken elsewhere: its sessions as iCalendar, a printable PDF agenda, and the ZIP of the documents
-an agenda version links that the reader may read."""
+"""A meeting taken elsewhere: a printable PDF agenda, and the ZIP of the documents an agenda version links that
+the reader may read (its calendar, iCalendar, is ``calendar``)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-import zoneinfo
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -17,59 +14,8 @@ from cmc.extensions import db
 from cmc.models.account import Account
 from cmc.models.document import Document
 from cmc.models.meeting import AgendaVersion, Meeting
-from cmc.models.types import utcnow
 from cmc.services import documents
-from cmc.services.text import plain_safe, xml_safe
-
-if TYPE_CHECKING:
-    from icalendar import Event
-
-
-def _item_event(meeting: Meeting, item: dict[str, Any], zone: zoneinfo.ZoneInfo, stamp: datetime) -> Event:
-    """One timed agenda item as a VEVENT (it lasts at least five minutes, so a calendar shows it)."""
-    from icalendar import Event
-
-    day = date.fromisoformat(str(item["day"]))
-    start = datetime.combine(day, time.fromisoformat(str(item["start"])), zone)
-    end = datetime.combine(day, time.fromisoformat(str(item["end"] or item["start"])), zone)
-    event = Event()
-    event.add("uid", f"meeting-{meeting.id}-item-{item['id']}@cmc-platform")
-    event.add("dtstamp", stamp)
-    event.add("summary", plain_safe(str(item["title"])))
-    event.add("dtstart", start)
-    event.add("dtend", max(end, start + timedelta(minutes=5)))
-    if item["description"]:
-        event.add("description", plain_safe(str(item["description"])))
-    return event
-
-
-def to_ics(meeting: Meeting, version: AgendaVersion | None) -> bytes:
-    """The meeting and its sessions as iCalendar, in the meeting's time zone (text is never markup here;
-    control characters, which RFC 5545 forbids in text, never reach the file whatever a row holds)."""
-    # Imported on use: only this export needs the library.
-    from icalendar import Calendar, Event
-
-    zone = zoneinfo.ZoneInfo(meeting.timezone)
-    calendar = Calendar()
-    calendar.add("prodid", "-//CMC Platform//Caribbean Migration Consultations//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-timezone", meeting.timezone)
-    stamp = utcnow()
-    whole = Event()
-    whole.add("uid", f"meeting-{meeting.id}@cmc-platform")
-    whole.add("dtstamp", stamp)
-    whole.add("summary", plain_safe(meeting.title))
-    whole.add("dtstart", meeting.start_date)
-    whole.add("dtend", meeting.end_date + timedelta(days=1))
-    whole.add("location", plain_safe(", ".join(x for x in (meeting.venue, meeting.city) if x)
-                                     or meeting.safe_link or ""))
-    whole.add("description", plain_safe(meeting.description))
-    calendar.add_component(whole)
-    for item in version.items if version else []:
-        if item["start"]:
-            calendar.add_component(_item_event(meeting, item, zone, stamp))
-    calendar.add_missing_timezones()  # RFC 5545: a VTIMEZONE for every TZID used
-    return calendar.to_ical()
+from cmc.services.text import xml_safe
 
 
 def agenda_pdf(meeting: Meeting, version: AgendaVersion, html: str) -> bytes:
