@@ -10,8 +10,8 @@ checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lis
 summary; ``grid_export``: as CSV; ``remind``: "remind now"), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
 which block each reader reads), ``badge`` (the navigation's count, cached and told of every change), ``preview``
-(what publishing would do, and the token that confirms it), ``autosave`` (what a compose page keeps on the
-server while a person writes). Callers use the package: ``alerts.publish(...)``.
+(what publishing, or approving a draft, would do; ``confirmation``: the token that confirms it), ``autosave``
+(what a compose page keeps on the server while a person writes). Callers use the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, readable_networks, severity_of
