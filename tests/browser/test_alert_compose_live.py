@@ -118,3 +118,35 @@ def test_compose_and_preview_in_french(new_context: Callable[..., BrowserContext
         _shoot(page, "preview-fr")
     finally:
         _set_language(context, "en")
+
+
+def test_a_severe_draft_is_previewed_and_confirmed_before_approval_in_french(
+        new_context: Callable[..., BrowserContext], coordinator: Any, live_server: Any,
+        axe_check: Callable[[Page], list[str]]) -> None:
+    """A Dominican Republic delegate's Severe draft: its page shows the coordinator the toast and the reach;
+    "Approve and publish" without the box ticked is refused with the message beside the box, then approved."""
+    token = live_server.create_token("delegate.do@cmc.demo", "approval preview")
+    headline = f"Route change: boats now land east of Samaná at dawn ({uuid.uuid4().hex[:6]})"
+    draft = live_server.api("POST", f"/networks/{SLUG}/alerts", token=token, json_body={
+        "submit": True, "infos": [{"headline": headline, "event": "Route change", "severity": "Severe"}]})
+    assert draft.status == 201 and draft.body["state"] == "submitted", draft
+    context = new_context(storage_state=coordinator.storage_state)
+    _set_language(context, "fr")
+    try:
+        page = context.new_page()
+        page.goto(f"/alerts/{draft.body['id']}")
+        review = page.locator("#review-box")
+        expect(review.locator("#preview-reach")).to_contain_text(re.compile(r"\d+ parties et \d+ personnes"))
+        expect(review.locator("#preview-toast .alert-toast.severity-severe")).to_contain_text(headline)
+        problems_found = axe_check(page)
+        assert not problems_found, "axe on the draft's review:\n" + "\n".join(problems_found)
+        _shoot(page, "approve-fr")
+        page.locator("#approve-button").click()
+        expect(page.locator("#confirm_severe-error")).to_be_visible()
+        _shoot(page, "approve-refused-fr")
+        page.locator("#confirm_severe").check()
+        page.locator("#approve-button").click()
+        expect(page.locator("#review-box")).to_have_count(0)
+        expect(page.locator("#ack-h")).to_be_visible()  # published: the acknowledgement box
+    finally:
+        _set_language(context, "en")

@@ -82,7 +82,7 @@ def test_the_count_is_cached_and_follows_every_change(app, net, sign_in):  # noq
 
     draft, _ = alerts.publish(member("JM"), network.slug, alert_input(), submit=True)
     assert shown(client) == 2  # a draft counts for nobody yet
-    alerts.approve(coordinator, draft.id)
+    alerts.approve(coordinator, draft.id, token=alerts.draft_token(coordinator, draft), severe_checked=True)
     assert shown(client) == 3  # approval publishes it
     alerts.acknowledge(colleague, draft.id)
     assert shown(client) == 2

@@ -96,10 +96,11 @@ def test_member_submits_a_draft_that_a_coordinator_approves_or_returns(net):
     returned = alerts.return_draft(coordinator, draft.id, "Add the number of people")
     assert returned.state == "returned" and returned.review_comment
     second, _ = alerts.publish(delegate, network.slug, alert_input(), submit=True)
-    approved = alerts.approve(coordinator, second.id)
+    approved = alerts.approve(coordinator, second.id, token=alerts.draft_token(coordinator, second),
+                              severe_checked=True)
     assert approved.state == "published" and approved.approved_by_id == coordinator.id
     with pytest.raises(ConflictError):
-        alerts.approve(coordinator, second.id)
+        alerts.approve(coordinator, second.id, token=alerts.draft_token(coordinator, second), severe_checked=True)
 
 
 def test_idempotency_key_makes_one_alert(net):
@@ -264,7 +265,8 @@ def test_a_draft_approved_after_the_cursor_moved_on_is_still_caught_up(net):
     assert draft.id < later.id
     first = alerts.sync(delegate, 0)
     assert [a["id"] for a in first.alerts] == [later.id] and first.next_after_id == later.id
-    alerts.approve(coordinator, draft.id)  # the delegate is away
+    alerts.approve(coordinator, draft.id, token=alerts.draft_token(coordinator, draft),
+                   severe_checked=True)  # the delegate is away
     back = alerts.sync(delegate, first.next_after_id)
     assert [a["id"] for a in back.alerts] == [draft.id] and back.next_after_id == draft.id
     assert alerts.sync(delegate, draft.id).alerts == []  # and it is not given again

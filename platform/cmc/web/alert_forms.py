@@ -174,6 +174,14 @@ for _code in ("es", "fr", "nl"):
                                                                           render_kw={"rows": 2}))
 
 
+class ApproveForm(FlaskForm):
+    """Approve and publish a submitted draft as previewed on its page: the preview's token, and for a Severe or
+    Extreme draft the ticked box (its label, with the numbers, is the template's)."""
+
+    confirmation = HiddenField()
+    confirm_severe = BooleanField()
+
+
 class ReturnForm(FlaskForm):
     """Send a draft back to its author with a comment."""
 

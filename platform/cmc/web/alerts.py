@@ -20,6 +20,7 @@ from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.services import alerts, networks
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.web.alert_forms import (
+    ApproveForm,
     CancelForm,
     EventTypeForm,
     RemindForm,
@@ -116,8 +117,13 @@ def show(alert_id: int) -> Any:
     return _show_page(actor, alert, TranslationForm(formdata=None), {})
 
 
-def _show_page(actor: Account, alert: Any, translation_form: TranslationForm, errors: dict[str, str]) -> Any:
-    """The alert's page (with the translation form as sent, and its errors, after a refused translation)."""
+def _show_page(actor: Account, alert: Any, translation_form: TranslationForm, errors: dict[str, str], *,
+               approve_notice: str = "", status: int | None = None) -> Any:
+    """The alert's page (with the translation form as sent, and its errors, after a refused translation; or a
+    refused approval's errors or notice). A submitted draft shows the person who may approve it what approving
+    publishes, with the preview's token in the approval form."""
+    approval = alerts.draft_preview(actor, alert)
+    approve_form = ApproveForm(formdata=None, data={"confirmation": approval.token if approval else ""})
     rows = alerts.grid(actor, alert.id) if alert.state == AlertState.PUBLISHED else []
     mine = next((r for r in rows if r.party_code == actor.party.code), None)
     asked = request.args.get("info", "")
@@ -132,10 +138,11 @@ def _show_page(actor: Account, alert: Any, translation_form: TranslationForm, er
                            can_remind=permissions.can(actor, "alert.remind", alert), remind_form=RemindForm(),
                            delay_words=alerts.delay_words, reason_word=alerts.reason_word,
                            can_publish=permissions.can(actor, "alert.publish", alert.network),
-                           csrf_form=EmptyForm(),
+                           csrf_form=EmptyForm(), approval=approval, approve_form=approve_form,
+                           approve_notice=approve_notice,
                            return_form=ReturnForm(formdata=None), cancel_form=CancelForm(formdata=None),
                            severities=SEVERITIES, urgencies=URGENCIES, certainties=CERTAINTIES), \
-        422 if errors else 200
+        status or (422 if errors else 200)
 
 
 @bp.post("/alerts/<int:alert_id>/translations")
@@ -212,8 +219,23 @@ def _decide_draft(alert_id: int, decide: Callable[[], object], done: str) -> Any
 @bp.post("/alerts/<int:alert_id>/approve")
 @access(Access.SIGNED_IN)
 def approve(alert_id: int) -> Any:
-    """Publish a submitted draft (coordinators)."""
-    return _decide_draft(alert_id, lambda: alerts.approve(_actor(), alert_id), _("The alert is published."))
+    """Publish a submitted draft as previewed on its page (coordinators). A draft changed since the page was
+    drawn (409) or a Severe or Extreme one without the box ticked (422) is shown again, previewed afresh."""
+    actor = _actor()
+    form = ApproveForm()
+    try:
+        alerts.approve(actor, alert_id, token=text(form.confirmation), severe_checked=bool(form.confirm_severe.data))
+    except alerts.StaleConfirmation as exc:
+        alert = alerts.get(actor, alert_id, audit_read=False)
+        return _show_page(actor, alert, TranslationForm(formdata=None), {}, approve_notice=exc.message, status=409)
+    except alerts.SevereNotConfirmed as exc:
+        alert = alerts.get(actor, alert_id, audit_read=False)
+        return _show_page(actor, alert, TranslationForm(formdata=None), exc.fields)
+    except (ConflictError, ValidationError) as exc:  # no longer a draft waiting, or no longer valid
+        flash(exc.message, "danger")
+    else:
+        flash(_("The alert is published."), "success")
+    return redirect(url_for("alerts.show", alert_id=alert_id))
 
 
 @bp.post("/alerts/<int:alert_id>/return")

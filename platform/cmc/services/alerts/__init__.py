@@ -10,8 +10,8 @@ checks), ``workflow`` (publish, approve, return, update, cancel), ``lists`` (lis
 summary; ``grid_export``: as CSV; ``remind``: "remind now"), ``delivery`` (presence, mail to offline members),
 ``event_templates`` (a network's event types), ``translations`` (translations added after publication, and
 which block each reader reads), ``badge`` (the navigation's count, cached and told of every change), ``preview``
-(what publishing would do, and the token that confirms it), ``autosave`` (what a compose page keeps on the
-server while a person writes). Callers use the package: ``alerts.publish(...)``.
+(what publishing, or approving a draft, would do; ``confirmation``: the token that confirms it), ``autosave``
+(what a compose page keeps on the server while a person writes). Callers use the package: ``alerts.publish(...)``.
 """
 
 from cmc.services.alerts.access import alert_json, earlier_messages, get, readable_networks, severity_of
@@ -21,6 +21,7 @@ from cmc.services.alerts.autosave import MAX_BYTES as AUTOSAVE_MAX_BYTES
 from cmc.services.alerts.autosave import autosaved, composing_network, discard_autosave, save_autosave
 from cmc.services.alerts.badge import Badge, navigation_badge
 from cmc.services.alerts.compose import LANGUAGES, MAX_DESCRIPTION, MAX_EXPIRY, AlertInput, InfoInput, validate
+from cmc.services.alerts.confirmation import SevereNotConfirmed, StaleConfirmation, draft_token
 from cmc.services.alerts.delivery import (
     ONLINE_WINDOW,
     PROCESS_ID,
@@ -66,7 +67,7 @@ from cmc.services.alerts.lists import (
     unacknowledged_query,
     unacknowledged_rows_query,
 )
-from cmc.services.alerts.preview import Preview, SevereNotConfirmed, StaleConfirmation, confirm, preview
+from cmc.services.alerts.preview import Preview, confirm, draft_preview, preview
 from cmc.services.alerts.remind import REMIND_INTERVAL, Reminder, remind
 from cmc.services.alerts.rows import AlertRow, load_rows
 from cmc.services.alerts.translations import (
@@ -90,7 +91,8 @@ __all__ = [
     "SevereNotConfirmed", "ShownBlock", "StaleConfirmation", "SyncPage", "TranslationInput", "acknowledge",
     "active_clause", "alert_json", "api_rows_query", "approve", "autosaved", "block_for", "cancel",
     "composing_network", "confirm", "connection_closed", "connection_opened", "delay_words", "discard_autosave",
-    "drafts_query", "drafts_rows_query", "duration_words", "earlier_messages", "event_types", "flag_overdue", "get",
+    "draft_preview", "draft_token", "drafts_query", "drafts_rows_query", "duration_words", "earlier_messages",
+    "event_types", "flag_overdue", "get",
     "grid", "grid_csv", "grid_row", "language_word", "latest_id", "list_query", "list_rows_query", "load_areas",
     "load_json_rows", "load_rows", "mail_offline_members", "mail_subject", "map_area", "mark", "mark_delivered",
     "navigation_badge", "original_block", "preview", "publish", "readable_networks", "reason_word", "recipients",

@@ -7,30 +7,33 @@ keyed with the application's secret under its own salt. ``confirm`` recomputes i
 "Publish": a field changed after the preview, or a token from another form, gives another token, and nothing is
 published (``StaleConfirmation``, 409). A Severe or Extreme alert that would be published needs the author's
 second confirmation too (``SevereNotConfirmed``, 422). The JSON API publishes without a preview.
+
+``draft_preview`` is the same for a coordinator about to approve a member's submitted draft (on the draft's
+page); ``workflow.approve`` then checks the token of the stored draft and the Severe box alike. The token's
+making lives in ``confirmation``.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import Signer
 
-from cmc.i18n.labels import label
-from cmc.models import Account, AlertState, CapStatus, MsgType, Network
+from cmc import permissions
+from cmc.models import Account, Alert, AlertState, CapStatus, MsgType, Network
 from cmc.services.alerts.access import get
 from cmc.services.alerts.areas import outside_caribbean
-from cmc.services.alerts.compose import AlertInput, InfoInput, validate
+from cmc.services.alerts.compose import AlertInput, InfoInput, as_input, validate
+from cmc.services.alerts.confirmation import (
+    StaleConfirmation,
+    draft_token,
+    matches,
+    severe_refusal,
+    token_for,
+)
 from cmc.services.alerts.delivery import mail_subject, recipients
 from cmc.services.alerts.workflow import URGENT, require_composer, require_revisable
-from cmc.services.errors import ConflictError, ValidationError
-
-SALT = "cmc.alert-preview"
 
 
 @dataclass
@@ -63,37 +66,6 @@ class Preview:
     outside_caribbean: bool = False  # a point of the area lies outside the region the maps show: warned
 
 
-class StaleConfirmation(ConflictError):
-    """The fields sent with "Publish" are not the ones previewed (or the token is another form's)."""
-
-
-class SevereNotConfirmed(ValidationError):
-    """A Severe or Extreme alert sent without its second confirmation."""
-
-
-def _normalised(data: AlertInput) -> dict[str, Any]:
-    """The input as it will be stored (text trimmed, parties once each), so whitespace alone is no change."""
-    plain = asdict(data)
-    for name in ("restriction", "note"):
-        plain[name] = plain[name].strip()
-    for info in plain["infos"]:
-        for name, value in list(info.items()):
-            if isinstance(value, str):
-                info[name] = value.strip()
-        info["geocodes"] = sorted(set(info["geocodes"]))
-        info["expires"] = info["expires"].isoformat() if info["expires"] else None
-    return plain
-
-
-def token_for(actor: Account, network: Network, data: AlertInput, *, publishes: bool,
-              original_id: int | None = None) -> str:
-    """The confirmation token of this input, author, network and kind of message."""
-    payload = json.dumps({"alert": _normalised(data), "author": actor.id, "network": network.id,
-                          "original": original_id, "publishes": publishes}, sort_keys=True, separators=(",", ":"))
-    signer = Signer(current_app.config["SECRET_KEY"], salt=SALT)
-    return signer.get_signature(payload).decode()
-
-
 def preview(actor: Account, slug: str | None, data: AlertInput, *, submit: bool = False,
             original_id: int | None = None) -> Preview:
     """Judge the alert as publishing would (permissions, then ``validate``) and describe what publishing it
@@ -124,11 +96,25 @@ def confirm(actor: Account, slug: str | None, data: AlertInput, *, token: str, s
     alert that would be published, that the author ticked the second confirmation (else
     ``SevereNotConfirmed``). Both errors carry the fresh preview (``details["preview"]``) to show again."""
     shown = preview(actor, slug, data, submit=submit, original_id=original_id)
-    if not hmac.compare_digest(shown.token.encode(), (token or "").encode()):
+    if not matches(token, shown.token):
         raise StaleConfirmation(_("You changed the alert after the preview: check it again and confirm."),
                                 preview=shown)
     if shown.publishes and shown.urgent and not severe_checked:
-        message = _("Tick the box to confirm this %(severity)s alert before publishing it.",
-                    severity=label("severity", data.infos[0].severity))
-        raise SevereNotConfirmed(message, fields={"confirm_severe": message}, preview=shown)
+        raise severe_refusal(data.infos[0].severity, preview=shown)
     return shown
+
+
+def draft_preview(actor: Account, draft: Alert) -> Preview | None:
+    """What approving a submitted draft would publish, for a person who may approve it (None for anyone else,
+    and for an alert that is no draft waiting): the draft as members will see it, who it reaches (counted by
+    the fan-out's own queries) and the token ``workflow.approve`` checks. Writes nothing."""
+    if draft.state != AlertState.SUBMITTED or not permissions.can(actor, "alert.publish", draft.network):
+        return None
+    data = as_input(draft)
+    first = draft.infos[0]
+    parties, people = recipients(draft.network)
+    shown = PreviewAlert(infos=data.infos, status=draft.status, msg_type=draft.msg_type,
+                         state=AlertState.PUBLISHED, restriction=draft.restriction)
+    return Preview(network=draft.network, alert=shown, parties=parties, people=people, publishes=True,
+                   urgent=first.severity in URGENT, subject=mail_subject(first.severity, first.headline),
+                   token=draft_token(actor, draft), outside_caribbean=outside_caribbean(first.circle, first.polygon))

@@ -20,6 +20,7 @@ from cmc.services import audit, networks, notifications, text
 from cmc.services.alerts.access import alert_json, get, require_alerts_on, severity_of
 from cmc.services.alerts.autosave import forget_autosave
 from cmc.services.alerts.compose import AlertInput, as_input, identifier, info_rows, validate
+from cmc.services.alerts.confirmation import StaleConfirmation, draft_token, matches, severe_refusal
 from cmc.services.alerts.delivery import mail_offline_members, receiving_parties
 from cmc.services.errors import ConflictError, ValidationError
 
@@ -144,8 +145,11 @@ def _notify_coordinators(network: Network, alert: Alert) -> None:
         notifications.record(coordinator_id, "alert.approval_request", alert_id=alert.id, headline=headline)
 
 
-def approve(actor: Account, alert_id: int) -> Alert:
-    """A coordinator publishes a submitted draft."""
+def approve(actor: Account, alert_id: int, *, token: str, severe_checked: bool) -> Alert:
+    """A coordinator publishes a submitted draft as they previewed it (``preview.draft_preview``): ``token``
+    is the preview's, refused (``StaleConfirmation``, 409) when the stored draft is no longer what it was made
+    of; a Severe or Extreme draft also needs ``severe_checked`` (else ``SevereNotConfirmed``, 422). Checked
+    inside the write transaction, so what is checked is what is published."""
     with write_transaction():
         alert = get(actor, alert_id, audit_read=False)
         permissions.require(actor, "alert.publish", alert.network, action="alert.approve", target_type="alert",
@@ -154,6 +158,10 @@ def approve(actor: Account, alert_id: int) -> Alert:
         if alert.state != AlertState.SUBMITTED:
             raise ConflictError(_("Only a submitted draft can be approved."))
         validate(as_input(alert), alert.network)
+        if not matches(token, draft_token(actor, alert)):
+            raise StaleConfirmation(_("The draft changed after you opened it: check it again, then approve it."))
+        if severity_of(alert) in URGENT and not severe_checked:
+            raise severe_refusal(severity_of(alert))
         alert.state = AlertState.PUBLISHED
         alert.active_until = _active_until(alert)
         alert.published_at = utcnow()
