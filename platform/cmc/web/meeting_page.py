@@ -59,7 +59,7 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
     forms["action_form"].with_owners(all_parties, network_choices)
     forms["register_form"].with_parties(all_parties)
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
-                           unpublished=bool(current) and meetings.snapshot(meeting) != current.items,
+                           unpublished=bool(current) and bool(meetings.pending_changes(meeting)),
                            registrations=delegations, mine=next((r for r in delegations
                                                                  if r.party_id == actor.party_id), None),
                            minutes=minutes, actions=actions, status_forms=status_forms,
@@ -106,7 +106,14 @@ def builder_page(meeting: Any, errors: dict[str, str], status: int, form: ItemFo
                            warnings=meetings.overlaps(meeting), errors=errors, item_forms=item_forms,
                            item_errors=item_errors, edited=item_id if item_errors else None,
                            form=_with_days(form or ItemForm(formdata=None, data={"kind": "session"}), meeting_days),
-                           versions=meetings.versions(meeting), clock=MeetingClock(meeting), **choices()), status
+                           versions=meetings.versions(meeting), pending=_pending(meeting), clock=MeetingClock(meeting),
+                           **choices()), status
+
+
+def _pending(meeting: Any) -> list[str]:
+    """What publishing now would change, as the builder lists it beside its button; empty when the draft is the
+    published agenda (the button is then not offered)."""
+    return meetings.describe_changes(meetings.pending_changes(meeting))
 
 
 def _with_days(form: ItemForm, days: list[date]) -> ItemForm:

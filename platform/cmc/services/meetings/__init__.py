@@ -7,7 +7,8 @@ One module per job; this package re-exports every public name, so callers keep w
 - ``access``: the meetings an actor may see, one readable meeting, the secretariat's gate;
 - ``details``: creating and editing a meeting;
 - ``agenda``: the draft agenda builder;
-- ``publishing``: published versions and their change lists;
+- ``publishing``: published versions, their change lists, what publishing now would change;
+- ``changes``: what changed between two agenda snapshots, by item identity, and its sentences;
 - ``registration``: delegations and attendance;
 - ``minutes``: minutes, decisions, action items;
 - ``exports``: iCalendar, PDF, ZIP.
@@ -26,6 +27,8 @@ from cmc.services.meetings.agenda import (
     reorder_day,
     update_item,
 )
+from cmc.services.meetings.changes import Change, ChangeKind
+from cmc.services.meetings.changes import describe as describe_changes
 from cmc.services.meetings.details import MAX_DAYS, MeetingInput, save_meeting
 from cmc.services.meetings.exports import agenda_pdf, document_pack, to_ics
 from cmc.services.meetings.minutes import (
@@ -43,8 +46,10 @@ from cmc.services.meetings.publishing import (
     change_list,
     changes_of,
     get_version,
+    pending_changes,
     publish_agenda,
     snapshot,
+    structured_changes_of,
     versions,
 )
 from cmc.services.meetings.registration import (
@@ -58,6 +63,8 @@ from cmc.services.meetings.registration import (
 __all__ = [
     "DELEGATION_ROLES",
     "MAX_DAYS",
+    "Change",
+    "ChangeKind",
     "ItemInput",
     "MeetingInput",
     "action_rows",
@@ -71,6 +78,7 @@ __all__ = [
     "change_list",
     "changes_of",
     "decide_registration",
+    "describe_changes",
     "document_pack",
     "get",
     "get_version",
@@ -78,6 +86,7 @@ __all__ = [
     "move_item",
     "open_actions_before",
     "overlaps",
+    "pending_changes",
     "publish_agenda",
     "register",
     "registrations",
@@ -87,6 +96,7 @@ __all__ = [
     "save_minutes",
     "set_action_status",
     "snapshot",
+    "structured_changes_of",
     "to_ics",
     "upcoming_rows",
     "updatable_actions",
