@@ -177,3 +177,26 @@ def test_two_publishes_at_the_same_moment_make_one_version(admin: Account, meeti
     assert sorted(a.status_code for a in answers) == [201, 409], [a.get_json() for a in answers]
     assert versions_count() == 2
     assert db.session.scalars(select(AgendaVersion.number).order_by(AgendaVersion.number)).all() == [1, 2]
+
+
+def test_every_kind_of_change_reads_as_one_sentence(app: Flask) -> None:
+    kind = meetings.ChangeKind
+    found = [meetings.Change(k, "u", title="Routes", day="2027-03-10", position=2, before=before, after=after,
+                             count=count)
+             for k, before, after, count in [
+                 (kind.FIRST, "", "", 0), (kind.ADDED, "", "", 0), (kind.REMOVED, "", "", 0),
+                 (kind.MOVED, "2027-03-11", "2027-03-10", 0), (kind.MOVED, "2027-03-10", "2027-03-10", 0),
+                 (kind.RETIMED, "09:00-10:00", "-", 0), (kind.RETITLED, "Paths", "Routes", 0),
+                 (kind.PRESENTERS, "", "IOM", 0), (kind.ROOM, "Room A", "Room B", 0),
+                 (kind.SESSION, "Day 1", "", 0), (kind.KIND, "session", "panel", 0),
+                 (kind.DESCRIPTION, "a", "b", 0), (kind.DOCUMENTS_LINKED, "", "", 2),
+                 (kind.DOCUMENTS_UNLINKED, "", "", 1)]]
+    with app.test_request_context():
+        assert meetings.describe_changes(found) == [
+            "First published agenda.", "Added “Routes” on 10 Mar 2027.", "Removed “Routes”.",
+            "Moved “Routes” to 10 Mar 2027.", "Moved “Routes” (now item 2 on 10 Mar 2027).",
+            "Retimed “Routes”: 09:00\u201310:00 to \u2013.", "Retitled “Paths” as “Routes”.",
+            "Changed the presenters of “Routes”: \u2013 to IOM.", "Changed the room of “Routes”: Room A to Room B.",
+            "Changed the session of “Routes”: Day 1 to \u2013.", "Changed the kind of “Routes”: Session to Panel.",
+            "Changed the description of “Routes”.", "Added 2 documents to “Routes”.",
+            "Removed a document from “Routes”."]

@@ -119,7 +119,7 @@ def publish_agenda(actor: Account, meeting_id: int, base_revision: int) -> Agend
         # Two publishes at once (a double click, two editors) queue here, so the second sees the first's
         # version and finds nothing left to publish (PostgreSQL; SQLite's BEGIN IMMEDIATE already queues them).
         db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
-        db.session.refresh(meeting)
+        db.session.expire_all()  # what was read before the lock is read again: the draft and versions as they are
         check_revision(meeting, base_revision)
         items = snapshot(meeting)
         if not items:
