@@ -58,15 +58,17 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
         forms.update({name: sent for name, form in forms.items() if type(form) is type(sent)})
     forms["action_form"].with_owners(all_parties, network_choices)
     forms["register_form"].with_parties(all_parties)
+    can_manage = permissions.can(actor, "meeting.manage")
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
-                           unpublished=bool(current) and bool(meetings.pending_changes(meeting)),
+                           # Only the secretariat is told (and only its page pays for the comparison).
+                           unpublished=bool(current) and can_manage and bool(meetings.pending_changes(meeting)),
                            registrations=delegations, mine=next((r for r in delegations
                                                                  if r.party_id == actor.party_id), None),
                            minutes=minutes, actions=actions, status_forms=status_forms,
                            can_update_action=meetings.updatable_actions(actor, actions),
                            decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
                                                              .order_by(Decision.id))),
-                           can_manage=permissions.can(actor, "meeting.manage"),
+                           can_manage=can_manage,
                            can_register=permissions.can(actor, "meeting.register"), clock=MeetingClock(meeting),
                            errors=errors or {}, sent=sent, **forms, **choices()), 422 if errors else 200
 
