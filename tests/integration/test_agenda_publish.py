@@ -200,3 +200,19 @@ def test_every_kind_of_change_reads_as_one_sentence(app: Flask) -> None:
             "Changed the session of “Routes”: Day 1 to \u2013.", "Changed the kind of “Routes”: Session to Panel.",
             "Changed the description of “Routes”.", "Added 2 documents to “Routes”.",
             "Removed a document from “Routes”."]
+
+
+def test_a_version_stored_with_sentences_is_read_from_its_snapshots(admin: Account, meeting: Meeting) -> None:
+    """Versions published before the change lists were structured hold sentences in their publisher's language:
+    they are worked out again from the two snapshots, by uid (0019 gave the snapshots theirs)."""
+    add(admin, meeting, "Opening")
+    meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    add(admin, meeting, "Routes", 10)
+    second = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
+    second.changes = ["Ajout de « Routes » le 10 mars 2027."]
+    db.session.commit()
+    assert meetings.changes_of(second) == ["Added “Routes” on 10 Mar 2027."]
+    # Without the version before it, the sentences are all there is.
+    db.session.delete(db.session.scalar(select(AgendaVersion).where(AgendaVersion.number == 1)))
+    db.session.commit()
+    assert meetings.changes_of(second) == ["Ajout de « Routes » le 10 mars 2027."]
