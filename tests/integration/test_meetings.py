@@ -56,7 +56,7 @@ def test_build_publish_retime_and_publish_again_with_a_change_list(admin, meetin
                          meeting.agenda_revision)
     meetings.add_item(admin, meeting.id, item("Field visit", day=END), meeting.agenda_revision)
     second = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
-    text = " ".join(second.changes)
+    text = " ".join(meetings.changes_of(second))
     assert second.number == 2
     assert "Retimed “Smuggling routes”: 10:00\u201311:00 to 14:00\u201315:30." in text
     assert "Moved “Closing”" in text and "Added “Field visit” on 11 Mar 2027." in text
@@ -166,8 +166,10 @@ def test_each_delegate_reads_the_change_list_in_their_own_language(admin, meetin
     capsys.readouterr()
     version = meetings.publish_agenda(admin, meeting.id, meeting.agenda_revision)
     console = capsys.readouterr().out
-    # The publisher's record is in English; the French focal point's mail is in French, dates included.
-    assert "Added “Field visit” on 11 Mar 2027." in version.changes
+    # The version keeps its changes structured; the publisher reads them in English, the French focal point's
+    # mail is in French, dates included.
+    assert "Added “Field visit” on 11 Mar 2027." in meetings.changes_of(version)
+    assert {change["kind"] for change in version.changes} == {"added"}
     mail = console.split(f"To: {focal.email}", 1)[1]
     assert "Subject: Ordre du jour modifié\u00a0: Second CMC meeting (version 2)" in mail
     assert "Field visit" in mail and "11 mars 2027" in mail and "Added" not in mail

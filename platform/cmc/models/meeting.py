@@ -161,7 +161,9 @@ class AgendaVersion(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column()
     items: Mapped[list[dict[str, object]]] = mapped_column(JSON)
-    changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Structured changes (``services.meetings.changes.Change.to_json``), written in the reader's language when
+    # read; versions published before issue 17 hold sentences in their publisher's language instead.
+    changes: Mapped[list[dict[str, object] | str]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
 

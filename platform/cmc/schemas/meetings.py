@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields
 from marshmallow.validate import Length, OneOf
 
@@ -13,6 +15,14 @@ def _code(relation: str) -> fields.Function:
     key = "slug" if relation.endswith("network") else "code"
     return fields.Function(lambda obj: getattr(getattr(obj, relation), key) if getattr(obj, relation) else None,
                            metadata={"type": "string", "nullable": True})
+
+
+def _changes(version: Any) -> list[str]:
+    """A version's change list written for the caller (stored structured, so no sentence is frozen in its
+    publisher's language)."""
+    from cmc.services.meetings import changes_of  # services use these schemas: imported when dumping
+
+    return changes_of(version)
 
 
 class MeetingSchema(Shape):
@@ -38,8 +48,9 @@ class AgendaVersionSchema(Shape):
 
     number = fields.Integer()
     published_at = fields.DateTime()
-    changes = fields.List(fields.String(), metadata={
-                                   "description": "What changed since the version before"})
+    changes = fields.Function(lambda version: _changes(version), metadata={
+        "type": "array", "items": {"type": "string"},
+        "description": "What changed since the version before, in the caller's language"})
     items = fields.Raw(metadata={"type": "array", "items": {"type": "object"},
                                  "description": "The agenda as published"})
 

@@ -58,17 +58,19 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
         forms.update({name: sent for name, form in forms.items() if type(form) is type(sent)})
     forms["action_form"].with_owners(all_parties, network_choices)
     forms["register_form"].with_parties(all_parties)
+    can_manage = permissions.can(actor, "meeting.manage")
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
-                           unpublished=bool(current) and meetings.snapshot(meeting) != current.items,
                            linked=meetings.readable_titles(actor, meetings.version_document_ids(current)),
                            pack=meetings.pack_holds_documents(actor, current),
+                           # Only the secretariat is told (and only its page pays for the comparison).
+                           unpublished=bool(current) and can_manage and bool(meetings.pending_changes(meeting)),
                            registrations=delegations, mine=next((r for r in delegations
                                                                  if r.party_id == actor.party_id), None),
                            minutes=minutes, actions=actions, status_forms=status_forms,
                            can_update_action=meetings.updatable_actions(actor, actions),
                            decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
                                                              .order_by(Decision.id))),
-                           can_manage=permissions.can(actor, "meeting.manage"),
+                           can_manage=can_manage,
                            can_register=permissions.can(actor, "meeting.register"), clock=MeetingClock(meeting),
                            errors=errors or {}, sent=sent, **forms, **choices()), 422 if errors else 200
 
@@ -112,7 +114,14 @@ def builder_page(meeting: Any, errors: dict[str, str], status: int, form: ItemFo
                            warnings=meetings.overlaps(meeting), errors=errors, item_forms=item_forms,
                            item_errors=item_errors, edited=item_id if item_errors else None,
                            form=_with_days(form or ItemForm(formdata=None, data={"kind": "session"}), meeting_days),
-                           versions=meetings.versions(meeting), clock=MeetingClock(meeting), **choices()), status
+                           versions=meetings.versions(meeting), pending=_pending(meeting), clock=MeetingClock(meeting),
+                           **choices()), status
+
+
+def _pending(meeting: Any) -> list[str]:
+    """What publishing now would change, as the builder lists it beside its button; empty when the draft is the
+    published agenda (the button is then not offered)."""
+    return meetings.describe_changes(meetings.pending_changes(meeting))
 
 
 def _with_days(form: ItemForm, days: list[date]) -> ItemForm:

@@ -7,7 +7,8 @@ One module per job; this package re-exports every public name, so callers keep w
 - ``access``: the meetings an actor may see, one readable meeting, the secretariat's gate;
 - ``details``: creating and editing a meeting;
 - ``agenda``: the draft agenda builder;
-- ``publishing``: published versions and their change lists;
+- ``publishing``: published versions, their change lists, what publishing now would change;
+- ``changes``: what changed between two agenda snapshots, by item identity, and its sentences;
 - ``registration``: delegations and attendance;
 - ``minutes``: minutes, decisions, action items;
 - ``calendar``: iCalendar, the downloadable file and the subscribed feeds;
@@ -31,6 +32,8 @@ from cmc.services.meetings.agenda import (
     update_item,
 )
 from cmc.services.meetings.calendar import to_ics
+from cmc.services.meetings.changes import Change, ChangeKind
+from cmc.services.meetings.changes import describe as describe_changes
 from cmc.services.meetings.details import MAX_DAYS, MeetingInput, save_meeting
 from cmc.services.meetings.exports import agenda_pdf, document_pack
 from cmc.services.meetings.linked import (
@@ -58,8 +61,10 @@ from cmc.services.meetings.publishing import (
     change_list,
     changes_of,
     get_version,
+    pending_changes,
     publish_agenda,
     snapshot,
+    structured_changes_of,
     versions,
 )
 from cmc.services.meetings.registration import (
@@ -73,6 +78,8 @@ from cmc.services.meetings.registration import (
 __all__ = [
     "DELEGATION_ROLES",
     "MAX_DAYS",
+    "Change",
+    "ChangeKind",
     "ItemInput",
     "LinkedDocument",
     "MeetingInput",
@@ -91,6 +98,7 @@ __all__ = [
     "connected_readers",
     "decide_registration",
     "delegation_warnings",
+    "describe_changes",
     "document_pack",
     "get",
     "get_version",
@@ -99,6 +107,7 @@ __all__ = [
     "open_actions_before",
     "overlaps",
     "pack_holds_documents",
+    "pending_changes",
     "pick",
     "publish_agenda",
     "readable_titles",
@@ -110,6 +119,7 @@ __all__ = [
     "save_minutes",
     "set_action_status",
     "snapshot",
+    "structured_changes_of",
     "to_ics",
     "upcoming_rows",
     "updatable_actions",

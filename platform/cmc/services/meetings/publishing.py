@@ -1,16 +1,16 @@
-"""Published agenda versions: the frozen snapshot of the draft, the readable change list between two
-versions, and the notice registered delegations get when a published agenda changes.
+"""Published agenda versions: the frozen snapshot of the draft, what changed between two versions (worked out
+in ``changes``; stored structured, written in the reader's language when read), what publishing now would
+change, and the notice registered delegations get when a published agenda changes.
 
 (Named ``publishing`` rather than ``versions`` so that the module never shadows the package's ``versions()``.)"""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from cmc import i18n, permissions
@@ -22,9 +22,10 @@ from cmc.models.meeting import AgendaVersion, Meeting, MeetingStatus, Registrati
 from cmc.services import audit, notifications
 from cmc.services.errors import ConflictError, ValidationError
 from cmc.services.mail import send_mail
-from cmc.services.meetings import live
+from cmc.services.meetings import changes, live
 from cmc.services.meetings.access import get, require_manage
 from cmc.services.meetings.agenda import check_revision
+from cmc.services.meetings.changes import Change
 
 
 def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
@@ -44,60 +45,53 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
     return rows
 
 
-def _day(value: str) -> str:
-    return timefmt.show(date.fromisoformat(value), "date")
-
-
-def _span(item: dict[str, Any]) -> str:
-    """An item's hours as the reader writes them ("9:00-10:30" in Spanish, with an en dash); a dash alone
-    when it has none."""
-    hours = [timefmt.show(time.fromisoformat(value), "time") for value in (item["start"], item["end"]) if value]
-    return "\u2013".join(hours) or "\u2013"
-
-
-def _item_changes(previous: dict[str, Any], item: dict[str, Any]) -> list[str]:
-    """What changed in one item present in both snapshots, in the reader's language."""
-    changes: list[str] = []
-    if previous["title"] != item["title"]:
-        changes.append(_("Retitled “%(a)s” as “%(b)s”.", a=previous["title"], b=item["title"]))
-    if (previous["start"], previous["end"]) != (item["start"], item["end"]):
-        changes.append(_("Retimed “%(t)s”: %(a)s to %(b)s.", t=item["title"],
-                         a=_span(previous), b=_span(item)))
-    if previous["day"] != item["day"] or previous["position"] != item["position"]:
-        changes.append(_("Moved “%(t)s” (now item %(n)d on %(day)s).", t=item["title"], n=item["position"],
-                         day=_day(item["day"])))
-    added_documents = set(item["document_ids"]) - set(previous["document_ids"])
-    if added_documents:
-        changes.append(ngettext("Added a document to “%(t)s”.", "Added %(num)d documents to “%(t)s”.",
-                                len(added_documents), t=item["title"]))
-    return changes
-
-
 def change_list(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
-    """A readable list of what changed between two agenda snapshots."""
-    old = {item["id"]: item for item in before}
-    new = {item["id"]: item for item in after}
-    changes: list[str] = []
-    for item in after:
-        previous = old.get(item["id"])
-        if previous is None:
-            changes.append(_("Added “%(t)s” on %(day)s.", t=item["title"], day=_day(item["day"])))
-        else:
-            changes.extend(_item_changes(previous, item))
-    for item in before:
-        if item["id"] not in new:
-            changes.append(_("Removed “%(t)s”.", t=item["title"]))
-    return changes
+    """A readable list of what changed between two agenda snapshots (by item identity; see ``changes``)."""
+    return changes.describe(changes.diff(before, after))
+
+
+def stored_changes(version: AgendaVersion) -> list[Change] | None:
+    """The structured changes a version was published with; None for a version published when its change
+    list was stored as text (in its publisher's language), whose changes are worked out again."""
+    if version.changes and all(isinstance(entry, dict) for entry in version.changes):
+        return [Change.from_json(entry) for entry in version.changes]
+    return None
+
+
+def structured_changes_of(version: AgendaVersion) -> list[Change]:
+    """What a version changed, structured: as stored, else from its snapshot and the one before."""
+    if version.number == 1:
+        return [changes.FIRST_PUBLICATION]
+    stored = stored_changes(version)
+    if stored is not None:
+        return stored
+    previous = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == version.meeting_id,
+                                                             AgendaVersion.number == version.number - 1))
+    return changes.diff(previous.items, version.items) if previous is not None else []
 
 
 def changes_of(version: AgendaVersion) -> list[str]:
-    """What a version changed, written for the person reading (their language, their dates), from the two
-    snapshots; ``version.changes`` keeps the list as it was written for its publisher."""
-    if version.number == 1:
-        return [_("First published agenda.")]
-    previous = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == version.meeting_id,
-                                                             AgendaVersion.number == version.number - 1))
-    return change_list(previous.items, version.items) if previous is not None else list(version.changes)
+    """What a version changed, written for the person reading (their language, their dates); a version
+    stored with a text list and no version before it keeps that text."""
+    found = structured_changes_of(version)
+    if not found and stored_changes(version) is None and version.changes:
+        return [str(entry) for entry in version.changes]
+    return changes.describe(found)
+
+
+def _latest(meeting: Meeting) -> AgendaVersion | None:
+    return db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id)
+                             .order_by(AgendaVersion.number.desc()).limit(1))
+
+
+def pending_changes(meeting: Meeting) -> list[Change]:
+    """What publishing now would publish: the draft against the last published version (``FIRST`` alone when
+    nothing is published yet; empty when the draft is the published agenda). The builder's button, the
+    meeting page's "not published yet" and ``publish_agenda``'s refusal all ask this one question."""
+    previous = _latest(meeting)
+    if previous is None:
+        return [changes.FIRST_PUBLICATION]
+    return changes.diff(previous.items, snapshot(meeting))
 
 
 def versions(meeting: Meeting) -> list[AgendaVersion]:
@@ -122,24 +116,27 @@ def publish_agenda(actor: Account, meeting_id: int, base_revision: int) -> Agend
     require_manage(actor, meeting_id, "agenda.publish")
     with write_transaction():
         meeting = get(actor, meeting_id)
+        # Two publishes at once (a double click, two editors) queue here, so the second sees the first's
+        # version and finds nothing left to publish (PostgreSQL; SQLite's BEGIN IMMEDIATE already queues them).
+        db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+        db.session.expire_all()  # what was read before the lock is read again: the draft and versions as they are
         check_revision(meeting, base_revision)
         items = snapshot(meeting)
         if not items:
             raise ValidationError(_("The agenda is empty. Add at least one item, then publish."),
                                   fields={"agenda": _("Add an item first.")})
-        previous = db.session.scalar(select(AgendaVersion).where(AgendaVersion.meeting_id == meeting.id)
-                                     .order_by(AgendaVersion.number.desc()).limit(1))
-        if previous is not None and previous.items == items:
+        previous = _latest(meeting)
+        found = pending_changes(meeting)
+        if previous is not None and not found:
             raise ConflictError(_("Nothing changed since version %(n)d.", n=previous.number))
         number = (previous.number if previous else 0) + 1
-        changes = change_list(previous.items, items) if previous else [_("First published agenda.")]
-        version = AgendaVersion(meeting_id=meeting.id, number=number, items=items, changes=changes,
-                                published_by_id=actor.id)
+        version = AgendaVersion(meeting_id=meeting.id, number=number, items=items,
+                                changes=[change.to_json() for change in found], published_by_id=actor.id)
         db.session.add(version)
         if meeting.status == MeetingStatus.DRAFT:
             meeting.status = MeetingStatus.PUBLISHED
         audit.record(actor, "agenda.publish", target_type="meeting", target_id=meeting.id,
-                     details={"version": number, "changes": len(changes)})
+                     details={"version": number, "changes": len(found)})
         people = _registered_people(meeting) if number > 1 else []
         for person in people:
             notifications.record(person.id, "agenda.changed", meeting_id=meeting.id, meeting=meeting.title,
@@ -168,8 +165,8 @@ def _notify_registered(meeting: Meeting, version: AgendaVersion, people: list[Ac
             continue
         # Each person reads the change list in their own language, with dates as they write them.
         with i18n.in_language_of(person), timefmt.in_zone_of(person):
-            changes = changes_of(version)
+            lines = changes_of(version)
             send_mail(person.email, _("Agenda changed: %(m)s (version %(n)d)", m=meeting.title, n=version.number),
                       _("The agenda of %(m)s was published again as version %(n)d.\n\n%(changes)s\n\n%(link)s",
-                        m=meeting.title, n=version.number, changes="\n".join(f"- {c}" for c in changes),
+                        m=meeting.title, n=version.number, changes="\n".join(f"- {c}" for c in lines),
                         link=link))
