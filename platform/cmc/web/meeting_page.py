@@ -83,7 +83,7 @@ def refused(meeting_id: int, form: Any, errors: dict[str, str], anchor: str, mes
 
 #: The ids the builder draws an item's edit fields under (``-<item id>`` added); its other fields are hidden, so
 #: their errors point at the edit form itself.
-_EDIT_IDS = {"title": "title", "day": "item-day", "start_time": "start", "end_time": "end"}
+_EDIT_IDS = {"title": "title", "day": "item-day", "start_time": "start", "end_time": "end", "room": "room"}
 
 
 def builder_page(meeting: Any, errors: dict[str, str], status: int, form: ItemForm | None = None,
