@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -20,6 +20,7 @@ from cmc.web import views
 from cmc.web.forms import EmptyForm
 from cmc.web.meeting_forms import ActionForm, ActionStatusForm, DecisionForm, ItemForm, MinutesForm, RegisterForm
 from cmc.web.meeting_times import MeetingClock
+from cmc.web.timetable import page_context
 
 
 def choices() -> dict[str, Any]:
@@ -58,6 +59,8 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
         forms.update({name: sent for name, form in forms.items() if type(form) is type(sent)})
     forms["action_form"].with_owners(all_parties, network_choices)
     forms["register_form"].with_parties(all_parties)
+    clock = MeetingClock(meeting)
+    agenda = page_context(meeting, clock, current.items if current else [], request.args.get("view"))
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
                            unpublished=bool(current) and meetings.snapshot(meeting) != current.items,
                            registrations=delegations, mine=next((r for r in delegations
@@ -67,8 +70,8 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
                            decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
                                                              .order_by(Decision.id))),
                            can_manage=permissions.can(actor, "meeting.manage"),
-                           can_register=permissions.can(actor, "meeting.register"), clock=MeetingClock(meeting),
-                           errors=errors or {}, sent=sent, **forms, **choices()), 422 if errors else 200
+                           can_register=permissions.can(actor, "meeting.register"), clock=clock,
+                           errors=errors or {}, sent=sent, **agenda, **forms, **choices()), 422 if errors else 200
 
 
 def refused(meeting_id: int, form: Any, errors: dict[str, str], anchor: str, message: str = "") -> Any:
