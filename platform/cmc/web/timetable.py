@@ -18,7 +18,7 @@ from cmc.web.meeting_times import AgendaRow, MeetingClock
 
 #: Minutes per row of the grid: starts are drawn at the row they fall in, ends at the row they reach.
 SLOT = 15
-#: An item with a start and no end is drawn as one row.
+#: An item with a start and no end is drawn as the one row its start falls in.
 _SHORTEST = SLOT
 
 
@@ -112,8 +112,10 @@ def _span(row: AgendaRow) -> tuple[int, int] | None:
     if not start:
         return None
     first = _minutes(start if isinstance(start, time) else time.fromisoformat(str(start)))
-    last = _minutes(end if isinstance(end, time) else time.fromisoformat(str(end))) if end else first + _SHORTEST
     top = first - first % SLOT
+    if not end:
+        return top, top + _SHORTEST
+    last = _minutes(end if isinstance(end, time) else time.fromisoformat(str(end)))
     bottom = max(last + (-last) % SLOT, top + SLOT)
     return top, bottom
 
