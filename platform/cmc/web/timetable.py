@@ -164,9 +164,11 @@ def _layout(day: date, rows: list[AgendaRow]) -> TimetableDay:
         column += lanes
     result.columns = max(column, 1)
     result.heads = heads if len(heads) > 1 else []
-    top = min(p.start for p in placed) // 60 * 60  # the grid starts on the hour and ends on the hour
+    # The grid starts on the hour and ends on the half hour after the last item: times are written every half
+    # hour, each beside two rows.
+    top = min(p.start for p in placed) // 60 * 60
     bottom = max(p.end for p in placed)
-    bottom += (-bottom) % 60
+    bottom += (-bottom) % 30
     count = (bottom - top) // SLOT
     starts: dict[tuple[int, int], Block] = {}
     covered: set[tuple[int, int]] = set()
