@@ -182,3 +182,17 @@ def test_the_pdf_comes_as_a_list_or_as_a_timetable(admin, meeting, signed_in, la
         assert words in text, text[:400]
     if layout == "timetable":
         assert "Salon A" in text and "Salon B" in text and "Wednesday, 10 March 2027" in text, text
+
+
+def test_dates_in_agenda_texts_are_written_for_people_not_as_iso(admin, meeting, make_party):
+    make_party("JM")
+    meetings.add_action(admin, meeting.id, "Send the national protocol", owner_party="JM", due=date(2027, 6, 1))
+    following = meetings.save_meeting(admin, meetings.MeetingInput(
+        title="Third CMC meeting", kind="annual_meeting", start_date=date(2027, 9, 1), end_date=date(2027, 9, 2)))
+    carried = meetings.carry_forward(admin, following.id, following.agenda_revision)
+    assert "due 1 Jun 2027" in carried.description and "2027-06-01" not in carried.description
+    add(admin, following, item("Opening", day=date(2027, 9, 2)), item("Closing", "10:00", "11:00",
+                                                                       day=date(2027, 9, 2)))
+    ids = [i.id for i in sorted(following.items, key=lambda i: i.id) if i.day == date(2027, 9, 2)]
+    meetings.reorder_day(admin, following.id, date(2027, 9, 2), ids[::-1], following.agenda_revision)
+    assert following.agenda_last_change.endswith("reordered 2 Sept 2027")

@@ -215,7 +215,8 @@ def carry_forward(actor: Account, meeting_id: int, base_revision: int) -> Agenda
     if not actions:
         raise ValidationError(_("No open action items from earlier meetings."), fields={"agenda": _("Nothing.")})
     lines = [f"- {a.title} ({a.owner_party.code if a.owner_party else a.owner_network.name if a.owner_network else ''}"
-             f"{', due ' + a.due_date.isoformat() if a.due_date else ''}; {a.status.value.replace('_', ' ')})"
+             f"{', ' + _('due %(d)s', d=timefmt.show(a.due_date, 'date')) if a.due_date else ''}; "
+             f"{a.status.value.replace('_', ' ')})"
              for a in actions]
     return add_item(actor, meeting_id, ItemInput(day=meeting.start_date, title=_("Follow-up of action items"),
                                                  description="\n".join(lines), kind="session"), base_revision)
