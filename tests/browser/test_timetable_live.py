@@ -106,6 +106,10 @@ def test_a_delegate_reads_the_timetable_with_parallel_rooms(
     expect(row).to_contain_text("Room: Salon C")
     # Parallel items in different rooms: no overlap warning.
     expect(secretariat.locator("main .alert[role=alert]")).to_have_count(0)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, width in WIDTHS.items():
+        secretariat.set_viewport_size({"width": width, "height": 900})
+        secretariat.screenshot(path=str(SHOTS / f"builder-en-{label}.png"), full_page=True)
     revision = int(secretariat.locator("ol.agenda-builder").first.get_attribute("data-revision") or 0)
     assert _api_publish(live_server, token, meeting_id, revision) == 1
 
