@@ -136,6 +136,45 @@ def _overlaps(a: _Placed, b: _Placed) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+def _columns(placed: list[_Placed]) -> tuple[set[int], dict[str, int], list[tuple[str, int]]]:
+    """Which items span every column (by ``id()``), the first column of each room, and the room heads."""
+    rooms = list(dict.fromkeys(p.room for p in placed))
+    # A plenary item nothing else runs beside (an opening, a break, the closing) spans every column, as in a
+    # printed programme; the plenary room gets a column of its own only when it runs beside another room.
+    wide = {id(p) for p in placed if len(rooms) > 1 and not p.room
+            and not any(o is not p and _overlaps(p, o) for o in placed)}
+    narrow = [p for p in placed if id(p) not in wide]
+    first_column: dict[str, int] = {}
+    heads: list[tuple[str, int]] = []
+    column = 0
+    for room in sorted(dict.fromkeys(p.room for p in narrow), key=lambda r: (r != "", rooms.index(r))):
+        lanes = _lanes([p for p in narrow if p.room == room])
+        first_column[room] = column
+        heads.append((room, lanes))
+        column += lanes
+    return wide, first_column, heads
+
+
+def _slots(blocks: list[Block], top: int, count: int, columns: int) -> list[Slot]:
+    """The grid's rows: in each, the blocks starting there and an empty cell wherever no block runs."""
+    starts = {(b.top, b.column): b for b in blocks}
+    covered = {(r, c) for b in blocks for r in range(b.top, b.top + b.height)
+               for c in range(b.column, b.column + b.width)}
+    slots = []
+    for index in range(count):
+        minute = top + index * SLOT
+        label = timefmt.show(time(minute // 60, minute % 60), "time") if minute % 30 == 0 else ""
+        cells: list[Cell] = []
+        for c in range(columns):
+            block = starts.get((index, c))
+            if block is not None:
+                cells.append(Cell(block))
+            elif (index, c) not in covered:
+                cells.append(Cell())
+        slots.append(Slot(label, 2 if label else 0, cells))
+    return slots
+
+
 def _layout(day: date, rows: list[AgendaRow]) -> TimetableDay:
     """The grid of one day's rows (in agenda order)."""
     placed, untimed = [], []
@@ -148,50 +187,18 @@ def _layout(day: date, rows: list[AgendaRow]) -> TimetableDay:
     result = TimetableDay(day=day, untimed=untimed)
     if not placed:
         return result
-    rooms = list(dict.fromkeys(p.room for p in placed))
-    # A plenary item nothing else runs beside (an opening, a break, the closing) spans every column, as in a
-    # printed programme; the plenary room gets a column of its own only when it runs beside another room.
-    wide = [p for p in placed if len(rooms) > 1 and not p.room
-            and not any(o is not p and _overlaps(p, o) for o in placed)]
-    narrow = [p for p in placed if p not in wide]
-    order = sorted(dict.fromkeys(p.room for p in narrow), key=lambda r: (r != "", rooms.index(r)))
-    first_column, heads = {}, []
-    column = 0
-    for room in order:
-        lanes = _lanes([p for p in narrow if p.room == room])
-        first_column[room] = column
-        heads.append((room, lanes))
-        column += lanes
-    result.columns = max(column, 1)
+    wide, first_column, heads = _columns(placed)
+    result.columns = max(sum(lanes for _room, lanes in heads), 1)
     result.heads = heads if len(heads) > 1 else []
     # The grid starts on the hour and ends on the half hour after the last item: times are written every half
     # hour, each beside two rows.
     top = min(p.start for p in placed) // 60 * 60
     bottom = max(p.end for p in placed)
     bottom += (-bottom) % 30
-    count = (bottom - top) // SLOT
-    starts: dict[tuple[int, int], Block] = {}
-    covered: set[tuple[int, int]] = set()
-    for p in placed:
-        left, width = (0, result.columns) if p in wide else (first_column[p.room] + p.lane, 1)
-        block = Block(p.row, (p.start - top) // SLOT, (p.end - p.start) // SLOT, left, width)
-        starts[(block.top, left)] = block
-        covered.update((r, c) for r in range(block.top, block.top + block.height) for c in range(left, left + width))
-    for index in range(count):
-        minute = top + index * SLOT
-        label = timefmt.show(time(minute // 60, minute % 60), "time") if minute % 30 == 0 else ""
-        cells, skip = [], 0
-        for c in range(result.columns):
-            if skip:
-                skip -= 1
-                continue
-            block = starts.get((index, c))
-            if block is not None:
-                cells.append(Cell(block))
-                skip = block.width - 1
-            elif (index, c) not in covered:
-                cells.append(Cell())
-        result.slots.append(Slot(label, 2 if label else 0, cells))
+    blocks = [Block(p.row, (p.start - top) // SLOT, (p.end - p.start) // SLOT,
+                    *((0, result.columns) if id(p) in wide else (first_column[p.room] + p.lane, 1)))
+              for p in placed]
+    result.slots = _slots(blocks, top, (bottom - top) // SLOT, result.columns)
     return result
 
 
