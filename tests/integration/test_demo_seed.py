@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cmc.extensions import db
 from cmc.models import ActionItem, AgendaVersion, Alert, AuditEvent, Document, Meeting, Reply, Thread
 from cmc.models.types import utcnow
-from cmc.services import audit, demo_content, seed
+from cmc.services import audit, demo_content, meetings, seed
 from cmc.services.auth import find_account_by_email
 
 PASSWORD = "reef-lantern-orchid-42"  # this test's demo password (the seed takes it like CMC_DEMO_PASSWORD)
@@ -108,6 +108,10 @@ def test_the_meetings_pages_show_two_agenda_versions_and_action_items(as_demo: C
     second = _page(tt, f"/meetings/{annual.id}/agenda/2")
     assert "Follow-up of action items" in second  # the change of version 2
     assert db.session.scalar(select(func.count()).select_from(ActionItem)) == 2
+    # The timetable shows two sessions side by side out of the box: the second day has two rooms at once.
+    assert '<th scope="col" colspan="1" class="tt-room">Salon A</th>' in second
+    assert '<th scope="col" colspan="1" class="tt-room">Salon B</th>' in second
+    assert meetings.overlaps(annual) == []  # in different rooms: no warning
 
 
 def test_the_demo_is_audited_and_the_trail_verifies(demo: seed.SeedResult) -> None:

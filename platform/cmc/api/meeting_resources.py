@@ -66,12 +66,12 @@ def _item_input(data: dict[str, Any]) -> meetings.ItemInput:
     ids = data.get("document_ids", [])
     if not isinstance(ids, list) or not all(isinstance(i, int) and parse_id(i) for i in ids):
         raise BadRequestBody(_("document_ids must be a list of document numbers."), fields={"document_ids": "type"})
-    texts = {k: data.get(k, "") for k in ("title", "session", "description", "kind", "presenters")}
+    texts = {k: data.get(k, "") for k in ("title", "session", "room", "description", "kind", "presenters")}
     if not all(isinstance(v, str) for v in texts.values()):
         raise BadRequestBody(_("Text fields must be strings."), fields={"title": "type"})
     return meetings.ItemInput(day=day, start_time=start, end_time=end, document_ids=ids,
                               title=texts["title"], session=texts["session"], description=texts["description"],
-                              kind=texts["kind"] or "session", presenters=texts["presenters"])
+                              kind=texts["kind"] or "session", presenters=texts["presenters"], room=texts["room"])
 
 
 def _revision(data: dict[str, Any]) -> int:

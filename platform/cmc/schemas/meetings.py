@@ -51,8 +51,13 @@ class AgendaVersionSchema(Shape):
     changes = fields.Function(lambda version: _changes(version), metadata={
         "type": "array", "items": {"type": "string"},
         "description": "What changed since the version before, in the caller's language"})
-    items = fields.Raw(metadata={"type": "array", "items": {"type": "object"},
-                                 "description": "The agenda as published"})
+    items = fields.Raw(metadata={"type": "array", "description": "The agenda as published", "items": {
+        "type": "object", "additionalProperties": True, "properties": {
+            "day": {"type": "string", "format": "date"}, "start": {"type": "string", "example": "09:30"},
+            "end": {"type": "string", "example": "10:30"}, "title": {"type": "string"},
+            "session": {"type": "string"}, "kind": {"type": "string"},
+            "room": {"type": "string", "description": "Where the item takes place; empty (or absent in versions "
+                                                      "published before rooms existed) for the plenary room"}}}})
 
 
 class RegistrationSchema(Shape):
@@ -96,6 +101,9 @@ class AgendaItemInputSchema(Input):
     end_time = fields.String(metadata={"example": "10:30"})
     kind = fields.String(validate=OneOf(["opening", "session", "panel", "break", "closing"]))
     session = fields.String()
+    room = fields.String(validate=Length(max=120), metadata={
+        "description": "Where the item takes place; empty for the plenary room. Items in different rooms may "
+                       "overlap in time without a warning."})
     presenters = fields.String()
     description = fields.String()
     document_ids = fields.List(fields.Integer())

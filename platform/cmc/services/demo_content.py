@@ -183,9 +183,9 @@ def _alerts(people: dict[str, Account]) -> int:
 # --- meetings --------------------------------------------------------------------------------------------
 
 def _item(day: date, title: str, start: tuple[int, int], end: tuple[int, int], kind: str = "session",
-          presenters: str = "") -> meetings.ItemInput:
+          presenters: str = "", room: str = "") -> meetings.ItemInput:
     return meetings.ItemInput(day=day, title=title, start_time=time(*start), end_time=time(*end), kind=kind,
-                              presenters=presenters)
+                              presenters=presenters, room=room)
 
 
 def _revision(meeting_id: int) -> int:
@@ -232,7 +232,12 @@ def _annual_meeting(people: dict[str, Account], today: date) -> None:
         _item(first, "Regional migration trends", (9, 30), (11, 0), presenters="IOM"),
         _item(first, "Coffee break", (11, 0), (11, 30), "break"),
         _item(first, "Border management and information sharing", (11, 30), (13, 0), "panel"),
-        _item(second, "Refugee protection in mixed movements", (9, 0), (10, 30), presenters="UNHCR"),
+        # Two sessions in parallel on the second morning, one per room: the timetable shows them side by side.
+        _item(second, "Refugee protection in mixed movements", (9, 0), (10, 30), presenters="UNHCR",
+              room="Salon A"),
+        _item(second, "Labour mobility and skills recognition", (9, 30), (11, 0), "panel", "CARICOM; ILO",
+              room="Salon B"),
+        _item(second, "Reports of the two sessions", (11, 15), (12, 0), presenters="Rapporteurs"),
         _item(second, "Closing and the next chair", (12, 0), (12, 30), "closing"),
     ]
     added = [meetings.add_item(secretariat, meeting.id, item, _revision(meeting.id)).id for item in plan]
@@ -240,7 +245,8 @@ def _annual_meeting(people: dict[str, Account], today: date) -> None:
     # Version 2: the open action items of the past meeting carried forward, and a session moved.
     meetings.carry_forward(secretariat, meeting.id, _revision(meeting.id))
     meetings.update_item(secretariat, added[4], _item(second, "Refugee protection in mixed movements", (9, 30),
-                                                      (11, 0), presenters="UNHCR"), _revision(meeting.id))
+                                                      (11, 0), presenters="UNHCR", room="Salon A"),
+                         _revision(meeting.id))
     meetings.publish_agenda(secretariat, meeting.id, _revision(meeting.id))
     registration = meetings.register(people[FOCAL_JM], meeting.id, "JM", [
         {"name": people[FOCAL_JM].name, "title": "National Focal Point", "role": "head"},

@@ -124,6 +124,7 @@ class ItemForm(RevisionForm):
     end_time = StringField(_l("Ends"), render_kw={"type": "time"}, validators=[_a_time])
     kind = SelectField(_l("Kind"), choices=_labelled("item_kind"), validate_choice=False)
     session = StringField(_l("Session"))
+    room = StringField(_l("Room"), render_kw={"maxlength": 120})
     presenters = StringField(_l("Presenters (parties or people)"))
     document_ids = IdsField(_l("Linked documents (numbers)"))
     description = TextAreaField(_l("Description"), render_kw={"rows": 2})
@@ -134,6 +135,7 @@ class ItemForm(RevisionForm):
         clock = "%H:%M"
         return cls(formdata=None, data={
             "title": item.title, "day": str(item.day), "kind": item.kind.value, "session": item.session,
+            "room": item.room or "",
             "start_time": item.start_time.strftime(clock) if item.start_time else "",
             "end_time": item.end_time.strftime(clock) if item.end_time else "", "presenters": item.presenters,
             "description": item.description, "document_ids": " ".join(str(n) for n in item.document_ids or [])})
@@ -154,8 +156,8 @@ class ItemForm(RevisionForm):
         return meetings.ItemInput(day=parse_date(text(self.day)), title=text(self.title),
                                   start_time=parse_time(text(self.start_time)),
                                   end_time=parse_time(text(self.end_time)), session=text(self.session),
-                                  description=text(self.description), kind=text(self.kind, "session"),
-                                  presenters=text(self.presenters), document_ids=ids)
+                                  room=text(self.room), description=text(self.description),
+                                  kind=text(self.kind, "session"), presenters=text(self.presenters), document_ids=ids)
 
 
 class MoveForm(RevisionForm):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -20,6 +20,7 @@ from cmc.web import views
 from cmc.web.forms import EmptyForm
 from cmc.web.meeting_forms import ActionForm, ActionStatusForm, DecisionForm, ItemForm, MinutesForm, RegisterForm
 from cmc.web.meeting_times import MeetingClock
+from cmc.web.timetable import page_context
 
 
 def choices() -> dict[str, Any]:
@@ -59,6 +60,8 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
     forms["action_form"].with_owners(all_parties, network_choices)
     forms["register_form"].with_parties(all_parties)
     can_manage = permissions.can(actor, "meeting.manage")
+    clock = MeetingClock(meeting)
+    agenda = page_context(meeting, clock, current.items if current else [], request.args.get("view"))
     return render_template("meetings/show.html", meeting=meeting, versions=all_versions, current=current,
                            linked=meetings.readable_titles(actor, meetings.version_document_ids(current)),
                            pack=meetings.pack_holds_documents(actor, current),
@@ -71,8 +74,8 @@ def show_page(meeting_id: int, sent: Any = None, errors: dict[str, str] | None =
                            decisions=list(db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id)
                                                              .order_by(Decision.id))),
                            can_manage=can_manage,
-                           can_register=permissions.can(actor, "meeting.register"), clock=MeetingClock(meeting),
-                           errors=errors or {}, sent=sent, **forms, **choices()), 422 if errors else 200
+                           can_register=permissions.can(actor, "meeting.register"), clock=clock,
+                           errors=errors or {}, sent=sent, **agenda, **forms, **choices()), 422 if errors else 200
 
 
 def refused(meeting_id: int, form: Any, errors: dict[str, str], anchor: str, message: str = "") -> Any:
@@ -87,7 +90,7 @@ def refused(meeting_id: int, form: Any, errors: dict[str, str], anchor: str, mes
 
 #: The ids the builder draws an item's edit fields under (``-<item id>`` added); its other fields are hidden, so
 #: their errors point at the edit form itself.
-_EDIT_IDS = {"title": "title", "day": "item-day", "start_time": "start", "end_time": "end"}
+_EDIT_IDS = {"title": "title", "day": "item-day", "start_time": "start", "end_time": "end", "room": "room"}
 
 
 def builder_page(meeting: Any, errors: dict[str, str], status: int, form: ItemForm | None = None,

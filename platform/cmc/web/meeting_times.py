@@ -101,14 +101,19 @@ def page_counter(template: str) -> str:
     return " ".join(parts)
 
 
-def printable_agenda(meeting: Any, agenda: Any) -> str:
+def printable_agenda(meeting: Any, agenda: Any, layout: str = "list") -> str:
     """The HTML of a version's printed agenda (WeasyPrint lays it out), in the reader's language: dated in the
-    meeting's zone, as the version page dates it, since it is a document for everyone."""
+    meeting's zone, as the version page dates it, since it is a document for everyone. ``layout`` "timetable"
+    draws each day as a timetable on landscape pages instead of the list."""
+    from cmc.web.timetable import kinds_in, timetable  # it builds on this module
+
     clock = MeetingClock(meeting)
+    days = timetable(clock, agenda.items) if layout == "timetable" else []
     published = clock.published(agenda.published_at)
     # The running header and footer are CSS strings: their text is written here and escaped for CSS.
     return render_template(
         "meetings/print.html", meeting=meeting, agenda=agenda, clock=clock, rows=clock.rows(agenda.items),
+        layout=layout, tt_days=days, tt_kinds=kinds_in(days),
         published=published, header_title=css_string(meeting.title[:90]),
         header_version=css_string(_("Agenda version %(n)d of %(d)s", n=agenda.number, d=published)),
         page_counter=page_counter(_("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")))

@@ -35,6 +35,7 @@ from cmc.web.meeting_forms import (
 from cmc.web.meeting_page import builder_page, refused, show_page
 from cmc.web.meeting_times import MeetingClock, printable_agenda
 from cmc.web.once import once
+from cmc.web.timetable import page_context
 from cmc.web.views import form_errors
 
 bp = Blueprint("meetings", __name__)
@@ -109,10 +110,12 @@ def version(meeting_id: int, number: int) -> Any:
     """One published agenda version, with what changed since the one before."""
     actor = views.actor()
     meeting, agenda = meetings.get_version(actor, meeting_id, number)
-    return render_template("meetings/version.html", meeting=meeting, agenda=agenda, clock=MeetingClock(meeting),
+    clock = MeetingClock(meeting)
+    return render_template("meetings/version.html", meeting=meeting, agenda=agenda, clock=clock,
                            latest=meetings.versions(meeting)[0].number, changes=meetings.changes_of(agenda),
                            linked=meetings.readable_titles(actor, meetings.version_document_ids(agenda)),
-                           pack=meetings.pack_holds_documents(actor, agenda))
+                           pack=meetings.pack_holds_documents(actor, agenda),
+                           **page_context(meeting, clock, agenda.items, request.args.get("view")))
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda/<int:number>/notice")
@@ -146,11 +149,14 @@ def ics(meeting_id: int, number: int) -> Any:
 @bp.get("/meetings/<int:meeting_id>/agenda/<int:number>.pdf")
 @access(Access.SIGNED_IN)
 def pdf(meeting_id: int, number: int) -> Any:
-    """The printable A4 agenda of one version (meeting, version and date on every page)."""
+    """The printable A4 agenda of one version (meeting, version and date on every page): a list, or with
+    ``?layout=timetable`` a landscape timetable per day."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
-    html = printable_agenda(meeting, agenda)
+    layout = "timetable" if request.args.get("layout") == "timetable" else "list"
+    html = printable_agenda(meeting, agenda, layout)
+    name = f"agenda-{meeting.id}-v{number}" + ("-timetable" if layout == "timetable" else "")
     return Response(meetings.agenda_pdf(meeting, agenda, html), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="agenda-{meeting.id}-v{number}.pdf"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda/<int:number>.zip")

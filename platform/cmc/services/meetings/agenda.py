@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
-from itertools import pairwise
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from sqlalchemy import func, select
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
+from cmc.i18n import timefmt
 from cmc.models.account import Account
 from cmc.models.meeting import AgendaItem, ItemKind, Meeting
 from cmc.services import documents
@@ -21,6 +21,9 @@ from cmc.services.errors import ConflictError, DeniedError, ValidationError
 from cmc.services.meetings.access import get, require_manage
 from cmc.services.meetings.minutes import open_actions_before
 from cmc.services.text import field_errors as text_errors
+
+#: The longest room name (the column ``agenda_items.room``).
+ROOM_LENGTH = 120
 
 
 @dataclass
@@ -32,6 +35,7 @@ class ItemInput:
     start_time: time | None = None
     end_time: time | None = None
     session: str = ""
+    room: str = ""
     description: str = ""
     kind: str = ItemKind.SESSION.value
     presenters: str = ""
@@ -66,14 +70,17 @@ def _readable_documents(actor: Account, document_ids: list[int], fields: dict[st
 
 
 def _validate_item(actor: Account, meeting: Meeting, data: ItemInput) -> dict[str, Any]:
-    fields = text_errors(title=data.title, session=data.session, description=data.description,
+    fields = text_errors(title=data.title, session=data.session, room=data.room, description=data.description,
                          presenters=data.presenters)
     title = " ".join(data.title.split())
     if not title or len(title) > 200:
         fields["title"] = _("Give the item a title (up to 200 characters).")
     if data.day is None or not meeting.start_date <= data.day <= meeting.end_date:
-        fields["day"] = _("Choose a day of the meeting (%(start)s to %(end)s).", start=meeting.start_date.isoformat(),
-                          end=meeting.end_date.isoformat())
+        fields["day"] = _("Choose a day of the meeting (%(start)s to %(end)s).",
+                          start=timefmt.show(meeting.start_date, "date"), end=timefmt.show(meeting.end_date, "date"))
+    room = " ".join(data.room.split())
+    if len(room) > ROOM_LENGTH:
+        fields["room"] = _("Name the room in up to %(n)d characters.", n=ROOM_LENGTH)
     if data.start_time and data.end_time and data.end_time <= data.start_time:
         fields["end_time"] = _("The item ends before it starts.")
     if data.kind not in {k.value for k in ItemKind}:
@@ -82,23 +89,34 @@ def _validate_item(actor: Account, meeting: Meeting, data: ItemInput) -> dict[st
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
     return {"day": data.day, "title": title, "start_time": data.start_time, "end_time": data.end_time,
-            "session": data.session.strip()[:120], "description": data.description.strip(),
+            "session": data.session.strip()[:120], "room": room, "description": data.description.strip(),
             "kind": ItemKind(data.kind), "presenters": data.presenters.strip()[:300], "document_ids": readable}
 
 
+def _overlap_warning(first: AgendaItem, second: AgendaItem, day: date) -> str:
+    shown = timefmt.show(day, "day")
+    if (first.room or "").strip():
+        return _("“%(a)s” and “%(b)s” overlap in room %(room)s on %(day)s.", a=first.title, b=second.title,
+                 room=first.room.strip(), day=shown)
+    return _("“%(a)s” and “%(b)s” overlap in the plenary room on %(day)s.", a=first.title, b=second.title, day=shown)
+
+
 def overlaps(meeting: Meeting) -> list[str]:
-    """Warnings for items of the same day whose times overlap (shown, never silently accepted)."""
+    """Warnings for items of the same day and the same room whose times overlap (shown, never silently
+    accepted). Items in different rooms may run in parallel; an item with no room is in the plenary room."""
     warnings = []
-    by_day: dict[date, list[AgendaItem]] = {}
+    by_room: dict[tuple[date, str], list[AgendaItem]] = {}
     for item in meeting.items:
         if item.start_time and item.end_time:
-            by_day.setdefault(item.day, []).append(item)
-    for day_items in by_day.values():
-        ordered = sorted(day_items, key=lambda i: i.start_time or time.min)
-        for first, second in pairwise(ordered):
-            if second.start_time and first.end_time and second.start_time < first.end_time:
-                warnings.append(_("“%(a)s” and “%(b)s” overlap on %(day)s.", a=first.title, b=second.title,
-                                  day=first.day.isoformat()))
+            by_room.setdefault((item.day, " ".join((item.room or "").split()).casefold()), []).append(item)
+    for (day, _room), room_items in sorted(by_room.items(), key=lambda pair: pair[0]):
+        ordered = sorted(room_items, key=lambda i: (i.start_time or time.min, i.position, i.id))
+        latest = ordered[0]  # the item that ends last so far: a long item overlaps every one starting inside it
+        for second in ordered[1:]:
+            if second.start_time and latest.end_time and second.start_time < latest.end_time:
+                warnings.append(_overlap_warning(latest, second, day))
+            if second.end_time and latest.end_time and second.end_time > latest.end_time:
+                latest = second
     return warnings
 
 
@@ -187,7 +205,7 @@ def reorder_day(actor: Account, meeting_id: int, day: date, item_ids: list[int],
                                   fields={"agenda": _("Reload and try again.")})
         for position, item_id in enumerate(item_ids, start=1):
             day_items[item_id].position = position
-        _touch(meeting, actor, _("reordered %(day)s", day=day.isoformat()))
+        _touch(meeting, actor, _("reordered %(day)s", day=timefmt.show(day, "date")))
 
 
 def carry_forward(actor: Account, meeting_id: int, base_revision: int) -> AgendaItem | None:
@@ -197,7 +215,8 @@ def carry_forward(actor: Account, meeting_id: int, base_revision: int) -> Agenda
     if not actions:
         raise ValidationError(_("No open action items from earlier meetings."), fields={"agenda": _("Nothing.")})
     lines = [f"- {a.title} ({a.owner_party.code if a.owner_party else a.owner_network.name if a.owner_network else ''}"
-             f"{', due ' + a.due_date.isoformat() if a.due_date else ''}; {a.status.value.replace('_', ' ')})"
+             f"{', ' + _('due %(d)s', d=timefmt.show(a.due_date, 'date')) if a.due_date else ''}; "
+             f"{a.status.value.replace('_', ' ')})"
              for a in actions]
     return add_item(actor, meeting_id, ItemInput(day=meeting.start_date, title=_("Follow-up of action items"),
                                                  description="\n".join(lines), kind="session"), base_revision)
