@@ -69,10 +69,12 @@ def register_api(app: Flask) -> None:
     from cmc.api import (  # noqa: F401  (routes register on import)
         alert_resources,
         document_resources,
+        handling_resources,
         meeting_resources,
         network_resources,
         notification_resources,
         openapi,
+        report_resources,
         resources,
     )
 

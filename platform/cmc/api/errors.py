@@ -45,7 +45,8 @@ def _enrol(_exc: SecondFactorRequired) -> Any:
 
 def _denied(exc: DeniedError) -> Any:
     audit_denied(exc)
-    return json_error_response(exc.status, exc.message if exc.status == 403 else None)
+    return json_error_response(exc.status, exc.message if exc.status == 403 else None,
+                               code=exc.code if exc.status == 403 else None)
 
 
 def _reauthenticate(exc: ReauthenticationRequired) -> Any:

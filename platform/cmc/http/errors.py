@@ -76,7 +76,7 @@ def audit_denied(exc: DeniedError) -> None:
     db.session.rollback()
     audit.record_now(actor, exc.action or "access.denied", target_type=exc.target_type,
                      target_id=exc.target_id, target_party_id=exc.target_party_id, outcome=Outcome.DENIED,
-                     details={"path": request.path[:200], "status": exc.status})
+                     details={"path": request.path[:200], "status": exc.status, **exc.audit_details})
 
 
 def audit_reauthentication() -> None:

@@ -119,6 +119,36 @@ LABELS: dict[str, dict[str, Any]] = {
         "under_review": _p("protocol_status", "Under review"),
         "adopted": _p("protocol_status", "Adopted"),
     },
+    # Handling codes and the 4x4 evaluation (SIENA's wording, docs/glossary/): the meaning of each code.
+    "handling": {
+        "H0": _p("handling", "H0: use only for preventing and combating crime"),
+        "H1": _p("handling", "H1: not to be disclosed in judicial proceedings without the provider's permission"),
+        "H2": _p("handling", "H2: not to be disseminated without the provider's permission"),
+        "H3": _p("handling", "H3: other restrictions"),
+    },
+    "reliability": {
+        "A": _p("reliability", "A: no doubt about the source"),
+        "B": _p("reliability", "B: source mostly reliable"),
+        "C": _p("reliability", "C: source mostly unreliable"),
+        "X": _p("reliability", "X: source cannot be assessed"),
+    },
+    "accuracy": {
+        "1": _p("accuracy", "1: not in doubt"),
+        "2": _p("accuracy", "2: known personally to the source"),
+        "3": _p("accuracy", "3: not known personally, but corroborated"),
+        "4": _p("accuracy", "4: not known personally and not corroborated"),
+    },
+    "release_purpose": {
+        "national_system": _p("release_purpose", "To our national system"),
+        "network": _p("release_purpose", "Into another network"),
+        "party": _p("release_purpose", "To a named party"),
+    },
+    "release_status": {
+        "pending": _p("release_status", "Waiting for a decision"),
+        "granted": _p("release_status", "Granted"),
+        "refused": _p("release_status", "Refused"),
+        "withdrawn": _p("release_status", "Withdrawn"),
+    },
     # Meetings.
     "meeting_kind": {
         "annual_meeting": _p("meeting_kind", "Annual meeting"),

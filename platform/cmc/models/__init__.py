@@ -23,6 +23,14 @@ from cmc.models.document import (
     ProtocolStatus,
     document_parties,
 )
+from cmc.models.handling import (
+    Accuracy,
+    HandlingCode,
+    ReleasePurpose,
+    ReleaseRequest,
+    ReleaseStatus,
+    Reliability,
+)
 from cmc.models.idempotency import IdempotencyKey
 from cmc.models.meeting import (
     ActionItem,
@@ -59,6 +67,7 @@ from cmc.models.party import Party, PartyKind, PartyStatus
 __all__ = [
     "AccessToken",
     "Account",
+    "Accuracy",
     "ActionItem",
     "ActionStatus",
     "Activity",
@@ -83,6 +92,7 @@ __all__ = [
     "DocumentKind",
     "DocumentText",
     "DocumentVersion",
+    "HandlingCode",
     "IdempotencyKey",
     "Invitation",
     "ItemKind",
@@ -109,6 +119,10 @@ __all__ = [
     "RecoveryCode",
     "Registration",
     "RegistrationStatus",
+    "ReleasePurpose",
+    "ReleaseRequest",
+    "ReleaseStatus",
+    "Reliability",
     "Reply",
     "Revision",
     "Role",

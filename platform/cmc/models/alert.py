@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
 from cmc.models.account import Account
+from cmc.models.handling import Evaluated, HandlingMarked
 from cmc.models.network import Network
 from cmc.models.party import Party
 from cmc.models.types import UTCDateTime, str_enum, utcnow
@@ -51,7 +52,7 @@ CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "E
               "CBRNE", "Other")
 
 
-class Alert(db.Model):
+class Alert(HandlingMarked, Evaluated, db.Model):
     """One CAP message. Updates and cancellations are alerts of their own that reference the original."""
 
     __tablename__ = "alerts"

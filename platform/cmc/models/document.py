@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
 from cmc.models.account import Account
+from cmc.models.handling import Evaluated, HandlingMarked
 from cmc.models.network import Network
 from cmc.models.party import Party, party_link_table
 from cmc.models.types import UTCDateTime, str_enum, utcnow
@@ -46,7 +47,7 @@ class ProtocolStatus(enum.StrEnum):
 document_parties = party_link_table("document_parties", "document_id", "documents")
 
 
-class Document(db.Model):
+class Document(HandlingMarked, Evaluated, db.Model):
     """A shared document; its content lives in its versions."""
 
     __tablename__ = "documents"
@@ -77,7 +78,7 @@ class Document(db.Model):
         return [code for code in self.languages.split(";") if code]
 
 
-class DocumentVersion(db.Model):
+class DocumentVersion(HandlingMarked, Evaluated, db.Model):
     """One uploaded file of a document. Versions are never changed or removed."""
 
     __tablename__ = "document_versions"

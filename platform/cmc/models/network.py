@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cmc.extensions import db
 from cmc.models.account import Account
+from cmc.models.handling import HandlingMarked
 from cmc.models.party import Party, party_link_table
 from cmc.models.types import UTCDateTime, str_enum, utcnow
 
@@ -105,7 +106,7 @@ class Membership(db.Model):
     account: Mapped[Account] = relationship(foreign_keys=[account_id])
 
 
-class Thread(db.Model):
+class Thread(HandlingMarked, db.Model):
     """A discussion in a network: a title and a Markdown body, then replies."""
 
     __tablename__ = "threads"

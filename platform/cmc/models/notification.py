@@ -31,6 +31,9 @@ class NotificationKind(enum.StrEnum):
     AGENDA_CHANGED = "agenda.changed"
     REGISTRATION_DECIDED = "registration.decided"
     ACTION_ASSIGNED = "action.assigned"
+    RELEASE_REQUESTED = "release.requested"  # to the originating party's deciders
+    RELEASE_DECIDED = "release.decided"  # to the asker
+    RELEASE_USED = "release.exported"  # to the originating party: an H2 item left under a release
 
 
 class Delivery(enum.StrEnum):

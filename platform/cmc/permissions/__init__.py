@@ -1,8 +1,8 @@
 """Every access decision of the platform, in one place; deny by default.
 
-One module per domain (``accounts``, ``audit``, ``networks``, ``documents``, ``alerts``, ``meetings``) holds
-that domain's rules as named functions over (actor, object), registered by name in ``registry``. Every layer
-asks the same rules:
+One module per domain (``accounts``, ``audit``, ``networks``, ``documents``, ``alerts``, ``meetings``,
+``handling``) holds that domain's rules as named functions over (actor, object), registered by name in
+``registry``. Every layer asks the same rules:
 
 - services: ``permissions.require(actor, "alert.publish", network, action=..., target_id=...)`` raises
   ``DeniedError`` (403, or 404 with ``hide=True``) which the page, API and socket layers translate and the
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmc.permissions import accounts, alerts, audit, documents, meetings, networks
+from cmc.permissions import accounts, alerts, audit, documents, handling, meetings, networks
 from cmc.permissions.core import (
     FRESH_SIGN_IN,
     in_network_parties,
@@ -35,7 +35,7 @@ from cmc.permissions.core import (
 from cmc.permissions.registry import can, check, require, rule, rules
 
 __all__ = [
-    "FRESH_SIGN_IN", "accounts", "alerts", "audit", "can", "check", "documents", "in_network_parties",
+    "FRESH_SIGN_IN", "accounts", "alerts", "audit", "can", "check", "documents", "handling", "in_network_parties",
     "install_template_global", "is_coordinator", "is_focal_point", "is_secretariat", "known_network_ids",
     "meetings", "network_role", "networks", "remember_all_network_roles", "remember_network_members",
     "remember_network_roles", "require",

@@ -72,14 +72,28 @@ class DeniedError(ServiceError):
         target_type: str = "",
         target_id: str | int | None = None,
         target_party_id: int | None = None,
+        code: str | None = None,
+        audit_details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.code = "not_found" if status == 404 else "forbidden"
+        self.code = code or ("not_found" if status == 404 else "forbidden")
         self.action = action
         self.target_type = target_type
         self.target_id = target_id
         self.target_party_id = target_party_id
+        self.audit_details = audit_details or {}
+
+
+class HandlingRestricted(DeniedError):
+    """The item's handling code forbids this path for this person (H2 without a release covering them): 403
+    with the code ``handling_restricted`` and a message that names the item's code and originator."""
+
+    def __init__(self, message: str, *, handling_code: str, path: str, **kwargs: Any) -> None:
+        super().__init__(message, status=403, code="handling_restricted",
+                         audit_details={"handling_code": handling_code, "export": path}, **kwargs)
+        self.handling_code = handling_code
+        self.path = path
 
 
 class StorageFull(ServiceError, status=507, code="insufficient_storage"):

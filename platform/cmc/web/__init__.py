@@ -29,6 +29,7 @@ from cmc.http.errors import (
 from cmc.models import Account, Outcome
 from cmc.services import audit, auth, mfa
 from cmc.services.errors import DeniedError, ReauthenticationRequired, ServiceError
+from cmc.services.handling import install_template_globals as install_handling_globals
 from cmc.services.markup import stored as stored_html
 from cmc.web import assets
 from cmc.web.assets import is_sessionless
@@ -180,6 +181,7 @@ def register_web(app: Flask) -> None:
         return {"nav_items": navigation(), "live_socket": current_user.is_authenticated}
 
     permissions.install_template_global(app)  # templates ask can("rule", obj); they never compare roles
+    install_handling_globals(app)  # macros/handling.html says what each handling code asks
     install_languages(app)  # |datetime and the other date filters, <html lang>, the scripts' catalogue
     app.jinja_env.filters["filesize"] = _format_size
 
@@ -187,21 +189,24 @@ def register_web(app: Flask) -> None:
 
     app.add_url_rule("/healthz", endpoint="healthz", view_func=healthz, methods=["GET"])
 
-    # alert_compose adds the compose views to alerts.bp (imported for that, before the blueprint is registered)
+    # alert_compose and alert_exports add their views to alerts.bp (imported for that, before it is registered)
     from cmc.web import (  # noqa: F401
         admin,
         alert_compose,
+        alert_exports,
         alerts,
         auth_views,
         calendar_feeds,
         dashboard,
         documents,
+        handling,
         home,
         live_parts,
         meetings,
         networks,
         notifications,
         settings,
+        shared_report,
     )
 
     app.register_blueprint(auth_views.bp)
@@ -216,6 +221,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(calendar_feeds.bp)
+    app.register_blueprint(handling.bp)
+    app.register_blueprint(shared_report.bp)
     # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
     app.jinja_env.filters["safe_html"] = stored_html
 
@@ -262,7 +269,8 @@ def _register_error_pages(app: Flask) -> None:
     @handles(DeniedError)
     def _denied(exc: DeniedError) -> Any:
         audit_denied(exc)
-        return error_response(exc.status, exc.message if exc.status == 403 else None)
+        return error_response(exc.status, exc.message if exc.status == 403 else None,
+                              exc.code if exc.status == 403 else None)
 
     handles(ReauthenticationRequired)(reauthentication_required)
 

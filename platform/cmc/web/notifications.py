@@ -38,6 +38,9 @@ KIND_WORDS = {
     NotificationKind.AGENDA_CHANGED: _l("An agenda I am registered for changed"),
     NotificationKind.REGISTRATION_DECIDED: _l("My party's registration to a meeting was decided"),
     NotificationKind.ACTION_ASSIGNED: _l("An action item was given to my party or network"),
+    NotificationKind.RELEASE_REQUESTED: _l("Someone asks my party to release an H2 item"),
+    NotificationKind.RELEASE_DECIDED: _l("My request to release an item was decided"),
+    NotificationKind.RELEASE_USED: _l("An H2 item of my party was exported under a release"),
 }
 DELIVERY_WORDS = {
     Delivery.IN_APP: _l("Here only"),

@@ -38,6 +38,9 @@ DEFAULTS: dict[NotificationKind, Delivery] = {
     NotificationKind.REMIND: Delivery.EMAIL,
     NotificationKind.AGENDA_CHANGED: Delivery.EMAIL,
     NotificationKind.REGISTRATION_DECIDED: Delivery.IN_APP,
+    NotificationKind.RELEASE_REQUESTED: Delivery.EMAIL,
+    NotificationKind.RELEASE_DECIDED: Delivery.EMAIL,
+    NotificationKind.RELEASE_USED: Delivery.IN_APP,
     NotificationKind.ACTION_ASSIGNED: Delivery.IN_APP,
 }
 #: Kinds whose event sends its own e-mail (see the module's docstring).

@@ -20,6 +20,10 @@ _ALERT_KINDS = {NotificationKind.ALERT, NotificationKind.APPROVAL_REQUEST, Notif
                 NotificationKind.OVERDUE, NotificationKind.REMIND}
 
 
+_RELEASE_KINDS = {NotificationKind.RELEASE_REQUESTED, NotificationKind.RELEASE_DECIDED, NotificationKind.RELEASE_USED}
+_ITEM_PATHS = {"alert": "/alerts/{}", "document": "/documents/{}", "thread": "/threads/{}"}
+
+
 def _headline(note: Notification, alert: Alert | None) -> str:
     from cmc.services.alerts.translations import block_for  # alerts import this package: imported when used
 
@@ -72,14 +76,37 @@ def text_of(note: Notification, alert: Alert | None = None, meeting: Meeting | N
             return _("The registration of %(party)s to %(m)s was confirmed.", party=p.get("party", ""),
                      m=meeting_title)
         return _("The registration of %(party)s to %(m)s was declined.", party=p.get("party", ""), m=meeting_title)
+    if kind == NotificationKind.RELEASE_REQUESTED:
+        return _("%(party)s asks you to release the H2 item “%(title)s”.", party=p.get("party", ""),
+                 title=_item_title(p, alert))
+    if kind == NotificationKind.RELEASE_DECIDED:
+        if p.get("granted"):
+            return _("Your request to release “%(title)s” was granted.", title=_item_title(p, alert))
+        return _("Your request to release “%(title)s” was refused.", title=_item_title(p, alert))
+    if kind == NotificationKind.RELEASE_USED:
+        return _("%(party)s exported the H2 item “%(title)s” under your release.", party=p.get("party", ""),
+                 title=_item_title(p, alert))
     return _("A new action item for %(owner)s from %(m)s: %(title)s", owner=p.get("owner", ""), m=meeting_title,
              title=p.get("title", ""))
+
+
+def _item_title(params: dict[str, Any], alert: Alert | None) -> str:
+    """The released item's title: an alert's headline in the reader's language, else the stored title."""
+    if alert is not None:
+        from cmc.services.alerts.translations import block_for
+
+        shown = block_for(alert, _reader_language())
+        if shown is not None:
+            return shown.info.headline
+    return str(params.get("title", ""))
 
 
 def target_path(note: Notification) -> str:
     """Where opening the notification leads (a path on this site)."""
     if note.kind in _ALERT_KINDS and note.alert_id is not None:
         return f"/alerts/{note.alert_id}"
+    if note.kind in _RELEASE_KINDS and note.params.get("item_type") in _ITEM_PATHS:
+        return _ITEM_PATHS[note.params["item_type"]].format(int(note.params.get("item_id", 0)))
     if note.meeting_id is not None:
         if note.kind == NotificationKind.AGENDA_CHANGED and note.params.get("version"):
             return f"/meetings/{note.meeting_id}/agenda/{int(note.params['version'])}"

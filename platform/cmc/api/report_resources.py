@@ -1,0 +1,3 @@
+"""The "who read what we shared" report in the API (issue 18)."""
+
+from __future__ import annotations
