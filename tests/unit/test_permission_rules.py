@@ -10,7 +10,7 @@ member, plus an outsider, an inactive account, and an archived network.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,22 @@ import pytest
 
 from cmc import create_app, permissions
 from cmc.extensions import db
-from cmc.models import Account, ActionItem, Audience, Document, NetworkRole, Party, PartyKind, PartyStatus, Role
+from cmc.models import (
+    Account,
+    ActionItem,
+    Audience,
+    Document,
+    HandlingCode,
+    NetworkRole,
+    Party,
+    PartyKind,
+    PartyStatus,
+    ReleasePurpose,
+    ReleaseRequest,
+    ReleaseStatus,
+    Role,
+)
+from cmc.models.types import utcnow
 
 WHO = ("anonymous", "inactive", "outsider", "member", "observer", "focal_point", "jm_delegate", "coordinator",
        "secretariat")
@@ -90,11 +105,31 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                          uploader_id=people["coordinator"].id, audience=Audience.NAMED)
         db.session.add_all([document, named])
         db.session.commit()
+        restricted, _ = alerts.publish(people["coordinator"], "ms", alerts.AlertInput(
+            infos=[alerts.InfoInput(headline="Intelligence", event="Vessel", severity="Minor")]))
+        restricted.handling_code = HandlingCode.H2
+        h2_document = Document(network_id=network.id, title="Sources", owner_party_id=parties["TT"].id,
+                               uploader_id=people["member"].id, handling_code=HandlingCode.H2)
+        db.session.add(h2_document)
+        db.session.flush()
+        now = utcnow()
+        db.session.add_all([  # TT's member was released the H2 alert to TT's national system; BB's release expired
+            ReleaseRequest(item_type="alert", item_id=restricted.id, origin_party_id=parties["BS"].id,
+                           requester_id=people["member"].id, requester_party_id=parties["TT"].id,
+                           purpose=ReleasePurpose.NATIONAL_SYSTEM, party_id=parties["TT"].id, reason="Courts",
+                           status=ReleaseStatus.GRANTED, valid_until=now + timedelta(days=7)),
+            ReleaseRequest(item_type="alert", item_id=restricted.id, origin_party_id=parties["BS"].id,
+                           requester_id=people["outsider"].id, requester_party_id=parties["BB"].id,
+                           purpose=ReleasePurpose.NATIONAL_SYSTEM, party_id=parties["BB"].id, reason="Old",
+                           status=ReleaseStatus.GRANTED, valid_until=now - timedelta(minutes=1))])
+        db.session.commit()
         meeting = meetings.save_meeting(admin, meetings.MeetingInput(
             title="Meeting", kind="webinar", start_date=date(2027, 1, 5), end_date=date(2027, 1, 5)))
         yield {
             "people": people, "parties": parties, "network": network, "quiet": quiet, "archived": archived,
             "alert": alert, "draft": draft, "document": document, "named": named, "meeting": meeting,
+            "h2_alert": restricted, "h2_document": h2_document, "cap": "cap", "forward": "forward",
+            "net:quiet": quiet.id,
             "jm_action": ActionItem(meeting_id=meeting.id, title="JM acts", owner_party_id=parties["JM"].id),
             "ms_action": ActionItem(meeting_id=meeting.id, title="MS acts", owner_network_id=network.id),
         }
@@ -103,11 +138,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _objects(world: dict[str, Any], spec: tuple[str, ...]) -> list[Any]:
-    """Objects by name: world keys, people (``@name``), parties (``party:JM``), roles (``Role.X``)."""
+    """Objects by name: world keys, people (``@name``), parties (``party:JM``, their ids ``party_id:JM``), roles
+    (``Role.X``)."""
     found: list[Any] = []
     for name in spec:
         if name.startswith("@"):
             found.append(world["people"][name[1:]])
+        elif name.startswith("party_id:"):
+            found.append(world["parties"][name.split(":")[1]].id)
         elif name.startswith("party:"):
             found.append(world["parties"][name.split(":")[1]])
         elif name.startswith("Role."):
@@ -192,6 +230,22 @@ TABLE: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("meeting.register", ("party:TT",), {"secretariat"}),
     ("meeting.action.update", ("jm_action",), {"focal_point", "secretariat"}),
     ("meeting.action.update", ("ms_action",), {"coordinator", "secretariat"}),
+    # Handling codes: BS (the coordinator's party) originated the alerts, TT (the member's) the documents.
+    ("handling.raise", ("h2_alert",), {"coordinator", "secretariat"}),
+    ("handling.raise", ("h2_document",), {"member", "coordinator", "secretariat"}),
+    ("handling.lower", ("h2_alert",), {"coordinator"}),
+    ("handling.lower", ("h2_document",), {"member"}),
+    ("handling.export", ("alert", "cap"), {"outsider", "member", "observer", "focal_point", "jm_delegate",
+                                           "coordinator", "secretariat"}),
+    ("handling.export", ("h2_alert", "cap"), {"coordinator", "member"}),  # BB's release expired
+    ("handling.export", ("h2_alert", "forward", "net:quiet"), {"coordinator"}),  # TT's release is not for a network
+    ("handling.export", ("h2_document", "cap"), {"member"}),
+    ("release.request", ("h2_alert",), {"member", "observer", "secretariat"}),
+    ("release.request", ("alert",), set()),  # not H2: nothing to release
+    ("release.decide", ("h2_alert",), {"coordinator"}),
+    ("release.decide", ("h2_document",), {"member"}),
+    ("handling.report", ("party_id:JM",), {"focal_point", "secretariat"}),
+    ("handling.report", ("party_id:TT",), {"secretariat"}),
 ]
 
 

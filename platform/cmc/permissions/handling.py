@@ -80,6 +80,8 @@ def can_raise(actor: Account, item: Item) -> bool:
     people who post in the network, and to whoever moderates it (coordinators, the secretariat): restricting
     more can only protect the originator."""
     network = item_network(item)
+    if not can_read_item(actor, item):
+        return False
     if is_originator(actor, item) and (_may_post(actor, item) or author_id(item) == actor.id):
         return True
     return network is not None and can_moderate(actor, network)
@@ -89,7 +91,8 @@ def can_raise(actor: Account, item: Item) -> bool:
 def can_lower(actor: Account, item: Item) -> bool:
     """Lowering the code, changing H3's text or the evaluation: the originating party alone, through the
     item's author or the party's focal point (not the secretariat, not a coordinator of another party)."""
-    return is_originator(actor, item) and (author_id(item) == actor.id or is_focal_point(actor))
+    return (is_originator(actor, item) and (author_id(item) == actor.id or is_focal_point(actor))
+            and can_read_item(actor, item))
 
 
 def release_covers(party_id: int | None, item: Item, path: str, network_id: int | None = None,
@@ -125,12 +128,13 @@ def can_export(actor: Account, item: Item, path: str, network_id: int | None = N
 @rule("release.request")
 def can_request_release(actor: Account, item: Item) -> bool:
     """A member of another party who reads an H2 item asks its originator to release it."""
-    return item.handling_code == HandlingCode.H2 and not is_originator(actor, item)
+    return item.handling_code == HandlingCode.H2 and not is_originator(actor, item) and can_read_item(actor, item)
 
 
 @rule("release.decide")
 def can_decide_release(actor: Account, item: Item) -> bool:
-    """The originating party's focal point, or the item's author, grants or refuses a release."""
+    """The originating party's focal point, or the item's author, grants or refuses a release (the focal point
+    decides for the party's items even in a network it does not take part in)."""
     return is_originator(actor, item) and (is_focal_point(actor) or author_id(item) == actor.id)
 
 

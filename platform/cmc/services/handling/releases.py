@@ -138,7 +138,11 @@ def decide(actor: Account, release_id: int, *, grant: bool, note: str = "", days
     permissions.check(release is not None, action="release.decide", target_type="release", target_id=release_id,
                       hide=True)
     assert release is not None
-    item = load_item(actor, release.item_type, release.item_id)
+    item = db.session.get(_MODELS[release.item_type], release.item_id)
+    permissions.check(item is not None and (permissions.handling.is_originator(actor, item)
+                                            or permissions.handling.can_read_item(actor, item)),
+                      action="release.decide", target_type="release", target_id=release_id, hide=True)
+    assert item is not None
     permissions.require(actor, "release.decide", item, action="release.decide", target_type=release.item_type,
                         target_id=item.id, target_party_id=origin_party_id(item),
                         message=_("Only the originating party's focal point or the item's author decides a "
