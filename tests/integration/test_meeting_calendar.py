@@ -1,9 +1,10 @@
 """Calendars that follow the agenda: the ``.ics`` of versions 1, 2 and 3 parsed with icalendar (one UID per item
 for its life, SEQUENCE raised exactly for what changed, removed items cancelled), and the meeting's own event."""
 
+# ruff: noqa: F811 - the tests take the fixtures imported from test_meetings as arguments
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 import pytest
 from icalendar import Calendar
@@ -12,21 +13,7 @@ from cmc.extensions import db
 from cmc.models import AgendaItem, Meeting
 from cmc.services import meetings
 from cmc.services.errors import ValidationError
-
-START, END = date(2027, 3, 10), date(2027, 3, 11)
-
-
-@pytest.fixture
-def admin(make_account, make_party):
-    make_party("TT")
-    return make_account("secretariat")
-
-
-@pytest.fixture
-def meeting(admin):
-    return meetings.save_meeting(admin, meetings.MeetingInput(
-        title="Second CMC meeting", kind="annual_meeting", start_date=START, end_date=END, venue="Hyatt",
-        city="Port of Spain", host_party="TT", status="draft"))
+from tests.integration.test_meetings import END, START, admin, meeting  # noqa: F401 - the fixtures
 
 
 def item(title, start="09:00", end="10:00", day=START, **kwargs):

@@ -1,6 +1,7 @@
 """Rooms and the timetable: a room saved through the builder's forms and the API, overlaps warned per room,
 the timetable drawn on the meeting and version pages (with the list kept for print), and the timetable PDF."""
 
+# ruff: noqa: F811 - the tests take the fixtures imported from test_meetings as arguments
 from __future__ import annotations
 
 import io
@@ -16,21 +17,7 @@ from cmc.models import AgendaItem, Meeting
 from cmc.services import meetings
 from cmc.services.errors import ValidationError
 from tests.conftest import form_token
-
-START, END = date(2027, 3, 10), date(2027, 3, 11)
-
-
-@pytest.fixture
-def admin(make_account, make_party):
-    make_party("TT")
-    return make_account("secretariat")
-
-
-@pytest.fixture
-def meeting(admin):
-    return meetings.save_meeting(admin, meetings.MeetingInput(
-        title="Second CMC meeting", kind="annual_meeting", start_date=START, end_date=END, venue="Hyatt",
-        city="Port of Spain", host_party="TT", status="draft"))
+from tests.integration.test_meetings import END, START, admin, meeting  # noqa: F401 - the fixtures
 
 
 def item(title, start="09:00", end="10:00", room="", day=START, kind="session"):
