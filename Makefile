@@ -62,8 +62,10 @@ COMPILED := $(CATALOGUES:.po=.mo)
 BABEL_FLAGS := -w 110
 # pybabel, through the environment's python (a virtual environment may hold no pybabel script).
 PYBABEL = $(BIN)/python -m babel.messages.frontend
+# pybabel writes the .mo even when the catalogue has errors (a placeholder renamed): compiled aside and moved in
+# only when it compiled cleanly, so a broken catalogue stops the build now and on every later run.
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(RUN_STAMP)
-	@$(PYBABEL) -q compile -i $< -o $@ -l $*
+	@$(PYBABEL) -q compile -i $< -o $@.tmp -l $* && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 translations: $(COMPILED)
 
 messages: $(DEV_STAMP)
