@@ -129,6 +129,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "people": people, "parties": parties, "network": network, "quiet": quiet, "archived": archived,
             "alert": alert, "draft": draft, "document": document, "named": named, "meeting": meeting,
             "h2_alert": restricted, "h2_document": h2_document, "cap": "cap", "forward": "forward",
+            "download": "download",
             "net:quiet": quiet.id,
             "jm_action": ActionItem(meeting_id=meeting.id, title="JM acts", owner_party_id=parties["JM"].id),
             "ms_action": ActionItem(meeting_id=meeting.id, title="MS acts", owner_network_id=network.id),
@@ -240,6 +241,8 @@ TABLE: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("handling.export", ("h2_alert", "cap"), {"coordinator", "member"}),  # BB's release expired
     ("handling.export", ("h2_alert", "forward", "net:quiet"), {"coordinator"}),  # TT's release is not for a network
     ("handling.export", ("h2_document", "cap"), {"member"}),
+    ("handling.export", ("h2_document", "download"), {"outsider", "member", "observer", "focal_point",
+                                                      "jm_delegate", "coordinator", "secretariat"}),
     ("release.request", ("h2_alert",), {"member", "observer", "secretariat"}),
     ("release.request", ("alert",), set()),  # not H2: nothing to release
     ("release.decide", ("h2_alert",), {"coordinator"}),

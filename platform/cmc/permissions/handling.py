@@ -33,6 +33,9 @@ from cmc.permissions.registry import rule
 Item = Alert | Document | Thread
 
 #: The ways an item leaves the platform. ``forward`` is sharing it into another network (``network`` given).
+#: ``download`` is a reader of the item's audience opening its file from the page: that is how the audience the
+#: originator chose reads a document, so it is open whatever the code (audited with the code); what H2 forbids
+#: is taking the item beyond that audience (the other paths).
 EXPORT_PATHS = ("cap", "atom", "api", "zip", "pdf", "download", "forward")
 
 
@@ -117,10 +120,10 @@ def release_covers(party_id: int | None, item: Item, path: str, network_id: int 
 def can_export(actor: Account, item: Item, path: str, network_id: int | None = None) -> bool:
     """Whether the item may leave the platform by ``path`` (one of ``EXPORT_PATHS``) for the actor: any
     code but H2 may (H1 and H3 carry their warning and restriction); an H2 item only to its originating party
-    or under a release that covers the actor's party."""
+    or under a release that covers the actor's party (a reader's download excepted, see ``EXPORT_PATHS``)."""
     if path not in EXPORT_PATHS:
         raise LookupError(f"no export path named {path!r}")
-    if item.handling_code != HandlingCode.H2 or is_originator(actor, item):
+    if path == "download" or item.handling_code != HandlingCode.H2 or is_originator(actor, item):
         return True
     return release_covers(actor.party_id, item, path, network_id)
 

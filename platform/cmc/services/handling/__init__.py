@@ -189,7 +189,7 @@ def require_export(actor: Account, item: Item, path: str, *, network_id: int | N
         raise HandlingRestricted(restricted_message(item, origin_name(item)), handling_code=item.handling_code.value,
                                  path=path, action="handling.export", target_type=kind, target_id=item.id,
                                  target_party_id=origin_party_id(item))
-    if item.handling_code == HandlingCode.H2 and not is_originator(actor, item):
+    if item.handling_code == HandlingCode.H2 and path != "download" and not is_originator(actor, item):
         from cmc.services.handling.releases import exported_under_release
 
         exported_under_release(actor, item, path, network_id=network_id)
