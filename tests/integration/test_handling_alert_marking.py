@@ -365,3 +365,19 @@ def test_the_service_refuses_a_bad_marking_before_writing(net):  # noqa: F811
         alerts.publish(coordinator, network.slug, alert_input(handling_code="H3", source_reliability="Q"))
     assert set(refused.value.fields) >= {"handling_text", "source_reliability"}
     assert count_alerts() == 0
+
+
+def test_the_demo_has_jamaicas_h2_alert_evaluated_b2_and_an_h1_alert(app, sign_in):
+    from cmc.services import seed
+
+    seed.seed(demo=True, password="reef-lantern-orchid-42")
+    marked = db.session.execute(select(Alert.handling_code, Alert.source_reliability, Alert.info_accuracy,
+                                       Alert.state).where(Alert.handling_code != HandlingCode.H0)).all()
+    assert sorted(marked) == [(HandlingCode.H1, None, None, "published"), (HandlingCode.H2, "B", "2", "published")]
+    assert all(alert.party.code == "JM" for alert in db.session.scalars(
+        select(Alert).where(Alert.handling_code != HandlingCode.H0)))
+    client = app.test_client()
+    sign_in(client, "delegate.tt@cmc.demo", "reef-lantern-orchid-42")
+    listing = text_of(client.get("/alerts?handling=H2"))
+    assert "Smuggling network recruiting boat crews" in listing and TAG.format(code="h2") in listing
+    assert "Forged travel documents" not in listing

@@ -58,7 +58,7 @@ class AlertFilterForm(FlaskForm):
             SelectChoice(code, text) for code, text in labels.choices("severity", SEVERITIES)]
         self.status.choices = [SelectChoice("", _l("All statuses"))] + [
             SelectChoice(code, text) for code, text in labels.choices("cap_status", STATUSES)]
-        self.handling.choices = [SelectChoice("", _l("All handling codes"))] + [
+        self.handling.choices = [SelectChoice("", _l("All codes"))] + [
             SelectChoice(code, code) for code in HANDLING]  # the codes (their meanings are on each alert)
         self.active.choices = [SelectChoice("all", _p("alert_filter", "All")),
                                SelectChoice("active", _p("alert_filter", "Active")),
