@@ -70,6 +70,22 @@
     return node;
   }
 
+  // The handling code as the pages' tag draws it (templates/macros/handling.html): the code, and the 4x4
+  // evaluation when there is one. The codes are protocol values, the same in every language.
+  var HANDLING_CLASS = { H1: "text-bg-warning", H2: "text-bg-danger", H3: "text-bg-info" };
+  function handlingTag(parent, handling) {
+    var code = (handling && handling.code) || "H0";
+    var wrap = el("span", "alert-toast-handling");
+    wrap.appendChild(el("span", "badge handling-tag handling-" + code.toLowerCase() + " " +
+      (HANDLING_CLASS[code] || "text-bg-light border"), code));
+    if (handling && (handling.source_reliability || handling.info_accuracy)) {
+      wrap.appendChild(document.createTextNode(" "));
+      wrap.appendChild(el("span", ["badge", "text-bg-light", "border", "handling-evaluation"].join(" "),
+        (handling.source_reliability || "-") + (handling.info_accuracy || "-")));
+    }
+    parent.appendChild(wrap);
+  }
+
   function show(alert) {
     var info = blockOf(alert);
     var severity = info.severity || "Unknown";
@@ -81,6 +97,8 @@
     title.appendChild(el("span", "severity-badge", SYMBOL[severity] + " " + word(severity)));
     if (alert.status !== "Actual") { title.appendChild(el("span", "badge text-bg-dark ms-1", word(alert.status))); }
     if (alert.msg_type !== "Alert") { title.appendChild(el("span", "badge text-bg-secondary ms-1", word(alert.msg_type))); }
+    title.appendChild(document.createTextNode(" "));
+    handlingTag(title, alert.handling);
     title.appendChild(document.createTextNode(" "));
     var headline = el("span", "alert-toast-headline", info.headline || "");
     if (info.language) { headline.setAttribute("lang", info.language); }

@@ -85,7 +85,7 @@ def test_search_finds_a_word_from_inside_the_demo_pdf_and_docx(as_demo: Callable
 
 
 def test_the_alerts_pages_show_acknowledgements_and_an_update(as_demo: Callable[[str], Any]) -> None:
-    original, update = db.session.scalars(select(Alert).order_by(Alert.id)).all()
+    original, update = db.session.scalars(select(Alert).order_by(Alert.id)).all()[:2]  # then Jamaica's two (H2, H1)
     assert update.references_id == original.id and original.superseded_by_id == update.id
     tt = as_demo(TT)
     listing = _page(tt, "/alerts")

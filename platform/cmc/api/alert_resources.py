@@ -71,7 +71,24 @@ def _input(data: dict[str, Any]) -> alerts.AlertInput:
     if not isinstance(status, str) or not isinstance(restriction, str):
         raise BadRequestBody(_("status and restriction must be strings."), fields={"status": "type"})
     return alerts.AlertInput(infos=parsed, status=status, restriction=restriction,
-                             note=str(data.get("note", ""))[:500], ack_within_minutes=ack_minutes)
+                             note=str(data.get("note", ""))[:500], ack_within_minutes=ack_minutes, **_marking(data))
+
+
+#: The marking's fields of ``AlertInputSchema`` (``HandlingInputSchema``'s).
+MARKING_FIELDS = ("handling_code", "handling_text", "source_reliability", "info_accuracy")
+
+
+def _marking(data: dict[str, Any]) -> dict[str, Any]:
+    """The marking sent with the alert, for the service to judge (``handling.validate``: 422 naming the field).
+    None of its fields sent: the service's default (H0, or an Update's inherited marking)."""
+    if not any(name in data for name in MARKING_FIELDS):
+        return {}
+    code, restriction = data.get("handling_code"), data.get("handling_text")
+    if not isinstance(code, str | None) or not isinstance(restriction, str | None):
+        raise ValidationError(_("handling_code and handling_text must be strings."),
+                              fields={"handling_code": "type"})
+    return {"handling_code": code or "H0", "handling_text": restriction or "",
+            "source_reliability": data.get("source_reliability"), "info_accuracy": data.get("info_accuracy")}
 
 
 @bp.get("/alerts")
@@ -97,7 +114,7 @@ def list_alerts() -> Any:
 
 def _filters(args: Any) -> alerts.AlertFilter:
     """The list's filters from the query string: each value one of its choices, else 400 naming the field."""
-    severity, status = args.get("severity", ""), args.get("status", "")
+    severity, status, code = args.get("severity", ""), args.get("status", ""), args.get("handling", "")
     when = alerts.WHEN_WORDS.get(args.get("active", "").strip().lower()) if args.get("active") else "all"
     waiting = args.get("waiting", "").strip().lower()
     problems = {}
@@ -109,9 +126,12 @@ def _filters(args: Any) -> alerts.AlertFilter:
         problems["active"] = _("active must be true, false, active, expired, cancelled or all.")
     if waiting not in ("", "true", "1", "false", "0"):
         problems["waiting"] = _("waiting must be true or false.")
+    if code and code not in alerts.FILTER_HANDLING:
+        problems["handling"] = _("handling must be one of %(values)s.", values=", ".join(alerts.FILTER_HANDLING))
     if problems:
         raise BadRequestBody(next(iter(problems.values())), fields=dict.fromkeys(problems, "choice"))
-    return alerts.AlertFilter(severity=severity, status=status, when=when or "all", waiting=waiting in ("true", "1"))
+    return alerts.AlertFilter(severity=severity, status=status, when=when or "all", waiting=waiting in ("true", "1"),
+                              handling=code)
 
 
 @bp.post("/networks/<slug>/alerts")

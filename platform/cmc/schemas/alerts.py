@@ -8,6 +8,7 @@ from marshmallow import fields
 from marshmallow.validate import Length, OneOf, Range
 
 from cmc.schemas.common import Input, NetworkRefSchema, Shape, nullable
+from cmc.schemas.handling import HandlingInputSchema
 
 LANGUAGES = ["en", "es", "fr", "nl"]
 URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
@@ -42,8 +43,12 @@ class AlertInfoSchema(Shape):
     translated_at = nullable(fields.DateTime, attribute="added_at", dump_only=True)
 
 
-class AlertInputSchema(Input):
-    """A new alert, or a revision of one."""
+class AlertInputSchema(HandlingInputSchema):
+    """A new alert, or a revision of one, with its marking: ``handling_code`` (H0-H3, H3 with its
+    ``handling_text``) and the 4x4 evaluation (422 outside the grids). A new alert without them is H0 and not
+    evaluated; an Update without any of them keeps the marking of the alert it references (an Update that
+    lowers the code or changes the evaluation: 403 unless the caller is the originating party's author or
+    focal point)."""
 
     status = fields.String(validate=OneOf(["Actual", "Exercise", "Test"]))
     restriction = fields.String(validate=Length(max=300))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import fields
 from marshmallow.validate import OneOf, Range
 
-from cmc.models import CapStatus
+from cmc.models import CapStatus, HandlingCode
 from cmc.schemas.alerts import SEVERITIES
 from cmc.schemas.common import Input, values_of
 
@@ -37,6 +37,8 @@ class AlertQuerySchema(Input):
     severity = fields.String(validate=OneOf(SEVERITIES))
     status = fields.String(validate=OneOf(values_of(CapStatus)))
     since = fields.DateTime()
+    handling = fields.String(validate=OneOf(values_of(HandlingCode)),
+                             metadata={"description": "only alerts with this handling code"})
     page = _page()
 
 

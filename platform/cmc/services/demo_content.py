@@ -156,8 +156,8 @@ def _documents(people: dict[str, Account]) -> int:
 
 # --- alerts ----------------------------------------------------------------------------------------------
 
-def _alert(headline: str, description: str, severity: str, codes: list[str]) -> alerts.AlertInput:
-    return alerts.AlertInput(ack_within_minutes=ACK_MINUTES, infos=[alerts.InfoInput(
+def _alert(headline: str, description: str, severity: str, codes: list[str], **marking: str) -> alerts.AlertInput:
+    return alerts.AlertInput(ack_within_minutes=ACK_MINUTES, **marking, infos=[alerts.InfoInput(
         headline=headline, event="Irregular maritime departure", severity=severity, urgency="Expected",
         certainty="Likely", description=description, area_desc="Northern Caribbean", geocodes=codes,
         instruction="Alert your coast guard and share any sighting in the network.")])
@@ -177,7 +177,27 @@ def _alerts(people: dict[str, Account]) -> int:
         "region are asked to watch the north-western routes.", "Moderate", ["BS", "TT"]))
     for email in (TT, DO):
         alerts.acknowledge(people[email], update.id)
-    return 2
+    return 2 + _jamaica_alerts(people)
+
+
+def _jamaica_alerts(people: dict[str, Account]) -> int:
+    """Two alerts Jamaica shares under handling codes, so the codes show from the first page: one H2 with the
+    evaluation B2 (not to be disseminated without Jamaica's permission; what a member asks Jamaica to release),
+    one H1. Jamaica's focal point submits them and the coordinator approves them, as members' drafts go."""
+    coordinator, focal = people[COORDINATOR], people[FOCAL_JM]
+    drafts = [
+        _alert("Smuggling network recruiting boat crews in Montego Bay",
+               "Police intelligence: a network offers cash to fishermen to crew boats towards the Turks and Caicos "
+               "Islands. Names and vessels are held by Jamaica's police.", "Moderate", ["JM", "TT"],
+               handling_code="H2", source_reliability="B", info_accuracy="2"),
+        _alert("Forged travel documents seized at Norman Manley airport",
+               "Border officers seized forged passports of a series also seen in the region. Jamaica's prosecutors "
+               "are preparing a case.", "Minor", ["JM"], handling_code="H1"),
+    ]
+    for data in drafts:
+        draft, _created = alerts.publish(focal, "migrant-smuggling", data, submit=True)
+        alerts.approve(coordinator, draft.id, token=alerts.draft_token(coordinator, draft), severe_checked=False)
+    return len(drafts)
 
 
 # --- meetings --------------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def compose(slug: str) -> Any:
         form = AlertForm(formdata=None, data={
             "restriction": _("For members of the %(network)s network only",
                              network=networks.network_name(network, plain=True)),
-            "ack_within_minutes": "60", **COMPOSE_DEFAULTS})
+            "ack_within_minutes": "60", "handling_code": "H0", **COMPOSE_DEFAULTS})
     return _page(network, form, restored=restored)
 
 
@@ -129,7 +129,11 @@ def revise(alert_id: int) -> Any:
         "certainty": info.certainty, "category": info.category, "description": info.description,
         "instruction": info.instruction, "area_desc": info.area_desc, "circle": info.circle,
         "polygon": info.polygon, "restriction": original.restriction, "status": str(original.status),
-        "ack_within_minutes": str(original.ack_within_minutes), "geocodes": info.geocodes})
+        "ack_within_minutes": str(original.ack_within_minutes), "geocodes": info.geocodes,
+        # An Update keeps the marking of the alert it references unless its author changes it.
+        "handling_code": original.handling_code.value, "handling_text": original.handling_text,
+        "source_reliability": original.source_reliability.value if original.source_reliability else "",
+        "info_accuracy": original.info_accuracy.value if original.info_accuracy else ""})
     return _page(original.network, form, original=original)
 
 

@@ -1,6 +1,6 @@
 """The filters of the alert lists (the page's GET form, and the API's query string): network, severity, CAP
-status, active, waiting for my party, and the view (list or map). A value that is not one of the choices is
-refused with a message per field (the page answers 400 with them, never a 500 and never an empty list that
+status, handling code, active, waiting for my party, and the view (list or map). A value that is not one of the
+choices is refused with a message per field (the page answers 400 with them, never a 500 and never an empty list that
 looks like "no alerts")."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from cmc.models.alert import SEVERITIES
 from cmc.services import alerts, networks
 
 STATUSES = alerts.FILTER_STATUSES
+HANDLING = alerts.FILTER_HANDLING
 WHEN_CHOICES = alerts.WHEN_CHOICES
 #: What a checkbox may send (``waiting=1`` from the form, true/false from the API).
 _YES = ("1", "true", "on", "yes", "y")
@@ -41,6 +42,8 @@ class AlertFilterForm(FlaskForm):
     # In the context of alerts (a feminine noun in Spanish and French): not the accounts' "Active" and "All".
     active = SelectField(_p("alert_filter", "Active"), default="all", validate_choice=False, validators=[
         AnyOf(WHEN_CHOICES, message=_l("Choose active, expired, cancelled or all."))])
+    handling = SelectField(_l("Handling code"), default="", validate_choice=False, validators=[
+        AnyOf(("", *HANDLING), message=_l("Choose a handling code from the list: H0, H1, H2 or H3."))])
     waiting = BooleanField(_l("Waiting for my party"), false_values=_NO)
     view = SelectField(_l("View"), default="list", validate_choice=False, validators=[
         AnyOf(VIEWS, message=_l("Choose the list or the map."))])
@@ -55,6 +58,8 @@ class AlertFilterForm(FlaskForm):
             SelectChoice(code, text) for code, text in labels.choices("severity", SEVERITIES)]
         self.status.choices = [SelectChoice("", _l("All statuses"))] + [
             SelectChoice(code, text) for code, text in labels.choices("cap_status", STATUSES)]
+        self.handling.choices = [SelectChoice("", _l("All codes"))] + [
+            SelectChoice(code, code) for code in HANDLING]  # the codes (their meanings are on each alert)
         self.active.choices = [SelectChoice("all", _p("alert_filter", "All")),
                                SelectChoice("active", _p("alert_filter", "Active")),
                                SelectChoice("expired", _p("alert_filter", "Expired or updated")),
@@ -80,10 +85,11 @@ class AlertFilterForm(FlaskForm):
         chosen = network or (self.readable.get(self.network.data) if self.network.data else None)
         return alerts.AlertFilter(network=chosen, severity=self.severity.data or "",
                                   status=self.status.data or "", when=self.active.data or "all",
-                                  waiting=bool(self.waiting.data))
+                                  waiting=bool(self.waiting.data), handling=self.handling.data or "")
 
     @property
     def narrowed(self) -> bool:
         """Whether any filter narrows the list (so it is shown as one list, not active then history)."""
         return bool(self.network.data and not self.fixed_network) or bool(self.severity.data) \
-            or bool(self.status.data) or (self.active.data or "all") != "all" or bool(self.waiting.data)
+            or bool(self.status.data) or (self.active.data or "all") != "all" or bool(self.waiting.data) \
+            or bool(self.handling.data)

@@ -23,7 +23,9 @@ from wtforms.fields.core import UnboundField
 
 from cmc import i18n
 from cmc.i18n import labels
+from cmc.models import Accuracy, HandlingCode, Reliability
 from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
+from cmc.models.handling import HANDLING_TEXT_MAX
 from cmc.services import alerts
 from cmc.services.errors import ValidationError
 from cmc.web.forms import OnceForm, text
@@ -61,7 +63,32 @@ class CapChoices:
     category = _select(_l("Category"), "category", CATEGORIES)
 
 
-class AlertForm(CapChoices, OnceForm):
+def _evaluation(label: Any, kind: str, options: Any) -> SelectField:
+    """A select of one axis of the 4x4 evaluation, first "Not evaluated" (sent empty)."""
+    return SelectField(label, choices=[SelectChoice("", _l("Not evaluated"))] + [
+        SelectChoice(code, text) for code, text in labels.choices(kind, options)], validate_choice=False)
+
+
+class HandlingChoices:
+    """The marking of an alert: its handling code (H3 with its restriction) and the 4x4 evaluation. Judged by
+    ``cmc.services.handling.validate`` (through the alert service), which names the wrong field."""
+
+    handling_code = _select(_l("Handling code"), "handling", list(HandlingCode))
+    handling_text = StringField(_l("Restriction for H3"), render_kw={"maxlength": HANDLING_TEXT_MAX})
+    source_reliability = _evaluation(_l("Source reliability"), "reliability", list(Reliability))
+    info_accuracy = _evaluation(_l("Information accuracy"), "accuracy", list(Accuracy))
+
+    def marking_input(self) -> dict[str, Any]:
+        """The marking as ``AlertInput`` takes it (none when the form sent no code: the service's default)."""
+        form: Any = self
+        if not form.handling_code.raw_data:
+            return {}
+        return {"handling_code": text(form.handling_code), "handling_text": text(form.handling_text),
+                "source_reliability": text(form.source_reliability) or None,
+                "info_accuracy": text(form.info_accuracy) or None}
+
+
+class AlertForm(HandlingChoices, CapChoices, OnceForm):
     """Compose an alert or its update: one info block in English, and one per other language with a headline."""
 
     idempotency_key = HiddenField()
@@ -122,7 +149,7 @@ class AlertForm(CapChoices, OnceForm):
                                               description=text(self[f"description_{code}"]),
                                               instruction=text(self[f"instruction_{code}"]), **common))
         return alerts.AlertInput(infos=infos, status=text(self.status, "Actual"), restriction=text(self.restriction),
-                                 note=text(self.note), ack_within_minutes=ack_minutes)
+                                 note=text(self.note), ack_within_minutes=ack_minutes, **self.marking_input())
 
 
 #: What the compose page autosaves and restores: what a person writes, not what carries the form (its CSRF

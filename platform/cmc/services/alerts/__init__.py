@@ -14,7 +14,7 @@ which block each reader reads), ``badge`` (the navigation's count, cached and to
 (what a compose page keeps on the server while a person writes). Callers use the package: ``alerts.publish(...)``.
 """
 
-from cmc.services.alerts.access import alert_json, earlier_messages, get, readable_networks, severity_of
+from cmc.services.alerts.access import alert_json, earlier_messages, get, live_json, readable_networks, severity_of
 from cmc.services.alerts.acknowledgement import acknowledge, flag_overdue, mark, mark_delivered
 from cmc.services.alerts.areas import MapArea, load_areas, map_area, territories
 from cmc.services.alerts.autosave import MAX_BYTES as AUTOSAVE_MAX_BYTES
@@ -47,6 +47,7 @@ from cmc.services.alerts.grid import (
 from cmc.services.alerts.grid_export import grid_csv
 from cmc.services.alerts.json_rows import JsonAlertRow, load_json_rows
 from cmc.services.alerts.lists import (
+    FILTER_HANDLING,
     FILTER_STATUSES,
     SYNC_LIMIT,
     SYNC_PAGE_BYTES,
@@ -84,19 +85,19 @@ from cmc.services.alerts.translations import (
 from cmc.services.alerts.workflow import URGENT, approve, cancel, publish, return_draft, revise
 
 __all__ = [
-    "AUTOSAVE_MAX_BYTES", "FILTER_STATUSES", "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION", "MAX_EXPIRY",
-    "ONLINE_WINDOW", "PROCESS_ID", "REMIND_INTERVAL", "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES", "SYNC_LIMIT",
-    "SYNC_PAGE_BYTES", "URGENT", "WHEN", "WHEN_CHOICES", "WHEN_WORDS", "AlertFilter", "AlertInput", "AlertRow",
-    "Badge", "GridRow", "GridSummary", "InfoInput", "JsonAlertRow", "MapArea", "Preview", "Reason", "Reminder",
-    "SevereNotConfirmed", "ShownBlock", "StaleConfirmation", "SyncPage", "TranslationInput", "acknowledge",
+    "AUTOSAVE_MAX_BYTES", "FILTER_HANDLING", "FILTER_STATUSES", "LANGUAGES", "LANGUAGE_WORDS", "MAX_DESCRIPTION",
+    "MAX_EXPIRY", "ONLINE_WINDOW", "PROCESS_ID", "REMIND_INTERVAL", "SEVERITY_WORDS", "SMUGGLING_EVENT_TYPES",
+    "SYNC_LIMIT", "SYNC_PAGE_BYTES", "URGENT", "WHEN", "WHEN_CHOICES", "WHEN_WORDS", "AlertFilter", "AlertInput",
+    "AlertRow", "Badge", "GridRow", "GridSummary", "InfoInput", "JsonAlertRow", "MapArea", "Preview", "Reason",
+    "Reminder", "SevereNotConfirmed", "ShownBlock", "StaleConfirmation", "SyncPage", "TranslationInput", "acknowledge",
     "active_clause", "alert_json", "api_rows_query", "approve", "autosaved", "block_for", "cancel",
     "composing_network", "confirm", "connection_closed", "connection_opened", "delay_words", "discard_autosave",
     "draft_preview", "draft_token", "drafts_query", "drafts_rows_query", "duration_words", "earlier_messages",
     "event_types", "flag_overdue", "get",
-    "grid", "grid_csv", "grid_row", "language_word", "latest_id", "list_query", "list_rows_query", "load_areas",
-    "load_json_rows", "load_rows", "mail_offline_members", "mail_subject", "map_area", "mark", "mark_delivered",
-    "navigation_badge", "original_block", "preview", "publish", "readable_networks", "reason_word", "recipients",
-    "refresh_presence", "remind", "return_draft", "revise", "save_autosave", "save_event_type", "seed_event_types",
-    "severity_of", "severity_word", "summary", "sync", "territories", "translate", "unacknowledged_count",
-    "unacknowledged_query", "unacknowledged_rows_query", "validate",
+    "grid", "grid_csv", "grid_row", "language_word", "latest_id", "list_query", "list_rows_query", "live_json",
+    "load_areas", "load_json_rows", "load_rows", "mail_offline_members", "mail_subject", "map_area", "mark",
+    "mark_delivered", "navigation_badge", "original_block", "preview", "publish", "readable_networks", "reason_word",
+    "recipients", "refresh_presence", "remind", "return_draft", "revise", "save_autosave", "save_event_type",
+    "seed_event_types", "severity_of", "severity_word", "summary", "sync", "territories", "translate",
+    "unacknowledged_count", "unacknowledged_query", "unacknowledged_rows_query", "validate",
 ]

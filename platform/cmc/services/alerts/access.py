@@ -68,6 +68,16 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     return AlertSchema().dump(alert)
 
 
+def live_json(alert: Alert) -> dict[str, Any]:
+    """An alert as the live events (``alert:new``, ``alert:update``, ``alerts:sync``) send it: ``alert_json``
+    with its marking, ``handling`` (``{code, text, source_reliability, info_accuracy}``), which the toasts show."""
+    from cmc.schemas.handling import HandlingSchema
+
+    shown = alert_json(alert)
+    shown.setdefault("handling", HandlingSchema().dump(alert))  # the API's schema may carry it already
+    return shown
+
+
 def earlier_messages(alert: Alert) -> list[Alert]:
     """Every earlier message of the alert's chain, oldest first: the original alert, then each update before
     this message. What an Update or Cancel references (empty for a new alert)."""

@@ -16,6 +16,7 @@ from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, networks, notifications
 from cmc.services.alerts.access import readable, receipt_of
+from cmc.services.alerts.delivery import handling_lines, with_code
 from cmc.services.alerts.grid import grid_row, reasons
 from cmc.services.alerts.lists import active_clause
 from cmc.services.alerts.translations import block_for
@@ -183,7 +184,8 @@ def _focal_points(party_ids: list[int]) -> list[Account]:
 
 def _tell_focal_points(alert: Alert, party_ids: list[int]) -> None:
     """A mail to each active focal point of the parties that have not acknowledged who wants overdue flags by
-    e-mail (the notification is stored and pushed by ``_claim_overdue``)."""
+    e-mail, with the alert's handling code (the notification is stored and pushed by ``_claim_overdue``)."""
+    origin = alert.party.name
     for focal in _focal_points(party_ids):
         if not notifications.wants_mail(focal, "alert.overdue"):
             continue
@@ -194,5 +196,6 @@ def _tell_focal_points(alert: Alert, party_ids: list[int]) -> None:
             message = _("%(party)s has not acknowledged the alert “%(headline)s” in %(network)s.",
                         party=focal.party.name, headline=headline,
                         network=networks.network_name(alert.network, plain=True))
-            subject = _("Alert not acknowledged: %(h)s", h=headline)
+            message = f"{message}\n\n{handling_lines(alert, origin)}"
+            subject = with_code(alert.handling_code, _("Alert not acknowledged: %(h)s", h=headline))
         send_mail(focal.email, subject, message)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from cmc.models import Alert, AlertInfo, CapStatus, Network
 from cmc.models.alert import CATEGORIES, CERTAINTIES, SEVERITIES, URGENCIES
 from cmc.models.types import utcnow
-from cmc.services import text
+from cmc.services import handling, text
 from cmc.services.errors import ValidationError
 
 LANGUAGES = ("en", "es", "fr", "nl")
@@ -55,6 +55,12 @@ class AlertInput:
     restriction: str = "For members of the network only"
     note: str = ""
     ack_within_minutes: int = 60
+    #: The marking as sent (``cmc.services.handling.validate`` judges it). ``handling_code`` None: nothing sent,
+    #: so a new alert is H0 and an Update inherits the marking of the alert it references.
+    handling_code: str | None = None
+    handling_text: str = ""
+    source_reliability: str | None = None
+    info_accuracy: str | None = None
 
 
 def _check_polygon(value: str) -> str | None:
@@ -97,8 +103,28 @@ def validate(data: AlertInput, network: Network) -> None:
         fields.update(info_errors(info, now))
         fields.update(_area_errors(info, participating))
         fields.update(info_text_errors(info))
+    fields.update(marking_errors(data))
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
+
+
+def marking_errors(data: AlertInput) -> dict[str, str]:
+    """Field errors of the marking sent (none when nothing was sent: the alert is H0, or inherits)."""
+    if data.handling_code is None:
+        return {}
+    try:
+        handling.validate(data.handling_code, data.handling_text, data.source_reliability, data.info_accuracy)
+    except ValidationError as exc:
+        return dict(exc.fields or {})
+    return {}
+
+
+def marking(data: AlertInput, inherited: handling.Marking | None = None) -> handling.Marking:
+    """The marking the alert gets: the one sent (ValidationError when it is wrong), else ``inherited`` (an
+    Update's referenced alert), else H0 without evaluation."""
+    if data.handling_code is None:
+        return inherited or handling.Marking()
+    return handling.validate(data.handling_code, data.handling_text, data.source_reliability, data.info_accuracy)
 
 
 def _envelope_errors(data: AlertInput) -> dict[str, str]:
@@ -184,8 +210,11 @@ def info_rows(data: AlertInput) -> list[AlertInfo]:
 
 def as_input(alert: Alert) -> AlertInput:
     """An existing alert as input again (to check a draft before approval, or to write its Cancel)."""
+    kept = handling.marking_of(alert)
     return AlertInput(status=str(alert.status), restriction=alert.restriction, note=alert.note,
-                      ack_within_minutes=alert.ack_within_minutes,
+                      ack_within_minutes=alert.ack_within_minutes, handling_code=kept.code.value,
+                      handling_text=kept.text, source_reliability=kept.reliability.value if kept.reliability else None,
+                      info_accuracy=kept.accuracy.value if kept.accuracy else None,
                       infos=[InfoInput(headline=i.headline, event=i.event, severity=i.severity, urgency=i.urgency,
                                        certainty=i.certainty, category=i.category, language=i.language,
                                        description=i.description, instruction=i.instruction, expires=None,

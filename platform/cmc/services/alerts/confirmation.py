@@ -34,8 +34,11 @@ class SevereNotConfirmed(ValidationError):
 def _normalised(data: AlertInput) -> dict[str, Any]:
     """The input as it will be stored (text trimmed, parties once each), so whitespace alone is no change."""
     plain = asdict(data)
-    for name in ("restriction", "note"):
+    for name in ("restriction", "note", "handling_text"):
         plain[name] = plain[name].strip()
+    for name in ("handling_code", "source_reliability", "info_accuracy"):  # as ``handling.validate`` reads them
+        if plain[name] is not None:
+            plain[name] = str(plain[name]).strip().upper()
     for info in plain["infos"]:
         for name, value in list(info.items()):
             if isinstance(value, str):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from cmc.models import (
     Alert,
     AlertMail,
     Delivery,
+    HandlingCode,
     LiveConnection,
     Membership,
     Network,
@@ -28,7 +30,7 @@ from cmc.models import (
     Party,
 )
 from cmc.models.types import utcnow
-from cmc.services import networks
+from cmc.services import handling, networks
 from cmc.services.alerts.translations import block_for, severity_word
 from cmc.services.mail import send_mail
 
@@ -80,9 +82,23 @@ def recipients(network: Network) -> tuple[int, int]:
     return len(receiving_parties(network)), int(people or 0)
 
 
-def mail_subject(severity: str, headline: str) -> str:
-    """The subject of an urgent alert's e-mail, in the current language (the preview shows the same)."""
-    return _("[%(severity)s] %(headline)s", severity=severity_word(severity), headline=headline)
+def mail_subject(severity: str, headline: str, code: Any = None) -> str:
+    """The subject of an urgent alert's e-mail, in the current language (the preview shows the same), its
+    handling code first when it restricts more than H0."""
+    return with_code(code, _("[%(severity)s] %(headline)s", severity=severity_word(severity), headline=headline))
+
+
+def with_code(code: Any, subject: str) -> str:
+    """An alert e-mail's subject with the alert's handling code in front for H1-H3 ("[H2] ..."): the code is
+    a protocol value, the same in every language."""
+    value = str(getattr(code, "value", code) or "H0")
+    return subject if value == HandlingCode.H0.value else f"[{value}] {subject}"
+
+
+def handling_lines(alert: Alert, origin: str) -> str:
+    """What the alert's code asks of the reader (naming the originating party) and its evaluation, in the
+    current language: the lines an alert e-mail carries below its text."""
+    return "\n".join(line for line in (handling.statement(alert, origin), handling.evaluation(alert)) if line)
 
 
 def _offline_members(alert: Alert) -> list[Account]:
@@ -113,6 +129,7 @@ def mail_offline_members(alert: Alert) -> int:
     their own language: the block in that language when there is one (else the author's), the words around it
     and the severity in their language."""
     link = current_app.config["BASE_URL"].rstrip("/") + f"/alerts/{alert.id}"
+    origin = handling.origin_name(alert)
     sent = 0
     for account in _offline_members(alert):
         if not _claim_mail(alert, account):
@@ -127,7 +144,8 @@ def mail_offline_members(alert: Alert) -> int:
                      severity=severity, network=networks.network_name(alert.network, plain=True),
                      headline=info.headline,
                      description=info.description, instruction=info.instruction, link=link)
-            subject = mail_subject(info.severity, info.headline)
+            body = f"{handling_lines(alert, origin)}\n\n{body}"  # the code's demand before the text it governs
+            subject = mail_subject(info.severity, info.headline, alert.handling_code)
         send_mail(account.email, subject, body)
         sent += 1
     return sent

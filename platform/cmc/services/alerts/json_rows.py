@@ -17,7 +17,19 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertInfo, AlertState, CapStatus, MsgType, Network, Party
+from cmc.models import (
+    Account,
+    Accuracy,
+    Alert,
+    AlertInfo,
+    AlertState,
+    CapStatus,
+    HandlingCode,
+    MsgType,
+    Network,
+    Party,
+    Reliability,
+)
 from cmc.services.listing import PartyCode, PersonName
 
 _AUTHOR = aliased(Account, name="author")
@@ -28,7 +40,8 @@ _TRANSLATOR_PARTY = aliased(Party, name="translator_party")
 #: conditions (``lists.api_rows_query``).
 API_SELECT = select(Alert.id, Alert.identifier, Alert.network_id, Alert.state, Alert.status, Alert.msg_type,
                     Alert.references_id, Alert.restriction, Alert.published_at, Alert.cancelled_at,
-                    Alert.superseded_by_id, Alert.ack_within_minutes, Party.code, _AUTHOR.name) \
+                    Alert.superseded_by_id, Alert.ack_within_minutes, Party.code, _AUTHOR.name, Alert.handling_code,
+                    Alert.handling_text, Alert.source_reliability, Alert.info_accuracy) \
     .join(Party, Party.id == Alert.party_id).join(_AUTHOR, _AUTHOR.id == Alert.author_id)
 #: The current blocks of the listed alerts in the order of ``Alert.infos``, with the translator's party code.
 _INFOS = select(AlertInfo.alert_id, AlertInfo.language, AlertInfo.category, AlertInfo.event, AlertInfo.urgency,
@@ -129,9 +142,18 @@ class JsonAlertRow:
     ack_within_minutes: int
     party: PartyCode
     author: PersonName
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_text: str = ""
+    source_reliability: Reliability | None = None
+    info_accuracy: Accuracy | None = None
     network: NetworkRef | None = None
     infos: list[JsonInfoRow] = field(default_factory=list)
     earlier_messages: list[ChainRow] = field(default_factory=list)
+
+    @property
+    def handling(self) -> JsonAlertRow:
+        """The row as the API's ``handling`` object reads it (``cmc.schemas.handling.HandlingSchema``)."""
+        return self
 
 
 def _chain_of(alert: JsonAlertRow, known: dict[int, ChainRow]) -> list[ChainRow]:
@@ -150,7 +172,8 @@ def _chain_of(alert: JsonAlertRow, known: dict[int, ChainRow]) -> list[ChainRow]
 def load_json_rows(statement: Select[Any]) -> list[JsonAlertRow]:
     """Run a statement built on :data:`API_SELECT`; give its alerts with their blocks, networks and chains
     (three statements more, four when an alert of the page references another)."""
-    rows = [JsonAlertRow(*r[:12], party=PartyCode(r[12]), author=PersonName(r[13]))
+    rows = [JsonAlertRow(*r[:12], party=PartyCode(r[12]), author=PersonName(r[13]), handling_code=r[14],
+                         handling_text=r[15], source_reliability=r[16], info_accuracy=r[17])
             for r in db.session.execute(statement)]
     if not rows:
         return rows

@@ -20,13 +20,14 @@ from cmc.models import (
     AlertReceipt,
     AlertState,
     CapStatus,
+    HandlingCode,
     MsgType,
     Network,
 )
 from cmc.models.alert import SEVERITIES
 from cmc.models.types import utcnow
 from cmc.services.alerts import json_rows, rows
-from cmc.services.alerts.access import alert_json, readable
+from cmc.services.alerts.access import live_json, readable
 from cmc.services.alerts.rows import asked_to_acknowledge
 
 SYNC_LIMIT = 500  # alerts per page of alerts:sync
@@ -56,6 +57,8 @@ WHEN_WORDS = {"true": "active", "1": "active", "false": "inactive", "0": "inacti
               **{when: when for when in WHEN_CHOICES}}
 #: The CAP statuses a list may be filtered by.
 FILTER_STATUSES = tuple(s.value for s in CapStatus)
+#: The handling codes a list may be filtered by.
+FILTER_HANDLING = tuple(code.value for code in HandlingCode)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class AlertFilter:
     """Which alerts a list shows, beyond what the reader may read: all filters combine (AND).
 
     ``when``: one of :data:`WHEN`; ``waiting``: only active alerts the reader's party has not acknowledged
-    (as the navigation's count)."""
+    (as the navigation's count); ``handling``: one of :data:`FILTER_HANDLING`."""
 
     network: Network | None = None
     severity: str = ""
@@ -71,6 +74,7 @@ class AlertFilter:
     when: str = "all"
     waiting: bool = False
     since: datetime | None = None
+    handling: str = ""  # a handling code (H0-H3)
 
 
 def _cancelled() -> Any:
@@ -93,7 +97,8 @@ def _when_clause(when: str) -> Any:
 
 def _filtered(query: Select[Any], actor: Account, filters: AlertFilter) -> Select[Any]:
     """``query`` (alerts, or a list's row columns) narrowed to published alerts the actor may read, newest first,
-    filtered (an unknown severity, status or ``when`` filters nothing: callers check what people send)."""
+    filtered (an unknown severity, status, handling code or ``when`` filters nothing: callers check what people
+    send)."""
     query = query.where(readable(actor)).order_by(Alert.id.desc())
     if filters.network is not None:
         query = query.where(Alert.network_id == filters.network.id)
@@ -108,6 +113,8 @@ def _filtered(query: Select[Any], actor: Account, filters: AlertFilter) -> Selec
         query = query.where(Alert.status == CapStatus(filters.status))
     if filters.since is not None:
         query = query.where(Alert.published_at >= filters.since)
+    if filters.handling in FILTER_HANDLING:
+        query = query.where(Alert.handling_code == HandlingCode(filters.handling))
     return query
 
 
@@ -202,7 +209,7 @@ def sync(actor: Account, after_id: int, *, limit: int = SYNC_LIMIT, max_bytes: i
     page: list[dict[str, Any]] = []
     size = 0
     for alert in rows[:limit]:
-        payload = alert_json(alert)
+        payload = live_json(alert)
         size += len(json.dumps(payload, ensure_ascii=False))
         if page and size > max_bytes:
             break

@@ -21,10 +21,11 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from cmc import permissions
-from cmc.models import Account, Alert, AlertState, CapStatus, MsgType, Network
+from cmc.models import Account, Accuracy, Alert, AlertState, CapStatus, HandlingCode, MsgType, Network, Reliability
+from cmc.services import handling
 from cmc.services.alerts.access import get
 from cmc.services.alerts.areas import outside_caribbean
-from cmc.services.alerts.compose import AlertInput, InfoInput, as_input, validate
+from cmc.services.alerts.compose import AlertInput, InfoInput, as_input, marking, validate
 from cmc.services.alerts.confirmation import (
     StaleConfirmation,
     draft_token,
@@ -33,7 +34,7 @@ from cmc.services.alerts.confirmation import (
     token_for,
 )
 from cmc.services.alerts.delivery import mail_subject, recipients
-from cmc.services.alerts.workflow import URGENT, require_composer, require_revisable
+from cmc.services.alerts.workflow import URGENT, require_composer, require_marking, require_revisable
 
 
 @dataclass
@@ -47,6 +48,17 @@ class PreviewAlert:
     restriction: str
     cancelled_at: datetime | None = None
     superseded_by_id: int | None = None
+    #: The marking it will carry (read by the ``tag`` macro as on an ``Alert``).
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_text: str = ""
+    source_reliability: Reliability | None = None
+    info_accuracy: Accuracy | None = None
+
+    def mark(self, kept: handling.Marking) -> PreviewAlert:
+        """The preview with this marking."""
+        self.handling_code, self.handling_text = kept.code, kept.text
+        self.source_reliability, self.info_accuracy = kept.reliability, kept.accuracy
+        return self
 
 
 @dataclass
@@ -70,6 +82,7 @@ def preview(actor: Account, slug: str | None, data: AlertInput, *, submit: bool 
             original_id: int | None = None) -> Preview:
     """Judge the alert as publishing would (permissions, then ``validate``) and describe what publishing it
     would do; writes nothing. ``original_id`` previews an update of that alert (``slug`` is then unused)."""
+    original = None
     if original_id is not None:
         original = get(actor, original_id, audit_read=False)
         require_revisable(actor, original, cancel=False)
@@ -79,13 +92,15 @@ def preview(actor: Account, slug: str | None, data: AlertInput, *, submit: bool 
         network, publishes = require_composer(actor, slug, submit=submit)
         msg_type = MsgType.ALERT
     validate(data, network)
+    kept = require_marking(actor, original, data) if original is not None else marking(data)
     first = data.infos[0]
     parties, people = recipients(network)
     shown = PreviewAlert(infos=data.infos, status=CapStatus(data.status), msg_type=msg_type,
                          state=AlertState.PUBLISHED if publishes else AlertState.SUBMITTED,
-                         restriction=data.restriction.strip())
+                         restriction=data.restriction.strip()).mark(kept)
     return Preview(network=network, alert=shown, parties=parties, people=people, publishes=publishes,
-                   urgent=first.severity in URGENT, subject=mail_subject(first.severity, first.headline.strip()),
+                   urgent=first.severity in URGENT,
+                   subject=mail_subject(first.severity, first.headline.strip(), kept.code),
                    token=token_for(actor, network, data, publishes=publishes, original_id=original_id),
                    original_id=original_id, outside_caribbean=outside_caribbean(first.circle, first.polygon))
 
@@ -114,7 +129,8 @@ def draft_preview(actor: Account, draft: Alert) -> Preview | None:
     first = draft.infos[0]
     parties, people = recipients(draft.network)
     shown = PreviewAlert(infos=data.infos, status=draft.status, msg_type=draft.msg_type,
-                         state=AlertState.PUBLISHED, restriction=draft.restriction)
+                         state=AlertState.PUBLISHED, restriction=draft.restriction).mark(handling.marking_of(draft))
     return Preview(network=draft.network, alert=shown, parties=parties, people=people, publishes=True,
-                   urgent=first.severity in URGENT, subject=mail_subject(first.severity, first.headline),
+                   urgent=first.severity in URGENT,
+                   subject=mail_subject(first.severity, first.headline, draft.handling_code),
                    token=draft_token(actor, draft), outside_caribbean=outside_caribbean(first.circle, first.polygon))

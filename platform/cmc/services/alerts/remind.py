@@ -26,6 +26,7 @@ from cmc.models.audit import Outcome
 from cmc.models.types import utcnow
 from cmc.services import audit, networks, notifications
 from cmc.services.alerts.access import get
+from cmc.services.alerts.delivery import handling_lines, with_code
 from cmc.services.alerts.grid import grid
 from cmc.services.alerts.translations import block_for
 from cmc.services.errors import ConflictError
@@ -74,8 +75,9 @@ def remind(actor: Account, alert_id: int) -> Reminder:
             notifications.record(account.id, "alert.remind", alert_id=alert.id, headline=headline,
                                  coordinator=actor.name, party=account.party.name)
     notifications.push_recorded()
+    origin = alert.party.name
     for account in recipients:
-        _tell(alert, account, actor)
+        _tell(alert, account, actor, origin)
     return Reminder(sent=True, parties=codes, recipients=len(recipients))
 
 
@@ -92,9 +94,10 @@ def _recipients(alert: Alert, codes: list[str]) -> list[Account]:
     return [*focal, *members]
 
 
-def _tell(alert: Alert, account: Account, actor: Account) -> None:
-    """A mail to one recipient who wants reminders by e-mail, in their language and time zone (the
-    notification is stored with the reminder and pushed by ``remind``)."""
+def _tell(alert: Alert, account: Account, actor: Account, origin: str) -> None:
+    """A mail to one recipient who wants reminders by e-mail, in their language and time zone, with the
+    alert's handling code (``origin``: the originating party's name; the notification is stored with the
+    reminder and pushed by ``remind``)."""
     if not notifications.wants_mail(account, "alert.remind"):
         return
     shown = block_for(alert, i18n.language_of(account))
@@ -106,5 +109,6 @@ def _tell(alert: Alert, account: Account, actor: Account) -> None:
                     "published %(when)s.", coordinator=actor.name, party=account.party.name, headline=headline,
                     network=networks.network_name(alert.network, plain=True), when=published)
         body = _("%(message)s\n\nOpen it and acknowledge it for your party: %(link)s", message=message, link=link)
-        subject = _("Reminder: please acknowledge “%(headline)s”", headline=headline)
+        body = f"{body}\n\n{handling_lines(alert, origin)}"
+        subject = with_code(alert.handling_code, _("Reminder: please acknowledge “%(headline)s”", headline=headline))
     send_mail(account.email, subject, body)

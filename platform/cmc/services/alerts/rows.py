@@ -1,11 +1,11 @@
 """Alert lists as rows: the columns a list shows, read without building ORM objects per alert.
 
 A list row shows the headline and severity of the block in the reader's language, the alert's tags (status,
-message type, cancelled or updated, draft state), its network's name, its party's code and when it was
-published. ``list_rows``/``drafts_rows``/``unacknowledged_rows`` in ``lists`` select those columns with the same
-conditions as the ORM queries (which the API and the alert page keep using); ``load_rows`` turns the rows into
-:class:`AlertRow` with a fixed number of statements whatever the page holds: the alerts, their current blocks,
-and the networks they name (``listing.networks_by_id``).
+message type, cancelled or updated, draft state, handling code and evaluation), its network's name, its party's
+code and when it was published. ``list_rows``/``drafts_rows``/``unacknowledged_rows`` in ``lists`` select those
+columns with the same conditions as the ORM queries (which the API and the alert page keep using); ``load_rows``
+turns the rows into :class:`AlertRow` with a fixed number of statements whatever the page holds: the alerts, their
+current blocks, and the networks they name (``listing.networks_by_id``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,27 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, select
 
 from cmc.extensions import db
-from cmc.models import Alert, AlertInfo, AlertReceipt, AlertState, CapStatus, MsgType, Network, Party, PartyStatus
+from cmc.models import (
+    Accuracy,
+    Alert,
+    AlertInfo,
+    AlertReceipt,
+    AlertState,
+    CapStatus,
+    HandlingCode,
+    MsgType,
+    Network,
+    Party,
+    PartyStatus,
+    Reliability,
+)
 from cmc.models.types import utcnow
 from cmc.services.listing import PartyCode, attach_networks
 
 #: The columns of a list row (the alerts' own and the party's code); lists add their conditions to it.
 ROW_SELECT = select(Alert.id, Alert.network_id, Alert.state, Alert.status, Alert.msg_type, Alert.cancelled_at,
-                    Alert.superseded_by_id, Alert.published_at, Alert.created_at, Party.code, Alert.active_until) \
+                    Alert.superseded_by_id, Alert.published_at, Alert.created_at, Party.code, Alert.active_until,
+                    Alert.handling_code, Alert.handling_text, Alert.source_reliability, Alert.info_accuracy) \
     .join(Party, Party.id == Alert.party_id)
 #: The current blocks of the listed alerts, in the order of ``Alert.infos`` (built once: the ids are bound).
 _INFOS = select(AlertInfo.alert_id, AlertInfo.language, AlertInfo.headline, AlertInfo.severity,
@@ -71,6 +85,16 @@ class AlertRow:
     #: (the party was not asked: no receipt, or not read).
     my_party_ack: str = ""
     active: bool = False
+    #: The marking (the ``tag`` macro reads it as on an ``Alert``).
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_text: str = ""
+    source_reliability: Reliability | None = None
+    info_accuracy: Accuracy | None = None
+
+    @property
+    def handling(self) -> AlertRow:
+        """The row as the ``handling`` object reads it (``cmc.schemas.handling.HandlingSchema``)."""
+        return self
 
 
 def load_rows(statement: Select[Any], *, with_networks: bool = True, reader: Any = None) -> list[AlertRow]:
@@ -80,7 +104,8 @@ def load_rows(statement: Select[Any], *, with_networks: bool = True, reader: Any
     now = utcnow()
     rows = [AlertRow(id=r[0], network_id=r[1], state=r[2], status=r[3], msg_type=r[4], cancelled_at=r[5],
                      superseded_by_id=r[6], published_at=r[7], created_at=r[8], party=PartyCode(r[9]),
-                     active=r[2] == AlertState.PUBLISHED and r[10] > now)
+                     active=r[2] == AlertState.PUBLISHED and r[10] > now, handling_code=r[11], handling_text=r[12],
+                     source_reliability=r[13], info_accuracy=r[14])
             for r in db.session.execute(statement)]
     if rows:
         by_id = {row.id: row for row in rows}

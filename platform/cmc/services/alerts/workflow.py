@@ -16,10 +16,10 @@ from cmc.models import Account, Alert, AlertReceipt, AlertState, CapStatus, Memb
 from cmc.models.alert import NEVER
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, networks, notifications, text
-from cmc.services.alerts.access import alert_json, get, require_alerts_on, severity_of
+from cmc.services import audit, handling, networks, notifications, text
+from cmc.services.alerts.access import get, live_json, require_alerts_on, severity_of
 from cmc.services.alerts.autosave import forget_autosave
-from cmc.services.alerts.compose import AlertInput, as_input, identifier, info_rows, validate
+from cmc.services.alerts.compose import AlertInput, as_input, identifier, info_rows, marking, validate
 from cmc.services.alerts.confirmation import StaleConfirmation, draft_token, matches, severe_refusal
 from cmc.services.alerts.delivery import mail_offline_members, receiving_parties
 from cmc.services.errors import ConflictError, ValidationError
@@ -29,12 +29,14 @@ URGENT = ("Extreme", "Severe")
 
 def _create(actor: Account, network: Network, data: AlertInput, *, state: AlertState, msg_type: MsgType,
             references: Alert | None = None, idempotency_key: str | None = None) -> Alert:
+    inherited = handling.marking_of(references) if references is not None else None
     alert = Alert(network_id=network.id, identifier=identifier(network), author_id=actor.id,
                   party_id=actor.party_id, state=state, status=CapStatus(data.status), msg_type=msg_type,
                   references_id=references.id if references else None, restriction=data.restriction.strip(),
                   note=data.note.strip()[:500], idempotency_key=idempotency_key,
                   ack_within_minutes=data.ack_within_minutes)
     alert.infos = info_rows(data)
+    handling.mark(alert, marking(data, inherited))  # checked by ``validate`` (and, for an Update, ``require_marking``)
     alert.active_until = _active_until(alert)
     if state == AlertState.PUBLISHED:
         alert.published_at = utcnow()
@@ -67,7 +69,7 @@ def _after_publish(alert_id: int, event: str = "alert:new") -> None:
     """Push the committed alert to the network's room, then mail members who are offline (urgent only)."""
     alert = db.session.get(Alert, alert_id)
     assert alert is not None
-    notify.to_network(alert.network_id, event, alert_json(alert))
+    notify.to_network(alert.network_id, event, live_json(alert))
     if severity_of(alert) in URGENT and alert.msg_type != MsgType.CANCEL:
         mail_offline_members(alert)
 
@@ -116,7 +118,7 @@ def publish(actor: Account, slug: str, data: AlertInput, *, idempotency_key: str
             audit.record(actor, "alert.publish" if coordinator else "alert.submit", target_type="alert",
                          target_id=alert.id, target_party_id=actor.party_id,
                          details={"network": network.slug, "severity": severity_of(alert),
-                                  "status": str(alert.status)})
+                                  "status": str(alert.status), "handling_code": alert.handling_code.value})
             alert_id = alert.id
             if not coordinator:
                 _notify_coordinators(network, alert)
@@ -229,6 +231,20 @@ def require_revisable(actor: Account, original: Alert, *, cancel: bool) -> None:
                               id=original.superseded_by_id))
 
 
+def require_marking(actor: Account, original: Alert, data: AlertInput) -> handling.Marking:
+    """The marking an Update of ``original`` gets (the one sent, else the original's), refused (403) when it
+    lowers the original's code or changes its evaluation and the actor may not (``handling.lower``: the
+    originating party's author or focal point). Raising, or keeping the marking, is every updater's."""
+    old = handling.marking_of(original)
+    new = marking(data, old)
+    if new != old and not handling.is_raise(old, new):
+        permissions.require(actor, "handling.lower", original, action="alert.update", target_type="alert",
+                            target_id=original.id, target_party_id=original.party_id,
+                            message=_("Only the originating party (the author or its focal point) may lower "
+                                      "the handling code or change the evaluation."))
+    return new
+
+
 def _cancel_chain(original: Alert, now: datetime) -> None:
     """Mark every message of the original's chain cancelled now, and no longer current."""
     original.cancelled_at = now
@@ -244,6 +260,7 @@ def revise(actor: Account, alert_id: int, data: AlertInput, *, cancel: bool = Fa
     require_revisable(actor, original, cancel=cancel)
     if not cancel:
         validate(data, network)
+        require_marking(actor, original, data)
     with write_transaction():
         original = db.session.get(Alert, alert_id)
         assert original is not None
@@ -257,7 +274,8 @@ def revise(actor: Account, alert_id: int, data: AlertInput, *, cancel: bool = Fa
         if cancel:
             _cancel_chain(original, now)
         audit.record(actor, "alert.cancel" if cancel else "alert.update", target_type="alert", target_id=new.id,
-                     target_party_id=actor.party_id, details={"references": original.id})
+                     target_party_id=actor.party_id,
+                     details={"references": original.id, "handling_code": new.handling_code.value})
         new_id = new.id
     _after_publish(new_id, "alert:update")
     result = db.session.get(Alert, new_id)
