@@ -110,6 +110,7 @@ EXPECTED: dict[str, Access] = {
     "alerts.ack": S,
     "alerts.remind": S,
     "alerts.grid_csv": S,
+    "alerts.pdf_export": S,
     "alerts.approve": S,
     "alerts.return_draft": S,
     "alerts.cancel": S,

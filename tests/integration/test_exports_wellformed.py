@@ -30,6 +30,7 @@ from cmc.models import (
     AlertInfo,
     AuditEvent,
     CapStatus,
+    HandlingCode,
     Meeting,
     MeetingFormat,
     MeetingKind,
@@ -60,13 +61,15 @@ SENT = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 def _alert(alert_id: int, headline: str, description: str, *, note: str = "", restriction: str = "Members",
            area: str = "", party_name: str = "Trinidad and Tobago", network_name: str = "Migrant Smuggling",
-           references: Alert | None = None) -> Alert:
-    """An alert as a stored row could hold it (never added to the session)."""
+           references: Alert | None = None, handling_text: str = "") -> Alert:
+    """An alert as a stored row could hold it (never added to the session): H3 with ``handling_text`` when it
+    is given, else H0."""
     party = Party(code="TT", name=party_name)
     network = Network(slug="migrant-smuggling", name=network_name)
     alert = Alert(id=alert_id, identifier=f"cmc-migrant-smuggling-{alert_id}", status=CapStatus.ACTUAL,
                   msg_type=MsgType.UPDATE if references else MsgType.ALERT, restriction=restriction, note=note,
-                  published_at=SENT + timedelta(minutes=alert_id), created_at=SENT)
+                  published_at=SENT + timedelta(minutes=alert_id), created_at=SENT,
+                  handling_code=HandlingCode.H3 if handling_text else HandlingCode.H0, handling_text=handling_text)
     alert.party, alert.network, alert.references = party, network, references
     alert.infos = [AlertInfo(language="en", category="Security", event=headline, urgency="Immediate",
                              severity="Severe", certainty="Likely", headline=headline, description=description,
@@ -84,13 +87,19 @@ def test_the_cap_export_is_well_formed_and_valid_whatever_the_alert_holds(app: A
                                                                         note: str, area: str, name: str) -> None:
     original = _alert(1, headline, description, party_name=name)
     update = _alert(2, headline, description, note=note, restriction=note or "x", area=area, party_name=name,
-                    network_name=name, references=original)
+                    network_name=name, references=original, handling_text=area)
     data = cap.to_xml(update)
     root = _parse(data)
     ns = {"c": cap.CAP_NS}
     assert root.findtext("c:info/c:headline", namespaces=ns) == xml_safe(headline)
     assert (root.findtext("c:info/c:description", namespaces=ns) or "") == xml_safe(description)
-    assert (root.findtext("c:note", namespaces=ns) or "") == xml_safe(note)
+    # The note: the handling statement (naming the originator, with H3's restriction), then the author's note.
+    assert root.findtext("c:note", namespaces=ns) == xml_safe("\n\n".join(
+        part for part in (cap.marking_note(update), note) if part))
+    parameters = {p.findtext("c:valueName", namespaces=ns): p.findtext("c:value", namespaces=ns)
+                  for p in root.findall("c:info/c:parameter", ns)}
+    assert parameters["CMC:handling-code"] == ("H3" if area else "H0")
+    assert parameters.get("CMC:handling-restriction", "") == xml_safe(area)
     assert root.findtext("c:references", namespaces=ns).count(",") == 2
     assert cap.validate_xml(data) == []
 
@@ -107,7 +116,8 @@ def test_the_atom_feed_is_well_formed_whatever_the_alerts_hold(app: Any, headlin
     entries = root.findall("a:entry", ns)
     assert len(entries) == 2
     assert entries[0].findtext("a:author/a:name", namespaces=ns) == xml_safe(name)
-    assert entries[0].findtext("a:summary", namespaces=ns) == xml_safe(description[:1000] or headline)
+    assert entries[0].findtext("a:summary", namespaces=ns).endswith("\n\n" + xml_safe(description[:1000] or headline))
+    assert [c.get("term") for c in entries[0].findall("a:category", ns) if c.get("scheme")] == ["H0"]
 
 
 def _meeting(title: str, venue: str, description: str) -> tuple[Meeting, AgendaVersion]:

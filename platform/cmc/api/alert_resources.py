@@ -3,7 +3,7 @@ operation."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from cmc import i18n, permissions
 from cmc.api import BadRequestBody, UnsupportedMediaType, bp, json_body, network_filter
@@ -18,12 +19,13 @@ from cmc.api.spec import operation, text
 from cmc.extensions import db
 from cmc.http.access import Access
 from cmc.http.pagination import paginate
-from cmc.models import Account, AlertState
+from cmc.models import Account, Accuracy, Alert, AlertState, HandlingCode, Reliability
 from cmc.models.alert import SEVERITIES
 from cmc.schemas import AcknowledgementSchema, AlertInputSchema, AlertPageSchema, AlertSchema, GridSchema
 from cmc.schemas.alerts import TranslationInputSchema
+from cmc.schemas.common import With
 from cmc.schemas.queries import AlertQuerySchema
-from cmc.services import alerts, audit, cap, networks
+from cmc.services import alerts, audit, cap, handling, networks
 from cmc.services.errors import ValidationError
 
 
@@ -93,6 +95,9 @@ def _marking(data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/alerts")
 @operation(Access.SIGNED_IN, summary="Published alerts of my networks, newest first (50 a page)", tags=["alerts"],
+           description="Each alert carries its handling marking. An H2 alert that no release lets leave for the "
+                       "caller's party is a placeholder: `restricted` true, only its id, identifier, network "
+                       "and `handling`, and `infos` empty.",
            query=AlertQuerySchema, errors=(400, 404), answers={200: ("One page of alerts", AlertPageSchema)})
 def list_alerts() -> Any:
     """Alerts I may read, filtered as the alerts page filters them (a value that is not a choice: 400)."""
@@ -109,6 +114,7 @@ def list_alerts() -> Any:
     filters = _filters(args)
     query = alerts.api_rows_query(_actor(), filters=replace(filters, network=network, since=since))
     page = paginate(query, per_page=50, load=alerts.load_json_rows)
+    page.items = marked_rows(_actor(), page.items)  # the page's rows only (not the one that says a next exists)
     return jsonify(AlertPageSchema().dump(page))
 
 
@@ -171,11 +177,15 @@ def import_alert(slug: str) -> Any:
 
 
 @bp.get("/alerts/<int:alert_id>")
-@operation(Access.SIGNED_IN, summary="An alert (reading is audited)", tags=["alerts"],
-           answers={200: ("The alert", AlertSchema)})
+@operation(Access.SIGNED_IN, summary="An alert (reading is audited)",
+           description="An H2 alert leaves the platform only for its originating party or under a release that "
+                       "covers the caller's party: otherwise 403 with the code `handling_restricted` (audited).",
+           tags=["alerts"], answers={200: ("The alert", AlertSchema)})
 def get_alert(alert_id: int) -> Any:
-    """One alert."""
-    return jsonify(alerts.alert_json(alerts.get(_actor(), alert_id)))
+    """One alert; an H2 alert no release lets leave for the caller's party: 403 ``handling_restricted``."""
+    alert = alerts.get(_actor(), alert_id)
+    handling.require_export(_actor(), alert, "api")
+    return jsonify(alerts.alert_json(alert))
 
 
 @bp.post("/alerts/<int:alert_id>/update")
@@ -248,27 +258,84 @@ def alert_grid(alert_id: int) -> Any:
 @bp.get("/alerts/<int:alert_id>.cap")
 @operation(Access.SIGNED_IN,
            summary="CAP 1.2 XML of a published alert (validates against the OASIS schema; export audited)",
+           description="The handling marking travels with it: the code's statement in `note` (in English) and "
+                       "`parameter` entries `CMC:handling-code` (H0-H3), `CMC:handling-restriction` (H3), "
+                       "`CMC:source-reliability` and `CMC:information-accuracy` (when evaluated). An H2 alert "
+                       "no release covers for the caller's party: 403 `handling_restricted` (audited).",
            tags=["alerts"], answers={200: ("The CAP document", text("application/cap+xml"))})
 def alert_cap(alert_id: int) -> Any:
     """The alert as CAP 1.2 XML."""
-    alert = alerts.get(_actor(), alert_id, audit_read=False)
+    actor = _actor()
+    alert = alerts.get(actor, alert_id, audit_read=False)
     permissions.check(alert.state == AlertState.PUBLISHED, action="alert.export", target_type="alert",
                       target_id=alert_id, hide=True)
-    audit.record_now(_actor(), "alert.export", target_type="alert", target_id=alert.id,
-                     target_party_id=alert.party_id, details={"format": "cap"})
+    handling.require_export(actor, alert, "cap")
+    audit.record_now(actor, "alert.export", target_type="alert", target_id=alert.id,
+                     target_party_id=alert.party_id,
+                     details={"format": "cap", "handling_code": alert.handling_code.value})
     return Response(cap.to_xml(alert), mimetype="application/cap+xml")
 
 
 @bp.get("/networks/<slug>/alerts.atom")
 @operation(Access.SIGNED_IN, summary="Atom feed of the network's published alerts (newest 50), for national systems; "
                                      "each entry in the caller's language when translated",
+           description="Each entry carries its handling code (`category` of the scheme `urn:cmc:handling`) and "
+                       "the code's statement in its summary. An H2 alert that no release covers for the "
+                       "caller's party is a placeholder: its identifier, \"restricted by the originator\" and a "
+                       "link to its page, without its text or area.",
            tags=["alerts"], answers={200: ("The feed", text("application/atom+xml"))})
 def alerts_feed(slug: str) -> Any:
     """The network's alerts as Atom."""
-    network = networks.open_network(_actor(), slug)
-    items = list(db.session.scalars(alerts.list_query(_actor(), network=network).limit(50)))
-    audit.record_now(_actor(), "alert.export", target_type="network", target_id=network.id,
-                     details={"format": "atom", "count": len(items)})
+    actor = _actor()
+    network = networks.open_network(actor, slug)
+    items = list(db.session.scalars(alerts.list_query(actor, network=network).limit(50)))
+    restricted = {alert.id for alert in items if not handling.may_export(actor, alert, "atom")}
+    for alert in items:
+        if alert.id not in restricted and alert.handling_code == HandlingCode.H2:
+            handling.require_export(actor, alert, "atom")  # a release lets it out: audited, originator told
+    audit.record_now(actor, "alert.export", target_type="network", target_id=network.id,
+                     details={"format": "atom", "count": len(items), "restricted": len(restricted),
+                              "handling_codes": sorted({alert.handling_code.value for alert in items})})
     # Each entry in the caller's language when the alert has a block in it (else the author's).
     return Response(cap.atom_feed(network, items, current_app.config["BASE_URL"].rstrip("/"),
-                                  language=i18n.language_of(_actor())), mimetype="application/atom+xml")
+                                  language=i18n.language_of(actor), restricted=restricted),
+                    mimetype="application/atom+xml")
+
+
+def marked_rows(actor: Account, rows: list[alerts.JsonAlertRow]) -> list[With]:
+    """A page of the API's list with each alert's marking (``handling``) and whether it is a placeholder
+    (``restricted``): an H2 alert that no release lets leave for the actor's party shows only its id,
+    identifier, network and marking. Two statements more at most: the markings (unless the rows carry them)
+    and the H2 alerts of other parties, whose releases the export rule reads."""
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    if all(hasattr(row, "handling_code") for row in rows):
+        markings = {row.id: _RowMarking(row.handling_code, getattr(row, "handling_text", ""),
+                                        getattr(row, "source_reliability", None), getattr(row, "info_accuracy", None))
+                    for row in rows}
+    else:  # rows without the marking columns: read them for the page in one statement
+        markings = {r[0]: _RowMarking(*r[1:]) for r in db.session.execute(
+            select(Alert.id, Alert.handling_code, Alert.handling_text, Alert.source_reliability,
+                   Alert.info_accuracy).where(Alert.id.in_(ids)))}
+    others = [row.id for row in rows if markings[row.id].handling_code == HandlingCode.H2
+              and row.party.code != actor.party.code]
+    restricted: set[int] = set()
+    if others:
+        for alert in db.session.scalars(select(Alert).where(Alert.id.in_(others))):
+            if handling.may_export(actor, alert, "api"):
+                handling.require_export(actor, alert, "api")  # under a release: audited, the originator told
+            else:
+                restricted.add(alert.id)
+    return [With(row, handling=markings[row.id], restricted=row.id in restricted,
+                 infos=[] if row.id in restricted else row.infos) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _RowMarking:
+    """A listed alert's marking, with the attributes ``HandlingSchema`` reads."""
+
+    handling_code: HandlingCode
+    handling_text: str
+    source_reliability: Reliability | None
+    info_accuracy: Accuracy | None

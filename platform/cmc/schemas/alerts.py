@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, post_dump
 from marshmallow.validate import Length, OneOf, Range
 
-from cmc.schemas.common import Input, NetworkRefSchema, Shape, nullable
-from cmc.schemas.handling import HandlingInputSchema
+from cmc.schemas.common import Input, NetworkRefSchema, Shape, With, nullable
+from cmc.schemas.handling import HandlingInputSchema, handling_field
 
 LANGUAGES = ["en", "es", "fr", "nl"]
 URGENCIES = ["Immediate", "Expected", "Future", "Past", "Unknown"]
@@ -79,6 +79,8 @@ def _chain(alert: Any) -> list[dict[str, Any]]:
     from cmc.services import cap  # services use these schemas: imported when dumping
     from cmc.services.alerts import JsonAlertRow, earlier_messages
 
+    if isinstance(alert, With):  # a list's row seen with its marking (``api.alert_resources.marked_rows``)
+        alert = alert._obj
     # A list's row carries its chain, read with the page's other chains; an Alert walks its references.
     chain = alert.earlier_messages if isinstance(alert, JsonAlertRow) else earlier_messages(alert)
     return _CHAIN_LINKS.dump([
@@ -86,8 +88,14 @@ def _chain(alert: Any) -> list[dict[str, Any]]:
          "sent": cap.cap_time(earlier.published_at or earlier.created_at)} for earlier in chain])
 
 
+#: What a placeholder shows of an alert its reader may not export (``AlertSchema.restricted``).
+PLACEHOLDER_FIELDS = ("id", "identifier", "network", "handling", "restricted", "infos")
+
+
 class AlertSchema(Shape):
-    """An alert as the API and live events show it."""
+    """An alert as the API and live events show it. In a list, an H2 alert that no release lets leave for the
+    reader's party is a placeholder: ``restricted`` true, only its id, identifier, network and marking, and no
+    info blocks."""
 
     id = fields.Integer()
     identifier = fields.String()
@@ -109,7 +117,19 @@ class AlertSchema(Shape):
                              metadata={"description": "The Update or Cancel that followed this message"})
     ack_within_minutes = nullable(fields.Integer, metadata={"description": "Parties should acknowledge "
                                                                            "within this many minutes"})
-    infos = fields.List(fields.Nested(AlertInfoSchema))
+    handling = handling_field()
+    restricted = fields.Function(lambda alert: bool(getattr(alert, "restricted", False)), metadata={
+        "type": "boolean", "description": "A placeholder of an H2 alert its originator has not released to the "
+                                          "reader's party: only id, identifier, network and handling are given, "
+                                          "infos is empty (ask the originating party for a release)"})
+    infos = fields.List(fields.Nested(AlertInfoSchema), metadata={"description": "Empty for a placeholder"})
+
+    @post_dump
+    def _placeholder(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """A restricted alert keeps only what says it exists and who to ask."""
+        if data.get("restricted"):
+            return {key: value for key, value in data.items() if key in PLACEHOLDER_FIELDS}
+        return data
 
 
 class AcknowledgementSchema(Shape):

@@ -7,23 +7,32 @@ and reaches no network; a document that declares a document type, holds an entit
 is refused before the schema looks at it (lxml's schema validator raised an internal error on an unexpanded
 entity, which answered 500). Every parser or schema failure is a ValidationError (422) that names it.
 
+Every export carries the alert's handling marking (issue 18): CAP writes the code's statement (in English) in
+``note`` and the code and evaluation as ``parameter`` entries (``CMC:handling-code``, ``CMC:handling-restriction``,
+``CMC:source-reliability``, ``CMC:information-accuracy``), which import reads back; Atom tags each entry with its
+code and shows an H2 alert the reader may not export as a placeholder. Whether an alert may leave at all is
+``handling.require_export``'s decision, asked by the routes.
+
 Writers pass every text through ``text.xml_safe`` and build the tree with lxml, which refuses any character
 XML forbids: whatever an old row holds, the export is well-formed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from lxml import etree
 
 from cmc.i18n import labels
-from cmc.models import Alert, Network
+from cmc.models import Alert, HandlingCode, Network
+from cmc.services import handling
 from cmc.services.alerts import AlertInput, InfoInput, block_for, earlier_messages
 from cmc.services.errors import ValidationError
 from cmc.services.text import xml_safe
@@ -35,6 +44,11 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 LANGUAGE_TAGS = {"en": "en", "es": "es", "fr": "fr", "nl": "nl"}
 MAX_IMPORT_BYTES = 512 * 1024
 _MESSAGE_MAX = 200  # characters of a parser's or the schema's own message shown to the person
+#: The CAP ``parameter`` names that carry an alert's handling marking (``valueName``), and the marking's fields.
+HANDLING_PARAMETERS = {"CMC:handling-code": "code", "CMC:handling-restriction": "text",
+                       "CMC:source-reliability": "reliability", "CMC:information-accuracy": "accuracy"}
+#: The Atom ``category`` scheme of an entry's handling code.
+HANDLING_SCHEME = "urn:cmc:handling"
 
 
 def cap_time(value: datetime) -> str:
@@ -66,8 +80,32 @@ def _sub(parent: Any, namespace: str, tag: str, text: str | None = None, **attrs
     return element
 
 
+def marking_note(alert: Alert) -> str:
+    """What the alert's handling code asks of every receiver, in English (CAP is exchanged between systems in
+    English): the statement naming the originating party (H1's judicial-disclosure warning, H3's restriction),
+    then the evaluation when the author made one."""
+    with force_locale("en"):
+        sentences = [handling.statement(alert, alert.party.name), handling.evaluation(alert)]
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def marking_parameters(alert: Alert) -> list[tuple[str, str]]:
+    """The alert's marking as CAP ``parameter`` pairs (valueName, value): the code always, H3's restriction and
+    each half of the evaluation only when set."""
+    pairs = [("CMC:handling-code", alert.handling_code.value)]
+    if alert.handling_code == HandlingCode.H3:
+        pairs.append(("CMC:handling-restriction", alert.handling_text))
+    if alert.source_reliability is not None:
+        pairs.append(("CMC:source-reliability", alert.source_reliability.value))
+    if alert.info_accuracy is not None:
+        pairs.append(("CMC:information-accuracy", alert.info_accuracy.value))
+    return pairs
+
+
 def to_xml(alert: Alert) -> bytes:
-    """The alert as a CAP 1.2 document (UTF-8 bytes)."""
+    """The alert as a CAP 1.2 document (UTF-8 bytes), with its handling marking: the statement in ``note``
+    (before the author's note) and the code and evaluation as ``parameter`` entries of every ``info`` block.
+    The caller asked ``handling.require_export`` first."""
     def sub(parent: Any, tag: str, text: str | None) -> Any:
         return _sub(parent, CAP_NS, tag, text)
 
@@ -79,10 +117,10 @@ def to_xml(alert: Alert) -> bytes:
     sub(root, "msgType", str(alert.msg_type))
     sub(root, "scope", "Restricted")
     sub(root, "restriction", alert.restriction)
-    if alert.note:
-        sub(root, "note", alert.note)
+    sub(root, "note", "\n\n".join(part for part in (marking_note(alert), alert.note) if part))
     if alert.references is not None:
         sub(root, "references", references(alert))
+    parameters = marking_parameters(alert)
     for info in alert.infos:  # the current block of each language (a replaced translation is history)
         block = sub(root, "info", None)
         sub(block, "language", LANGUAGE_TAGS.get(info.language, info.language))
@@ -99,6 +137,10 @@ def to_xml(alert: Alert) -> bytes:
             sub(block, "description", info.description)
         if info.instruction:
             sub(block, "instruction", info.instruction)
+        for name, value in parameters:
+            parameter = sub(block, "parameter", None)
+            sub(parameter, "valueName", name)
+            sub(parameter, "value", value)
         if info.area_desc or info.geocodes or info.circle or info.polygon:
             area = sub(block, "area", None)
             sub(area, "areaDesc", info.area_desc or ", ".join(info.geocodes) or alert.network.name)
@@ -179,12 +221,17 @@ def validate_xml(data: bytes) -> list[str]:
     return schema_problems(root)
 
 
-def atom_feed(network: Network, alerts: list[Alert], base_url: str, language: str = "en") -> bytes:
+def atom_feed(network: Network, alerts: list[Alert], base_url: str, language: str = "en",
+              restricted: Collection[int] = ()) -> bytes:
     """An Atom feed of a network's alerts (newest first) for national systems, each entry in the block of
     ``language`` (the feed reader's) when the alert has one, else in the author's.
 
     An Update or Cancel entry carries its CAP ``msgType`` and ``references`` (every earlier message of its
-    chain) as CAP extension elements, and a ``related`` link to each earlier message's CAP document.
+    chain) as CAP extension elements, and a ``related`` link to each earlier message's CAP document. Every entry
+    carries its handling code (a ``category`` of the scheme :data:`HANDLING_SCHEME`) and the code's statement
+    before its summary. An alert of ``restricted`` (H2 alerts the reader may not export: the caller asked
+    ``handling.may_export``) is only a placeholder: its identifier, "restricted by the originator", a link to
+    its page; no text, no area.
     """
     def sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
         return _sub(parent, ATOM_NS, tag, text, **attrs)
@@ -196,6 +243,9 @@ def atom_feed(network: Network, alerts: list[Alert], base_url: str, language: st
     sub(feed, "updated", cap_time(updated))
     sub(feed, "link", rel="self", href=f"{base_url}/api/v1/networks/{network.slug}/alerts.atom")
     for alert in alerts:
+        if alert.id in restricted:
+            _placeholder_entry(feed, alert, base_url, language)
+            continue
         shown = block_for(alert, language)
         if shown is None:
             continue
@@ -208,9 +258,13 @@ def atom_feed(network: Network, alerts: list[Alert], base_url: str, language: st
         sub(entry, "updated", cap_time(alert.published_at or alert.created_at))
         author = sub(entry, "author")
         sub(author, "name", alert.party.name)
-        sub(entry, "summary", info.description[:1000] or info.headline)
+        with force_locale(language):  # the code's statement in the reader's words, as the page says it
+            marking = " ".join(s for s in (handling.statement(alert, alert.party.name),
+                                           handling.evaluation(alert)) if s)
+        sub(entry, "summary", f"{marking}\n\n{info.description[:1000] or info.headline}")
         sub(entry, "link", rel="alternate", type="application/cap+xml", href=f"{base_url}/api/v1/alerts/{alert.id}.cap")
         sub(entry, "category", term=info.severity)
+        sub(entry, "category", term=alert.handling_code.value, scheme=HANDLING_SCHEME, label=marking[:200])
         _sub(entry, CAP_NS, "msgType", str(alert.msg_type))
         earlier = earlier_messages(alert)
         if earlier:
@@ -219,6 +273,26 @@ def atom_feed(network: Network, alerts: list[Alert], base_url: str, language: st
             sub(entry, "link", rel="related", type="application/cap+xml", title=reference(message),
                 href=f"{base_url}/api/v1/alerts/{message.id}.cap")
     return bytes(etree.tostring(feed, encoding="utf-8", xml_declaration=True))
+
+
+def _placeholder_entry(feed: Any, alert: Alert, base_url: str, language: str) -> None:
+    """An H2 alert the reader may not export, as a feed shows it: that it exists, who to ask, where to read it
+    on the platform; nothing of its content (no headline, text or area)."""
+    def sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+        return _sub(parent, ATOM_NS, tag, text, **attrs)
+
+    with force_locale(language):
+        title = _("Restricted by the originator (%(code)s)", code=alert.handling_code.value)
+        summary = handling.restricted_message(alert, alert.party.name)
+    entry = sub(feed, "entry", **{XML_LANG: LANGUAGE_TAGS.get(language, language)})
+    sub(entry, "id", f"urn:cap:{alert.identifier}")
+    sub(entry, "title", f"{title}: {alert.identifier}")
+    sub(entry, "updated", cap_time(alert.published_at or alert.created_at))
+    author = sub(entry, "author")
+    sub(author, "name", alert.party.name)
+    sub(entry, "summary", summary)
+    sub(entry, "link", rel="alternate", type="text/html", href=f"{base_url}/alerts/{alert.id}")
+    sub(entry, "category", term=alert.handling_code.value, scheme=HANDLING_SCHEME)
 
 
 def _text(element: Any, tag: str) -> str:
@@ -259,6 +333,7 @@ def parse(data: bytes) -> AlertInput:
     if _text(root, "msgType") != "Alert":
         raise ValidationError(_("Only new alerts (msgType Alert) can be imported; update them on the platform."),
                               fields={"msgType": "Alert"})
+    marking = _marking(root)
     infos = []
     for block in root.findall(f"{{{CAP_NS}}}info"):
         language = (_text(block, "language") or "en").split("-")[0].lower()
@@ -275,4 +350,24 @@ def parse(data: bytes) -> AlertInput:
             area_desc=_text(area, "areaDesc") if area is not None else "", geocodes=geocodes,
             circle=_text(area, "circle") if area is not None else "",
             polygon=_text(area, "polygon") if area is not None else ""))
-    return AlertInput(infos=infos, status=_text(root, "status"), restriction=restriction, note=_text(root, "note"))
+    data = AlertInput(infos=infos, status=_text(root, "status"), restriction=restriction, note=_text(root, "note"))
+    if marking is not None:
+        # ``AlertInput.marking`` (the compose service's field, which publishing applies); set as an attribute so
+        # that the import keeps the marking whichever branch defines the field first.
+        data.marking = marking  # type: ignore[attr-defined]
+    return data
+
+
+def _marking(root: Any) -> handling.Marking | None:
+    """The handling marking a CAP document carries in its ``parameter`` entries (the first value of each name,
+    whichever block holds it), checked like a marking sent by a form (422 naming the field); None when the
+    document carries none."""
+    found: dict[str, str] = {}
+    for parameter in root.iter(f"{{{CAP_NS}}}parameter"):
+        field = HANDLING_PARAMETERS.get(_text(parameter, "valueName"))
+        if field is not None and field not in found:
+            found[field] = _text(parameter, "value")
+    if not found:
+        return None
+    return handling.validate(found.get("code") or "H0", found.get("text", ""), found.get("reliability"),
+                             found.get("accuracy"))
