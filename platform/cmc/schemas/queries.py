@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import fields
 from marshmallow.validate import OneOf, Range
 
-from cmc.models import CapStatus
+from cmc.models import CapStatus, HandlingCode
 from cmc.schemas.alerts import SEVERITIES
 from cmc.schemas.common import Input, values_of
 
@@ -49,5 +49,7 @@ class DocumentQuerySchema(Input):
     language = fields.String()
     party = fields.String()
     status = fields.String()
+    handling = fields.String(validate=OneOf(values_of(HandlingCode)), metadata={
+        "description": "only documents marked with this handling code (H0-H3)"})
     sort = fields.String(validate=OneOf(["date", "title"]))
     page = _page()
