@@ -90,6 +90,8 @@ EXPECTED: dict[str, Access] = {
     "documents.update": S,
     "documents.audience": S,
     "documents.download": S,
+    "documents.text": S,
+    "documents.forward": S,
     "api.list_alerts": S,
     "api.publish_alert": S,
     "api.import_alert": S,

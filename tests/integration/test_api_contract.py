@@ -92,7 +92,7 @@ def test_every_request_body_is_a_named_schema(document):
 
 def test_query_parameters_come_from_the_query_schema(document):
     parameters = {p["name"]: p for p in document["paths"]["/documents"]["get"]["parameters"]}
-    assert list(parameters) == ["q", "network", "kind", "language", "party", "status", "sort", "page"]
+    assert list(parameters) == ["q", "network", "kind", "language", "party", "status", "handling", "sort", "page"]
     assert parameters["q"]["description"] == "words to find in title, description and text"
     assert parameters["page"]["schema"] == {"type": "integer", "minimum": 1}
 

@@ -274,7 +274,7 @@ def test_document_pack_holds_readable_documents_in_agenda_order(admin, meeting, 
     member_client, member = signed_in("delegate", party="TT")
     networks.add_member(admin, network.slug, member.id)
     archive = zipfile.ZipFile(io.BytesIO(member_client.get(f"/meetings/{meeting.id}/agenda/1.zip").data))
-    names = [n for n in archive.namelist() if n != "README.txt"]
+    names = [n for n in archive.namelist() if n != "MANIFEST.txt"]
     assert names == ["01 First doc (v1).pdf", "02 Second doc (v1).pdf"]
     outsider_client, _outsider = signed_in("delegate", party="JM")
     # Nothing the person may read: no archive at all (the pages do not offer one either).

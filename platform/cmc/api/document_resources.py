@@ -15,10 +15,11 @@ from cmc.http.files import send_version
 from cmc.http.pagination import paginate
 from cmc.models import Account, Document
 from cmc.schemas import DocumentPageSchema, DocumentSchema, DocumentVersionSchema, DocumentWithVersionsSchema
-from cmc.schemas.bodies import AudienceInputSchema, DocumentUploadSchema, VersionUploadSchema
+from cmc.schemas.bodies import AudienceInputSchema
 from cmc.schemas.common import With
+from cmc.schemas.documents import MarkedUploadSchema, MarkedVersionUploadSchema
 from cmc.schemas.queries import DocumentQuerySchema
-from cmc.services import documents, idempotency, networks
+from cmc.services import documents, handling, idempotency, networks
 from cmc.uploads import check
 
 
@@ -46,7 +47,20 @@ def _multipart_input() -> documents.DocumentInput:
     return documents.DocumentInput(title=form.get("title", ""), description=form.get("description", ""),
                                    kind=form.get("kind", "report"), languages=languages, language=file_language,
                                    audience=form.get("audience", "network"), party_codes=form.getlist("parties"),
-                                   status=form.get("status", ""), note=form.get("note", ""))
+                                   status=form.get("status", ""), note=form.get("note", ""),
+                                   **{name: form.get(name, default) for name, default in MARKING_FIELDS.items()})
+
+
+#: The marking's parts of an upload, with what leaving each out means (H0, no restriction, not evaluated).
+MARKING_FIELDS = {"handling_code": "H0", "handling_text": "", "source_reliability": "", "info_accuracy": ""}
+
+
+def _version_marking() -> handling.Marking | None:
+    """The marking a new version's upload asks for; None when it sends none (the document's current one)."""
+    form = request.form
+    if not any(name in form for name in MARKING_FIELDS):
+        return None
+    return handling.validate(*(form.get(name, default) for name, default in MARKING_FIELDS.items()))
 
 
 def _checked_file() -> Any:
@@ -55,6 +69,9 @@ def _checked_file() -> Any:
 
 @bp.get("/documents")
 @operation(Access.SIGNED_IN, summary="List or search the documents I may read (25 a page)", tags=["documents"],
+           description="An H2 document my party may not take out (not its originator, no release covering it) is "
+                       "listed as a placeholder: id, network, handling and restricted: true, without its title or "
+                       "description.",
            query=DocumentQuerySchema, errors=(404,), answers={200: ("One page of documents", DocumentPageSchema)})
 def list_documents() -> Any:
     """Documents I may read."""
@@ -62,8 +79,10 @@ def list_documents() -> Any:
     filters = documents.DocumentFilter(network=network_filter(), kind=args.get("kind", ""),
                                        language=args.get("language", ""), party=args.get("party", "")[:12],
                                        status=args.get("status", ""), query=args.get("q", "")[:200],
-                                       sort=args.get("sort", "date"))
-    page = paginate(documents.api_rows_query(_actor(), filters), per_page=25, load=documents.load_api_rows)
+                                       sort=args.get("sort", "date"), handling=args.get("handling", "")[:2])
+    actor = _actor()
+    page = paginate(documents.api_rows_query(actor, filters), per_page=25,
+                    load=lambda statement: documents.mark_restricted(actor, documents.load_api_rows(statement)))
     return jsonify(DocumentPageSchema().dump(page))
 
 
@@ -74,7 +93,7 @@ def list_documents() -> Any:
                        "time, memory); a file over one is stored without text, and versions[0].text says so. The "
                        "same Idempotency-Key with the same upload answers the document made the first time (200); "
                        "with a different upload, 422. Keys are kept for 7 days.",
-           tags=["documents"], body=form(DocumentUploadSchema), idempotent=True, errors=(410, 413, 507),
+           tags=["documents"], body=form(MarkedUploadSchema), idempotent=True, errors=(410, 413, 507),
            answers={200: ("The document made earlier with the same Idempotency-Key", DocumentWithVersionsSchema),
                     201: ("The document", DocumentWithVersionsSchema)})
 def upload_document(slug: str) -> Any:
@@ -89,18 +108,22 @@ def upload_document(slug: str) -> Any:
 
 @bp.get("/documents/<int:document_id>")
 @operation(Access.SIGNED_IN, summary="A document's metadata, every version, and the current file of each language",
-           tags=["documents"],
+           description="An H2 document my party may not take out answers 403 handling_restricted (it may be read "
+                       "on the platform; its originator may release it).",
+           tags=["documents"], errors=(403,),
            answers={200: ("The document", DocumentWithVersionsSchema)})
 def get_document(document_id: int) -> Any:
     """A document and its versions."""
-    return jsonify(document_json(documents.get(_actor(), document_id), with_versions=True))
+    document = documents.get(_actor(), document_id)
+    handling.require_export(_actor(), document, "api")
+    return jsonify(document_json(document, with_versions=True))
 
 
 @bp.post("/documents/<int:document_id>/versions")
 @operation(Access.SIGNED_IN, summary="Upload a new file as version n+1 (multipart). Idempotency-Key makes retries safe",
            description="As for a new document: text read within limits (text says whether it is indexed); the same "
                        "Idempotency-Key with the same file and note answers the version made the first time (200).",
-           tags=["documents"], body=form(VersionUploadSchema), idempotent=True, errors=(413, 507),
+           tags=["documents"], body=form(MarkedVersionUploadSchema), idempotent=True, errors=(403, 413, 507),
            answers={200: ("The version made earlier with the same Idempotency-Key", DocumentVersionSchema),
                     201: ("The new version", DocumentVersionSchema)})
 def upload_version(document_id: int) -> Any:
@@ -108,19 +131,24 @@ def upload_version(document_id: int) -> Any:
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         raise UnsupportedMediaType(_("Send the file as multipart/form-data with a part named file."))
     documents.get(_actor(), document_id)
+    marking = _version_marking()
     key = idempotency.clean_key(request.headers.get("Idempotency-Key"))
     replayed = key is not None and idempotency.find(_actor().id, "document.version", key) is not None
     version = documents.add_version(_actor(), document_id, _checked_file(), request.form.get("note", ""),
-                                    language=request.form.get("language", ""), idempotency_key=key)
+                                    language=request.form.get("language", ""), idempotency_key=key,
+                                    marking=marking)
     return jsonify(DocumentVersionSchema().dump(version)), 200 if replayed else 201
 
 
 @bp.get("/documents/<int:document_id>/versions/<int:number>/download")
-@operation(Access.SIGNED_IN, summary="The file of one version, as an attachment (audited)", tags=["documents"],
+@operation(Access.SIGNED_IN, summary="The file of one version, as an attachment (audited, with its handling code)",
+           description="The file of an H2 version or document my party may not take out answers 403 "
+                       "handling_restricted (judged by the stricter of the version's and the document's codes).",
+           tags=["documents"], errors=(403,),
            answers={200: ("The file; X-Document-SHA256 carries its hash", binary("application/octet-stream"))})
 def download_version(document_id: int, number: int) -> Any:
     """Download a version."""
-    document, version = documents.open_version(_actor(), document_id, number)
+    document, version = documents.open_version(_actor(), document_id, number, path="api")
     return send_version(document, version)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, post_dump
 from marshmallow.validate import OneOf
 
+from cmc.schemas.bodies import DocumentUploadSchema, VersionUploadSchema
 from cmc.schemas.common import Shape, nullable
+from cmc.schemas.handling import HandlingInputSchema, handling_field
 
 TEXT_STATUSES = ["indexed", "none", "unreadable", "busy", "limit:size", "limit:ratio", "limit:entries",
                  "limit:time", "limit:memory", None]
@@ -55,10 +57,19 @@ class DocumentVersionSchema(Shape):
     language = fields.String(metadata={"description": "the language of this file's text (ISO 639 code), one of "
                                                       "the document's languages"})
     text = fields.Function(_text, metadata={"allOf": [{"$ref": "#/components/schemas/TextIndex"}]})
+    handling = handling_field()
+
+
+#: What a list shows of an H2 document the caller may not take out through the API.
+PLACEHOLDER_FIELDS = ("id", "network", "handling", "restricted")
 
 
 class DocumentSchema(Shape):
-    """A document's metadata; ``versions`` when read on its own."""
+    """A document's metadata; ``versions`` when read on its own. Its ``handling`` is its current version's.
+
+    In a list, an H2 document the caller's party may not take out (not its originator, no release covering it)
+    is a placeholder: ``id``, ``network``, ``handling`` and ``restricted: true`` only (no title, no
+    description); reading it (``GET /documents/{id}``) or its files answers 403 ``handling_restricted``."""
 
     id = fields.Integer()
     title = fields.String()
@@ -75,6 +86,17 @@ class DocumentSchema(Shape):
                               metadata={"type": "string", "nullable": True})
     current_version = fields.Integer()
     updated_at = fields.DateTime()
+    handling = handling_field()
+    restricted = fields.Function(lambda document: bool(getattr(document, "restricted", False)), metadata={
+        "type": "boolean", "description": "true: an H2 document the caller may not take out; listed as a "
+                                          "placeholder (id, network, handling) without its title or description"})
+
+    @post_dump
+    def _placeholder(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """A restricted document keeps only what says it exists and why it is withheld."""
+        if data.get("restricted"):
+            return {key: data[key] for key in PLACEHOLDER_FIELDS if key in data}
+        return data
 
 
 class DocumentWithVersionsSchema(DocumentSchema):
@@ -83,3 +105,15 @@ class DocumentWithVersionsSchema(DocumentSchema):
     versions = fields.List(fields.Nested(DocumentVersionSchema))
     current_by_language = fields.List(fields.Nested(DocumentVersionSchema), metadata={
         "description": "the newest file of each language, in the order of the document's languages"})
+
+
+class MarkedUploadSchema(DocumentUploadSchema, HandlingInputSchema):
+    """A new document with its marking (multipart/form-data): the handling code (H0 when left out; H3 needs
+    ``handling_text``) and the 4x4 evaluation (left out: not evaluated). A code outside H0-H3 or an evaluation
+    outside the grids: 422."""
+
+
+class MarkedVersionUploadSchema(VersionUploadSchema, HandlingInputSchema):
+    """A document's next file with its marking (multipart/form-data): left out, the version takes the
+    document's current marking; a marking that lowers it (anything but the same or a stricter code) is the
+    originating party's alone (403)."""

@@ -51,5 +51,7 @@ class DocumentQuerySchema(Input):
     language = fields.String()
     party = fields.String()
     status = fields.String()
+    handling = fields.String(validate=OneOf(values_of(HandlingCode)), metadata={
+        "description": "only documents marked with this handling code (H0-H3)"})
     sort = fields.String(validate=OneOf(["date", "title"]))
     page = _page()

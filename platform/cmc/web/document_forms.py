@@ -11,8 +11,8 @@ from flask_wtf.file import FileField
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cmc.models import Audience, DocumentKind, ProtocolStatus
-from cmc.services import documents
+from cmc.models import Accuracy, Audience, DocumentKind, HandlingCode, Network, ProtocolStatus, Reliability
+from cmc.services import documents, handling, networks
 from cmc.web.forms import OnceForm, label_choices
 
 LANGUAGES = documents.DOCUMENT_LANGUAGES
@@ -34,6 +34,42 @@ def _text(field: Any) -> str:
     return field.data if isinstance(field.data, str) else ""
 
 
+class MarkingFields:
+    """The "Handling" fieldset of an upload or a new version: the handling code (H3 with its restriction) and
+    the 4x4 evaluation; ``cmc.services.handling.validate`` judges them."""
+
+    handling_code = SelectField(_l("Handling code"), choices=label_choices("handling", HandlingCode), default="H0",
+                                validate_choice=False)
+    handling_text = StringField(_l("Restriction (H3)"), render_kw={"maxlength": 500})
+    source_reliability = SelectField(_l("Reliability of the source"),
+                                     choices=[SelectChoice("", _l("Not evaluated")),
+                                              *label_choices("reliability", Reliability)],
+                                     default="", validate_choice=False)
+    info_accuracy = SelectField(_l("Accuracy of the information"),
+                                choices=[SelectChoice("", _l("Not evaluated")), *label_choices("accuracy", Accuracy)],
+                                default="", validate_choice=False)
+
+    def marking_values(self) -> dict[str, str]:
+        """What the fieldset says, as ``DocumentInput``'s fields (and ``handling.validate``'s arguments)."""
+        return {"handling_code": self.handling_code.data or "H0", "handling_text": _text(self.handling_text),
+                "source_reliability": self.source_reliability.data or "",
+                "info_accuracy": self.info_accuracy.data or ""}
+
+    def marking(self) -> handling.Marking:
+        """The marking the fieldset asks for (422 naming the field at fault)."""
+        values = self.marking_values()
+        return handling.validate(values["handling_code"], values["handling_text"], values["source_reliability"],
+                                 values["info_accuracy"])
+
+    def with_marking(self, item: Any) -> Any:
+        """Draw the fieldset with ``item``'s marking (a new version starts from the document's current one)."""
+        self.handling_code.data = item.handling_code.value
+        self.handling_text.data = item.handling_text
+        self.source_reliability.data = item.source_reliability.value if item.source_reliability else ""
+        self.info_accuracy.data = item.info_accuracy.value if item.info_accuracy else ""
+        return self
+
+
 class AudienceForm(OnceForm):
     """Who may read a document: the network, every party, or named parties."""
 
@@ -48,7 +84,7 @@ class AudienceForm(OnceForm):
         return self
 
 
-class DocumentForm(AudienceForm):
+class DocumentForm(MarkingFields, AudienceForm):
     """Upload a document, or change its details (the details form draws only the metadata fields)."""
 
     file = FileField(_l("File"))
@@ -77,10 +113,11 @@ class DocumentForm(AudienceForm):
                                        kind=self.kind.data or "report", languages=list(self.languages.data or []),
                                        audience=self.audience.data or Audience.NETWORK.value,
                                        party_codes=list(self.parties.data or []), status=self.status.data or "",
-                                       note=_text(self.note), language=_text(self.file_language))
+                                       note=_text(self.note), language=_text(self.file_language),
+                                       **self.marking_values())
 
 
-class VersionForm(OnceForm):
+class VersionForm(MarkingFields, OnceForm):
     """A new file as the next version of a document: a new version of one language's text, or a new language."""
 
     file = FileField(_l("File"))
@@ -98,4 +135,16 @@ class VersionForm(OnceForm):
               for code in LANGUAGES if code not in present)]
         if not self.language.data:
             self.language.data = present[0] if present else "en"
+        return self
+
+
+class ForwardForm(OnceForm):
+    """Share a document in another network: a copy there, the originator unchanged."""
+
+    network = SelectField(_l("Network"), choices=[], default="", validate_choice=False)
+
+    def with_networks(self, targets: list[Network]) -> ForwardForm:
+        """The networks offered: those the person may post in, other than the document's own."""
+        self.network.choices = [SelectChoice("", _l("Choose a network")),
+                                *(SelectChoice(n.slug, networks.network_name(n, plain=True)) for n in targets)]
         return self

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from cmc import permissions
 from cmc.http.access import Access, access
+from cmc.http.errors import audit_denied
 from cmc.http.files import send_version
 from cmc.http.pagination import paginate
-from cmc.models import Account, Audience, DocumentKind, ProtocolStatus
+from cmc.models import Account, Audience, DocumentKind, HandlingCode, ProtocolStatus
 from cmc.services import documents, networks, parties
-from cmc.services.errors import ServiceError, StorageFull, ValidationError
+from cmc.services.errors import HandlingRestricted, ServiceError, StorageFull, ValidationError
 from cmc.services.extract import notice
 from cmc.uploads import check
-from cmc.web.document_forms import LANGUAGES, AudienceForm, DocumentForm, VersionForm
+from cmc.web.document_forms import LANGUAGES, AudienceForm, DocumentForm, ForwardForm, VersionForm
 from cmc.web.forms import EmptyForm
 from cmc.web.once import once
 
@@ -32,13 +33,15 @@ def _filters(network: Any = None) -> documents.DocumentFilter:
     args = request.args
     return documents.DocumentFilter(network=network, kind=args.get("kind", ""), language=args.get("language", ""),
                                     party=args.get("party", "")[:12], status=args.get("status", ""),
-                                    query=args.get("q", "")[:200], sort=args.get("sort", "date"))
+                                    query=args.get("q", "")[:200], sort=args.get("sort", "date"),
+                                    handling=args.get("handling", "")[:2])
 
 
 def _choices() -> dict[str, Any]:
     return {"kinds": [k.value for k in DocumentKind], "statuses": [s.value for s in ProtocolStatus],
             "languages": LANGUAGES, "language_name": documents.language_name, "audiences": [a.value for a in Audience],
-            "all_parties": parties.list_parties(include_retired=False)}
+            "all_parties": parties.list_parties(include_retired=False),
+            "handling_codes": [c.value for c in HandlingCode]}
 
 
 def _matched(filters: documents.DocumentFilter, found: list[Any]) -> dict[int, list[str]]:
@@ -103,9 +106,9 @@ def upload(slug: str) -> Any:
 
 
 def _show_page(actor: Account, document_id: int, errors: dict[str, str], status: int = 200,
-               sent: Any = None) -> Any:
+               sent: Any = None, *, viewed: bool = False) -> Any:
     """The document page, with ``errors`` on its forms; ``sent`` is the form that was sent (drawn as sent), the
-    others are drawn from the document."""
+    others are drawn from the document. ``viewed``: a reader opened it (audited as ``document.read``)."""
     document = documents.get(actor, document_id)
     versions = documents.versions(document)
     by_language = documents.current_by_language(document, versions)
@@ -114,27 +117,41 @@ def _show_page(actor: Account, document_id: int, errors: dict[str, str], status:
     stored = {"title": document.title, "description": document.description, "kind": document.kind.value,
               "status": document.status.value if document.status else "", "languages": document.language_list,
               "audience": document.audience.value, "parties": [p.code for p in document.named_parties]}
-    forms = {"version_form": VersionForm(formdata=None).with_languages(document),
+    targets = documents.targets(actor, document)
+    forms = {"version_form": VersionForm(formdata=None).with_languages(document).with_marking(document),
              "details_form": DocumentForm(formdata=None, data=stored).with_parties(all_parties),
-             "audience_form": AudienceForm(formdata=None, data=stored).with_parties(all_parties)}
+             "audience_form": AudienceForm(formdata=None, data=stored).with_parties(all_parties),
+             "forward_form": ForwardForm(formdata=None).with_networks(targets)}
     for name, form in forms.items():
         if sent is not None and type(sent) is type(form):
-            forms[name] = (sent.with_parties(all_parties) if isinstance(sent, AudienceForm)
-                           else sent.with_languages(document))
-    return render_template("documents/show.html", document=document, versions=versions, by_language=by_language,
+            forms[name] = _redrawn(sent, document, all_parties, targets)
+    page = render_template("documents/show.html", document=document, versions=versions, by_language=by_language,
                            language_names=LANGUAGES, language_name=documents.language_name,
                            can_change=permissions.can(actor, "document.change", document),
                            can_change_audience=permissions.can(actor, "document.audience", document),
                            network=document.network, errors=errors, csrf_form=EmptyForm(), **forms,
+                           can_forward=bool(targets),
                            text_notice=notice(current.text_status) if current is not None else None,
-                           max_mb=current_app.config["MAX_UPLOAD_MB"]), status
+                           max_mb=current_app.config["MAX_UPLOAD_MB"])
+    if viewed:
+        documents.record_view(actor, document)
+    return page, status
+
+
+def _redrawn(sent: Any, document: Any, all_parties: list[Any], targets: list[Any]) -> Any:
+    """A form that was sent, drawn again as sent (with its choices)."""
+    if isinstance(sent, AudienceForm):
+        return sent.with_parties(all_parties)
+    if isinstance(sent, ForwardForm):
+        return sent.with_networks(targets)
+    return sent.with_languages(document)
 
 
 @bp.get("/documents/<int:document_id>")
 @access(Access.SIGNED_IN)
 def show(document_id: int) -> Any:
     """A document: what it is, who may read it, every version, and the forms to change it."""
-    return _show_page(_actor(), document_id, {})
+    return _show_page(_actor(), document_id, {}, viewed=True)
 
 
 @bp.post("/documents/<int:document_id>/versions")
@@ -146,8 +163,9 @@ def new_version(document_id: int) -> Any:
     form = VersionForm()
     try:
         checked = check(form.file.data, max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+        marking = form.marking()
         version = documents.add_version(actor, document_id, checked, form.note.data or "",
-                                        language=form.language.data or "")
+                                        language=form.language.data or "", marking=marking)
     except ServiceError as exc:
         if not exc.fields and not isinstance(exc, StorageFull):
             raise
@@ -203,6 +221,50 @@ def audience(document_id: int) -> Any:
 @bp.get("/documents/<int:document_id>/versions/<int:number>/download")
 @access(Access.SIGNED_IN)
 def download(document_id: int, number: int) -> Any:
-    """Download one version (audited)."""
-    document, version = documents.open_version(_actor(), document_id, number)
+    """Download one version (audited, with its handling code). An H2 file the reader's party may not take out
+    answers a page naming the code, offering the file's text to read here instead when there is one."""
+    actor = _actor()
+    try:
+        document, version = documents.open_version(actor, document_id, number)
+    except HandlingRestricted as exc:
+        audit_denied(exc)
+        document, version = documents.find_version(actor, document_id, number)
+        has_text = bool(documents.text_body(document, version.language))
+        return render_template("documents/restricted.html", document=document, version=version, message=exc.message,
+                               has_text=has_text, network=document.network), 403
     return send_version(document, version)
+
+
+@bp.get("/documents/<int:document_id>/text/<language>")
+@access(Access.SIGNED_IN)
+def text(document_id: int, language: str) -> Any:
+    """The text read from the document's current file in ``language``, to read on the platform (an H2 file
+    that may not be downloaded can still be read here). Audited as a view."""
+    actor = _actor()
+    document = documents.get(actor, document_id)
+    body = documents.text_body(document, language[:3])
+    if not body:
+        abort(404)
+    page = render_template("documents/text.html", document=document, body=body, language=language[:3],
+                           language_name=documents.language_name, network=document.network)
+    documents.record_view(actor, document, text=language[:3])
+    return page
+
+
+@bp.post("/documents/<int:document_id>/forward")
+@access(Access.SIGNED_IN)
+@once
+def forward(document_id: int) -> Any:
+    """Share the document in another network (a copy there; the originating party stays the owner)."""
+    actor = _actor()
+    form = ForwardForm()
+    try:
+        copy = documents.forward(actor, document_id, form.network.data or "")
+    except ValidationError as exc:
+        return _show_page(actor, document_id, exc.fields, 422, form)
+    except HandlingRestricted as exc:
+        audit_denied(exc)
+        return _show_page(actor, document_id, {"network": exc.message}, 403, form)
+    flash(_("“%(title)s” is shared in %(network)s.", title=copy.title,
+            network=networks.network_name(copy.network, plain=True)), "success")
+    return redirect(url_for("documents.show", document_id=copy.id))

@@ -101,10 +101,11 @@ def page_counter(template: str) -> str:
     return " ".join(parts)
 
 
-def printable_agenda(meeting: Any, agenda: Any, layout: str = "list") -> str:
+def printable_agenda(meeting: Any, agenda: Any, layout: str = "list", **extra: Any) -> str:
     """The HTML of a version's printed agenda (WeasyPrint lays it out), in the reader's language: dated in the
     meeting's zone, as the version page dates it, since it is a document for everyone. ``layout`` "timetable"
-    draws each day as a timetable on landscape pages instead of the list."""
+    draws each day as a timetable on landscape pages instead of the list. ``extra``: more for the template
+    (the linked documents and their handling marking)."""
     from cmc.web.timetable import kinds_in, timetable  # it builds on this module
 
     clock = MeetingClock(meeting)
@@ -116,4 +117,4 @@ def printable_agenda(meeting: Any, agenda: Any, layout: str = "list") -> str:
         layout=layout, tt_days=days, tt_kinds=kinds_in(days),
         published=published, header_title=css_string(meeting.title[:90]),
         header_version=css_string(_("Agenda version %(n)d of %(d)s", n=agenda.number, d=published)),
-        page_counter=page_counter(_("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")))
+        page_counter=page_counter(_("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")), **extra)

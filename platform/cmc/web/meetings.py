@@ -15,6 +15,7 @@ from cmc.http.pagination import paginate
 from cmc.models import ActionItem
 from cmc.services import meetings, networks, parties
 from cmc.services.errors import ConflictError, ValidationError
+from cmc.services.meetings.exports import print_marking
 from cmc.web import views
 from cmc.web.forms import text
 from cmc.web.meeting_forms import (
@@ -33,7 +34,7 @@ from cmc.web.meeting_forms import (
     parse_date,
 )
 from cmc.web.meeting_page import builder_page, refused, show_page
-from cmc.web.meeting_times import MeetingClock, printable_agenda
+from cmc.web.meeting_times import MeetingClock, css_string, printable_agenda
 from cmc.web.once import once
 from cmc.web.timetable import page_context
 from cmc.web.views import form_errors
@@ -153,7 +154,11 @@ def pdf(meeting_id: int, number: int) -> Any:
     ``?layout=timetable`` a landscape timetable per day."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
     layout = "timetable" if request.args.get("layout") == "timetable" else "list"
-    html = printable_agenda(meeting, agenda, layout)
+    # The linked documents with their tags; the strictest code among them on every page's header and footer.
+    marking = print_marking(views.actor(), agenda)
+    html = printable_agenda(meeting, agenda, layout, linked_documents=marking["linked_documents"],
+                            handling_header=css_string(marking["handling_header"]),
+                            handling_footer=css_string(marking["handling_footer"]))
     name = f"agenda-{meeting.id}-v{number}" + ("-timetable" if layout == "timetable" else "")
     return Response(meetings.agenda_pdf(meeting, agenda, html), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
@@ -162,11 +167,14 @@ def pdf(meeting_id: int, number: int) -> Any:
 @bp.get("/meetings/<int:meeting_id>/agenda/<int:number>.zip")
 @access(Access.SIGNED_IN)
 def pack(meeting_id: int, number: int) -> Any:
-    """The documents of one agenda version that I may read, in agenda order, as a ZIP."""
+    """The documents of one agenda version that I may read and take out, in agenda order, as a ZIP with its
+    manifest (H2 documents my party may not take out are left out, and the manifest says why)."""
     meeting, agenda = meetings.get_version(views.actor(), meeting_id, number)
     if not meetings.pack_holds_documents(views.actor(), agenda):
         abort(404)  # nothing the reader may open: no empty archive (the pages offer none either)
-    data, _added, _skipped = meetings.document_pack(views.actor(), meeting, agenda)
+    data, added, _skipped = meetings.document_pack(views.actor(), meeting, agenda)
+    if not added:
+        abort(404)  # every file it would hold is restricted by its handling code: no archive of a manifest alone
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="documents-{meeting.id}-v{number}.zip"'})
 

@@ -35,6 +35,7 @@ def update(actor: Account, document_id: int, data: DocumentInput) -> Document:
                                            "party_codes": [p.code for p in document.named_parties]}))
         values.pop("audience")
         values.pop("named_parties")
+        values.pop("marking")  # the marking changes through cmc.services.handling.change (the handling panel)
         kept_languages(document, values["languages"].split(";"))
         before = {"status": str(document.status) if document.status else None, "title": document.title}
         for key, value in values.items():

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cmc.extensions import db
 from cmc.models import Account, Document, DocumentVersion
 from cmc.models.types import utcnow
-from cmc.services import audit
+from cmc.services import audit, handling
 from cmc.services.documents.reading import storage
 from cmc.services.errors import is_storage_full, storage_full
 from cmc.services.extract import Extraction, extract_text
@@ -19,9 +19,12 @@ from cmc.uploads import CheckedFile
 
 
 def new_version_row(document: Document, actor: Account, checked: CheckedFile, note: str, text_status: str,
-                    kept: list[str], language: str, restored_from: int | None = None) -> DocumentVersion:
+                    kept: list[str], language: str, restored_from: int | None = None,
+                    marking: handling.Marking | None = None) -> DocumentVersion:
     """Keep the checked file and add it as the document's next version, in ``language`` (inside the write
-    transaction); a language the document did not have yet is added to its languages."""
+    transaction); a language the document did not have yet is added to its languages. The version carries
+    ``marking`` (the document's own when None), and the document takes it: its marking is its current
+    version's."""
     # The next number is read inside the write transaction: BEGIN IMMEDIATE on SQLite, a row lock on
     # PostgreSQL, so two simultaneous uploads get n+1 and n+2 and neither is lost.
     if db.session.get_bind().dialect.name == "postgresql":
@@ -34,6 +37,9 @@ def new_version_row(document: Document, actor: Account, checked: CheckedFile, no
                               extension=checked.extension, original_filename=checked.original_filename,
                               storage_key=kept[-1], note=note.strip()[:500], restored_from=restored_from,
                               text_status=text_status, language=language)
+    chosen = marking if marking is not None else handling.marking_of(document)
+    handling.mark(version, chosen)
+    handling.mark(document, chosen)
     db.session.add(version)
     if language not in document.language_list:
         document.languages = ";".join([*document.language_list, language])
@@ -48,7 +54,8 @@ def record_version(actor: Account, action: str, document: Document, version: Doc
     audit.record(actor, action, target_type="document", target_id=document.id,
                  target_party_id=document.owner_party_id,
                  details={"version": version.number, "sha256": version.sha256, "size": version.size,
-                          "text": text_status, "language": version.language})
+                          "text": text_status, "language": version.language,
+                          "handling_code": version.handling_code.value})
 
 
 @contextmanager

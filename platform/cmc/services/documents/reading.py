@@ -16,14 +16,16 @@ from cmc.models import (
     Audience,
     Document,
     DocumentKind,
+    DocumentText,
     DocumentVersion,
+    HandlingCode,
     Membership,
     Network,
     Party,
     ProtocolStatus,
     document_parties,
 )
-from cmc.services import audit, search
+from cmc.services import audit, handling, search
 from cmc.services.documents import rows
 from cmc.services.documents.validation import LANGUAGE_CODE
 
@@ -91,6 +93,7 @@ class DocumentFilter:
     status: str = ""
     query: str = ""
     sort: str = "date"
+    handling: str = ""  # a handling code (H0-H3); anything else filters nothing
 
 
 def list_query(actor: Account, filters: DocumentFilter) -> Select[tuple[Document]]:
@@ -124,6 +127,8 @@ def _listed(query: Select[Any], actor: Account, filters: DocumentFilter) -> Sele
                                 Document.languages.like(f"{filters.language};%"),
                                 Document.languages.like(f"%;{filters.language}"),
                                 Document.languages.like(f"%;{filters.language};%")))
+    if filters.handling.upper() in {c.value for c in HandlingCode}:
+        query = query.where(Document.handling_code == HandlingCode(filters.handling.upper()))
     if filters.party:
         query = query.join(Party, Party.id == Document.owner_party_id).where(Party.code == filters.party.upper())
     if filters.query.strip():
@@ -141,8 +146,16 @@ def matched_languages(filters: DocumentFilter, documents: list[Any]) -> dict[int
     return search.matched_languages(filters.query, [document.id for document in documents])
 
 
-def open_version(actor: Account, document_id: int, number: int | None = None) -> tuple[Document, DocumentVersion]:
-    """The file of one version (the newest when ``number`` is None), for download. Every download is audited."""
+def record_view(actor: Account, document: Document, **details: Any) -> None:
+    """Audit a reader's view of a document as ``document.read`` against its owning party (its "who read what
+    we shared" report lists views). Called once the page is drawn: the commit expires what the page read."""
+    audit.record_now(actor, "document.read", target_type="document", target_id=document.id,
+                     target_party_id=document.owner_party_id,
+                     details={"handling_code": document.handling_code.value, **details})
+
+
+def find_version(actor: Account, document_id: int, number: int | None = None) -> tuple[Document, DocumentVersion]:
+    """A readable document and one of its versions (the newest when ``number`` is None); 404 otherwise."""
     document = get(actor, document_id)
     version = db.session.scalar(select(DocumentVersion).where(
         DocumentVersion.document_id == document.id,
@@ -150,7 +163,62 @@ def open_version(actor: Account, document_id: int, number: int | None = None) ->
     permissions.check(version is not None, action="document.download", target_type="document",
                       target_id=document_id, hide=True)
     assert version is not None
+    return document, version
+
+
+#: How much each code restricts, to name the stricter of two (H1 and H3 are not comparable: H3's stated
+#: restriction is taken as the stricter, to be shown rather than hidden).
+STRICTNESS = {HandlingCode.H0: 0, HandlingCode.H1: 1, HandlingCode.H3: 2, HandlingCode.H2: 3}
+
+
+def export_marking(document: Document, version: DocumentVersion) -> Document | DocumentVersion:
+    """Whose marking a version's file leaves with: the stricter of the version's and the document's (an old
+    version marked H2 stays H2 after the document was lowered)."""
+    if STRICTNESS[version.handling_code] > STRICTNESS[document.handling_code]:
+        return version
+    return document
+
+
+def require_file_export(actor: Account, document: Document, version: DocumentVersion, path: str, *,
+                        network_id: int | None = None) -> None:
+    """``handling.require_export`` on a version's file, judged by the stricter of the two markings. When only
+    the version is H2, the guard judges a stand-in of the document carrying the version's marking (never
+    added to the session): the rule reads the code, the originating party and the releases of the document."""
+    marked = export_marking(document, version)
+    item = document
+    if marked is version and version.handling_code == HandlingCode.H2:
+        item = Document(id=document.id, owner_party_id=document.owner_party_id, uploader_id=document.uploader_id,
+                        network_id=document.network_id, title=document.title, audience=document.audience)
+        handling.mark(item, handling.marking_of(version))
+    handling.require_export(actor, item, path, network_id=network_id)
+
+
+def open_version(actor: Account, document_id: int, number: int | None = None, *,
+                 path: str = "download") -> tuple[Document, DocumentVersion]:
+    """The file of one version (the newest when ``number`` is None), for download by ``path`` (``download``,
+    ``api``, ``zip``). An H2 file leaves only for its originating party or under a release
+    (``HandlingRestricted`` otherwise, audited as denied). Every download is audited, with its handling code."""
+    document, version = find_version(actor, document_id, number)
+    require_file_export(actor, document, version, path)
     audit.record_now(actor, "document.download", target_type="document", target_id=document.id,
                      target_party_id=document.owner_party_id,
-                     details={"version": version.number, "sha256": version.sha256})
+                     details={"version": version.number, "sha256": version.sha256,
+                              "handling_code": export_marking(document, version).handling_code.value,
+                              **({} if path == "download" else {"export": path})})
     return document, version
+
+
+def text_body(document: Document, language: str) -> str:
+    """The text extracted from the document's current file in ``language`` ("" when none was read)."""
+    return db.session.scalar(select(DocumentText.body).where(DocumentText.document_id == document.id,
+                                                             DocumentText.language == language)) or ""
+
+
+def mark_restricted(actor: Account, found: list[rows.ApiDocumentRow], path: str = "api") -> list[rows.ApiDocumentRow]:
+    """Flag the H2 documents of a list that the actor may not take out by ``path`` (the API lists them as
+    placeholders); one statement more when the list holds H2 documents."""
+    others = {row.id: row for row in found if row.handling_code == HandlingCode.H2}
+    if others:
+        for document in db.session.scalars(select(Document).where(Document.id.in_(list(others)))):
+            others[document.id].restricted = not handling.may_export(actor, document, path)
+    return found

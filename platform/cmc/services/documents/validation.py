@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cmc.extensions import db
 from cmc.models import Audience, DocumentKind, Party, ProtocolStatus
-from cmc.services import text
+from cmc.services import handling, text
 from cmc.services.errors import ValidationError
 
 #: An ISO 639 language code, as documents store and filter them.
@@ -59,10 +59,31 @@ class DocumentInput:
     status: str = ""
     note: str = ""
     language: str = ""  # the first file's language (the first of ``languages`` when empty)
+    handling_code: str = "H0"  # the marking (cmc.services.handling.validate): code, H3's text, 4x4 evaluation
+    handling_text: str = ""
+    source_reliability: str = ""
+    info_accuracy: str = ""
+
+
+#: The fields added after the first uploads, with their defaults: left out of an upload's idempotency digest
+#: when they hold their default, so a retry of a request made before they existed matches its first try.
+LATER_DEFAULTS = {"language": "", "handling_code": "H0", "handling_text": "", "source_reliability": "",
+                  "info_accuracy": ""}
+
+
+def marking_of(data: DocumentInput, fields: dict[str, str]) -> handling.Marking:
+    """The marking ``data`` asks for; what is wrong is added to ``fields`` (H0, not evaluated, then)."""
+    try:
+        return handling.validate(data.handling_code, data.handling_text, data.source_reliability,
+                                 data.info_accuracy)
+    except ValidationError as exc:
+        fields.update(exc.fields)
+        return handling.Marking()
 
 
 def validate(data: DocumentInput) -> dict[str, Any]:
-    """The document's column values (and ``named_parties``) from ``data``; 422 naming every field at fault."""
+    """The document's column values (and ``named_parties`` and its ``marking``) from ``data``; 422 naming every
+    field at fault."""
     fields = text.field_errors(title=data.title, description=data.description, note=data.note)
     title = " ".join(data.title.split())
     if not title:
@@ -95,11 +116,12 @@ def validate(data: DocumentInput) -> dict[str, Any]:
     if len(data.note) > 500:
         fields["note"] = _("Keep the note under 500 characters.")
     audience, named = audience_of(data.audience, data.party_codes, fields)
+    marking = marking_of(data, fields)
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
     return {"title": title, "description": data.description.strip(), "kind": DocumentKind(data.kind),
             "languages": ";".join(languages), "status": status, "audience": audience,
-            "named_parties": named}
+            "named_parties": named, "marking": marking}
 
 
 def audience_of(value: str, codes: list[str], fields: dict[str, str]) -> tuple[Audience, list[Party]]:

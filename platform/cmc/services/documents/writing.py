@@ -16,7 +16,7 @@ from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Document, DocumentVersion
-from cmc.services import audit, idempotency, networks, search, text
+from cmc.services import audit, handling, idempotency, networks, search, text
 from cmc.services.documents.editing import require_change
 from cmc.services.documents.files import (
     full_disk_answers_507,
@@ -26,7 +26,13 @@ from cmc.services.documents.files import (
     text_of,
 )
 from cmc.services.documents.reading import get, storage
-from cmc.services.documents.validation import LANGUAGES_MAX, DocumentInput, file_language, validate
+from cmc.services.documents.validation import (
+    LANGUAGES_MAX,
+    LATER_DEFAULTS,
+    DocumentInput,
+    file_language,
+    validate,
+)
 from cmc.services.errors import ValidationError
 from cmc.uploads import CheckedFile
 
@@ -39,7 +45,8 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
     returned and nothing new is stored (the same key with another upload: 422). Two requests racing with one
     key make one document: the key's unique row is written in the same transaction.
     """
-    said = {k: v for k, v in data.__dict__.items() if k != "language" or v}  # digests of before stay the same
+    # Digests of uploads made before a field existed stay the same: a field at its default is left out.
+    said = {k: v for k, v in data.__dict__.items() if k not in LATER_DEFAULTS or v != LATER_DEFAULTS[k]}
     digest = idempotency.fingerprint("document.upload", slug, said, checked.sha256,
                                      checked.original_filename)
     earlier = idempotency.replay(actor.id, "document.upload", idempotency_key, digest)
@@ -54,6 +61,7 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
             network = networks.entry(slug)
             networks.require_post(actor, network, "document.upload")
             named = values.pop("named_parties")
+            marking = values.pop("marking")
             document = Document(network_id=network.id, owner_party_id=actor.party_id, uploader_id=actor.id,
                                 **values)
             document.named_parties = named
@@ -62,7 +70,7 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
             if remembered is not None:
                 remembered.target_id = document.id
             version = new_version_row(document, actor, checked, data.note, extracted.status, kept,
-                                      file_language(document.language_list, data.language))
+                                      file_language(document.language_list, data.language), marking=marking)
             search.index(document, extracted.text, version.language)
             record_version(actor, "document.upload", document, version, extracted.status)
             networks.record_activity(network.id, actor, "document.new", "document", document.id, document.title)
@@ -75,13 +83,16 @@ def upload(actor: Account, slug: str, data: DocumentInput, checked: CheckedFile,
 
 
 def add_version(actor: Account, document_id: int, checked: CheckedFile, note: str = "", *,
-                language: str = "", idempotency_key: str | None = None) -> DocumentVersion:
+                language: str = "", idempotency_key: str | None = None,
+                marking: handling.Marking | None = None) -> DocumentVersion:
     """Upload a new file as version n+1, in ``language`` (the document's first when empty; a language the
     document did not have yet is added to it; an unknown code: 422, nothing stored). ``idempotency_key``: as for
-    ``upload``, per document."""
+    ``upload``, per document. The version carries ``marking`` (the document's current one when None); a
+    marking that is not a raise of the current one needs ``handling.lower`` (403, nothing stored)."""
     text.check(note=note)
     digest = idempotency.fingerprint("document.version", document_id, note, checked.sha256,
-                                     checked.original_filename, *([language] if language else []))
+                                     checked.original_filename, *([language] if language else []),
+                                     *([marking.as_dict()] if marking is not None else []))
     earlier = idempotency.replay(actor.id, "document.version", idempotency_key, digest)
     if earlier is not None:
         get(actor, document_id)
@@ -95,10 +106,12 @@ def add_version(actor: Account, document_id: int, checked: CheckedFile, note: st
                           if idempotency_key else None)
             document = get(actor, document_id)
             require_change(actor, document, "document.version")
+            require_marking(actor, document, marking, "document.version")
             chosen = file_language(document.language_list, language)
             if len(";".join(dict.fromkeys([*document.language_list, chosen]))) > LANGUAGES_MAX:
                 raise ValidationError(_("Choose fewer languages."), fields={"language": _("Choose fewer languages.")})
-            version = new_version_row(document, actor, checked, note, extracted.status, kept, chosen)
+            version = new_version_row(document, actor, checked, note, extracted.status, kept, chosen,
+                                      marking=marking)
             search.index(document, extracted.text, chosen)
             record_version(actor, "document.version", document, version, extracted.status)
             if remembered is not None:
@@ -108,8 +121,30 @@ def add_version(actor: Account, document_id: int, checked: CheckedFile, note: st
         if not idempotency.is_key_conflict(exc):
             raise
         db.session.rollback()
-        return add_version(actor, document_id, checked, note, language=language, idempotency_key=idempotency_key)
+        return add_version(actor, document_id, checked, note, language=language, idempotency_key=idempotency_key,
+                           marking=marking)
     return version
+
+
+def require_marking(actor: Account, document: Document, marking: handling.Marking | None, action: str) -> None:
+    """Refuse (403) a new version's ``marking`` that lowers the document's current one (anything but the same
+    marking or a raise) unless the actor may lower it: the originating party's author or focal point."""
+    current = handling.marking_of(document)
+    if marking is None or marking == current or handling.is_raise(current, marking):
+        return
+    permissions.require(actor, "handling.lower", document, action=action, target_type="document",
+                        target_id=document.id, target_party_id=document.owner_party_id,
+                        message=_("Only the originating party (the author or its focal point) may lower the "
+                                  "handling code or change the evaluation."))
+
+
+def restored_marking(actor: Account, document: Document, old: DocumentVersion) -> handling.Marking:
+    """The marking of a restored version: the old version's when the restorer may lower the document's or it
+    is a raise (an old version marked H2 stays H2); the document's current marking otherwise."""
+    current, earlier = handling.marking_of(document), handling.marking_of(old)
+    if handling.is_raise(current, earlier) or permissions.can(actor, "handling.lower", document):
+        return earlier
+    return current
 
 
 def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
@@ -137,7 +172,8 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
             document = get(actor, document_id)
             # The restored file keeps its language: it becomes that language's current text again.
             version = new_version_row(document, actor, checked, _("Restored from version %(n)d", n=number),
-                                      extracted.status, kept, old.language, restored_from=number)
+                                      extracted.status, kept, old.language, restored_from=number,
+                                      marking=restored_marking(actor, document, old))
             search.index(document, extracted.text, old.language)
             audit.record(actor, "document.restore", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
