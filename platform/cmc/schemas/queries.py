@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import fields
 from marshmallow.validate import OneOf, Range
 
-from cmc.models import CapStatus
+from cmc.models import CapStatus, HandlingCode
 from cmc.schemas.alerts import SEVERITIES
 from cmc.schemas.common import Input, values_of
 
@@ -50,4 +50,12 @@ class DocumentQuerySchema(Input):
     party = fields.String()
     status = fields.String()
     sort = fields.String(validate=OneOf(["date", "title"]))
+    page = _page()
+
+
+class ThreadQuerySchema(Input):
+    """The filter of a network's thread list."""
+
+    handling = fields.String(validate=OneOf(values_of(HandlingCode)),
+                             metadata={"description": "only threads marked with this handling code"})
     page = _page()

@@ -74,6 +74,28 @@ def _party_reads(party_id: int, item: Item) -> bool:
     return network is not None and any(p.id == party_id for p in network.parties)
 
 
+def audience_parties(item: Item) -> list[Party]:
+    """The parties a release may name: those in the item's audience as its originator set it, other than the
+    originating party (a release never widens the audience), by name."""
+    if isinstance(item, Document):
+        candidates = list(db.session.scalars(select(Party).where(Party.retired_at.is_(None))))
+    else:
+        network = item_network(item)
+        candidates = list(network.parties) if network is not None else []
+    origin = origin_party_id(item)
+    return sorted((p for p in candidates if p.id != origin and _party_reads(p.id, item)), key=lambda p: p.name)
+
+
+def network_choices(actor: Account, item: Item) -> list[Network]:
+    """The networks a release into another network may name: those the actor may post in, not the item's own."""
+    from cmc.services.networks import readable_network_ids
+
+    own = item_network(item)
+    ids = readable_network_ids(actor)
+    found = db.session.scalars(select(Network).where(Network.id.in_(ids)).order_by(Network.name)) if ids else []
+    return [n for n in found if n is not own and permissions.can(actor, "network.post", n)]
+
+
 def request(actor: Account, item: Item, *, purpose: Any, reason: str, network_id: int | None = None,
             party_id: int | None = None) -> ReleaseRequest:
     """Ask the originating party to release ``item``. 403 when the item is not H2 or is the actor's own
