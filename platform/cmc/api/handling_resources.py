@@ -143,10 +143,13 @@ def _register(path: str, kind: str) -> None:
     ]
     argument = f"{kind}_id"
     for tail, method, view, declared in views:
+        # The ask has a path of its own: two rules of one path with an id differ only by method, and an id out
+        # of range would then answer 405 instead of 404 (werkzeug checks the method before the converter).
+        tail = "releases/ask" if view is post_release else tail
         def bound(_view: Callable[..., Any] = view, **path_args: int) -> Any:
             return _view(kind, path_args[argument])
 
-        bound.__name__ = f"{kind}_{tail}_{method.lower()}"
+        bound.__name__ = f"{kind}_{tail.replace('/', '_')}_{method.lower()}"
         bound.__doc__ = view.__doc__
         bp.add_url_rule(f"/{path}/<int:{argument}>/{tail}", endpoint=bound.__name__, view_func=declared(bound),
                         methods=[method])
@@ -174,7 +177,8 @@ def list_releases() -> Any:
            answers={200: ("The decided request", ReleaseRequestSchema)},
            description="The originating party's focal point or the item's author (403 otherwise); 409 once decided.")
 def decide_release(release_id: int) -> Any:
-    """Decide a release request."""
+    """Decide a release request (a request of an item the caller may not read: 404 before the body is read)."""
+    releases.open_release(_actor(), release_id)
     data = json_body()
     grant = data.get("grant")
     if not isinstance(grant, bool):

@@ -8,6 +8,7 @@ document's or a thread's page; the panel reads what it shows through the Jinja g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,6 +146,7 @@ def panel_data(item: Item, kind: str) -> PanelData:
 def install_panel_globals(app: Any) -> None:
     """Give templates ``handling_panel_data(item, kind)`` (``templates/handling/_panel.html``)."""
     app.jinja_env.globals["handling_panel_data"] = panel_data
+    app.jinja_env.globals["handling_form_url"] = form_url
 
 
 def _problems(messages: dict[str, str] | str) -> None:
@@ -153,15 +155,12 @@ def _problems(messages: dict[str, str] | str) -> None:
 
 
 def _load(kind: str, item_id: int) -> Item:
-    return releases.load_item(views.actor(), kind if kind in KINDS else "", item_id)
+    return releases.load_item(views.actor(), kind, item_id)
 
 
-@bp.post("/handling/<kind>/<int:marked_id>/marking")
-@access(Access.SIGNED_IN)
-@once
-def change(kind: str, marked_id: int) -> Response:
+def change(kind: str, item_id: int) -> Response:
     """Change an item's handling code (and, on alerts and documents, its evaluation)."""
-    actor, item_id = views.actor(), marked_id
+    actor = views.actor()
     item = _load(kind, item_id)
     form = HandlingChangeForm(codes=[c.value for c in HandlingCode])
     if not form.validate_on_submit():
@@ -189,12 +188,9 @@ def _value(grid: Any) -> str:
     return grid.value if grid is not None else ""
 
 
-@bp.post("/handling/<kind>/<int:marked_id>/releases")
-@access(Access.SIGNED_IN)
-@once
-def ask(kind: str, marked_id: int) -> Response:
+def ask(kind: str, item_id: int) -> Response:
     """Ask the originating party to release an H2 item."""
-    actor, item_id = views.actor(), marked_id
+    actor = views.actor()
     item = _load(kind, item_id)
     form = ReleaseRequestForm()
     if not form.validate_on_submit():
@@ -210,6 +206,30 @@ def ask(kind: str, marked_id: int) -> Response:
         return redirect(item_url(kind, item_id))
     flash(_("Your request is sent to %(party)s.", party=handling.origin_name(item)), "success")
     return redirect(item_url(kind, item_id))
+
+
+def _register(kind: str) -> None:
+    """The item routes of one kind: ``/alerts/<alert_id>/handling`` and ``/alerts/<alert_id>/releases``. The
+    path argument is named as on the item's own pages, so the network scope check (``cmc.web.scope``) answers
+    a non-member as it does there."""
+    argument = f"{kind}_id"
+    for tail, view in (("handling", change), ("releases", ask)):
+        def bound(_view: Callable[..., Response] = view, **path_args: int) -> Response:
+            return _view(kind, path_args[argument])
+
+        bound.__name__ = f"{kind}_{view.__name__}"
+        bound.__doc__ = view.__doc__
+        bp.add_url_rule(f"/{kind}s/<int:{argument}>/{tail}", endpoint=bound.__name__,
+                        view_func=access(Access.SIGNED_IN)(once(bound)), methods=["POST"])
+
+
+for _kind in KINDS:
+    _register(_kind)
+
+
+def form_url(kind: str, action: str, item_id: int) -> str:
+    """Where the panel's change (``change``) or release (``ask``) form of an item posts."""
+    return url_for(f"handling.{kind}_{action}", **{f"{kind}_id": item_id})
 
 
 def _id(value: str) -> int | None:
@@ -269,10 +289,4 @@ def withdraw(release_id: int) -> Response:
 
 def _release(release_id: int) -> ReleaseRequest:
     """A request of an item the reader may read (404 otherwise)."""
-    release = db.session.get(ReleaseRequest, release_id)
-    permissions.check(release is not None, action="release.read", target_type="release", target_id=release_id,
-                      hide=True)
-    assert release is not None
-    releases.load_item(views.actor(), release.item_type, release.item_id)
-    return release
-
+    return releases.open_release(views.actor(), release_id)

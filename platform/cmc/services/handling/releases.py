@@ -101,6 +101,10 @@ def request(actor: Account, item: Item, *, purpose: Any, reason: str, network_id
     """Ask the originating party to release ``item``. 403 when the item is not H2 or is the actor's own
     party's; 422 for a missing reason, an unknown purpose, a network or party outside what the item reaches."""
     kind = item_type(item)
+    # Callers load the item through ``load_item``; a direct call for an item the actor cannot read is refused
+    # the same way (404), never recorded as a request.
+    permissions.check(permissions.handling.can_read_item(actor, item), action="release.request",
+                      target_type=kind, target_id=item.id, hide=True)
     permissions.require(actor, "release.request", item, action="release.request", target_type=kind,
                         target_id=item.id, target_party_id=origin_party_id(item),
                         message=_("Only an H2 item of another party can be asked for release."))
@@ -151,6 +155,17 @@ def request(actor: Account, item: Item, *, purpose: Any, reason: str, network_id
     return release
 
 
+def open_release(actor: Account, release_id: int) -> ReleaseRequest:
+    """A release request of an item the actor may read (404 otherwise: a missing request and another
+    network's answer alike)."""
+    release = db.session.get(ReleaseRequest, release_id)
+    permissions.check(release is not None, action="release.read", target_type="release", target_id=release_id,
+                      hide=True)
+    assert release is not None
+    load_item(actor, release.item_type, release.item_id)
+    return release
+
+
 def decide(actor: Account, release_id: int, *, grant: bool, note: str = "", days: int | None = DEFAULT_DAYS,
            at: datetime | None = None) -> ReleaseRequest:
     """Grant (for ``days``, 1 to ``MAX_DAYS``) or refuse a pending request. 404 for a request of an item the
@@ -170,10 +185,14 @@ def decide(actor: Account, release_id: int, *, grant: bool, note: str = "", days
     text = " ".join(str(note or "").split())[:REASON_MAX]
     until: datetime | None = None
     if grant:
-        if days is None or not 1 <= int(days) <= MAX_DAYS:
+        try:
+            length = int(days) if days is not None else 0
+        except (TypeError, ValueError):
+            length = 0  # not a number: refused below like an out-of-range one (422, not 500)
+        if not 1 <= length <= MAX_DAYS:
             raise ValidationError(_("Grant a release for 1 to %(n)d days.", n=MAX_DAYS),
                                   fields={"days": _("Grant a release for 1 to %(n)d days.", n=MAX_DAYS)})
-        until = (at or utcnow()) + timedelta(days=int(days))
+        until = (at or utcnow()) + timedelta(days=length)
     with write_transaction():
         release.status = ReleaseStatus.GRANTED if grant else ReleaseStatus.REFUSED
         release.decided_by_id = actor.id
