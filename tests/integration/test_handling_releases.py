@@ -265,6 +265,7 @@ def test_the_panel_forms_work_on_a_thread_page_without_javascript(shared, app, s
     release = db.session.scalars(select(ReleaseRequest)).one()
     # Lowering from the panel by someone else is refused and changes nothing; the author's raise works.
     page = decider.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert 'name="marking-handling_code"' in page and "marking-source_reliability" not in page  # not evaluated
     decide = _form(page, f"/releases/{release.id}/decide")
     prefix = f"decide-{release.id}-"
     bad = {f"{prefix}csrf_token": _csrf(decide), "form_nonce": _nonce(decide), f"{prefix}days": "400",
