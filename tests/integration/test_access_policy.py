@@ -172,6 +172,20 @@ EXPECTED: dict[str, Access] = {
     "networks.edit_reply": S,
     "networks.delete_reply": S,
     "networks.thread_history": S,
+    # Handling codes and release requests (issue 18): the services decide who may do what.
+    "handling.alert_change": S,
+    "handling.alert_ask": S,
+    "handling.document_change": S,
+    "handling.document_ask": S,
+    "handling.thread_change": S,
+    "handling.thread_ask": S,
+    "handling.decide": S,
+    "handling.withdraw": S,
+    **{f"api.{kind}_{tail}": S for kind in ("alert", "document", "thread")
+       for tail in ("handling_put", "releases_get", "releases_ask_post")},
+    "api.list_releases": S,
+    "api.decide_release": S,
+    "api.withdraw_release": S,
 }
 
 ROLES = ["anonymous", "delegate", "observer", "focal_point", "secretariat"]

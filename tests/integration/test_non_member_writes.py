@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from cmc.extensions import db
 from cmc.http.access import Access, rule_of
-from cmc.models import Activity, Document, Membership, Reply, Thread
-from cmc.services import alerts, auth, meetings, networks
+from cmc.models import Activity, Document, HandlingCode, Membership, Reply, Thread
+from cmc.services import alerts, auth, handling, meetings, networks
+from cmc.services.handling import releases
 from tests.conftest import csrf_from
 
 MISSING = 987654321
@@ -35,6 +36,7 @@ TARGETS = {
     "item_id": "item_id",
     "action_id": "action_id",
     "registration_id": "registration_id",
+    "release_id": "release_id",
 }
 #: Path arguments of routes that are not about a network (accounts admin, parties, tokens, sessions).
 NOT_NETWORK_SCOPED = re.compile(r"^/(admin|settings|invitations|sign-in|api/v1/tokens|api/v1/parties)")
@@ -67,6 +69,8 @@ def world(app, make_party, make_account):
                              meeting.agenda_revision)
     action = meetings.add_action(admin, meeting.id, "Report back", owner_network=network.slug)
     registration = meetings.register(admin, meeting.id, "TT", [{"name": "Head", "role": "head"}])
+    assert handling.change(coordinator, alert, handling.Marking(HandlingCode.H2))
+    release = releases.request(member, alert, purpose="national_system", reason="Coast guard")
     outsiders = {
         # a delegate of a party that is not in the network
         "outsider": make_account("delegate", party="BB"),
@@ -79,7 +83,7 @@ def world(app, make_party, make_account):
     return {"slug": network.slug, "member_id": member.id, "non_member_id": non_member.id,
             "thread_id": thread.id, "reply_id": reply.id, "document_id": document.id, "version": 1,
             "alert_id": alert.id, "meeting_id": meeting.id, "item_id": item.id, "action_id": action.id,
-            "registration_id": registration.id, "outsiders": outsiders}
+            "registration_id": registration.id, "release_id": release.id, "outsiders": outsiders}
 
 
 def _writes(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,10 +26,12 @@ from cmc.schemas import (
     ThreadSchema,
     ThreadWithRepliesSchema,
 )
-from cmc.schemas.bodies import MemberInputSchema, ReplyInputSchema, ThreadInputSchema
+from cmc.schemas.bodies import MemberInputSchema, ReplyInputSchema
 from cmc.schemas.common import With
-from cmc.schemas.queries import PageQuerySchema
-from cmc.services import networks
+from cmc.schemas.networks import ThreadCreateInputSchema
+from cmc.schemas.queries import PageQuerySchema, ThreadQuerySchema
+from cmc.services import handling, networks
+from cmc.services.networks.threads import handling_filter, record_read
 
 
 def _actor() -> Account:
@@ -99,31 +101,44 @@ def remove_member(slug: str, account_id: int) -> Any:
 
 @bp.get("/networks/<slug>/threads")
 @operation(Access.SIGNED_IN, summary="Threads, pinned first then by latest activity, 20 a page", tags=["discussions"],
-           query=PageQuerySchema, answers={200: ("One page of threads", ThreadPageSchema)})
+           query=ThreadQuerySchema, errors=(400,), answers={200: ("One page of threads", ThreadPageSchema)},
+           description="An H2 thread whose originator has not released it to the caller's party is listed as a "
+                       "placeholder: restricted true, no title or text.")
 def list_threads(slug: str) -> Any:
-    """Threads of a network."""
-    network = networks.open_network(_actor(), slug)
-    page = paginate(networks.thread_json_query(_actor(), network), per_page=20,
-                    load=lambda statement: networks.load_thread_json_rows(statement, network))
+    """Threads of a network (``?handling=H2``: those marked H2)."""
+    actor = _actor()
+    network = networks.open_network(actor, slug)
+    raw = request.args.get("handling")
+    code = handling_filter(raw)
+    if raw and code is None:
+        raise BadRequestBody(_("Choose a handling code from H0 to H3."), fields={"handling": "choice"})
+    page = paginate(networks.thread_json_query(actor, network, code), per_page=20,
+                    load=lambda statement: networks.load_thread_json_rows(statement, network, actor))
     return jsonify(ThreadPageSchema().dump(page))
 
 
 @bp.post("/networks/<slug>/threads")
 @operation(Access.SIGNED_IN, summary="Start a thread (members who are not observers)", tags=["discussions"],
-           body=ThreadInputSchema, errors=(410,), answers={201: ("The new thread", ThreadSchema)})
+           body=ThreadCreateInputSchema, errors=(410,), answers={201: ("The new thread", ThreadSchema)})
 def create_thread(slug: str) -> Any:
-    """Start a thread."""
+    """Start a thread (a code outside H0-H3, or H3 without its text: 422)."""
     data = json_body()
-    thread = networks.create_thread(_actor(), slug, _string(data, "title"), _string(data, "body"))
+    title, body = _string(data, "title"), _string(data, "body")
+    marking = handling.validate(data.get("handling_code", "H0"), data.get("handling_text", ""))
+    thread = networks.create_thread(_actor(), slug, title, body, marking)
     return jsonify(networks.thread_json(thread)), 201
 
 
 @bp.get("/threads/<int:thread_id>")
 @operation(Access.SIGNED_IN, summary="A thread with one page (50) of its replies, oldest first", tags=["discussions"],
-           query=PageQuerySchema, errors=(410,), answers={200: ("The thread", ThreadWithRepliesSchema)})
+           query=PageQuerySchema, errors=(410,), answers={200: ("The thread", ThreadWithRepliesSchema)},
+           description="403 handling_restricted: an H2 thread its originator has not released to the caller's party.")
 def get_thread(thread_id: int) -> Any:
-    """A thread and its replies."""
-    thread = networks.open_thread(_actor(), thread_id)
+    """A thread and its replies (an H2 thread only for its originating party or under a release)."""
+    actor = _actor()
+    thread = networks.open_thread(actor, thread_id)
+    handling.require_export(actor, thread, "api")
+    record_read(actor, thread)
     page = paginate(networks.reply_json_query(thread), per_page=50, load=networks.load_reply_json_rows)
     return jsonify(ThreadWithRepliesSchema().dump(With(thread, replies=page.items, page=page.number,
                                                        has_next=page.has_next)))

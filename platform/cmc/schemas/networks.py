@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import fields
-from marshmallow.validate import OneOf
+from marshmallow.validate import Length, OneOf
 
-from cmc.schemas.common import PersonRefSchema, Shape
+from cmc.models import HandlingCode
+from cmc.schemas.bodies import ThreadInputSchema
+from cmc.schemas.common import PersonRefSchema, Shape, values_of
+from cmc.schemas.handling import handling_field
 
 ROLES = ["coordinator", "member"]
 TEXT_FIELDS = ("name", "description", "charter")
@@ -82,6 +85,18 @@ class ThreadSchema(Shape):
     pinned = fields.Function(lambda thread: thread.pinned_at is not None, metadata={"type": "boolean"})
     reply_count = fields.Integer()
     last_activity_at = fields.DateTime()
+    handling = handling_field()
+    restricted = fields.Function(lambda thread: bool(getattr(thread, "restricted", False)), metadata={
+        "type": "boolean", "description": "an H2 thread its originator has not released to the caller: listed "
+                                          "as a placeholder, without title or text"})
+
+
+class ThreadCreateInputSchema(ThreadInputSchema):
+    """A new thread with its handling code (H0 by default; H3 needs its restriction text; threads are not
+    evaluated)."""
+
+    handling_code = fields.String(validate=OneOf(values_of(HandlingCode)), load_default="H0")
+    handling_text = fields.String(validate=Length(max=500), load_default="")
 
 
 class ReplySchema(Shape):

@@ -55,3 +55,11 @@ class DocumentQuerySchema(Input):
         "description": "only documents marked with this handling code (H0-H3)"})
     sort = fields.String(validate=OneOf(["date", "title"]))
     page = _page()
+
+
+class ThreadQuerySchema(Input):
+    """The filter of a network's thread list."""
+
+    handling = fields.String(validate=OneOf(values_of(HandlingCode)),
+                             metadata={"description": "only threads marked with this handling code"})
+    page = _page()

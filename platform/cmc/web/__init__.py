@@ -222,6 +222,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(calendar_feeds.bp)
     app.register_blueprint(handling.bp)
+    handling.install_panel_globals(app)  # the handling panel's forms and release history (handling/_panel.html)
     app.register_blueprint(shared_report.bp)
     # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
     app.jinja_env.filters["safe_html"] = stored_html

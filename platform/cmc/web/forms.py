@@ -239,6 +239,13 @@ class ThreadForm(OnceForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the thread a title.")), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Write something first.")),
                                                     Length(max=50_000)], render_kw={"rows": 10})
+    # The marking (threads are not evaluated): any code is offered, the service refuses one outside H0-H3.
+    handling_code = SelectField(_l("Handling code"), default="H0", validate_choice=False)
+    handling_text = StringField(_l("Restriction (H3)"), validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handling_code.choices = label_choices("handling")
 
 
 class ReplyForm(OnceForm):

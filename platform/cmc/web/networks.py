@@ -14,8 +14,9 @@ from cmc.http.access import Access, access
 from cmc.http.pagination import paginate
 from cmc.models import Reply
 from cmc.models.types import parse_id
-from cmc.services import alerts, documents, networks, parties
+from cmc.services import alerts, documents, handling, networks, parties
 from cmc.services.errors import ConflictError, ValidationError
+from cmc.services.networks.threads import handling_filter
 from cmc.web import views
 from cmc.web.forms import EmptyForm, MemberForm, NetworkForm, PinForm, ReplyForm, ThreadForm, text
 from cmc.web.once import once
@@ -63,7 +64,8 @@ def directory() -> Any:
 def workspace(slug: str) -> Any:
     """A network's home: overview, charter, threads, members and latest activity."""
     network = networks.open_network(views.actor(), slug)
-    page = paginate(networks.thread_rows_query(views.actor(), network), per_page=20,
+    code = handling_filter(request.args.get("handling"))
+    page = paginate(networks.thread_rows_query(views.actor(), network, code), per_page=20,
                     load=networks.load_thread_rows)
     activity = networks.load_activity(networks.activity_rows_query(views.actor(), network).limit(8))
     groups = networks.members_by_party(views.actor(), network, limit=40)
@@ -73,7 +75,8 @@ def workspace(slug: str) -> Any:
         if network.alerts_enabled else []
     return render_template("networks/workspace.html", page=page, activity=activity, groups=groups,
                            member_total=networks.member_count(network), latest_documents=latest_documents,
-                           active_alerts=active_alerts, **_workspace_context(network))
+                           active_alerts=active_alerts, handling_code=code.value if code else "",
+                           **_workspace_context(network))
 
 
 @bp.get("/networks/<slug>/activity")
@@ -215,7 +218,8 @@ def new_thread(slug: str) -> Any:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                thread = networks.create_thread(actor, slug, form.title.data or "", form.body.data or "")
+                thread = networks.create_thread(actor, slug, form.title.data or "", form.body.data or "",
+                                                _thread_marking(form))
             except ValidationError as exc:
                 errors = exc.fields
             else:
@@ -226,6 +230,11 @@ def new_thread(slug: str) -> Any:
         return _cannot_post(network)
     return render_template("networks/thread_form.html", form=form, errors=errors, thread=None,
                            **_workspace_context(network)), 422 if errors else 200
+
+
+def _thread_marking(form: ThreadForm) -> handling.Marking:
+    """The handling code the thread form sent (422 naming the field for a bad code, H3 without its text)."""
+    return handling.validate(text(form.handling_code, "H0"), text(form.handling_text))
 
 
 def _cannot_post(network: Any) -> Any:
@@ -286,11 +295,14 @@ def edit_thread(thread_id: int) -> Any:
     actor = views.actor()
     item = networks.open_thread(actor, thread_id)
     form = ThreadForm(obj=item) if request.method == "GET" else ThreadForm()
+    if request.method == "GET":
+        form.handling_code.data = item.handling_code.value
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                networks.edit_thread(actor, thread_id, form.title.data or "", form.body.data or "")
+                networks.edit_thread(actor, thread_id, form.title.data or "", form.body.data or "",
+                                     _thread_marking(form))
             except ValidationError as exc:
                 errors = exc.fields
             else:

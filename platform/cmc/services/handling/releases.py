@@ -74,11 +74,37 @@ def _party_reads(party_id: int, item: Item) -> bool:
     return network is not None and any(p.id == party_id for p in network.parties)
 
 
+def audience_parties(item: Item) -> list[Party]:
+    """The parties a release may name: those in the item's audience as its originator set it, other than the
+    originating party (a release never widens the audience), by name."""
+    if isinstance(item, Document):
+        candidates = list(db.session.scalars(select(Party).where(Party.retired_at.is_(None))))
+    else:
+        network = item_network(item)
+        candidates = list(network.parties) if network is not None else []
+    origin = origin_party_id(item)
+    return sorted((p for p in candidates if p.id != origin and _party_reads(p.id, item)), key=lambda p: p.name)
+
+
+def network_choices(actor: Account, item: Item) -> list[Network]:
+    """The networks a release into another network may name: those the actor may post in, not the item's own."""
+    from cmc.services.networks import readable_network_ids
+
+    own = item_network(item)
+    ids = readable_network_ids(actor)
+    found = db.session.scalars(select(Network).where(Network.id.in_(ids)).order_by(Network.name)) if ids else []
+    return [n for n in found if n is not own and permissions.can(actor, "network.post", n)]
+
+
 def request(actor: Account, item: Item, *, purpose: Any, reason: str, network_id: int | None = None,
             party_id: int | None = None) -> ReleaseRequest:
     """Ask the originating party to release ``item``. 403 when the item is not H2 or is the actor's own
     party's; 422 for a missing reason, an unknown purpose, a network or party outside what the item reaches."""
     kind = item_type(item)
+    # Callers load the item through ``load_item``; a direct call for an item the actor cannot read is refused
+    # the same way (404), never recorded as a request.
+    permissions.check(permissions.handling.can_read_item(actor, item), action="release.request",
+                      target_type=kind, target_id=item.id, hide=True)
     permissions.require(actor, "release.request", item, action="release.request", target_type=kind,
                         target_id=item.id, target_party_id=origin_party_id(item),
                         message=_("Only an H2 item of another party can be asked for release."))
@@ -129,6 +155,17 @@ def request(actor: Account, item: Item, *, purpose: Any, reason: str, network_id
     return release
 
 
+def open_release(actor: Account, release_id: int) -> ReleaseRequest:
+    """A release request of an item the actor may read (404 otherwise: a missing request and another
+    network's answer alike)."""
+    release = db.session.get(ReleaseRequest, release_id)
+    permissions.check(release is not None, action="release.read", target_type="release", target_id=release_id,
+                      hide=True)
+    assert release is not None
+    load_item(actor, release.item_type, release.item_id)
+    return release
+
+
 def decide(actor: Account, release_id: int, *, grant: bool, note: str = "", days: int | None = DEFAULT_DAYS,
            at: datetime | None = None) -> ReleaseRequest:
     """Grant (for ``days``, 1 to ``MAX_DAYS``) or refuse a pending request. 404 for a request of an item the
@@ -152,10 +189,14 @@ def decide(actor: Account, release_id: int, *, grant: bool, note: str = "", days
     text = " ".join(str(note or "").split())[:REASON_MAX]
     until: datetime | None = None
     if grant:
-        if days is None or not 1 <= int(days) <= MAX_DAYS:
+        try:
+            length = int(days) if days is not None else 0
+        except (TypeError, ValueError):
+            length = 0  # not a number: refused below like an out-of-range one (422, not 500)
+        if not 1 <= length <= MAX_DAYS:
             raise ValidationError(_("Grant a release for 1 to %(n)d days.", n=MAX_DAYS),
                                   fields={"days": _("Grant a release for 1 to %(n)d days.", n=MAX_DAYS)})
-        until = (at or utcnow()) + timedelta(days=int(days))
+        until = (at or utcnow()) + timedelta(days=length)
     with write_transaction():
         release.status = ReleaseStatus.GRANTED if grant else ReleaseStatus.REFUSED
         release.decided_by_id = actor.id

@@ -8,7 +8,7 @@ network or thread it shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import Select, bindparam, select
 
 from cmc import permissions
 from cmc.extensions import db
-from cmc.models import Account, Membership, Network, Party, Reply, Thread
+from cmc.models import Account, HandlingCode, Membership, Network, Party, Reply, Thread
 from cmc.services.listing import PartyCode
 
 #: A member as ``MemberSchema`` shows them: account id, name, party code and role in the network.
@@ -26,7 +26,7 @@ _MEMBERS = select(Account.id, Account.name, Party.code, Membership.role) \
 #: A network's threads, pinned first then by latest activity, with their authors (``ThreadSchema``'s columns).
 _THREADS = select(Thread.id, Thread.network_id, Thread.title, Thread.body, Thread.body_html, Thread.created_at,
                   Thread.edited_at, Thread.pinned_at, Thread.reply_count, Thread.last_activity_at, Account.id,
-                  Account.name, Party.code) \
+                  Account.name, Party.code, Thread.handling_code, Thread.handling_text, Account.party_id) \
     .join(Account, Account.id == Thread.author_id).join(Party, Party.id == Account.party_id) \
     .where(Thread.network_id == bindparam("network_id"), Thread.deleted_at.is_(None)) \
     .order_by(Thread.pinned_at.is_(None), Thread.pinned_at.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
@@ -44,6 +44,7 @@ class Person:
     id: int
     name: str
     party: PartyCode
+    party_id: int = 0  # the originating party of a thread (the handling rules read it; not shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,14 @@ class JsonThreadRow:
     last_activity_at: datetime
     author: Person
     network: Network
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_text: str = ""
+    restricted: bool = False  # an H2 thread the reader may not take out by the API: listed as a placeholder
+
+    @property
+    def handling(self) -> JsonThreadRow:
+        """The row as ``HandlingSchema`` reads it (as on ``Thread``)."""
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +95,26 @@ def member_json_query(actor: Account, network: Network) -> Select[Any]:
     return _MEMBERS.params(network_id=network.id)
 
 
-def thread_json_query(actor: Account, network: Network) -> Select[Any]:
-    """The network's threads as the API lists them, for people who may read it (404 for others): run it with
-    ``load_thread_json_rows``."""
+def thread_json_query(actor: Account, network: Network, code: HandlingCode | None = None) -> Select[Any]:
+    """The network's threads (those marked ``code`` when given) as the API lists them, for people who may read
+    it (404 for others): run it with ``load_thread_json_rows``."""
     permissions.require(actor, "network.read", network, action="network.read",
                         target_type="network", target_id=network.id, hide=True)
-    return _THREADS.params(network_id=network.id)
+    statement = _THREADS if code is None else _THREADS.where(Thread.handling_code == code)
+    return statement.params(network_id=network.id)
 
 
-def load_thread_json_rows(statement: Select[Any], network: Network) -> list[JsonThreadRow]:
-    """The threads of a ``thread_json_query`` statement of ``network``."""
-    return [JsonThreadRow(*r[:10], author=Person(r[10], r[11], PartyCode(r[12])), network=network)
+def load_thread_json_rows(statement: Select[Any], network: Network,
+                          actor: Account | None = None) -> list[JsonThreadRow]:
+    """The threads of a ``thread_json_query`` statement of ``network``; for ``actor``, an H2 thread they may
+    not take out by the API becomes a placeholder (no title, no text, ``restricted``)."""
+    rows = [JsonThreadRow(*r[:10], author=Person(r[10], r[11], PartyCode(r[12]), r[15]), network=network,
+                          handling_code=HandlingCode(r[13]), handling_text=r[14])
             for r in db.session.execute(statement)]
+    if actor is None:
+        return rows
+    return [row if permissions.can(actor, "handling.export", row, "api")
+            else replace(row, title="", body="", body_html="", restricted=True) for row in rows]
 
 
 def reply_json_query(thread: Thread) -> Select[Any]:

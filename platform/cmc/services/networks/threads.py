@@ -12,10 +12,10 @@ from sqlalchemy import Select, and_, bindparam, select
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Activity, Network, Party, Reply, Revision, Thread, ThreadVisit
+from cmc.models import Account, Activity, HandlingCode, Network, Party, Reply, Revision, Thread, ThreadVisit
 from cmc.models.types import utcnow
 from cmc.realtime import notify
-from cmc.services import audit, markup, text
+from cmc.services import audit, handling, markup, text
 from cmc.services.errors import GoneError, ValidationError
 from cmc.services.listing import PartyCode
 from cmc.services.networks.directory import entry, require_post
@@ -56,15 +56,19 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     return ReplySchema().dump(reply)
 
 
-def create_thread(actor: Account, slug: str, title: str, body: str) -> Thread:
-    """Start a thread; members with the workspace open see it appear."""
+def create_thread(actor: Account, slug: str, title: str, body: str,
+                  marking: handling.Marking | None = None) -> Thread:
+    """Start a thread (its handling code ``marking``, H0 when none; threads are not evaluated); members with the
+    workspace open see it appear."""
     clean_title, body = _check_text(title, body)
+    marking = handling.Marking(marking.code, marking.text) if marking is not None else handling.Marking()
     with write_transaction():
         network = entry(slug)
         require_post(actor, network, "thread.create")
         now = utcnow()
         thread = Thread(network_id=network.id, author_id=actor.id, title=clean_title or "", body=body,
                         body_html=markup.render(body), created_at=now, last_activity_at=now)
+        handling.mark(thread, marking)
         db.session.add(thread)
         db.session.flush()
         db.session.add(Activity(network_id=network.id, actor_id=actor.id, verb="thread.new",
@@ -79,7 +83,7 @@ def create_thread(actor: Account, slug: str, title: str, body: str) -> Thread:
 #: (``:reader`` bound per request). Built once; the page adds the network and its window.
 _ROW_SELECT = (
     select(Thread.id, Thread.title, Thread.pinned_at, Thread.reply_count, Thread.last_activity_at, Account.name,
-           Party.code, ThreadVisit.seen_at)
+           Party.code, ThreadVisit.seen_at, Thread.handling_code, Thread.handling_text)
     .join(Account, Account.id == Thread.author_id).join(Party, Party.id == Account.party_id)
     .outerjoin(ThreadVisit, and_(ThreadVisit.thread_id == Thread.id, ThreadVisit.account_id == bindparam("reader")))
     .where(Thread.deleted_at.is_(None))
@@ -104,19 +108,32 @@ class ThreadRow:
     reply_count: int
     last_activity_at: datetime
     author: Author
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_text: str = ""
 
 
-def thread_rows_query(actor: Account, network: Network) -> Select[Any]:
-    """The network's threads, pinned first then by latest activity, as the workspace lists them, for people who
-    may read it (404 for others): run it with ``load_thread_rows``."""
+def handling_filter(value: Any) -> HandlingCode | None:
+    """The ``?handling=`` filter of a thread list: a code H0-H3, or None (no filter) for anything else."""
+    try:
+        return HandlingCode(str(value or "").strip().upper())
+    except ValueError:
+        return None
+
+
+def thread_rows_query(actor: Account, network: Network, code: HandlingCode | None = None) -> Select[Any]:
+    """The network's threads (those marked ``code`` when given), pinned first then by latest activity, as the
+    workspace lists them, for people who may read it (404 for others): run it with ``load_thread_rows``."""
     permissions.require(actor, "network.read", network, action="network.read",
                         target_type="network", target_id=network.id, hide=True)
-    return _ROW_SELECT.where(Thread.network_id == network.id).params(reader=actor.id)
+    statement = _ROW_SELECT.where(Thread.network_id == network.id)
+    if code is not None:
+        statement = statement.where(Thread.handling_code == code)
+    return statement.params(reader=actor.id)
 
 
 def load_thread_rows(statement: Select[Any]) -> list[tuple[ThreadRow, datetime | None]]:
     """(thread row, the reader's last visit) for each thread of a ``thread_rows_query`` statement."""
-    return [(ThreadRow(r[0], r[1], r[2], r[3], r[4], Author(r[5], PartyCode(r[6]))), r[7])
+    return [(ThreadRow(r[0], r[1], r[2], r[3], r[4], Author(r[5], PartyCode(r[6])), HandlingCode(r[8]), r[9]), r[7])
             for r in db.session.execute(statement)]
 
 
@@ -169,8 +186,11 @@ def last_visit(actor: Account, thread: Thread) -> datetime | None:
 
 
 def mark_visited(actor: Account, thread: Thread) -> Any:
-    """Record that the actor has seen the thread now; return when they had last seen it (or None)."""
+    """Record that the actor has seen the thread now (and audit the view as ``thread.read`` against the author's
+    party: the originator's "who read what we shared" report lists it); return when they had last seen it (or
+    None)."""
     with write_transaction():
+        record_read(actor, thread)
         visit = db.session.get(ThreadVisit, (actor.id, thread.id))
         previous = visit.seen_at if visit else None
         if visit is None:
@@ -178,6 +198,14 @@ def mark_visited(actor: Account, thread: Thread) -> Any:
         else:
             visit.seen_at = utcnow()
     return previous
+
+
+def record_read(actor: Account, thread: Thread) -> None:
+    """Audit that the actor read the thread (``thread.read``, against the originating party, with its code)."""
+    with write_transaction():
+        audit.record(actor, "thread.read", target_type="thread", target_id=thread.id,
+                     target_party_id=thread.author.party_id,
+                     details={"handling_code": thread.handling_code.value})
 
 
 def add_reply(actor: Account, thread_id: int, body: str) -> Reply:
@@ -202,8 +230,10 @@ def add_reply(actor: Account, thread_id: int, body: str) -> Reply:
     return reply
 
 
-def edit_thread(actor: Account, thread_id: int, title: str, body: str) -> Thread:
-    """The author edits their thread; the earlier text is kept in its history."""
+def edit_thread(actor: Account, thread_id: int, title: str, body: str,
+                marking: handling.Marking | None = None) -> Thread:
+    """The author edits their thread; the earlier text is kept in its history. A ``marking`` other than the
+    thread's changes its handling code by the rules of ``handling.change`` (audited), in the same transaction."""
     clean_title, body = _check_text(title, body)
     with write_transaction():
         thread = open_thread(actor, thread_id)
@@ -214,6 +244,8 @@ def edit_thread(actor: Account, thread_id: int, title: str, body: str) -> Thread
                                 written_at=thread.edited_at or thread.created_at, editor_id=actor.id))
         thread.title, thread.body, thread.body_html = clean_title or "", body, markup.render(body)
         thread.edited_at = utcnow()
+        if marking is not None:
+            handling.change(actor, thread, marking)
     return thread
 
 
