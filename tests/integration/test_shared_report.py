@@ -9,9 +9,11 @@ import io
 from datetime import timedelta
 
 import pytest
+from flask_login import login_user
 from sqlalchemy import select
 
 from cmc.extensions import db
+from cmc.i18n import timefmt
 from cmc.models import AuditEvent, Document, Outcome
 from cmc.models.types import utcnow
 from cmc.services import alerts, audit, networks
@@ -73,13 +75,12 @@ def test_the_focal_point_sees_who_of_the_other_parties_used_the_items(shared):
     for word in ("Read", "Acknowledged", "Exported", "Downloaded"):
         assert f"<td>{word}</td>" in rows, word
     assert rows.count(reader.email) == 4  # one line per use, each naming the person
-    assert "Route analysis" in rows and f"#{document.id}" in rows  # titles of items the viewer reads
+    assert "Route analysis" in rows and f"(#{document.id})" in rows  # titles of items the viewer reads
+    assert f"(#{alert.id})" in rows
     assert shared["jm_author"].email not in rows  # Jamaica's own people are left out by default
     assert "Bahamas alert" not in rows and f"(#{shared['other'].id})" not in rows
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "alert.ack"))
-    from cmc.i18n import timefmt
-    with client.application.test_request_context():
-        from flask_login import login_user
+    with client.application.test_request_context():  # the focal point's zone and language
         login_user(shared["focal"])
         assert timefmt.show(event.at, "datetime_seconds") in rows  # the time, through the time helper
     summary = page.split("<h2", 2)[1]

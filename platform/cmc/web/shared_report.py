@@ -18,7 +18,7 @@ from wtforms.validators import AnyOf, NumberRange, Optional, ValidationError
 
 from cmc import permissions
 from cmc.http.access import Access, access
-from cmc.http.pagination import paginate
+from cmc.http.pagination import Page, paginate
 from cmc.i18n import labels
 from cmc.models import Account, Outcome, Party
 from cmc.services import parties
@@ -60,7 +60,7 @@ class ReportFilterForm(FlaskForm):
     date_to = StringField(_l("To"), default="")
     outcome = SelectField(_l("Outcome"), default="", validate_choice=False, validators=[
         AnyOf(("", *(o.value for o in Outcome)), message=_l("Choose an outcome from the list."))])
-    include_own = BooleanField(_l("Include my party's own people"), false_values=_NO)
+    include_own = BooleanField(_l("Include the party's own people"), false_values=_NO)
 
     def __init__(self, args: MultiDict[str, str], reportable: list[Party], all_parties: list[Party]) -> None:
         super().__init__(formdata=args)
@@ -131,12 +131,13 @@ def index() -> Any:
     actor = _actor()
     form, party, errors = _form(actor)
     party = report.require_report(actor, party)
-    filters = form.to_filter() if not errors else report.ReportFilter()
-    page = paginate(report.rows_query(actor, party, filters), per_page=50)
-    if errors:
-        page.items, page.has_next = [], False
+    if errors:  # the form shows what to correct, and no rows that the filters did not ask for
+        page, counts = Page(items=[], number=1, per_page=50, has_next=False), report.Summary()
+    else:
+        filters = form.to_filter()
+        page = paginate(report.rows_query(actor, party, filters), per_page=50)
+        counts = report.summary(actor, party, filters)
     rows = report.present(actor, page.items)
-    counts = report.summary(actor, party, filters) if not errors else report.Summary()
     status = 422 if errors else 200
     return render_template("handling/shared_report.html", form=form, errors=errors, party=party, page=page,
                            rows=rows, summary=counts, kind_labels=report.KIND_LABELS,
