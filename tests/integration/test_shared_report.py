@@ -197,3 +197,22 @@ def csv_ids(client) -> list[str]:
 def test_the_admin_tabs_link_to_the_report(shared):
     page = shared["focal_client"].get("/admin/audit").get_data(as_text=True)
     assert 'href="/shared"' in page and "Who read what we shared" in page
+
+
+def test_the_page_does_not_query_per_row(shared, app):
+    from tests.integration.test_query_counts import counting
+
+    client, reader, jm_author = shared["focal_client"], shared["reader"], shared["jm_author"]
+
+    def statements() -> int:
+        with counting(app) as seen:
+            assert client.get("/shared").status_code == 200
+        return len(seen)
+
+    client.get("/shared")  # the header's alert count is kept a while: count the page with it kept
+    few = statements()
+    for n in range(6):  # more alerts of Jamaica, each read by Trinidad: more rows, more titles to look up
+        alert, _ = alerts.publish(jm_author, shared["network"].slug, alert_input(infos=[info(headline=f"More {n}")]))
+        audit.record_now(reader, "alert.read", target_type="alert", target_id=alert.id, target_party_id=alert.party_id)
+    assert "More 5" in client.get("/shared").get_data(as_text=True)
+    assert statements() == few
