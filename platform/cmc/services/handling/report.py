@@ -159,7 +159,7 @@ def _where(party: Party, filters: ReportFilter) -> list[Any]:
     if filters.reader_party:
         reader = party_by_code(filters.reader_party)
         if reader is None:
-            raise ValidationError(_("No party has this code."), fields={"party": "unknown"})
+            raise ValidationError(_("No party has this code."), fields={"reader": "unknown"})
         clauses.append(AuditEvent.actor_party_id == reader.id)
     if filters.person:
         clauses.append(AuditEvent.actor_label.ilike(f"%{audit._like(filters.person)}%", escape="\\"))
