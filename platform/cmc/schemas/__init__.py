@@ -65,6 +65,9 @@ from cmc.schemas.notifications import (
     NotificationReadSchema,
     NotificationSchema,
 )
+from cmc.schemas.report import SharedReportPageSchema as SharedReportPageSchema
+from cmc.schemas.report import SharedReportQuerySchema as SharedReportQuerySchema
+from cmc.schemas.report import SharedReportRowSchema as SharedReportRowSchema
 
 PartyListSchema = list_of(PartySchema, "PartyListSchema")
 TokenListSchema = list_of(TokenSchema, "TokenListSchema")
