@@ -183,16 +183,17 @@ def _alerts(people: dict[str, Account]) -> int:
 def _jamaica_alerts(people: dict[str, Account]) -> int:
     """Two alerts Jamaica shares under handling codes, so the codes show from the first page: one H2 with the
     evaluation B2 (not to be disseminated without Jamaica's permission; what a member asks Jamaica to release),
-    one H1. Jamaica's focal point submits them and the coordinator approves them, as members' drafts go."""
+    one H1. Jamaica's focal point submits them and the coordinator approves them, as members' drafts go. Neither
+    names affected parties: they draw nothing on the maps, whose markers the demo's map tests click."""
     coordinator, focal = people[COORDINATOR], people[FOCAL_JM]
     drafts = [
         _alert("Smuggling network recruiting boat crews in Montego Bay",
                "Police intelligence: a network offers cash to fishermen to crew boats towards the Turks and Caicos "
-               "Islands. Names and vessels are held by Jamaica's police.", "Moderate", ["JM", "TT"],
+               "Islands. Names and vessels are held by Jamaica's police.", "Moderate", [],
                handling_code="H2", source_reliability="B", info_accuracy="2"),
         _alert("Forged travel documents seized at Norman Manley airport",
                "Border officers seized forged passports of a series also seen in the region. Jamaica's prosecutors "
-               "are preparing a case.", "Minor", ["JM"], handling_code="H1"),
+               "are preparing a case.", "Minor", [], handling_code="H1"),
     ]
     for data in drafts:
         draft, _created = alerts.publish(focal, "migrant-smuggling", data, submit=True)
