@@ -305,8 +305,9 @@ def alerts_feed(slug: str) -> Any:
 def marked_rows(actor: Account, rows: list[alerts.JsonAlertRow]) -> list[With]:
     """A page of the API's list with each alert's marking (``handling``) and whether it is a placeholder
     (``restricted``): an H2 alert that no release lets leave for the actor's party shows only its id,
-    identifier, network and marking. Two statements more at most: the markings (unless the rows carry them)
-    and the H2 alerts of other parties, whose releases the export rule reads."""
+    identifier, network and marking. One statement for the page's markings (unless the rows carry them), and
+    only when the page holds H2 alerts of other parties: one that loads them and the export rule's release
+    check for each (an export under a release is then recorded and its originator told, as for CAP)."""
     if not rows:
         return []
     ids = [row.id for row in rows]
