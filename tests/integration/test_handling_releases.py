@@ -269,7 +269,7 @@ def test_the_panel_forms_work_on_a_thread_page_without_javascript(shared, app, s
     decide = _form(page, f"/releases/{release.id}/decide")
     prefix = f"decide-{release.id}-"
     bad = {f"{prefix}csrf_token": _csrf(decide), "form_nonce": _nonce(decide), f"{prefix}days": "400",
-           f"{prefix}note": "", "decision": "grant"}
+           f"{prefix}note": "", f"{prefix}decision": "grant"}
     shown = decider.post(f"/releases/{release.id}/decide", data=bad, follow_redirects=True).get_data(as_text=True)
     assert "1 to 365 days" in shown
     db.session.expire_all()
@@ -283,6 +283,18 @@ def test_the_panel_forms_work_on_a_thread_page_without_javascript(shared, app, s
     assert db.session.get(ReleaseRequest, release.id).status == ReleaseStatus.GRANTED
     history = asker.get(f"/threads/{thread.id}").get_data(as_text=True)
     assert "Granted" in history and "Valid until" in history and "Coast guard" in history
+    # A refusal needs no duration: a bad one beside it does not stop it.
+    second = releases.request(shared["tt"], db.session.get(releases.Thread, thread.id), purpose="national_system",
+                              reason="Again")
+    page = decider.get(f"/threads/{thread.id}").get_data(as_text=True)
+    decide = _form(page, f"/releases/{second.id}/decide")
+    prefix = f"decide-{second.id}-"
+    refuse = {f"{prefix}csrf_token": _csrf(decide), "form_nonce": _nonce(decide), f"{prefix}days": "abc",
+              f"{prefix}note": "Not now", f"{prefix}decision": "refuse"}
+    refused = decider.post(f"/releases/{second.id}/decide", data=refuse, follow_redirects=True)
+    assert "The request is refused." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ReleaseRequest, second.id).status == ReleaseStatus.REFUSED
 
 
 def test_changing_the_code_from_the_panel(shared, app, sign_in):

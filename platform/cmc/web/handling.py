@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -244,8 +244,8 @@ def decide(release_id: int) -> Response:
     actor = views.actor()
     release = _release(release_id)
     kind, item_id = release.item_type, release.item_id
-    grant = request.form.get("decision") == "grant"
     form = ReleaseDecisionForm(prefix=decision_prefix(release_id))
+    grant = text(form.decision) == "grant"
     form.validate_on_submit()
     errors = form_errors(form)
     if not grant:

@@ -81,6 +81,7 @@ class ReleaseDecisionForm(PanelForm):
                         render_kw={"min": 1, "max": MAX_DAYS, "inputmode": "numeric"})
     note = TextAreaField(_l("Note to the asker"), validators=[Optional(), Length(max=REASON_MAX)],
                          render_kw={"rows": 2})
+    decision = StringField()  # sent by the pressed button (grant or refuse); never drawn as an input
 
 
 class ReleaseWithdrawForm(PanelForm):
