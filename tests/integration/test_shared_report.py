@@ -73,7 +73,7 @@ def test_the_focal_point_sees_who_of_the_other_parties_used_the_items(shared):
     page = response.get_data(as_text=True)
     rows = _rows(page)
     for word in ("Read", "Acknowledged", "Exported", "Downloaded"):
-        assert f"<td>{word}</td>" in rows, word
+        assert f"<td class=\"small\">{word}</td>" in rows, word
     assert rows.count(reader.email) == 4  # one line per use, each naming the person
     assert "Route analysis" in rows and f"(#{document.id})" in rows  # titles of items the viewer reads
     assert f"(#{alert.id})" in rows

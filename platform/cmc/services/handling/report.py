@@ -20,6 +20,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -48,14 +49,15 @@ ITEM_TYPES = ("alert", "document", "thread")
 KIND_LABELS = {"view": _l("Views"), "download": _l("Downloads"), "export": _l("Exports"),
                "acknowledgement": _l("Acknowledgements"), "release": _l("Release steps"),
                "marking": _l("Marking changes")}
+# In the context of this report: "Read" of an alert, a document or a discussion alike (not a notification's).
 ACTION_LABELS = {
-    "alert.read": _l("Read"), "document.read": _l("Read"), "thread.read": _l("Read"),
-    "document.download": _l("Downloaded"), "alert.export": _l("Exported"),
-    "alert.grid_export": _l("Exported the acknowledgement grid"), "handling.export": _l("Exported"),
-    "document.forward": _l("Forwarded to another network"), "alert.ack": _l("Acknowledged"),
-    "release.request": _l("Asked for a release"), "release.grant": _l("Granted a release"),
-    "release.refuse": _l("Refused a release"), "release.withdraw": _l("Withdrew a release request"),
-    "handling.change": _l("Changed the marking"),
+    "alert.read": _p("shared_report", "Read"), "document.read": _p("shared_report", "Read"),
+    "thread.read": _p("shared_report", "Read"), "document.download": _p("shared_report", "Downloaded"),
+    "alert.export": _p("shared_report", "Exported"), "alert.grid_export": _l("Exported the acknowledgement grid"),
+    "handling.export": _p("shared_report", "Exported"), "document.forward": _l("Forwarded to another network"),
+    "alert.ack": _p("shared_report", "Acknowledged"), "release.request": _l("Asked for a release"),
+    "release.grant": _l("Granted a release"), "release.refuse": _l("Refused a release"),
+    "release.withdraw": _l("Withdrew a release request"), "handling.change": _l("Changed the marking"),
 }
 ITEM_LABELS = {"alert": _l("Alert"), "document": _l("Document"), "thread": _l("Discussion")}
 
