@@ -81,16 +81,16 @@ def test_cap_and_api_answer_by_code_and_party(app: Any, world: dict[str, Any], c
     alert = world["alerts"][code]
     client = app.test_client()
     headers = world["headers"][who]
-    for path in (f"/api/v1/alerts/{alert.id}/cap", f"/api/v1/alerts/{alert.id}"):
+    for path in (f"/api/v1/alerts/{alert.id}.cap", f"/api/v1/alerts/{alert.id}"):
         answer = client.get(path, headers=headers)
         if _expected(code, who):
             assert answer.status_code == 200, (path, answer.get_data(as_text=True)[:300])
         else:
             assert _refused(answer), (path, answer.status_code, answer.get_data(as_text=True)[:300])
     if code == "H1" and who != "originator":
-        assert b"judicial" in client.get(f"/api/v1/alerts/{alert.id}/cap", headers=headers).data
+        assert b"judicial" in client.get(f"/api/v1/alerts/{alert.id}.cap", headers=headers).data
     if code == "H3":
-        assert b"Share with border police only" in client.get(f"/api/v1/alerts/{alert.id}/cap", headers=headers).data
+        assert b"Share with border police only" in client.get(f"/api/v1/alerts/{alert.id}.cap", headers=headers).data
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -127,7 +127,7 @@ def test_atom_shows_a_placeholder_to_whoever_may_not_take_h2(app: Any, world: di
 def test_every_refusal_is_in_the_trail_with_its_code(app: Any, world: dict[str, Any]) -> None:
     alert = world["alerts"]["H2"]
     client = app.test_client()
-    for path in (f"/api/v1/alerts/{alert.id}/cap", f"/api/v1/alerts/{alert.id}"):
+    for path in (f"/api/v1/alerts/{alert.id}.cap", f"/api/v1/alerts/{alert.id}"):
         assert _refused(client.get(path, headers=world["headers"]["other_member"]))
     assert world["clients"]["observer"].get(f"/alerts/{alert.id}.pdf").status_code == 403
     denied = db.session.scalars(select(AuditEvent).where(
@@ -147,8 +147,8 @@ def test_a_release_that_expired_lets_nothing_out_again(app: Any, world: dict[str
 
     alert = world["alerts"]["H2"]
     headers = world["headers"]["released"]
-    assert app.test_client().get(f"/api/v1/alerts/{alert.id}/cap", headers=headers).status_code == 200
+    assert app.test_client().get(f"/api/v1/alerts/{alert.id}.cap", headers=headers).status_code == 200
     with write_transaction():
         for grant in db.session.scalars(select(ReleaseRequest).where(ReleaseRequest.item_id == alert.id)):
             grant.valid_until = utcnow() - timedelta(seconds=1)
-    assert _refused(app.test_client().get(f"/api/v1/alerts/{alert.id}/cap", headers=headers))
+    assert _refused(app.test_client().get(f"/api/v1/alerts/{alert.id}.cap", headers=headers))

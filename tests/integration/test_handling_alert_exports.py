@@ -150,6 +150,14 @@ def test_an_export_under_a_release_tells_the_originating_party(world: SimpleName
     assert {n.account_id for n in told} == {world.author.id, world.focal.id}
     # The release is the Trinidad's: Haiti is still refused.
     assert client.get(f"/api/v1/alerts/{alert.id}.cap", headers=bearer_headers(world.haiti)).status_code == 403
+    # A national system polling the same item again: every export audited, the originator told once a day.
+    for _ in range(3):
+        assert client.get(f"/api/v1/alerts/{alert.id}.cap", headers=bearer_headers(world.trinidad)).status_code == 200
+    exports = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "handling.export",
+                                                          AuditEvent.outcome == Outcome.OK)).all()
+    assert len(exports) == 4
+    assert db.session.scalars(select(Notification).where(
+        Notification.kind == NotificationKind.RELEASE_USED)).all() == told
 
 
 def test_an_unevaluated_alert_carries_no_evaluation_parameters(world: SimpleNamespace) -> None:
@@ -163,9 +171,13 @@ def test_an_unevaluated_alert_carries_no_evaluation_parameters(world: SimpleName
 def test_cap_import_reads_the_marking_back(world: SimpleNamespace) -> None:
     alert = publish(world, "H3", reliability="A", accuracy="3")
     parsed = cap.parse(cap.to_xml(alert))
-    assert parsed.marking == handling.Marking(HandlingCode.H3, RESTRICTION, Reliability.A, Accuracy.CORROBORATED)
+    assert (parsed.handling_code, parsed.handling_text, parsed.source_reliability, parsed.info_accuracy) == \
+        ("H3", RESTRICTION, "A", "3")
+    imported, _ = alerts.publish(world.author, alert.network.slug, parsed)  # published with the marking read
+    assert handling.marking_of(imported) == handling.Marking(HandlingCode.H3, RESTRICTION, Reliability.A,
+                                                              Accuracy.CORROBORATED)
     plain = cap.parse(_cap_with_parameters([]))
-    assert getattr(plain, "marking", None) is None
+    assert plain.handling_code is None  # none sent: H0 for a new alert
 
 
 def _cap_with_parameters(pairs: list[tuple[str, str]]) -> bytes:

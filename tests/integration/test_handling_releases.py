@@ -333,5 +333,5 @@ def test_a_document_can_be_asked_for_release(shared, app):
     release = releases.request(shared["tt"], document, purpose="national_system", reason="Court case")
     assert release.item_type == "document" and release.origin_party_id == shared["author"].party_id
     releases.decide(shared["author"], release.id, grant=True, days=30)  # the uploader decides too
-    assert permissions.can(shared["tt"], "handling.export", document, "download")
-    assert not permissions.can(shared["observer"], "handling.export", document, "download")
+    assert permissions.can(shared["tt"], "handling.export", document, "zip")
+    assert not permissions.can(shared["observer"], "handling.export", document, "zip")

@@ -34,16 +34,16 @@ def _filters() -> report.ReportFilter:
         include_own=bool(args.get("include_own", False)), outcome=args.get("outcome", ""))
 
 
-@bp.get("/parties/<code>/shared-report")
+@bp.get("/parties/<party>/shared-report")
 @operation(Access.SIGNED_IN, summary="Who read what the party shared: other parties' uses of its items, newest "
                                      "first (50 a page; the party's focal point, or the secretariat)",
            tags=["handling"], query=SharedReportQuerySchema, errors=(404,),
            answers={200: ("One page of the report", SharedReportPageSchema)})
-def shared_report(code: str) -> Any:
+def shared_report(party: str) -> Any:
     """A page of the report (404 for an unknown party, 403 for anyone the rule refuses)."""
     actor = current_user._get_current_object()
-    party = report.require_report(actor, report.party_by_code(code))
+    owner = report.require_report(actor, report.party_by_code(party))
     filters = _filters()
-    page = paginate(report.rows_query(actor, party, filters), per_page=50)
+    page = paginate(report.rows_query(actor, owner, filters), per_page=50)
     page.items = report.present(actor, page.items)
     return jsonify(SharedReportPageSchema().dump(page))

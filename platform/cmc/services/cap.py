@@ -351,10 +351,11 @@ def parse(data: bytes) -> AlertInput:
             circle=_text(area, "circle") if area is not None else "",
             polygon=_text(area, "polygon") if area is not None else ""))
     data = AlertInput(infos=infos, status=_text(root, "status"), restriction=restriction, note=_text(root, "note"))
-    if marking is not None:
-        # ``AlertInput.marking`` (the compose service's field, which publishing applies); set as an attribute so
-        # that the import keeps the marking whichever branch defines the field first.
-        data.marking = marking  # type: ignore[attr-defined]
+    if marking is not None:  # published with the marking the document carries (checked again by the service)
+        data.handling_code = marking.code.value
+        data.handling_text = marking.text
+        data.source_reliability = marking.reliability.value if marking.reliability else None
+        data.info_accuracy = marking.accuracy.value if marking.accuracy else None
     return data
 
 

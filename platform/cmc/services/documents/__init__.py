@@ -27,6 +27,7 @@ from cmc.services.documents.reading import (
     record_view,
     storage,
     text_body,
+    text_languages,
     versions,
 )
 from cmc.services.documents.rows import ApiDocumentRow, DocumentRow, load_api_rows, load_rows
@@ -62,6 +63,7 @@ __all__ = [
     "storage",
     "targets",
     "text_body",
+    "text_languages",
     "update",
     "upload",
     "versions",

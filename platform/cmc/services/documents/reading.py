@@ -214,6 +214,12 @@ def text_body(document: Document, language: str) -> str:
                                                              DocumentText.language == language)) or ""
 
 
+def text_languages(document: Document) -> list[str]:
+    """The languages in which text was read from the document's current files (for "read the text here")."""
+    return list(db.session.scalars(select(DocumentText.language).where(
+        DocumentText.document_id == document.id, DocumentText.body != "").order_by(DocumentText.language)))
+
+
 def mark_restricted(actor: Account, found: list[rows.ApiDocumentRow], path: str = "api") -> list[rows.ApiDocumentRow]:
     """Flag the H2 documents of a list that the actor may not take out by ``path`` (the API lists them as
     placeholders); one statement more when the list holds H2 documents."""

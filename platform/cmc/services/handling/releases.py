@@ -23,10 +23,12 @@ from cmc.extensions import db
 from cmc.models import (
     Account,
     Alert,
+    AuditEvent,
     Document,
     HandlingCode,
     Network,
     NotificationKind,
+    Outcome,
     Party,
     ReleasePurpose,
     ReleaseRequest,
@@ -256,13 +258,24 @@ def exported_under_release(actor: Account, item: Item, path: str, *, network_id:
     """Record an H2 export a release allowed, and tell the originating party's deciders."""
     kind = item_type(item)
     with write_transaction():
+        told = _told_today(actor, kind, item.id)
         audit.record(actor, "handling.export", target_type=kind, target_id=item.id,
                      target_party_id=origin_party_id(item),
                      details={"export": path, "handling_code": HandlingCode.H2.value, "released": True,
                               "network_id": network_id})
-        for account_id in _deciders(item):
+        for account_id in [] if told else _deciders(item):
             _notify(account_id, NotificationKind.RELEASE_USED, item, None, party=actor.party.name, export=path)
     store.push_recorded()
+
+
+def _told_today(actor: Account, kind: str, item_id: int) -> bool:
+    """Whether the actor's party already exported the item under its release in the last day: every export is
+    audited, but a national system polling a feed each minute must not send the originator a notification each
+    minute (one a day per party and item)."""
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "handling.export", AuditEvent.outcome == Outcome.OK,
+        AuditEvent.target_type == kind, AuditEvent.target_id == str(item_id),
+        AuditEvent.actor_party_id == actor.party_id, AuditEvent.at > utcnow() - timedelta(days=1)).limit(1)) is not None
 
 
 def _deciders(item: Item) -> list[int]:
