@@ -50,8 +50,9 @@ def get(actor: Account, alert_id: int, *, audit_read: bool = True) -> Alert:
                       hide=True)
     assert alert is not None
     if audit_read:
+        # With its code, as documents and threads record theirs: the "who read what we shared" report shows it.
         audit.record_now(actor, "alert.read", target_type="alert", target_id=alert.id,
-                         target_party_id=alert.party_id)
+                         target_party_id=alert.party_id, details={"handling_code": alert.handling_code.value})
     return alert
 
 
