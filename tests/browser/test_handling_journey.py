@@ -26,7 +26,7 @@ import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import SecondFactor
-from tests.live_server import LiveServer
+from tests.live_server import DEMO_PASSWORD, LiveServer
 
 SHOTS = Path("/tmp/shots-bt")  # noqa: S108 - where the brief asks for them, looked at by hand
 PHONE = {"width": 390, "height": 844}
@@ -122,9 +122,107 @@ def _compose_h2(page: Page, slug: str, headline: str) -> int:
     return int(match.group(1))
 
 
+def _signed_in(context: BrowserContext, sign_in: Callable[..., None], watch_console: Callable[[Page], Any],
+               email: str, password: str = DEMO_PASSWORD) -> tuple[Page, Any]:
+    """A desktop page of a fresh context, its console watched, with ``email`` signed in through the form."""
+    page = context.new_page()
+    page.set_viewport_size(DESKTOP)
+    problems = watch_console(page)
+    sign_in(page, email, password)
+    return page, problems
+
+
 def _cap(live_server: LiveServer, alert_id: int, token: str) -> requests.Response:
     return requests.get(live_server.url(f"/api/v1/alerts/{alert_id}.cap"), timeout=30,
                         headers={"Authorization": f"Bearer {token}"})
+
+
+def _trinidad_asks(tt: Page, tt_name: str, axe_check: Callable[[Page], list[str]]) -> None:
+    """On the alert's page, Trinidad's delegate asks for a release to their national system; a request
+    without a reason is refused first and changes nothing."""
+    ask = tt.locator("#handling-ask")
+    expect(ask).to_have_attribute("open", "")
+    ask.get_by_label("Release it to").select_option("national_system")
+    ask.locator("form").get_by_role("button", name="Ask to release").click()
+    expect(tt.get_by_text("Say why you need the item released.")).to_be_visible()
+    expect(tt.locator("#handling .release-request")).to_have_count(0)
+    ask = tt.locator("#handling-ask")
+    ask.get_by_label("Release it to").select_option("national_system")
+    ask.get_by_label("Why you need it released").fill(
+        "Our coast guard's national watch system must carry it to intercept the boat off Tobago.")
+    ask.locator("form").get_by_role("button", name="Ask to release").click()
+    expect(tt.get_by_text("Your request is sent to Jamaica.")).to_be_visible()
+    request_entry = tt.locator("#handling .release-request")
+    expect(request_entry).to_have_count(1)
+    expect(request_entry).to_contain_text(f"{tt_name} (TT)")
+    expect(request_entry.locator(".badge")).to_have_text("Waiting for a decision")
+    expect(request_entry.get_by_role("button", name="Grant")).to_have_count(0)  # not Trinidad's to decide
+    _no_axe_problems(tt, axe_check, "Trinidad's alert page with the handling panel")
+    tt.locator("#handling").scroll_into_view_if_needed()
+    _shoot(tt, "alert-panel-tt-asked")
+
+
+def _jamaica_grants(focal: Page, alert_id: int, axe_check: Callable[[Page], list[str]]) -> None:
+    """Jamaica's focal point reads the pending request on the alert's page and grants it for 7 days."""
+    focal.goto(f"/alerts/{alert_id}")
+    entry = focal.locator("#handling .release-request")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("Our coast guard's national watch system")
+    expect(entry.get_by_role("button", name="Grant")).to_be_visible()
+    expect(entry.get_by_role("button", name="Refuse")).to_be_visible()
+    _no_axe_problems(focal, axe_check, "Jamaica's alert page with a pending request")
+    _shoot(focal, "alert-panel-jm-pending")
+    entry.get_by_label("Days the release lasts").fill("7")
+    entry.get_by_label("Note to the asker").fill("Granted for the interception; do not pass it on further.")
+    entry.get_by_role("button", name="Grant").click()
+    expect(focal.get_by_text(re.compile(r"^The release is granted until "))).to_be_visible()
+    entry = focal.locator("#handling .release-request")
+    expect(entry.locator(".badge")).to_have_text("Granted")
+    expect(entry).to_contain_text("Valid until")
+    expect(entry).to_contain_text("do not pass it on further")
+    expect(entry.get_by_role("button", name="Grant")).to_have_count(0)
+    _no_axe_problems(focal, axe_check, "Jamaica's alert page after the grant")
+    _shoot(focal, "alert-panel-jm-granted")
+
+
+def _trinidad_exports(tt: Page, alert_id: int, headline: str, axe_check: Callable[[Page], list[str]]) -> None:
+    """Trinidad now finds the CAP link on the alert's page; with its session it answers the XML, coded H2."""
+    tt.goto(f"/alerts/{alert_id}")
+    cap_link = tt.locator("#alert-exports").get_by_role("link", name="CAP 1.2 XML")
+    expect(cap_link).to_be_visible()
+    expect(tt.locator("#handling .release-request .badge")).to_have_text("Granted")
+    href = cap_link.get_attribute("href")
+    assert href == f"/api/v1/alerts/{alert_id}.cap", href
+    exported = tt.request.get(href)
+    assert exported.status == 200, exported.text()
+    assert exported.headers["content-type"].startswith("application/cap+xml")
+    xml = exported.text()
+    assert re.search(r"<valueName>CMC:handling-code</valueName>\s*<value>H2</value>", xml), xml[:2000]
+    assert headline in xml
+    _no_axe_problems(tt, axe_check, "Trinidad's alert page after the grant")
+    tt.locator("#handling").scroll_into_view_if_needed()
+    _shoot(tt, "alert-panel-tt-granted")
+
+
+def _report_lists(focal: Page, alert_id: int, network: dict[str, Any], axe_check: Callable[[Page], list[str]]
+                  ) -> None:
+    """Jamaica's report lists Trinidad's view, request and export (and Haiti's refused attempt)."""
+    focal.goto("/shared")
+    expect(focal.get_by_role("heading", level=1)).to_have_text("Who read what we shared")
+    rows = focal.locator("main table").last.locator("tbody tr").filter(has_text=f"(#{alert_id})")
+    tt_rows = rows.filter(has_text=network["tt_email"])
+    for action in ("Read", "Asked for a release", "Exported"):
+        row = tt_rows.filter(has=focal.get_by_role("cell", name=action, exact=True)).first
+        expect(row).to_be_visible()
+        expect(row.get_by_role("cell", name="TT", exact=True)).to_be_visible()
+        expect(row).to_contain_text("Done")
+        if action != "Asked for a release":  # a view and an export carry the code they met
+            expect(row.get_by_role("cell", name="H2", exact=True)).to_be_visible()
+    ht_export = rows.filter(has_text=network["ht_email"]).filter(has_text="Denied")
+    expect(ht_export.first).to_contain_text("Exported")
+    expect(rows.filter(has_text=network["jm_email"])).to_have_count(0)  # Jamaica's own people left out
+    _no_axe_problems(focal, axe_check, "the report")
+    _shoot(focal, "shared-report-jm")
 
 
 def test_h2_alert_released_to_trinidad_exported_and_reported_to_jamaica(
@@ -148,10 +246,7 @@ def test_h2_alert_released_to_trinidad_exported_and_reported_to_jamaica(
     expect(jm.locator("#alert-exports").get_by_role("link", name="CAP 1.2 XML")).to_be_visible()  # its own
 
     # Trinidad's delegate reads it: the H2 notice names Jamaica; exporting needs Jamaica's release.
-    tt = new_context().new_page()
-    tt.set_viewport_size(DESKTOP)
-    tt_problems = watch_console(tt)
-    sign_in(tt, shared_network["tt_email"], PASSWORD)
+    tt, tt_problems = _signed_in(new_context(), sign_in, watch_console, shared_network["tt_email"], PASSWORD)
     tt.goto(f"/alerts/{alert_id}")
     expect(tt.get_by_role("heading", level=1)).to_have_text(headline)
     expect(tt.locator("#alert-handling")).to_contain_text(H2_NOTICE)
@@ -163,76 +258,18 @@ def test_h2_alert_released_to_trinidad_exported_and_reported_to_jamaica(
     assert before.status_code == 403, before.text
     assert before.json()["error"]["code"] == "handling_restricted"
 
-    # ... asks for a release to their national system; a request without a reason is refused first.
-    ask = tt.locator("#handling-ask")
-    expect(ask).to_have_attribute("open", "")
-    ask.get_by_label("Release it to").select_option("national_system")
-    ask.locator("form").get_by_role("button", name="Ask to release").click()
-    expect(tt.get_by_text("Say why you need the item released.")).to_be_visible()
-    expect(tt.locator("#handling .release-request")).to_have_count(0)
-    ask = tt.locator("#handling-ask")
-    ask.get_by_label("Release it to").select_option("national_system")
-    ask.get_by_label("Why you need it released").fill(
-        "Our coast guard's national watch system must carry it to intercept the boat off Tobago.")
-    ask.locator("form").get_by_role("button", name="Ask to release").click()
-    expect(tt.get_by_text("Your request is sent to Jamaica.")).to_be_visible()
-    request_entry = tt.locator("#handling .release-request")
-    expect(request_entry).to_have_count(1)
-    expect(request_entry).to_contain_text(f"{shared_network['tt_name']} (TT)")
-    expect(request_entry.locator(".badge")).to_have_text("Waiting for a decision")
-    expect(request_entry.get_by_role("button", name="Grant")).to_have_count(0)  # not Trinidad's to decide
-    _no_axe_problems(tt, axe_check, "Trinidad's alert page with the handling panel")
-    tt.locator("#handling").scroll_into_view_if_needed()
-    _shoot(tt, "alert-panel-tt-asked")
+    _trinidad_asks(tt, shared_network["tt_name"], axe_check)
 
     # Jamaica's focal point grants it for 7 days, with a note.
-    focal = new_context().new_page()
-    focal.set_viewport_size(DESKTOP)
-    focal_problems = watch_console(focal)
-    sign_in(focal, FOCAL_JM)
-    focal.goto(f"/alerts/{alert_id}")
-    entry = focal.locator("#handling .release-request")
-    expect(entry).to_have_count(1)
-    expect(entry).to_contain_text("Our coast guard's national watch system")
-    expect(entry.get_by_role("button", name="Grant")).to_be_visible()
-    expect(entry.get_by_role("button", name="Refuse")).to_be_visible()
-    _no_axe_problems(focal, axe_check, "Jamaica's alert page with a pending request")
-    _shoot(focal, "alert-panel-jm-pending")
-    entry.get_by_label("Days the release lasts").fill("7")
-    entry.get_by_label("Note to the asker").fill("Granted for the interception; do not pass it on further.")
-    entry.get_by_role("button", name="Grant").click()
-    expect(focal.get_by_text(re.compile(r"^The release is granted until "))).to_be_visible()
-    entry = focal.locator("#handling .release-request")
-    expect(entry.locator(".badge")).to_have_text("Granted")
-    expect(entry).to_contain_text("Valid until")
-    expect(entry).to_contain_text("do not pass it on further")
-    expect(entry.get_by_role("button", name="Grant")).to_have_count(0)
-    _no_axe_problems(focal, axe_check, "Jamaica's alert page after the grant")
-    _shoot(focal, "alert-panel-jm-granted")
+    focal, focal_problems = _signed_in(new_context(), sign_in, watch_console, FOCAL_JM)
+    _jamaica_grants(focal, alert_id, axe_check)
 
     # Trinidad now finds the CAP link on the page; it answers the XML with the code, through the session.
-    tt.goto(f"/alerts/{alert_id}")
-    cap_link = tt.locator("#alert-exports").get_by_role("link", name="CAP 1.2 XML")
-    expect(cap_link).to_be_visible()
-    expect(tt.locator("#handling .release-request .badge")).to_have_text("Granted")
-    href = cap_link.get_attribute("href")
-    assert href == f"/api/v1/alerts/{alert_id}.cap", href
-    exported = tt.request.get(href)
-    assert exported.status == 200, exported.text()
-    assert exported.headers["content-type"].startswith("application/cap+xml")
-    xml = exported.text()
-    assert re.search(r"<valueName>CMC:handling-code</valueName>\s*<value>H2</value>", xml), xml[:2000]
-    assert headline in xml
-    _no_axe_problems(tt, axe_check, "Trinidad's alert page after the grant")
-    tt.locator("#handling").scroll_into_view_if_needed()
-    _shoot(tt, "alert-panel-tt-granted")
+    _trinidad_exports(tt, alert_id, headline, axe_check)
 
     # Haiti, a member no release covers, reads the alert on its page but the CAP export is refused with the
     # JSON error of its own code (and so is the alert's JSON through the API, an export path too).
-    ht = new_context().new_page()
-    ht.set_viewport_size(DESKTOP)
-    ht_problems = watch_console(ht)
-    sign_in(ht, shared_network["ht_email"], PASSWORD)
+    ht, ht_problems = _signed_in(new_context(), sign_in, watch_console, shared_network["ht_email"], PASSWORD)
     ht.goto(f"/alerts/{alert_id}")
     expect(ht.get_by_role("heading", level=1)).to_have_text(headline)
     expect(ht.locator("#alert-handling")).to_contain_text(H2_NOTICE)
@@ -247,22 +284,7 @@ def test_h2_alert_released_to_trinidad_exported_and_reported_to_jamaica(
     assert error["code"] == "handling_restricted" and "H2" in error["message"], error
 
     # Jamaica's report lists Trinidad's view, request and export (and Haiti's refused attempt).
-    focal.goto("/shared")
-    expect(focal.get_by_role("heading", level=1)).to_have_text("Who read what we shared")
-    rows = focal.locator("main table").last.locator("tbody tr").filter(has_text=f"(#{alert_id})")
-    tt_rows = rows.filter(has_text=shared_network["tt_email"])
-    for action in ("Read", "Asked for a release", "Exported"):
-        row = tt_rows.filter(has=focal.get_by_role("cell", name=action, exact=True)).first
-        expect(row).to_be_visible()
-        expect(row.get_by_role("cell", name="TT", exact=True)).to_be_visible()
-        expect(row).to_contain_text("Done")
-        if action != "Asked for a release":  # a view and an export carry the code they met
-            expect(row.get_by_role("cell", name="H2", exact=True)).to_be_visible()
-    ht_export = rows.filter(has_text=shared_network["ht_email"]).filter(has_text="Denied")
-    expect(ht_export.first).to_contain_text("Exported")
-    expect(rows.filter(has_text=shared_network["jm_email"])).to_have_count(0)  # Jamaica's own people left out
-    _no_axe_problems(focal, axe_check, "the report")
-    _shoot(focal, "shared-report-jm")
+    _report_lists(focal, alert_id, shared_network, axe_check)
 
     for page, problems in ((jm, jm_problems), (tt, tt_problems), (focal, focal_problems), (ht, ht_problems)):
         assert not problems.errors, f"{page.url}: " + "\n".join(problems.errors)
