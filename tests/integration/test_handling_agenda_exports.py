@@ -89,9 +89,12 @@ def test_zip_of_only_restricted_documents_answers_404_and_a_release_lets_one_in(
     closed = world.upload(world.jm, "H2", title="Closed routes")
     meeting = _agenda(world, [closed.id])
     tt = client_of(app, sign_in, world.tt)
+    link = f"/meetings/{meeting.id}/agenda/1.zip"
     assert _zip(tt, meeting)[0] == 404
+    assert link not in tt.get(f"/meetings/{meeting.id}").get_data(as_text=True)  # not offered either
     asked = releases.request(world.tt, closed, purpose="national_system", reason="For the border police")
     releases.decide(world.jm_focal, asked.id, grant=True, days=3)
+    assert link in tt.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     status, archive = _zip(tt, meeting)
     assert status == 200 and archive is not None and "01 Closed routes (v1).txt" in archive.namelist()
     exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "handling.export",

@@ -180,10 +180,12 @@ def restricted_message(item: Item, origin: str) -> str:
              "Ask %(party)s to release it.", party=origin)
 
 
-def require_export(actor: Account, item: Item, path: str, *, network_id: int | None = None) -> None:
+def require_export(actor: Account, item: Item, path: str, *, network_id: int | None = None) -> bool:
     """The guard of every export path (``permissions.handling.EXPORT_PATHS``). Refuses an H2 item that no
     release covers with ``HandlingRestricted`` (403, audited as denied); records an H2 export under a release
-    and notifies the originating party. The caller records the export itself, with the code in its details."""
+    (``handling.export``, released) and notifies the originating party, and then answers True: a caller that
+    records its own export row leaves it out, so that the originator's report counts one export, not two.
+    Otherwise (False) the caller records the export itself, with the code in its details."""
     kind = item_type(item)
     if not permissions.can(actor, "handling.export", item, path, network_id):
         raise HandlingRestricted(restricted_message(item, origin_name(item)), handling_code=item.handling_code.value,
@@ -193,6 +195,8 @@ def require_export(actor: Account, item: Item, path: str, *, network_id: int | N
         from cmc.services.handling.releases import exported_under_release
 
         exported_under_release(actor, item, path, network_id=network_id)
+        return True
+    return False
 
 
 def may_export(actor: Account, item: Item, path: str) -> bool:

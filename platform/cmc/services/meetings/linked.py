@@ -18,10 +18,11 @@ from cmc.extensions import db
 from cmc.i18n import labels
 from cmc.models.account import Account
 from cmc.models.document import Document, document_parties
+from cmc.models.handling import HandlingCode
 from cmc.models.meeting import AgendaVersion, Meeting, Registration, RegistrationStatus
 from cmc.models.network import network_parties
 from cmc.models.party import Party
-from cmc.services import documents
+from cmc.services import documents, handling
 from cmc.services.meetings.access import get, require_manage
 from cmc.services.networks import network_name
 
@@ -94,13 +95,16 @@ def version_document_ids(version: AgendaVersion | None) -> list[int]:
 
 def pack_holds_documents(actor: Account, version: AgendaVersion | None) -> bool:
     """Whether the version's document pack would hold a file for the actor: a linked document they may read
-    that has a file (the rule of ``exports.document_pack``, asked with one query and no file opened)."""
+    that has a file and that its handling code lets them take out (the rule of ``exports.document_pack``: an H2
+    document only for its originating party or under a release), asked without opening any file."""
     ids = version_document_ids(version)
     if not ids:
         return False
-    found = db.session.scalar(select(Document.id).where(
-        Document.id.in_(ids), Document.current_version > 0, documents.readable_clause(actor)).limit(1))
-    return found is not None
+    readable = select(Document).where(Document.id.in_(ids), Document.current_version > 0,
+                                      documents.readable_clause(actor))
+    if db.session.scalar(select(readable.where(Document.handling_code != HandlingCode.H2).exists())):
+        return True
+    return any(handling.may_export(actor, document, "zip") for document in db.session.scalars(readable))
 
 
 def delegation_warnings(meeting: Meeting) -> dict[int, str]:
