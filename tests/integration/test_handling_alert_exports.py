@@ -180,6 +180,8 @@ def test_cap_import_reads_the_marking_back(world: SimpleNamespace) -> None:
     imported, _ = alerts.publish(world.author, alert.network.slug, parsed)  # published with the marking read
     assert handling.marking_of(imported) == handling.Marking(HandlingCode.H3, RESTRICTION, Reliability.A,
                                                               Accuracy.CORROBORATED)
+    assert imported.note == "Author's note"  # the exported statement is not carried into the author's note
+    assert cap.to_xml(imported).count(b"restriction set by Jamaica") == 1
     plain = cap.parse(_cap_with_parameters([]))
     assert plain.handling_code is None  # none sent: H0 for a new alert
 

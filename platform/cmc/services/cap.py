@@ -19,6 +19,7 @@ XML forbids: whatever an old row holds, the export is well-formed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -350,13 +351,25 @@ def parse(data: bytes) -> AlertInput:
             area_desc=_text(area, "areaDesc") if area is not None else "", geocodes=geocodes,
             circle=_text(area, "circle") if area is not None else "",
             polygon=_text(area, "polygon") if area is not None else ""))
-    data = AlertInput(infos=infos, status=_text(root, "status"), restriction=restriction, note=_text(root, "note"))
+    data = AlertInput(infos=infos, status=_text(root, "status"), restriction=restriction,
+                      note=_author_note(_text(root, "note")))
     if marking is not None:  # published with the marking the document carries (checked again by the service)
         data.handling_code = marking.code.value
         data.handling_text = marking.text
         data.source_reliability = marking.reliability.value if marking.reliability else None
         data.info_accuracy = marking.accuracy.value if marking.accuracy else None
     return data
+
+
+#: The paragraph ``to_xml`` writes first in ``note`` (the marking's statement); the parameters carry the marking.
+_MARKING_NOTE = re.compile(r"^H[0-3]: ")
+
+
+def _author_note(note: str) -> str:
+    """The author's part of an imported ``note``: without the marking statement an export of this platform
+    wrote in front of it (the imported alert gets its own statement when it is exported again)."""
+    first, _sep, rest = note.partition("\n\n")
+    return rest if _MARKING_NOTE.match(first) else note
 
 
 def _marking(root: Any) -> handling.Marking | None:
