@@ -26,27 +26,16 @@ import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import SecondFactor
+from tests.browser.test_alert_grid_live import PASSWORD, _account
 from tests.live_server import DEMO_PASSWORD, LiveServer
 
 SHOTS = Path("/tmp/shots-bt")  # noqa: S108 - where the brief asks for them, looked at by hand
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-PASSWORD = "coral reef watch 2026"
 SECRETARIAT = "secretariat@cmc.demo"
 FOCAL_JM = "focal.jm@cmc.demo"
 FOCAL_JM_NAME = "Marcus Campbell"
 H2_NOTICE = "H2: not to be disseminated without the permission of Jamaica."
-
-
-def _account(live_server: LiveServer, party: str) -> tuple[int, str, str]:
-    """A fresh delegate of ``party``: its id, e-mail and name."""
-    tag = uuid.uuid4().hex[:8]
-    email, name = f"handling.{tag}@gov.{party.lower()}", f"Handling Desk {party} {tag}"
-    out = live_server.cmc("accounts", "create", "--email", email, "--name", name, "--party", party, "--role",
-                          "delegate", "--password-stdin", input_text=PASSWORD + "\n").stdout
-    match = re.search(r"Created account (\d+)", out)
-    assert match, out
-    return int(match.group(1)), email, name
 
 
 def _focal_jm_id(live_server: LiveServer, token: str) -> int:

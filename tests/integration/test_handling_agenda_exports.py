@@ -64,6 +64,10 @@ def test_zip_leaves_h2_out_for_another_party_and_the_manifest_says_why(app, worl
     downloads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.download")).all()
     assert sorted(d.details["handling_code"] for d in downloads) == ["H1", "H3"]
     assert all(d.details["export"] == "zip" for d in downloads)
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "handling.export",
+                                                          AuditEvent.outcome == Outcome.DENIED)).all()
+    assert [(r.target_id, r.details["export"], r.details["handling_code"], r.actor_id) for r in refused] == \
+        [(str(closed.id), "zip", "H2", world.tt.id)]  # the left-out file is a refused export in the trail
     # The originator gets all three.
     jm = client_of(app, sign_in, world.jm_other)
     _status, archive = _zip(jm, meeting)

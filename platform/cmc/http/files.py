@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from flask import send_file
+from flask import Response, send_file, stream_with_context
 
 from cmc.services import documents
 
@@ -32,3 +34,18 @@ def send_version(document: Any, version: Any) -> Any:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Document-SHA256"] = version.sha256
     return response
+
+
+def streamed_csv(lines: Iterator[str], name: str) -> Response:
+    """A CSV download streamed from ``lines`` as ``<name>-<UTC stamp>.csv``. The first line is taken before
+    the answer starts: the generator's permission checks and its audit row run while an error can still be
+    answered as a page, not in the middle of a download."""
+    first = next(lines)
+
+    def chained() -> Iterator[str]:
+        yield first
+        yield from lines
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(chained()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -14,6 +13,7 @@ from wtforms import SelectChoice
 from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
+from cmc.http.files import streamed_csv
 from cmc.http.pagination import paginate
 from cmc.i18n import labels
 from cmc.models import Account, Outcome, Party, Role
@@ -277,13 +277,4 @@ def audit_export() -> Any:
     filters, errors = _audit_filter()
     if errors:
         return error_response(422, next(iter(errors.values())))
-    lines = audit.export_csv(_actor(), filters)
-    first = next(lines)  # runs the permission check and records the export before streaming starts
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(_chain(first, lines)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="cmc-audit-{stamp}.csv"'})
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+    return streamed_csv(audit.export_csv(_actor(), filters), "cmc-audit")

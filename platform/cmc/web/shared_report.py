@@ -4,11 +4,10 @@ marking; filterable, paginated, and exported as CSV. The secretariat picks the p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,6 +17,7 @@ from wtforms.validators import AnyOf, NumberRange, Optional, ValidationError
 
 from cmc import permissions
 from cmc.http.access import Access, access
+from cmc.http.files import streamed_csv
 from cmc.http.pagination import Page, paginate
 from cmc.i18n import labels
 from cmc.models import Account, Outcome, Party
@@ -154,13 +154,4 @@ def export() -> Any:
     party = report.require_report(actor, party)
     if errors:
         return error_response(422, next(iter(errors.values())))
-    lines = report.export_csv(actor, party, form.to_filter())
-    first = next(lines)  # runs the permission checks and records the export before streaming starts
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(_chain(first, lines)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="cmc-shared-{party.code}-{stamp}.csv"'})
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+    return streamed_csv(report.export_csv(actor, party, form.to_filter()), f"cmc-shared-{party.code}")

@@ -5,25 +5,18 @@ into that very network, lets it (``handling.require_export(..., "forward", netwo
 
 from __future__ import annotations
 
-import fcntl
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Document, DocumentVersion, Network
+from cmc.models import Account, Document, Network
 from cmc.services import audit, handling, networks, search
-from cmc.services.documents.files import full_disk_answers_507, kept_until_committed, new_version_row, text_of
-from cmc.services.documents.reading import export_marking, find_version, require_file_export, storage
+from cmc.services.documents.files import kept_until_committed, new_version_row, text_of
+from cmc.services.documents.reading import export_marking, find_version, require_file_export
+from cmc.services.documents.writing import copy_of
 from cmc.services.errors import ValidationError
-from cmc.uploads import CheckedFile
 
 
 def targets(actor: Account, document: Document) -> list[Network]:
@@ -43,27 +36,6 @@ def _target(actor: Account, document: Document, slug: str) -> Network:
         message = _("Choose another network you may post in.")
         raise ValidationError(message, fields={"network": message})
     return network
-
-
-@contextmanager
-def copy_of(version: DocumentVersion) -> Iterator[CheckedFile]:
-    """A temporary copy of a version's file, as a checked upload (kept under a new storage key by the caller);
-    removed when the block ends (gone already when it was kept)."""
-    with full_disk_answers_507():
-        handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
-    # Locked until we are done (closing releases it): a sweep by another process skips it.
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    try:
-        with full_disk_answers_507(), storage().open(version.storage_key) as source:
-            shutil.copyfileobj(source, handle, 1024 * 1024)
-            handle.flush()
-        yield CheckedFile(temp_path=Path(handle.name), original_filename=version.original_filename,
-                          extension=version.extension, content_type=version.content_type, size=version.size,
-                          sha256=version.sha256)
-    finally:
-        with suppress(OSError):
-            handle.close()
-        Path(handle.name).unlink(missing_ok=True)
 
 
 def forward(actor: Account, document_id: int, slug: str) -> Document:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import fcntl
 import shutil
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -147,6 +148,27 @@ def restored_marking(actor: Account, document: Document, old: DocumentVersion) -
     return current
 
 
+@contextmanager
+def copy_of(version: DocumentVersion) -> Iterator[CheckedFile]:
+    """A temporary copy of a version's file, as a checked upload (kept under a new storage key by the caller);
+    removed when the block ends (gone already when it was kept)."""
+    with full_disk_answers_507():
+        handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
+    # Locked until we are done (closing releases it): a sweep by another process skips it.
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        with full_disk_answers_507(), storage().open(version.storage_key) as source:
+            shutil.copyfileobj(source, handle, 1024 * 1024)
+            handle.flush()
+        yield CheckedFile(temp_path=Path(handle.name), original_filename=version.original_filename,
+                          extension=version.extension, content_type=version.content_type, size=version.size,
+                          sha256=version.sha256)
+    finally:
+        with suppress(OSError):
+            handle.close()
+        Path(handle.name).unlink(missing_ok=True)
+
+
 def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
     """Make an earlier version the newest again, as a new version (history is never rewritten)."""
     document = get(actor, document_id)
@@ -156,17 +178,7 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
                       target_id=document_id, hide=True)
     assert old is not None
     require_change(actor, document, "document.restore")
-    with full_disk_answers_507():
-        handle = tempfile.NamedTemporaryFile(prefix="upload-", dir=storage().temp_dir(), delete=False)  # noqa: SIM115
-    # Locked until we are done (closing releases it): a sweep by another process skips it.
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    try:
-        with full_disk_answers_507(), storage().open(old.storage_key) as source:
-            shutil.copyfileobj(source, handle, 1024 * 1024)
-            handle.flush()
-        checked = CheckedFile(temp_path=Path(handle.name), original_filename=old.original_filename,
-                              extension=old.extension, content_type=old.content_type, size=old.size,
-                              sha256=old.sha256)
+    with copy_of(old) as checked:
         extracted = text_of(checked)
         with kept_until_committed() as kept, write_transaction():
             document = get(actor, document_id)
@@ -178,8 +190,4 @@ def restore(actor: Account, document_id: int, number: int) -> DocumentVersion:
             audit.record(actor, "document.restore", target_type="document", target_id=document.id,
                          target_party_id=document.owner_party_id,
                          details={"from": number, "version": version.number})
-    finally:
-        with suppress(OSError):  # a buffer the full disk refused is dropped with the file
-            handle.close()
-        Path(handle.name).unlink(missing_ok=True)  # gone already when it was kept
     return version

@@ -13,11 +13,11 @@ from flask_babel import ngettext
 from cmc import permissions
 from cmc.extensions import db
 from cmc.i18n.labels import label
-from cmc.models import HandlingCode
+from cmc.models import HandlingCode, Outcome
 from cmc.models.account import Account
 from cmc.models.document import Document
 from cmc.models.meeting import AgendaVersion, Meeting
-from cmc.services import documents, handling
+from cmc.services import audit, documents, handling
 from cmc.services.documents.reading import STRICTNESS
 from cmc.services.errors import HandlingRestricted
 from cmc.services.text import xml_safe
@@ -58,7 +58,10 @@ def document_pack(actor: Account, meeting: Meeting, version: AgendaVersion) -> t
                     continue
                 try:
                     _doc, file_version = documents.open_version(actor, document_id, None, path="zip")
-                except HandlingRestricted:
+                except HandlingRestricted as refused:  # left out, and recorded as a refused export
+                    audit.record_now(actor, refused.action, target_type=refused.target_type,
+                                     target_id=refused.target_id, target_party_id=refused.target_party_id,
+                                     outcome=Outcome.DENIED, details={"meeting": meeting.id, **refused.audit_details})
                     skipped += 1
                     withheld.append(_("%(title)s: left out: H2, restricted by %(party)s",
                                       title=document.title, party=handling.origin_name(document)))
