@@ -32,9 +32,11 @@ def test_settings_form_saves_good_choices_and_refuses_bad_ones(app, net, sign_in
     assert saved.status_code == 302
     assert notifications.settings_of(reader)[NotificationKind.AGENDA_CHANGED] == Delivery.DIGEST
     assert notifications.settings_of(reader)[NotificationKind.ALERT] == Delivery.IN_APP
-    # Only choices that differ from the default are stored (alert, overdue, reminder, agenda, release requested and
-    # decided: e-mail by default).
-    assert db.session.scalar(select(func.count()).select_from(NotificationSetting)) == 6
+    # Only choices that differ from the default are stored: every kind e-mailed by default (alert, overdue,
+    # reminder, agenda, release requested and decided, roll call asked and reminded), now here only or a digest.
+    by_mail = [kind for kind in NotificationKind if notifications.DEFAULTS[kind] != Delivery.IN_APP]
+    assert len(by_mail) == 8
+    assert db.session.scalar(select(func.count()).select_from(NotificationSetting)) == len(by_mail)
     bad = client.post("/settings/notifications", data={**choices, "kind_alert": "pigeon", "csrf_token": token})
     assert bad.status_code == 422
     assert "There is a problem" in bad.get_data(as_text=True)

@@ -22,7 +22,10 @@ MARKDOWN = ["**bold**", "*em*", "# h", "- item", "1. one", "`code`", "> quote", 
 
 ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "hr", "i", "li",
                 "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul"}
-SAFE_URL = re.compile(r"^(https?:|mailto:|[^:]*$)", re.IGNORECASE)
+#: A link is safe when it names no scheme or one of these. A scheme is what a browser reads as one (WHATWG URL:
+#: a letter, then letters, digits, "+", "-" or ".", then ":"): ``x"a(javascript:...`` has none (the quote ends
+#: the scheme), so it is a relative address, as ``[^:]*`` alone wrongly refused.
+SAFE_URL = re.compile(r"^(https?:|mailto:|(?![a-z][a-z0-9+.\-]*:))", re.IGNORECASE)
 
 
 class Elements(HTMLParser):

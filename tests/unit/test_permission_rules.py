@@ -32,6 +32,7 @@ from cmc.models import (
     ReleaseRequest,
     ReleaseStatus,
     Role,
+    RollCall,
 )
 from cmc.models.types import utcnow
 
@@ -123,12 +124,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                            purpose=ReleasePurpose.NATIONAL_SYSTEM, party_id=parties["BB"].id, reason="Old",
                            status=ReleaseStatus.GRANTED, valid_until=now - timedelta(minutes=1))])
         db.session.commit()
+        asked = [parties["TT"], parties["JM"]]  # a roll call of the coordinator (BS) asks TT and JM
+        roll_call = RollCall(network_id=network.id, title="Storm", organiser_id=people["coordinator"].id,
+                             organiser_party_id=parties["BS"].id, questions=[{"key": "status", "required": True}],
+                             deadline=now + timedelta(days=1), parties=asked)
+        h2_roll_call = RollCall(network_id=network.id, title="Storm (H2)", organiser_id=people["coordinator"].id,
+                                organiser_party_id=parties["BS"].id, questions=[{"key": "note", "required": True}],
+                                deadline=now + timedelta(days=1), parties=asked, handling_code=HandlingCode.H2)
+        db.session.add_all([roll_call, h2_roll_call])
+        db.session.commit()
         meeting = meetings.save_meeting(admin, meetings.MeetingInput(
             title="Meeting", kind="webinar", start_date=date(2027, 1, 5), end_date=date(2027, 1, 5)))
         yield {
             "people": people, "parties": parties, "network": network, "quiet": quiet, "archived": archived,
             "alert": alert, "draft": draft, "document": document, "named": named, "meeting": meeting,
-            "h2_alert": restricted, "h2_document": h2_document, "cap": "cap", "forward": "forward",
+            "h2_alert": restricted, "h2_document": h2_document, "roll_call": roll_call, "h2_roll_call": h2_roll_call,
+            "cap": "cap", "forward": "forward",
             "download": "download",
             "net:quiet": quiet.id,
             "jm_action": ActionItem(meeting_id=meeting.id, title="JM acts", owner_party_id=parties["JM"].id),
@@ -249,6 +260,18 @@ TABLE: list[tuple[str, tuple[str, ...], set[str]]] = [
     ("release.decide", ("h2_document",), {"member"}),
     ("handling.report", ("party_id:JM",), {"focal_point", "secretariat"}),
     ("handling.report", ("party_id:TT",), {"secretariat"}),
+    # Roll calls: the coordinator (BS) asks TT and JM in the network.
+    ("rollcall.start", ("network",), {"coordinator", "secretariat"}),
+    ("rollcall.start", ("quiet",), {"coordinator", "secretariat"}),
+    ("rollcall.start", ("archived",), set()),
+    ("rollcall.template.edit", ("network",), {"coordinator", "secretariat"}),
+    ("rollcall.read", ("roll_call",), {"member", "observer", "focal_point", "jm_delegate", "coordinator",
+                                       "secretariat"}),
+    ("rollcall.board", ("roll_call",), {"member", "observer", "coordinator", "secretariat"}),
+    ("rollcall.answer", ("roll_call",), {"member", "focal_point", "jm_delegate"}),
+    ("rollcall.manage", ("roll_call",), {"coordinator", "secretariat"}),
+    ("rollcall.export", ("roll_call",), {"member", "observer", "coordinator", "secretariat"}),
+    ("rollcall.export", ("h2_roll_call",), {"coordinator", "secretariat"}),
 ]
 
 

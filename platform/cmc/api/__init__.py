@@ -76,6 +76,10 @@ def register_api(app: Flask) -> None:
         openapi,
         report_resources,
         resources,
+        rollcall_after_resources,
+        rollcall_answer_resources,
+        rollcall_board_resources,
+        rollcall_resources,
     )
 
     csrf.exempt(bp)

@@ -63,6 +63,17 @@ from cmc.models.network import (
 )
 from cmc.models.notification import Delivery, DigestSent, Notification, NotificationKind, NotificationSetting
 from cmc.models.party import Party, PartyKind, PartyStatus
+from cmc.models.rollcall import (
+    Affected,
+    Quality,
+    ReminderKind,
+    RollCall,
+    RollCallAnswer,
+    RollCallReminder,
+    RollCallState,
+    RollCallTemplate,
+    roll_call_parties,
+)
 
 __all__ = [
     "AccessToken",
@@ -71,6 +82,7 @@ __all__ = [
     "ActionItem",
     "ActionStatus",
     "Activity",
+    "Affected",
     "AgendaItem",
     "AgendaVersion",
     "Alert",
@@ -116,6 +128,7 @@ __all__ = [
     "PartyKind",
     "PartyStatus",
     "ProtocolStatus",
+    "Quality",
     "RecoveryCode",
     "Registration",
     "RegistrationStatus",
@@ -123,11 +136,18 @@ __all__ = [
     "ReleaseRequest",
     "ReleaseStatus",
     "Reliability",
+    "ReminderKind",
     "Reply",
     "Revision",
     "Role",
+    "RollCall",
+    "RollCallAnswer",
+    "RollCallReminder",
+    "RollCallState",
+    "RollCallTemplate",
     "Thread",
     "ThreadVisit",
     "document_parties",
     "network_parties",
+    "roll_call_parties",
 ]

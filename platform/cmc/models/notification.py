@@ -34,6 +34,8 @@ class NotificationKind(enum.StrEnum):
     RELEASE_REQUESTED = "release.requested"  # to the originating party's deciders
     RELEASE_DECIDED = "release.decided"  # to the asker
     RELEASE_USED = "release.exported"  # to the originating party: an H2 item left under a release
+    ROLLCALL_ASKED = "rollcall.asked"  # to every member of a party a roll call asks
+    ROLLCALL_REMIND = "rollcall.remind"  # to the focal points (or members) of a party that has not answered
 
 
 class Delivery(enum.StrEnum):
@@ -62,6 +64,8 @@ class Notification(db.Model):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), default=None)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), default=None,
                                                    index=True)
+    roll_call_id: Mapped[int | None] = mapped_column(ForeignKey("roll_calls.id", ondelete="CASCADE"), default=None,
+                                                     index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

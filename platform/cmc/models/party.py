@@ -41,6 +41,9 @@ class Party(db.Model):
     languages: Mapped[str] = mapped_column(String(60), default="en")  # ';'-separated ISO 639 codes
     founding: Mapped[bool] = mapped_column(default=False)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: The resident population (``data/parties.csv``; the secretariat keeps it): what a roll call answer's
+    #: numbers are checked against (a million displaced in a territory of 15,000 asks for a confirmation).
+    population: Mapped[int | None] = mapped_column(default=None)
 
     @property
     def retired(self) -> bool:

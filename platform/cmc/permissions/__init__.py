@@ -1,7 +1,7 @@
 """Every access decision of the platform, in one place; deny by default.
 
 One module per domain (``accounts``, ``audit``, ``networks``, ``documents``, ``alerts``, ``meetings``,
-``handling``) holds that domain's rules as named functions over (actor, object), registered by name in
+``handling``, ``rollcalls``) holds that domain's rules as named functions over (actor, object), registered by name in
 ``registry``. Every layer asks the same rules:
 
 - services: ``permissions.require(actor, "alert.publish", network, action=..., target_id=...)`` raises
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmc.permissions import accounts, alerts, audit, documents, handling, meetings, networks
+from cmc.permissions import accounts, alerts, audit, documents, handling, meetings, networks, rollcalls
 from cmc.permissions.core import (
     FRESH_SIGN_IN,
     in_network_parties,
@@ -39,7 +39,7 @@ __all__ = [
     "install_template_global", "is_coordinator", "is_focal_point", "is_secretariat", "known_network_ids",
     "meetings", "network_role", "networks", "remember_all_network_roles", "remember_network_members",
     "remember_network_roles", "require",
-    "require_fresh_sign_in", "rule", "rules",
+    "require_fresh_sign_in", "rollcalls", "rule", "rules",
 ]
 
 

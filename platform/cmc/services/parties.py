@@ -156,7 +156,8 @@ def seed_parties() -> int:
                 continue
             db.session.add(Party(code=row["code"], name=row["name"], kind=PartyKind(row["kind"]),
                                  status=PartyStatus(row["status"]), languages=row["languages"],
-                                 founding=row["founding"].strip().lower() == "yes"))
+                                 founding=row["founding"].strip().lower() == "yes",
+                                 population=int(row["population"]) if row.get("population") else None))
             added += 1
         if added:
             audit.record(None, "party.seed", target_type="party", details={"added": added}, actor_label="seed")

@@ -205,6 +205,11 @@ def register_web(app: Flask) -> None:
         meetings,
         networks,
         notifications,
+        rollcall_after,
+        rollcall_answer,
+        rollcall_board,
+        rollcall_start,
+        rollcalls,
         settings,
         shared_report,
     )
@@ -224,6 +229,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(handling.bp)
     handling.install_panel_globals(app)  # the handling panel's forms and release history (handling/_panel.html)
     app.register_blueprint(shared_report.bp)
+    # rollcall_start, rollcall_answer, rollcall_board and rollcall_after add their views to rollcalls.bp.
+    app.register_blueprint(rollcalls.bp)
     # Stored HTML, rendered and sanitised when it was written (no filter renders Markdown at view time).
     app.jinja_env.filters["safe_html"] = stored_html
 

@@ -41,6 +41,8 @@ KIND_WORDS = {
     NotificationKind.RELEASE_REQUESTED: _l("Someone asks my party to release an H2 item"),
     NotificationKind.RELEASE_DECIDED: _l("My request to release an item was decided"),
     NotificationKind.RELEASE_USED: _l("An H2 item of my party was exported under a release"),
+    NotificationKind.ROLLCALL_ASKED: _l("A roll call asks my party how it stands"),
+    NotificationKind.ROLLCALL_REMIND: _l("My party is reminded to answer a roll call"),
 }
 DELIVERY_WORDS = {
     Delivery.IN_APP: _l("Here only"),

@@ -41,6 +41,8 @@ DEFAULTS: dict[NotificationKind, Delivery] = {
     NotificationKind.RELEASE_REQUESTED: Delivery.EMAIL,
     NotificationKind.RELEASE_DECIDED: Delivery.EMAIL,
     NotificationKind.RELEASE_USED: Delivery.IN_APP,
+    NotificationKind.ROLLCALL_ASKED: Delivery.EMAIL,
+    NotificationKind.ROLLCALL_REMIND: Delivery.EMAIL,
     NotificationKind.ACTION_ASSIGNED: Delivery.IN_APP,
 }
 #: Kinds whose event sends its own e-mail (see the module's docstring).

@@ -19,7 +19,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from cmc import permissions
 from cmc.database import write_transaction
 from cmc.extensions import db
-from cmc.models import Account, Alert, AlertState, Meeting, MeetingStatus, Membership, NetworkRole, Notification
+from cmc.models import (
+    Account,
+    Alert,
+    AlertState,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    NetworkRole,
+    Notification,
+    RollCall,
+)
 from cmc.models.types import utcnow
 from cmc.services.alerts.badge import account_changed
 from cmc.services.notifications.texts import target_path, text_of
@@ -79,7 +89,12 @@ def list_query(actor: Account, *, unread_only: bool = False) -> Any:
     return query.where(Notification.read_at.is_(None)) if unread_only else query
 
 
-def _readable(actor: Account, note: Notification, alerts: dict[int, Alert], meetings: dict[int, Meeting]) -> bool:
+def _readable(actor: Account, note: Notification, alerts: dict[int, Alert], meetings: dict[int, Meeting],
+              roll_calls: dict[int, RollCall]) -> bool:
+    if note.roll_call_id is not None:
+        roll_call = roll_calls.get(note.roll_call_id)
+        if roll_call is None or not permissions.can(actor, "rollcall.read", roll_call):
+            return False
     if note.alert_id is not None:
         alert = alerts.get(note.alert_id)
         if alert is None or not permissions.can(actor, "alert.read", alert):
@@ -100,9 +115,12 @@ def load(actor: Account, notes: list[Notification]) -> list[Shown]:
         selectinload(Alert.infos), joinedload(Alert.network)))} if alert_ids else {}
     meetings = {m.id: m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))} \
         if meeting_ids else {}
+    roll_call_ids = {n.roll_call_id for n in notes if n.roll_call_id is not None}
+    roll_calls = {r.id: r for r in db.session.scalars(select(RollCall).where(RollCall.id.in_(roll_call_ids)))} \
+        if roll_call_ids else {}
     shown = []
     for note in notes:
-        if not _readable(actor, note, alerts, meetings):
+        if not _readable(actor, note, alerts, meetings, roll_calls):
             continue
         alert = alerts.get(note.alert_id) if note.alert_id else None
         meeting = meetings.get(note.meeting_id) if note.meeting_id else None

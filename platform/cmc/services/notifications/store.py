@@ -35,11 +35,11 @@ PENDING = "cmc_notifications_pending"
 
 
 def record(account_id: int, kind: NotificationKind | str, *, alert_id: int | None = None,
-           meeting_id: int | None = None, **params: Any) -> Notification:
+           meeting_id: int | None = None, roll_call_id: int | None = None, **params: Any) -> Notification:
     """Store one notification for one person in the current transaction (call it inside the event's
     ``write_transaction``); after the commit, :func:`push_recorded` tells the person."""
     note = Notification(account_id=account_id, kind=NotificationKind(kind), params=params, alert_id=alert_id,
-                        meeting_id=meeting_id, created_at=utcnow())
+                        meeting_id=meeting_id, roll_call_id=roll_call_id, created_at=utcnow())
     db.session.add(note)
     db.session.info.setdefault(PENDING, []).append(note)
     return note

@@ -86,8 +86,29 @@ def text_of(note: Notification, alert: Alert | None = None, meeting: Meeting | N
     if kind == NotificationKind.RELEASE_USED:
         return _("%(party)s exported the H2 item “%(title)s” under your release.", party=p.get("party", ""),
                  title=_item_title(p, alert))
+    if kind == NotificationKind.ROLLCALL_ASKED:
+        return _("Roll call in %(network)s: “%(title)s”. Answer for %(party)s by %(deadline)s.",
+                 network=p.get("network", ""), title=p.get("title", ""), party=p.get("party", ""),
+                 deadline=_deadline(p))
+    if kind == NotificationKind.ROLLCALL_REMIND:
+        return _("Reminder: %(party)s has not answered the roll call “%(title)s” (deadline %(deadline)s).",
+                 party=p.get("party", ""), title=p.get("title", ""), deadline=_deadline(p))
     return _("A new action item for %(owner)s from %(m)s: %(title)s", owner=p.get("owner", ""), m=meeting_title,
              title=p.get("title", ""))
+
+
+def _deadline(params: dict[str, Any]) -> str:
+    """A roll call's deadline (stored as ISO 8601 in UTC) in the reader's zone and language."""
+    from datetime import datetime
+
+    from cmc.i18n import timefmt
+
+    value = params.get("deadline")
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return ""
+    return timefmt.show(moment)
 
 
 def _item_title(params: dict[str, Any], alert: Alert | None) -> str:
@@ -107,6 +128,8 @@ def target_path(note: Notification) -> str:
         return f"/alerts/{note.alert_id}"
     if note.kind in _RELEASE_KINDS and note.params.get("item_type") in _ITEM_PATHS:
         return _ITEM_PATHS[note.params["item_type"]].format(int(note.params.get("item_id", 0)))
+    if note.roll_call_id is not None:
+        return f"/rollcalls/{note.roll_call_id}"
     if note.meeting_id is not None:
         if note.kind == NotificationKind.AGENDA_CHANGED and note.params.get("version"):
             return f"/meetings/{note.meeting_id}/agenda/{int(note.params['version'])}"

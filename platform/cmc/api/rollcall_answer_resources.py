@@ -1,0 +1,5 @@
+"""Roll call endpoints of the API (_answer) (issue 19)."""
+
+from __future__ import annotations
+
+from cmc.api import bp  # noqa: F401
