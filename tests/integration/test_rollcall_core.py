@@ -49,3 +49,23 @@ def test_a_question_list_is_checked():
             questions.validate(bad)
     own = questions.validate([{"key": "q1", "kind": "yesno", "label": " Ports open? ", "language": "en"}])
     assert own == [{"key": "q1", "kind": "yesno", "label": "Ports open?", "language": "en", "required": False}]
+
+
+def test_the_board_adds_the_latest_answers_estimates_apart(world):  # noqa: F811
+    from cmc.models import Quality
+    from cmc.services.rollcalls import board
+
+    roll_call = world.start()
+    world.answer(roll_call, "JM", status=Affected.COPING, displaced=100, displaced_quality=Quality.ESTIMATE)
+    world.answer(roll_call, "JM", status=Affected.ASSISTANCE, displaced=250, displaced_quality=Quality.CONFIRMED,
+                 departed=12, departed_quality=Quality.ESTIMATE, needs="shelter;medical")
+    world.answer(roll_call, "HT", status=Affected.ASSISTANCE, displaced=1000, displaced_quality=Quality.ESTIMATE,
+                 needs="shelter")
+    world.answer(roll_call, "TT", status=Affected.NOT_AFFECTED)
+    picture = board.summary(roll_call)
+    assert (picture.asked, picture.answered, picture.affected, picture.assistance_needed) == (5, 3, 2, 2)
+    assert (picture.displaced.estimate, picture.displaced.confirmed) == (1000, 250)
+    assert (picture.departed.estimate, picture.departed.confirmed) == (12, 0)
+    assert picture.needs == {"shelter": 2, "medical": 1}
+    assert [line.party.code for line in picture.lines[:2]] == ["AI", "BB"]  # the missing first, by name
+    assert [a.name for a in picture.missing[0].focal_points] == ["Focal point AI"]
