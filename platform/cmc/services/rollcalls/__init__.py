@@ -12,4 +12,18 @@
 
 from cmc.services.rollcalls.access import accepts_answers, get, history, latest_answers
 
+# Starting, templates and the list (helper "start").
+from cmc.services.rollcalls.starting import (
+    RollCallLine,
+    StartInput,
+    follow_up_defaults,
+    open_for_start,
+    start,
+    started_from,
+    visible_roll_calls,
+)
+from cmc.services.rollcalls.templates import archive_template, ensure_default, save_template, templates_for
+
 __all__ = ["accepts_answers", "get", "history", "latest_answers"]
+__all__ += ["RollCallLine", "StartInput", "archive_template", "ensure_default", "follow_up_defaults",
+            "open_for_start", "save_template", "start", "started_from", "templates_for", "visible_roll_calls"]
