@@ -187,6 +187,10 @@ EXPECTED: dict[str, Access] = {
     **{f"api.{kind}_{tail}": S for kind in ("alert", "document", "thread")
        for tail in ("handling_put", "releases_get", "releases_ask_post")},
     "api.list_releases": S,
+    # Roll calls: the list, starting one, a network's templates (issue 19; the services decide).
+    "rollcalls.index": S, "rollcalls.start": S, "rollcalls.templates": S, "rollcalls.template": S,
+    "rollcalls.archive_template": S, "api.list_roll_calls": S, "api.start_roll_call": S, "api.get_roll_call": S,
+    "api.list_templates": S, "api.create_template": S, "api.update_template": S,
     "api.decide_release": S,
     "api.withdraw_release": S,
 }
