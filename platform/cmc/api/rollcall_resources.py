@@ -61,9 +61,14 @@ def question_json(question: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def roll_call_json(actor: Account, roll_call: RollCall, *, answered: int | None = None,
-                   asked: int | None = None, must_answer: bool | None = None) -> dict[str, Any]:
+def roll_call_json(actor: Account, roll_call: RollCall, **counts: Any) -> dict[str, Any]:
     """A roll call as ``RollCallSchema`` shows it to ``actor`` (counts read from the board when not given)."""
+    return RollCallSchema().dump(roll_call_data(actor, roll_call, **counts))
+
+
+def roll_call_data(actor: Account, roll_call: RollCall, *, answered: int | None = None,
+                   asked: int | None = None, must_answer: bool | None = None) -> dict[str, Any]:
+    """What :func:`roll_call_json` dumps (a list dumps many at once)."""
     if answered is None or asked is None:
         board = summary(roll_call)
         answered, asked = board.answered, board.asked
@@ -71,7 +76,7 @@ def roll_call_json(actor: Account, roll_call: RollCall, *, answered: int | None 
             mine = next((line for line in board.lines if line.party.id == actor.party_id), None)
             must_answer = (mine is not None and not mine.answered and not actor.is_observer
                            and rollcalls.accepts_answers(roll_call))
-    data = {
+    return {
         "id": roll_call.id, "network": roll_call.network.slug, "title": roll_call.title,
         "instructions": roll_call.instructions, "language": roll_call.language, "state": roll_call.state.value,
         "started_at": roll_call.started_at, "deadline": roll_call.deadline, "closed_at": roll_call.closed_at,
@@ -85,17 +90,20 @@ def roll_call_json(actor: Account, roll_call: RollCall, *, answered: int | None 
                   "answer": absolute(f"/rollcalls/{roll_call.id}/answer")},
         "answered": answered, "asked": asked, "must_answer": bool(must_answer),
     }
-    return RollCallSchema().dump(data)
 
 
 def template_json(template: RollCallTemplate) -> dict[str, Any]:
     """A template as ``TemplateSchema`` shows it."""
+    return TemplateSchema().dump(template_data(template))
+
+
+def template_data(template: RollCallTemplate) -> dict[str, Any]:
+    """What :func:`template_json` dumps."""
     from cmc.models import Network
 
     network = db.session.get(Network, template.network_id) if template.network_id is not None else None
-    return TemplateSchema().dump({"id": template.id, "network": network.slug if network else None,
-                                  "name": template.name, "questions": [question_json(q) for q in template.questions],
-                                  "updated_at": template.updated_at})
+    return {"id": template.id, "network": network.slug if network else None, "name": template.name,
+            "questions": [question_json(q) for q in template.questions], "updated_at": template.updated_at}
 
 
 @bp.get("/rollcalls")
@@ -110,7 +118,7 @@ def list_roll_calls() -> Any:
     actor = _actor()
     lines = rollcalls.visible_roll_calls(actor, network_filter(), state or None)
     return jsonify(RollCallListSchema().dump({"items": [
-        roll_call_json(actor, line.roll_call, answered=line.answered, asked=line.asked,
+        roll_call_data(actor, line.roll_call, answered=line.answered, asked=line.asked,
                        must_answer=line.must_answer) for line in lines]}))
 
 
@@ -191,7 +199,7 @@ def list_templates(slug: str) -> Any:
     actor = _actor()
     network = open_network(actor, slug)
     return jsonify(TemplateListSchema().dump({"items": [
-        template_json(t) for t in rollcalls.templates_for(actor, network)]}))
+        template_data(t) for t in rollcalls.templates_for(actor, network)]}))
 
 
 def _template_body() -> tuple[Any, Any]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from cmc.i18n import timefmt
@@ -19,6 +19,7 @@ from cmc.services.rollcalls.starting import StartInput
 from cmc.web.document_forms import MultiCheckboxField
 from cmc.web.forms import OnceForm, label_choices, text
 
+LANGUAGES = (("en", "English"), ("es", "Español"), ("fr", "Français"), ("nl", "Nederlands"))
 #: How many own questions the template editor offers (blank rows are left out).
 OWN_ROWS = 3
 
@@ -58,10 +59,10 @@ class StartForm(OnceForm):
 
     def with_choices(self, parties: list[Party], templates: list[Any], follow_up: bool) -> StartForm:
         """The network's member parties and templates (a follow-up offers the previous roll call's questions)."""
-        self.parties.choices = [(p.code, f"{p.name} ({p.code})") for p in parties]
-        options = [(str(t.id), t.name) for t in templates]
+        self.parties.choices = [SelectChoice(p.code, f"{p.name} ({p.code})") for p in parties]
+        options = [SelectChoice(str(t.id), t.name) for t in templates]
         if follow_up:
-            options.insert(0, ("previous", str(_l("The previous roll call's questions"))))
+            options.insert(0, SelectChoice("previous", str(_l("The previous roll call's questions"))))
         self.template_id.choices = options
         self.handling_code.choices = label_choices("handling", list(HandlingCode))
         return self
@@ -106,9 +107,9 @@ def template_form_class() -> type[TemplateForm]:
     for row in range(1, OWN_ROWS + 1):
         setattr(Built, f"own{row}_label", StringField(_l("Wording"), render_kw={"maxlength": 200}))
         setattr(Built, f"own{row}_kind", SelectField(_l("Answer"), choices=[
-            (kind, questions.kind_word(kind)) for kind in questions.OWN_KINDS], validate_choice=False))
+            SelectChoice(kind, questions.kind_word(kind)) for kind in questions.OWN_KINDS], validate_choice=False))
         setattr(Built, f"own{row}_language", SelectField(_l("Language"), choices=[
-            ("en", "English"), ("es", "Español"), ("fr", "Français"), ("nl", "Nederlands")], validate_choice=False))
+            SelectChoice(code, name) for code, name in LANGUAGES], validate_choice=False))
         setattr(Built, f"own{row}_required", BooleanField(_l("Required")))
         setattr(Built, f"own{row}_order", StringField(_l("Order"), validators=[Optional()],
                                                       render_kw={"type": "number", "min": 1, "max": 20}))

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from cmc.http.access import Access, access
 from cmc.models import RollCall, RollCallTemplate
@@ -174,6 +175,6 @@ def _templates_page(slug: str, template_id: int | None) -> Any:
             form = form_class(formdata=None, data=form_data(source.questions, name))
         else:
             form = form_class(formdata=None, data=form_data(questions.default_questions(), ""))
-    form.needs_options.choices = [(key, questions.need_word(key)) for key in questions.NEEDS]
+    form.needs_options.choices = [SelectChoice(key, questions.need_word(key)) for key in questions.NEEDS]
     return render_template("rollcalls/templates.html", form=form, errors=errors, network=network, listed=listed,
                            editing=editing, questions=questions, own_rows=range(1, 4)), 422 if errors else 200
