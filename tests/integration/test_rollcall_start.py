@@ -326,3 +326,32 @@ def test_the_list_page(app: Any, world: World, sign_in: Any) -> None:  # noqa: F
     assert "Start a roll call" in theirs and f'href="/rollcalls/{roll_call.id}/answer"' not in theirs.replace(
         "Answer for Barbados", "")  # Barbados is not asked here
     assert "No roll calls yet." in coordinator.get("/rollcalls?state=closed").get_data(as_text=True)
+
+
+def test_the_cap_export_names_each_roll_call_and_stays_valid(app: Any, world: World,  # noqa: F811
+                                                            sign_in: Any) -> None:
+    from lxml import etree
+
+    from cmc.services import cap
+
+    alert = hurricane(world)
+    plain = etree.fromstring(cap.to_xml(alert))
+    assert cap.schema().validate(plain), cap.schema().error_log
+    assert "CMC:roll-call" not in cap.to_xml(alert).decode()  # none started yet
+    first = rollcalls.start(world.coordinator, NETWORK, data(alert_id=alert.id))
+    second = rollcalls.start(world.coordinator, NETWORK, data(alert_id=alert.id, title="Lena: day 2"))
+    rollcalls.start(world.coordinator, NETWORK, data(title="Not from the alert"))
+    client = app.test_client()
+    sign_in(client, world.delegate["JM"])
+    answer = client.get(f"/api/v1/alerts/{alert.id}.cap")
+    assert answer.status_code == 200
+    document = etree.fromstring(answer.data)
+    assert cap.schema().validate(document), cap.schema().error_log
+    ns = {"cap": cap.CAP_NS}
+    values = [p.findtext("cap:value", namespaces=ns) for p in document.iterfind(".//cap:info/cap:parameter", ns)
+              if p.findtext("cap:valueName", namespaces=ns) == "CMC:roll-call"]
+    base = app.config["BASE_URL"].rstrip("/")
+    assert values == [f"{base}/rollcalls/{first.id}", f"{base}/rollcalls/{second.id}"]
+    assert cap.validate_xml(answer.data) == []
+    parsed = cap.parse(answer.data)  # the import reads it back, leaving the parameter it does not know
+    assert parsed.infos[0].headline == "Hurricane Lena approaching"

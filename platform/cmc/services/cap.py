@@ -30,9 +30,11 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from lxml import etree
+from sqlalchemy import select
 
+from cmc.extensions import db
 from cmc.i18n import labels
-from cmc.models import Alert, HandlingCode, Network
+from cmc.models import Alert, HandlingCode, Network, RollCall
 from cmc.services import handling
 from cmc.services.alerts import AlertInput, InfoInput, block_for, earlier_messages
 from cmc.services.errors import ValidationError
@@ -103,6 +105,18 @@ def marking_parameters(alert: Alert) -> list[tuple[str, str]]:
     return pairs
 
 
+#: The CAP ``parameter`` naming a roll call started from the alert (its absolute address; one per roll call).
+ROLL_CALL_PARAMETER = "CMC:roll-call"
+
+
+def roll_call_parameters(alert: Alert) -> list[tuple[str, str]]:
+    """One ``CMC:roll-call`` pair per roll call started from the alert (issue 19), oldest first: its page's
+    absolute address (who may open it is the platform's to decide, as for any link)."""
+    base = str(current_app.config.get("BASE_URL", "")).rstrip("/")
+    ids = db.session.scalars(select(RollCall.id).where(RollCall.alert_id == alert.id).order_by(RollCall.id))
+    return [(ROLL_CALL_PARAMETER, f"{base}/rollcalls/{roll_call_id}") for roll_call_id in ids]
+
+
 def to_xml(alert: Alert) -> bytes:
     """The alert as a CAP 1.2 document (UTF-8 bytes), with its handling marking: the statement in ``note``
     (before the author's note) and the code and evaluation as ``parameter`` entries of every ``info`` block.
@@ -121,7 +135,7 @@ def to_xml(alert: Alert) -> bytes:
     sub(root, "note", "\n\n".join(part for part in (marking_note(alert), alert.note) if part))
     if alert.references is not None:
         sub(root, "references", references(alert))
-    parameters = marking_parameters(alert)
+    parameters = marking_parameters(alert) + roll_call_parameters(alert)
     for info in alert.infos:  # the current block of each language (a replaced translation is history)
         block = sub(root, "info", None)
         sub(block, "language", LANGUAGE_TAGS.get(info.language, info.language))
