@@ -216,11 +216,8 @@ def form(client: Any, path: str, **fields: Any) -> dict[str, Any]:
         r'value="([^"]+)"[^>]*name="form_nonce"', page)
     base = {"csrf_token": form_token(client, path), "form_nonce": nonce.group(1) if nonce else "",
             "title": "Hurricane Lena", "deadline": local_deadline(), "parties": ["JM", "TT", "BB"],
-            "template_id": re.search(r'<option selected value="(\d+)"|<option value="(\d+)" selected', page) and "",
-            "handling_code": "H0"}
+            "handling_code": "H0"}  # no template sent: the platform's standard questions
     base.update(fields)
-    if not base["template_id"]:
-        base.pop("template_id")
     return base
 
 
