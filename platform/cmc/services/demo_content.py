@@ -60,7 +60,7 @@ def seed_living_demo() -> dict[str, int]:
         return {}
     people = _people()
     return {"threads": _threads(people), "documents": _documents(people), "alerts": _alerts(people),
-            "meetings": _meetings(people)}
+            "meetings": _meetings(people), "roll_calls": _roll_calls(people)}
 
 
 # --- threads ---------------------------------------------------------------------------------------------
@@ -280,3 +280,29 @@ def _meetings(people: dict[str, Account]) -> int:
     _past_meeting(people[SECRETARIAT], today)
     _annual_meeting(people, today)
     return 2
+
+
+# --- roll calls ------------------------------------------------------------------------------------------
+
+def _roll_calls(people: dict[str, Account]) -> int:
+    """One open roll call after a storm, asking the member parties of Migrant Smuggling, answered by two of them
+    (Trinidad and Tobago affected and coping, Jamaica not affected): the board and the list are not empty."""
+    from cmc.database import write_transaction
+    from cmc.models import Affected, Quality, Role, RollCallAnswer
+    from cmc.services import rollcalls
+
+    roll_call = rollcalls.start(people[COORDINATOR], "migrant-smuggling", rollcalls.StartInput(
+        title="Tropical Storm Bret: how do you stand?", deadline=utcnow() + timedelta(days=2),
+        instructions="Answer for your country or territory; update your answer as figures are confirmed."))
+    answers = [(people[TT], {"status": Affected.COPING, "displaced": 120, "displaced_quality": Quality.ESTIMATE,
+                             "departed": 0, "departed_quality": Quality.CONFIRMED, "needs": "shelter;medical",
+                             "note": "Flooding in the south; shelters open in San Fernando."}),
+               (people[FOCAL_JM], {"status": Affected.NOT_AFFECTED, "note": "No damage reported."})]
+    # The answers' own service (answering) decides who may answer and when; the demo writes the same rows it
+    # would, for two parties the roll call asks.
+    with write_transaction():
+        for author, values in answers:
+            db.session.add(RollCallAnswer(roll_call_id=roll_call.id, party_id=author.party_id, revision=1,
+                                          author_id=author.id, by_focal_point=author.role == Role.FOCAL_POINT,
+                                          created_at=utcnow(), **values))
+    return 1
