@@ -288,7 +288,8 @@ def _roll_calls(people: dict[str, Account]) -> int:
     """One open roll call after a storm, asking the member parties of Migrant Smuggling, answered by two of them
     (Trinidad and Tobago affected and coping, Jamaica not affected): the board and the list are not empty."""
     from cmc.database import write_transaction
-    from cmc.models import Affected, Quality, Role, RollCallAnswer
+    from cmc.models import Affected, Quality, RollCallAnswer
+    from cmc.permissions.core import is_focal_point
     from cmc.services import rollcalls
 
     roll_call = rollcalls.start(people[COORDINATOR], "migrant-smuggling", rollcalls.StartInput(
@@ -303,6 +304,6 @@ def _roll_calls(people: dict[str, Account]) -> int:
     with write_transaction():
         for author, values in answers:
             db.session.add(RollCallAnswer(roll_call_id=roll_call.id, party_id=author.party_id, revision=1,
-                                          author_id=author.id, by_focal_point=author.role == Role.FOCAL_POINT,
+                                          author_id=author.id, by_focal_point=is_focal_point(author),
                                           created_at=utcnow(), **values))
     return 1
