@@ -111,3 +111,17 @@ def test_one_roll_call_is_hidden_from_who_may_not_read_it(client: Any, world: Wo
     assert client.get("/api/v1/rollcalls", headers=bearer_headers(stranger)).get_json()["items"] == []
     assert client.get(f"/api/v1/rollcalls/{roll_call.id}", headers=bearer_headers(world.observer)
                       ).get_json()["must_answer"] is False
+
+
+def test_an_idempotency_key_makes_one_roll_call_and_tells_once(client: Any, world: World) -> None:  # noqa: F811
+    headers = {**bearer_headers(world.coordinator), "Idempotency-Key": "lena-1"}
+    sent = body(parties=["JM"])
+    first = client.post("/api/v1/rollcalls", json=sent, headers=headers)
+    again = client.post("/api/v1/rollcalls", json=sent, headers=headers)
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"] and count() == 1
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2  # JM's two people, once
+    other = client.post("/api/v1/rollcalls", json=body(parties=["TT"]), headers=headers)
+    assert other.status_code == 422 and count() == 1  # the same key for another request
+    assert client.post("/api/v1/rollcalls", json=body(parties=["TT"]), headers=bearer_headers(world.coordinator)
+                       ).status_code == 201  # no key: a new roll call

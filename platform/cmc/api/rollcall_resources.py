@@ -28,7 +28,7 @@ from cmc.schemas.rollcalls import (
     TemplateListSchema,
     TemplateSchema,
 )
-from cmc.services import handling, rollcalls
+from cmc.services import handling, idempotency, rollcalls
 from cmc.services.networks.directory import open_network
 from cmc.services.notifications.texts import absolute
 from cmc.services.rollcalls import questions
@@ -153,11 +153,12 @@ def _text(data: dict[str, Any], key: str, default: str = "") -> str:
 
 @bp.post("/rollcalls")
 @operation(Access.SIGNED_IN, summary="Start a roll call", tags=["rollcalls"], body=RollCallInputSchema,
-           errors=(400, 404, 415), answers={201: ("The roll call started", RollCallSchema)},
+           errors=(400, 404, 415), answers={201: ("The roll call started", RollCallSchema)}, idempotent=True,
            description="The secretariat and the network's coordinators (403 otherwise). 422 for a deadline less "
                        "than 15 minutes or more than 30 days ahead, a party that is not a member party of the "
                        "network (named), a template with no question, an alert of another network. Every "
-                       "person of each asked party is told at once, in their language.")
+                       "person of each asked party is told at once, in their language. With an Idempotency-Key "
+                       "already used for the same body, the roll call made then (nobody told twice).")
 def start_roll_call() -> Any:
     """Start a roll call from a JSON body."""
     data = json_body()
@@ -177,7 +178,8 @@ def start_roll_call() -> Any:
         template_id=_optional_int(data, "template_id"), questions=asked,
         alert_id=_optional_int(data, "alert_id"), previous_id=_optional_int(data, "previous_id"),
         instructions=_text(data, "instructions"), handling_code=_text(data, "handling_code", "H0"),
-        handling_text=_text(data, "handling_text")))
+        handling_text=_text(data, "handling_text")),
+        idempotency_key=idempotency.clean_key(request.headers.get("Idempotency-Key")))
     return jsonify(roll_call_json(actor, started)), 201
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import JSON, Integer, String, and_, func, insert, literal, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from cmc import i18n, permissions
 from cmc.database import write_transaction
@@ -36,7 +37,7 @@ from cmc.models import (
 )
 from cmc.models.rollcall import roll_call_parties
 from cmc.models.types import UTCDateTime, parse_id, utcnow
-from cmc.services import audit, handling
+from cmc.services import audit, handling, idempotency
 from cmc.services.errors import ValidationError
 from cmc.services.networks.directory import open_network, readable_network_ids
 from cmc.services.notifications.store import PENDING, push_recorded
@@ -166,10 +167,25 @@ def _previous(actor: Account, network: Network, previous_id: int | None) -> Roll
     return previous
 
 
-def start(actor: Account, slug: str, data: StartInput) -> RollCall:
+def start(actor: Account, slug: str, data: StartInput, *, idempotency_key: str | None = None) -> RollCall:
     """Start a roll call in the network ``slug`` (see the module): 404 outside the network, 403 for who may not
-    start one, 422 naming the wrong field."""
+    start one, 422 naming the wrong field. With an ``idempotency_key`` this account already used for the same
+    request, the roll call made then is returned and nobody is told twice (the key with another request: 422)."""
     network = open_for_start(actor, slug)
+    digest = idempotency.fingerprint("rollcall.start", slug, data.__dict__)
+    earlier = idempotency.replay(actor.id, "rollcall.start", idempotency_key, digest)
+    if earlier is not None:
+        return access.get(actor, earlier.target_id or 0)
+    try:
+        return _start(actor, network, data, idempotency_key, digest)
+    except IntegrityError as exc:
+        if not idempotency.is_key_conflict(exc):
+            raise
+        db.session.rollback()  # a twin with the same key won the race: answer what it made
+        return start(actor, slug, data, idempotency_key=idempotency_key)
+
+
+def _start(actor: Account, network: Network, data: StartInput, key: str | None, digest: str) -> RollCall:
     now = utcnow()
     title = _title(data.title)
     deadline = _deadline(data.deadline, now)
@@ -183,6 +199,7 @@ def start(actor: Account, slug: str, data: StartInput) -> RollCall:
     alert = _alert(actor, network, parse_id(data.alert_id) if data.alert_id is not None else None)
     previous = _previous(actor, network, data.previous_id)
     with write_transaction():
+        remembered = idempotency.remember(actor.id, "rollcall.start", key, digest) if key else None
         roll_call = RollCall(network_id=network.id, title=title, instructions=instructions,
                              language=i18n.language_of(actor), questions=asked, template_id=template_id,
                              alert_id=alert.id if alert else None, previous_id=previous.id if previous else None,
@@ -192,6 +209,8 @@ def start(actor: Account, slug: str, data: StartInput) -> RollCall:
         roll_call.parties = parties
         db.session.add(roll_call)
         db.session.flush()
+        if remembered is not None:
+            remembered.target_id = roll_call.id
         _record_asked(roll_call, network, parties)
         audit.record(actor, "rollcall.start", target_type="roll_call", target_id=roll_call.id,
                      details={"network": network.slug, "parties": [p.code for p in parties],
