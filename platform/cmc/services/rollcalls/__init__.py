@@ -11,5 +11,15 @@
 """
 
 from cmc.services.rollcalls.access import accepts_answers, get, history, latest_answers
+from cmc.services.rollcalls.answering import (
+    AnswerConflict,
+    AnswerInput,
+    ConfirmationRequired,
+    RollCallClosed,
+    answer,
+    latest_for,
+    waiting_for,
+)
 
-__all__ = ["accepts_answers", "get", "history", "latest_answers"]
+__all__ = ["AnswerConflict", "AnswerInput", "ConfirmationRequired", "RollCallClosed", "accepts_answers", "answer",
+           "get", "history", "latest_answers", "latest_for", "waiting_for"]
