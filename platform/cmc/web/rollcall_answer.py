@@ -117,7 +117,9 @@ def answer(roll_call_id: int) -> Any:
         status = 409
     else:
         fill(form, current)
-    revisions = list(reversed(rollcalls.history(roll_call.id, actor.party_id)))
+    # The earlier revisions, newest first: the latest is shown above as the answer now (or the other member's).
+    revisions = [r for r in reversed(rollcalls.history(roll_call.id, actor.party_id))
+                 if current is None or r.id != current.id]
     return render_template("rollcalls/answer.html", roll_call=roll_call, form=None if closed else form,
                            errors=errors, figures=figures, conflict=conflict, current=current, closed=closed,
                            revisions=revisions, shown=_shown, number_attrs=NUMBER_ATTRS,
