@@ -317,3 +317,26 @@ def test_the_banner_names_three_then_and_n_more(app, world, sign_in):  # noqa: F
     text = banner(client)
     assert [f"Call {n}" in text for n in range(5)] == [True, True, True, False, False]
     assert "and 2 more roll calls" in text
+
+
+def test_the_banner_costs_one_query_per_page_and_follows_live(app, world, sign_in):  # noqa: F811
+    from sqlalchemy import event
+
+    client = page_client(app, sign_in, world.delegate["JM"])
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "roll_call" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get("/")
+        assert len(seen) == 1, seen  # nothing waits: the one banner query
+        roll_call_id = world.start(title="Hurricane Mara").id
+        seen.clear()
+        live = client.get("/parts?part=rollcalls").get_json()["parts"]["rollcalls"]
+        assert len(seen) <= 2, seen  # the banner query, and the rule's look at the first roll call's parties
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert "Roll call: Hurricane Mara" in live and f"/rollcalls/{roll_call_id}/answer" in live
