@@ -340,3 +340,17 @@ def test_the_banner_costs_one_query_per_page_and_follows_live(app, world, sign_i
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert "Roll call: Hurricane Mara" in live and f"/rollcalls/{roll_call_id}/answer" in live
+
+
+def test_a_double_submit_of_the_page_keeps_one_revision(app, world, sign_in):  # noqa: F811
+    roll_call = world.start()
+    client = page_client(app, sign_in, world.delegate["TT"])
+    path = f"/rollcalls/{roll_call.id}/answer"
+    html = client.get(path).get_data(as_text=True)
+    nonce = re.search(r'name="form_nonce" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="form_nonce" value="([^"]+)"', html)
+    assert nonce, "no one-time nonce in the answer form"
+    data = {"csrf_token": csrf_from(html), "form_nonce": nonce.group(1), "base_revision": "0", **GOOD}
+    first, second = client.post(path, data=data), client.post(path, data=data)
+    assert first.status_code == 302 and second.status_code == 302  # the repeat lands where the first did
+    assert count_answers(roll_call.id) == 1
