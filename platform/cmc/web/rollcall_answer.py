@@ -64,7 +64,7 @@ def _answer_words(key: str, answer: RollCallAnswer) -> str:
         if number is None:
             return ""
         quality = questions.quality_word(getattr(answer, f"{key}_quality"))
-        flagged = _(" (confirmed although above the population)") if key in answer.flag_list else ""
+        flagged = f" ({_('confirmed although above the population')})" if key in answer.flag_list else ""
         return f"{format_decimal(number)}" + (f" ({quality.lower()})" if quality else "") + flagged
     if key == "needs":
         return ", ".join(questions.need_word(need) for need in answer.need_list)

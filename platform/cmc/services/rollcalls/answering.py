@@ -257,7 +257,7 @@ def validate(roll_call: RollCall, data: AnswerInput) -> _Clean:
     for key in NUMBERS.values():  # a quality without its number (or its question) is ignored, not refused
         values.setdefault(key, None)
     if not isinstance(data.extra, dict):
-        errors["extra"] = _("The answers to the network's own questions must be a list of question and answer.")
+        errors["extra"] = _("The answers to the network's own questions must be given by question key (q1, q2...).")
     else:
         for key, value in data.extra.items():
             if key not in asked or questions.is_standard(asked[key]):
