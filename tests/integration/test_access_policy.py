@@ -193,6 +193,10 @@ EXPECTED: dict[str, Access] = {
     "api.list_templates": S, "api.create_template": S, "api.update_template": S,
     "api.decide_release": S,
     "api.withdraw_release": S,
+    "rollcalls.answer": S,
+    "api.rollcall_answers": S,
+    "api.rollcall_answer_history": S,
+    "api.rollcall_answer_put": S,
 }
 
 ROLES = ["anonymous", "delegate", "observer", "focal_point", "secretariat"]

@@ -59,7 +59,8 @@ def create_party() -> Any:
     party = parties.create_party(
         current_user._get_current_object(),
         parties.PartyInput(code=data["code"], name=data["name"], kind=data["kind"], status=data["status"],
-                           languages=languages, founding=bool(data.get("founding", False))),
+                           languages=languages, founding=bool(data.get("founding", False)),
+                           population=data.get("population")),
     )
     return jsonify(PartySchema().dump(party)), 201
 

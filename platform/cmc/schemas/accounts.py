@@ -22,6 +22,8 @@ class PartySchema(Shape):
     languages = fields.List(fields.String(), attribute="language_list")
     founding = fields.Boolean()
     retired = fields.Boolean()
+    population = nullable(fields.Integer, metadata={"description": "Resident population (null: not known); a roll "
+                                                                  "call answer above it asks for confirmation"})
 
 
 class PartyInputSchema(Input):
@@ -33,6 +35,8 @@ class PartyInputSchema(Input):
     status = fields.String(required=True, validate=OneOf(PARTY_STATUSES))
     languages = fields.List(fields.String())
     founding = fields.Boolean()
+    population = nullable(fields.Integer, metadata={"minimum": 0, "description": "Resident population (left out "
+                                                                                 "or null: not known)"})
 
 
 class MyPartySchema(Shape):

@@ -34,6 +34,26 @@ class PartyInput:
     status: str
     languages: str = "en"
     founding: bool = False
+    #: The resident population (a whole number, or None: not known); :data:`KEEP` leaves it as it is (callers
+    #: that do not edit it, such as an older API client).
+    population: int | str | None = "keep"
+
+
+#: ``PartyInput.population`` that changes nothing.
+KEEP = "keep"
+POPULATION_MAX = 2_000_000_000
+
+
+def _population(value: int | str | None) -> tuple[int | None, str | None]:
+    """The population as a number (None: unknown), or the message saying what is wrong."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, str):
+        text = re.sub(r"[\s,\u00a0\u202f]", "", value)
+        value = int(text) if re.fullmatch(r"\d{1,10}", text) else -1
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= POPULATION_MAX:
+        return None, _("Enter the population as a whole number of 0 or more, or leave it empty if unknown.")
+    return value, None
 
 
 def list_parties(*, include_retired: bool = True) -> list[Party]:
@@ -68,10 +88,19 @@ def _validate(data: PartyInput) -> dict[str, object]:
     languages = [code.strip().lower() for code in re.split(r"[;,\s]+", data.languages) if code.strip()]
     if not languages or not all(_LANGUAGE.match(code) for code in languages):
         fields["languages"] = _("List language codes separated by ';', for example en;es.")
+    population: int | None = None
+    if data.population != KEEP:
+        population, problem = _population(data.population)
+        if problem:
+            fields["population"] = problem
     if fields:
         raise ValidationError(next(iter(fields.values())), fields=fields)
-    return {"code": code, "name": name, "kind": PartyKind(data.kind), "status": PartyStatus(data.status),
-            "languages": ";".join(languages), "founding": bool(data.founding)}
+    values: dict[str, object] = {"code": code, "name": name, "kind": PartyKind(data.kind),
+                                 "status": PartyStatus(data.status), "languages": ";".join(languages),
+                                 "founding": bool(data.founding)}
+    if data.population != KEEP:
+        values["population"] = population  # the roll calls' plausibility check reads it
+    return values
 
 
 def create_party(actor: Account, data: PartyInput) -> Party:

@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import SelectChoice, StringField
+from wtforms.validators import Length, Optional
 
 from cmc import permissions
 from cmc.extensions import db
@@ -182,10 +184,16 @@ def party_edit(party_id: int) -> Any:
     return _party_form(party_id)
 
 
+class PartyPopulationForm(PartyForm):
+    """The party form with its population (the roll calls' plausibility check reads it; empty: not known)."""
+
+    population = StringField(_l("Population"), validators=[Optional(), Length(max=20)])
+
+
 def _party_form(party_id: int | None) -> Any:
     actor = _actor()
     party = parties.get_party(party_id) if party_id is not None else None
-    form = PartyForm(obj=party) if request.method == "GET" else PartyForm()
+    form = PartyPopulationForm(obj=party) if request.method == "GET" else PartyPopulationForm()
     if request.method == "GET" and party is not None:
         form.kind.data, form.status.data = party.kind.value, party.status.value
     errors: dict[str, str] = {}
@@ -193,7 +201,8 @@ def _party_form(party_id: int | None) -> Any:
         if form.validate_on_submit():
             data = parties.PartyInput(code=form.code.data or "", name=form.name.data or "",
                                       kind=form.kind.data or "", status=form.status.data or "",
-                                      languages=form.languages.data or "", founding=bool(form.founding.data))
+                                      languages=form.languages.data or "", founding=bool(form.founding.data),
+                                      population=form.population.data or None)
             try:
                 if party is None:
                     saved = parties.create_party(actor, data)

@@ -22,7 +22,7 @@ from cmc.services import alerts, listing, networks
 bp = Blueprint("parts", __name__)
 
 #: Parts a page may ask for, and how many lines each shows (the same as the pages that hold them).
-PARTS = ("waiting", "activity", "network_alerts")
+PARTS = ("waiting", "activity", "network_alerts", "rollcalls")
 HOME_ACTIVITY, NETWORK_ACTIVITY, WAITING, NETWORK_ALERTS = 15, 8, 10, 5
 
 
@@ -54,5 +54,7 @@ def parts() -> Any:
                                   with_networks=False)
         listing.attach_networks(active)
         rendered["network_alerts"] = render_template("parts/network_alerts.html", active_alerts=active)
+    if "rollcalls" in wanted:  # the banner of roll calls waiting for the person's party (every page holds it)
+        rendered["rollcalls"] = render_template("rollcalls/_waiting.html")
     badge = alerts.navigation_badge(actor)
     return {"waiting": badge.waiting, "latest_id": badge.latest_id, "unread": badge.unread, "parts": rendered}

@@ -11,8 +11,16 @@
 """
 
 from cmc.services.rollcalls.access import accepts_answers, get, history, latest_answers
+from cmc.services.rollcalls.answering import (
+    AnswerConflict,
+    AnswerInput,
+    ConfirmationRequired,
+    RollCallClosed,
+    answer,
+    latest_for,
+    waiting_for,
+)
 
-# Starting, templates and the list (helper "start").
 from cmc.services.rollcalls.starting import (
     RollCallLine,
     StartInput,
@@ -24,6 +32,7 @@ from cmc.services.rollcalls.starting import (
 )
 from cmc.services.rollcalls.templates import archive_template, ensure_default, save_template, templates_for
 
-__all__ = ["accepts_answers", "get", "history", "latest_answers"]
-__all__ += ["RollCallLine", "StartInput", "archive_template", "ensure_default", "follow_up_defaults",
-            "open_for_start", "save_template", "start", "started_from", "templates_for", "visible_roll_calls"]
+__all__ = ["AnswerConflict", "AnswerInput", "ConfirmationRequired", "RollCallClosed", "RollCallLine", "StartInput",
+           "accepts_answers", "answer", "archive_template", "ensure_default", "follow_up_defaults", "get",
+           "history", "latest_answers", "latest_for", "open_for_start", "save_template", "start", "started_from",
+           "templates_for", "visible_roll_calls", "waiting_for"]
