@@ -10,6 +10,7 @@
   report and the CSV of the answers.
 """
 
+from cmc.services.rollcalls import board, live, reminders, timeline
 from cmc.services.rollcalls.access import accepts_answers, get, history, latest_answers
 
-__all__ = ["accepts_answers", "get", "history", "latest_answers"]
+__all__ = ["accepts_answers", "board", "get", "history", "latest_answers", "live", "reminders", "timeline"]
