@@ -29,7 +29,7 @@
   }
 
   /* Colour each asked party's territory; a small island also gets a ring in its colour, so it is seen at the
-   * scale of the whole sea. Each territory's tooltip names the party and its status in words. */
+   * scale of the whole sea. Hovering a territory names the party and its status in words. */
   function paint(items) {
     if (!map || !features) { return; }
     var byFeature = {};

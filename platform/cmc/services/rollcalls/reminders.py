@@ -108,10 +108,9 @@ def _chosen(roll_call: RollCall, party_codes: list[str] | None) -> list[Party]:
 
 def _recipients(party: Party) -> list[Account]:
     """The party's active focal points; for a party with none, its active accounts."""
-    accounts = list(db.session.scalars(select(Account).where(
-        Account.party_id == party.id, Account.active.is_(True)).order_by(Account.id)))
-    focal = [account for account in accounts if account.role == Role.FOCAL_POINT]
-    return focal or accounts
+    active = select(Account).where(Account.party_id == party.id, Account.active.is_(True)).order_by(Account.id)
+    focal = list(db.session.scalars(active.where(Account.role == Role.FOCAL_POINT)))
+    return focal or list(db.session.scalars(active))
 
 
 def _send(roll_call: RollCall, parties: list[Party], kind: ReminderKind, sent_by: Account | None,
