@@ -163,6 +163,7 @@ def test_changes_since_the_previous_roll_call(world, sign_in, app):  # noqa: F81
     assert "new answer" in changes and "no answer yet" in changes
     first_html = browser.get(f"/rollcalls/{first.id}").get_data(as_text=True)
     assert 'id="board-changes"' not in first_html
+    assert "Remind all not yet answered" not in first_html and ">Closed<" in first_html  # closed: no reminders
 
 
 def test_summary_counts_only_latest_revisions(world):  # noqa: F811

@@ -161,6 +161,8 @@ def test_half_time_and_last_hour_each_once(world):  # noqa: F811
     kinds = _reminded(roll_call)
     assert kinds["TT"] == ["half_time"] and kinds["HT"] == ["half_time", "last_hour"] and "JM" not in kinds
     assert reminders.send_due(roll_call.deadline + timedelta(minutes=1)) == 0  # deadline passed
+    kinds = [(e.kind, e.reminder_kind) for e in rollcalls.timeline.timeline(roll_call) if e.kind == "remind"]
+    assert kinds == [("remind", "last_hour"), ("remind", "half_time")]  # newest first
 
 
 def test_both_due_at_once_send_one_reminder(world):  # noqa: F811
