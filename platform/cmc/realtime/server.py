@@ -92,7 +92,7 @@ def housekeeping(app: Flask, interval: float = 60.0, checkpoint: Any = None) -> 
     import time
 
     from cmc.extensions import db, socketio
-    from cmc.services import alerts, audit_checkpoint
+    from cmc.services import alerts, audit_checkpoint, rollcalls
 
     with app.app_context():
         alerts.refresh_presence(starting=True)
@@ -105,6 +105,7 @@ def housekeeping(app: Flask, interval: float = 60.0, checkpoint: Any = None) -> 
             try:
                 alerts.refresh_presence()
                 alerts.flag_overdue()
+                rollcalls.reminders.send_due()
             except Exception:  # housekeeping must survive a passing database error
                 log.exception("housekeeping failed; trying again in a minute")
             finally:

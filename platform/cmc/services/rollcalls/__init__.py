@@ -10,6 +10,7 @@
   report and the CSV of the answers.
 """
 
+from cmc.services.rollcalls import board, live, reminders, timeline
 from cmc.services.rollcalls.access import accepts_answers, get, history, latest_answers
 from cmc.services.rollcalls.answering import (
     AnswerConflict,
@@ -21,6 +22,7 @@ from cmc.services.rollcalls.answering import (
     waiting_for,
 )
 
+from cmc.services.rollcalls.closing import close, reopen, set_handling
 from cmc.services.rollcalls.starting import (
     RollCallLine,
     StartInput,
@@ -33,6 +35,7 @@ from cmc.services.rollcalls.starting import (
 from cmc.services.rollcalls.templates import archive_template, ensure_default, save_template, templates_for
 
 __all__ = ["AnswerConflict", "AnswerInput", "ConfirmationRequired", "RollCallClosed", "RollCallLine", "StartInput",
-           "accepts_answers", "answer", "archive_template", "ensure_default", "follow_up_defaults", "get",
-           "history", "latest_answers", "latest_for", "open_for_start", "save_template", "start", "started_from",
-           "templates_for", "visible_roll_calls", "waiting_for"]
+           "accepts_answers", "answer", "archive_template", "board", "close", "ensure_default", "follow_up_defaults",
+           "get", "history", "latest_answers", "latest_for", "live", "open_for_start", "reminders", "reopen",
+           "save_template", "set_handling", "start", "started_from", "templates_for", "timeline",
+           "visible_roll_calls", "waiting_for"]
