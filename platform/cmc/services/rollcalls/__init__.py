@@ -11,5 +11,6 @@
 """
 
 from cmc.services.rollcalls.access import accepts_answers, get, history, latest_answers
+from cmc.services.rollcalls.closing import close, reopen, set_handling
 
-__all__ = ["accepts_answers", "get", "history", "latest_answers"]
+__all__ = ["accepts_answers", "close", "get", "history", "latest_answers", "reopen", "set_handling"]
