@@ -39,7 +39,7 @@ def _token(client: Any) -> str:
 
 def _flashes(client: Any) -> list[tuple[str, str]]:
     with client.session_transaction() as session:
-        return list(session.get("_flashes", []))
+        return list(session.pop("_flashes", []))
 
 
 # --- the service ---------------------------------------------------------------------------------------------
@@ -279,3 +279,16 @@ def test_api_refuses_who_may_not_manage(app, world, make_account):  # noqa: F811
     assert stranger.status_code == 404
     no_body = client.post(f"/api/v1/rollcalls/{roll_call.id}/reopen", headers=bearer_headers(world.coordinator))
     assert no_body.status_code == 415
+
+
+def test_a_close_form_sent_twice_closes_once(app, world, sign_in):  # noqa: F811
+    roll_call = world.start()
+    client = _client(app, sign_in, world.coordinator)
+    data = {"csrf_token": _token(client), "close-confirm": "y", "form_nonce": "n" * 24}
+    first = client.post(f"/rollcalls/{roll_call.id}/close", data=data)
+    assert any("answers are frozen" in message for _c, message in _flashes(client))
+    second = client.post(f"/rollcalls/{roll_call.id}/close", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert not any("already closed" in message for _c, message in _flashes(client))
+    assert len([e for e in _events("rollcall.close") if e.outcome == Outcome.OK]) == 1

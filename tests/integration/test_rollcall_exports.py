@@ -197,3 +197,36 @@ def test_a_closed_roll_call_exports_are_final(app, world, sign_in, path):  # noq
     data = _client(app, sign_in, world.delegate["JM"]).get(f"/rollcalls/{roll_call.id}/{path}").data
     text = " ".join(_pages(data)) if path.endswith("pdf") else data.decode()
     assert "Final" in text and "Snapshot" not in text
+
+
+def test_own_questions_and_the_alert_answered_are_in_the_exports(app, world, sign_in):  # noqa: F811
+    from cmc.services import alerts
+
+    world.network.alerts_enabled = True
+    db.session.commit()
+    alert, _created = alerts.publish(world.coordinator, world.network.slug, alerts.AlertInput(
+        infos=[alerts.InfoInput(headline="Hurricane Lena makes landfall", event="Hurricane", severity="Moderate")]))
+    own = [{"key": "status", "required": True}, {"key": "note", "required": False},
+           {"key": "q1", "kind": "count", "label": "Shelters open", "language": "en", "required": False},
+           {"key": "q2", "kind": "yesno", "label": "Is the main port open?", "language": "en", "required": False}]
+    roll_call = world.start(questions_=own, alert_id=alert.id)
+    world.answer(roll_call, "JM", status=Affected.COPING, extra={"q1": 14, "q2": False})
+    world.answer(roll_call, "HT", status=Affected.ASSISTANCE, extra={"q1": 3, "q2": True})
+    client = _client(app, sign_in, world.delegate["JM"])
+    _block, header, rows = _csv(client.get(f"/rollcalls/{roll_call.id}/answers.csv").data)
+    assert "Shelters open" in header and "Is the main port open?" in header
+    jm = dict(zip(header, next(row for row in rows if row[0] == "JM"), strict=True))
+    assert (jm["Shelters open"], jm["Is the main port open?"]) == ("14", "no")
+    text = " ".join(_pages(client.get(f"/rollcalls/{roll_call.id}/report.pdf").data))
+    assert "In answer to the alert Hurricane Lena makes landfall" in text
+    assert re.search(r"Shelters open Haiti 3 Jamaica 14", text), text
+    assert re.search(r"Is the main port open\? Haiti Yes Jamaica No", text), text
+
+
+def test_a_party_asked_but_outside_the_network_may_not_take_the_report_out(app, world, sign_in,  # noqa: F811
+                                                                           make_account):
+    roll_call = _answered(world)
+    asked = make_account("delegate", party="AI")  # Anguilla is asked; this account is not in the network
+    client = _client(app, sign_in, asked)
+    refused = client.get(f"/rollcalls/{roll_call.id}/answers.csv")
+    assert refused.status_code == 403 and "readers of its board" in refused.get_data(as_text=True)
