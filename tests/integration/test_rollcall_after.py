@@ -3,6 +3,7 @@ the pages (forms posted without JavaScript) and the API, the bad paths as much a
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -291,4 +292,25 @@ def test_a_close_form_sent_twice_closes_once(app, world, sign_in):  # noqa: F811
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     assert not any("already closed" in message for _c, message in _flashes(client))
+    assert len([e for e in _events("rollcall.close") if e.outcome == Outcome.OK]) == 1
+
+
+def test_two_organisers_closing_at_the_same_moment_close_it_once(app, world):  # noqa: F811
+    roll_call = world.start()
+    address = f"/api/v1/rollcalls/{roll_call.id}/close"
+    heads = [bearer_headers(world.coordinator), bearer_headers(world.secretariat)]
+    db.session.commit()
+    answers: list[Any] = [None, None]
+    start = threading.Barrier(2)
+
+    def close(slot: int) -> None:
+        start.wait()
+        answers[slot] = app.test_client().post(address, headers=heads[slot])
+
+    threads = [threading.Thread(target=close, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.get_json() for a in answers]
     assert len([e for e in _events("rollcall.close") if e.outcome == Outcome.OK]) == 1
