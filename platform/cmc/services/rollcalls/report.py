@@ -57,10 +57,10 @@ def exportable(actor: Account, roll_call_id: object, path: str) -> RollCall:
               "%(party)s and the secretariat.", party=origin),
             handling_code=roll_call.handling_code.value, path=path, action="rollcall.export",
             target_type="roll_call", target_id=roll_call.id, target_party_id=roll_call.organiser_party_id)
-    permissions.check(False, action="rollcall.export", target_type="roll_call", target_id=roll_call.id,
-                      target_party_id=roll_call.organiser_party_id,
-                      message=_("The report of a roll call is for the readers of its board."))
-    raise AssertionError("unreachable")
+    permissions.require(actor, "rollcall.export", roll_call, target_type="roll_call", target_id=roll_call.id,
+                        target_party_id=roll_call.organiser_party_id,
+                        message=_("The report of a roll call is for the readers of its board."))
+    return roll_call  # not reached: the rule refused above
 
 
 def _record(actor: Account, roll_call: RollCall, path: str, **details: Any) -> None:
