@@ -202,6 +202,17 @@ EXPECTED: dict[str, Access] = {
     "api.rollcall_answers": S,
     "api.rollcall_answer_history": S,
     "api.rollcall_answer_put": S,
+    # Roll calls, after (issue 19): the services decide (rollcall.manage, rollcall.export).
+    "rollcalls.close": S,
+    "rollcalls.reopen": S,
+    "rollcalls.set_handling": S,
+    "rollcalls.report_pdf": S,
+    "rollcalls.answers_csv": S,
+    "api.close_rollcall": S,
+    "api.reopen_rollcall": S,
+    "api.put_rollcall_handling": S,
+    "api.rollcall_report_pdf": S,
+    "api.rollcall_answers_csv": S,
 }
 
 ROLES = ["anonymous", "delegate", "observer", "focal_point", "secretariat"]

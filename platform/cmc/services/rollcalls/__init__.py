@@ -21,7 +21,6 @@ from cmc.services.rollcalls.answering import (
     latest_for,
     waiting_for,
 )
-
 from cmc.services.rollcalls.closing import close, reopen, set_handling
 from cmc.services.rollcalls.starting import (
     RollCallLine,
