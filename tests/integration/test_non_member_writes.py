@@ -8,7 +8,7 @@ be classified in ``TARGETS`` (or ``NOT_NETWORK_SCOPED``) or this test fails.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from itertools import product
 
 import pytest
@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from cmc.extensions import db
 from cmc.http.access import Access, rule_of
 from cmc.models import Activity, Document, HandlingCode, Membership, Reply, Thread
-from cmc.services import alerts, auth, handling, meetings, networks
+from cmc.models.types import utcnow
+from cmc.services import alerts, auth, handling, meetings, networks, rollcalls
 from cmc.services.handling import releases
 from tests.conftest import csrf_from
 
@@ -37,6 +38,8 @@ TARGETS = {
     "action_id": "action_id",
     "registration_id": "registration_id",
     "release_id": "release_id",
+    "template_id": "template_id",  # a roll call template of the network (issue 19)
+    "roll_call_id": "roll_call_id",  # a roll call of the network (issue 19)
 }
 #: Path arguments of routes that are not about a network (accounts admin, parties, tokens, sessions).
 NOT_NETWORK_SCOPED = re.compile(r"^/(admin|settings|invitations|sign-in|api/v1/tokens|api/v1/parties)")
@@ -71,6 +74,11 @@ def world(app, make_party, make_account):
     registration = meetings.register(admin, meeting.id, "TT", [{"name": "Head", "role": "head"}])
     assert handling.change(coordinator, alert, handling.Marking(HandlingCode.H2))
     release = releases.request(member, alert, purpose="national_system", reason="Coast guard")
+    template = rollcalls.save_template(coordinator, network, name="Short", questions_=[{"key": "status"}])
+    # It asks Jamaica only: a delegate of an asked party answers for it even outside the network (by design),
+    # so the roll call must not ask the outsiders' parties (BB, and TT of the non-member below).
+    roll_call = rollcalls.start(coordinator, network.slug, rollcalls.StartInput(
+        title="Storm", deadline=utcnow() + timedelta(days=1), parties=["JM"]))
     outsiders = {
         # a delegate of a party that is not in the network
         "outsider": make_account("delegate", party="BB"),
@@ -83,7 +91,8 @@ def world(app, make_party, make_account):
     return {"slug": network.slug, "member_id": member.id, "non_member_id": non_member.id,
             "thread_id": thread.id, "reply_id": reply.id, "document_id": document.id, "version": 1,
             "alert_id": alert.id, "meeting_id": meeting.id, "item_id": item.id, "action_id": action.id,
-            "registration_id": registration.id, "release_id": release.id, "outsiders": outsiders}
+            "registration_id": registration.id, "release_id": release.id, "outsiders": outsiders,
+            "template_id": template.id, "roll_call_id": roll_call.id}
 
 
 def _writes(app):

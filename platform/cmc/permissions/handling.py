@@ -23,6 +23,7 @@ from cmc.models import (
     ReleasePurpose,
     ReleaseRequest,
     ReleaseStatus,
+    RollCall,
     Thread,
 )
 from cmc.models.types import utcnow
@@ -54,6 +55,8 @@ def origin_party_id(item: Item) -> int:
         return item.party_id
     if isinstance(item, Document):
         return item.owner_party_id
+    if isinstance(item, RollCall):  # marked by its organiser (its statement names the organiser's party)
+        return item.organiser_party_id
     return item.author.party_id
 
 

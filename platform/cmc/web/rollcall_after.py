@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, flash, redirect, request
+from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -33,9 +33,8 @@ from cmc.web.views import form_errors
 
 
 def board_url(roll_call_id: int) -> str:
-    """The roll call's board page, at the organiser's panel. (The board's route is ``rollcall_board``'s; its
-    address is part of the issue's contract, ``/rollcalls/<id>``.)"""
-    return f"{request.script_root}/rollcalls/{roll_call_id}#after"
+    """The roll call's board page, at the organiser's panel."""
+    return url_for("rollcalls.show", roll_call_id=roll_call_id, _anchor="after")
 
 
 @dataclass

@@ -105,7 +105,7 @@ def show(roll_call_id: int) -> Any:
     actor = _actor()
     roll_call = rollcalls.get(actor, roll_call_id)
     if not permissions.can(actor, "rollcall.board", roll_call):
-        return redirect(f"/rollcalls/{roll_call.id}/answer")
+        return redirect(url_for("rollcalls.answer", roll_call_id=roll_call.id))
     return render_template("rollcalls/board.html", **_context(actor, roll_call))
 
 
