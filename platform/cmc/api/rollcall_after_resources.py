@@ -16,24 +16,15 @@ from marshmallow import fields
 from marshmallow.validate import Length, OneOf
 
 from cmc.api import bp, json_body
+from cmc.api.rollcall_resources import handling_json
 from cmc.api.spec import binary, operation, text
 from cmc.http.access import Access
 from cmc.http.files import streamed_csv
 from cmc.models import Account, HandlingCode, RollCall, RollCallState
 from cmc.schemas.common import Input, Shape, nullable, values_of
+from cmc.schemas.rollcalls import RollCallHandlingSchema
 from cmc.services.errors import ValidationError
 from cmc.services.rollcalls import access, closing, report
-
-
-class RollCallHandlingSchema(Shape):
-    """The handling code the organiser set on the roll call's board, report and CSV."""
-
-    code = fields.String(attribute="handling_code", validate=OneOf(values_of(HandlingCode)), metadata={
-        "description": "H0 use only for preventing and combating crime; H1 not to be disclosed in judicial "
-                       "proceedings without the organiser's party's permission; H2 not to be disseminated "
-                       "without its permission (the report leaves only with that party and the secretariat); "
-                       "H3 other restrictions (see text)"})
-    text = fields.String(attribute="handling_text", metadata={"description": "H3's restriction ('' otherwise)"})
 
 
 class RollCallStateSchema(Shape):
@@ -68,7 +59,8 @@ def _actor() -> Account:
 def _state(roll_call: RollCall) -> Any:
     body = RollCallStateSchema().dump({"id": roll_call.id, "state": roll_call.state.value,
                                        "deadline": roll_call.deadline, "closed_at": roll_call.closed_at,
-                                       "accepts_answers": access.accepts_answers(roll_call), "handling": roll_call})
+                                       "accepts_answers": access.accepts_answers(roll_call),
+                                       "handling": handling_json(roll_call)})
     return jsonify(body)
 
 

@@ -61,6 +61,12 @@ def question_json(question: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def handling_json(roll_call: RollCall) -> dict[str, str]:
+    """The roll call's marking as ``RollCallHandlingSchema`` reads it (the statement in the reader's language)."""
+    return {"code": roll_call.handling_code.value, "text": roll_call.handling_text,
+            "statement": handling.statement(roll_call, roll_call.organiser_party.name)}
+
+
 def roll_call_json(actor: Account, roll_call: RollCall, **counts: Any) -> dict[str, Any]:
     """A roll call as ``RollCallSchema`` shows it to ``actor`` (counts read from the board when not given)."""
     return RollCallSchema().dump(roll_call_data(actor, roll_call, **counts))
@@ -84,8 +90,7 @@ def roll_call_data(actor: Account, roll_call: RollCall, *, answered: int | None 
         "alert_id": roll_call.alert_id, "previous_id": roll_call.previous_id,
         "parties": [party.code for party in roll_call.parties],
         "questions": [question_json(q) for q in roll_call.questions],
-        "handling": {"code": roll_call.handling_code.value, "text": roll_call.handling_text,
-                     "statement": handling.statement(roll_call, roll_call.organiser_party.name)},
+        "handling": handling_json(roll_call),
         "links": {"board": absolute(f"/rollcalls/{roll_call.id}"),
                   "answer": absolute(f"/rollcalls/{roll_call.id}/answer")},
         "answered": answered, "asked": asked, "must_answer": bool(must_answer),
