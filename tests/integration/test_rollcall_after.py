@@ -247,7 +247,8 @@ def test_api_close_reopen_and_handling(app, world):  # noqa: F811
     assert closed.status_code == 200, closed.get_json()
     body = closed.get_json()
     assert body["state"] == "closed" and body["closed_at"] and body["accepts_answers"] is False
-    assert body["handling"] == {"code": "H0", "text": ""}
+    assert body["handling"] == {"code": "H0", "text": "",
+                                "statement": "H0: use only for preventing and combating crime"}
     again = client.post(f"/api/v1/rollcalls/{roll_call.id}/close", headers=headers)
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
     bad = client.post(f"/api/v1/rollcalls/{roll_call.id}/reopen", headers=headers,
@@ -264,8 +265,10 @@ def test_api_close_reopen_and_handling(app, world):  # noqa: F811
     assert datetime.fromisoformat(reopened.get_json()["deadline"]) == wanted
     marked = client.put(f"/api/v1/rollcalls/{roll_call.id}/handling", headers=headers,
                         json={"handling_code": "H3", "handling_text": "Response agencies only"})
-    assert marked.status_code == 200 and marked.get_json()["handling"] == {"code": "H3",
-                                                                          "text": "Response agencies only"}
+    assert marked.status_code == 200
+    assert marked.get_json()["handling"] == {
+        "code": "H3", "text": "Response agencies only",
+        "statement": f"H3: Response agencies only (restriction set by {world.coordinator.party.name})"}
     wrong = client.put(f"/api/v1/rollcalls/{roll_call.id}/handling", headers=headers, json={"handling_code": "H3"})
     assert wrong.status_code == 422
 
