@@ -8,12 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from cmc import i18n, permissions
 from cmc.http.access import Access, access
-from cmc.i18n import timefmt
 from cmc.i18n.catalogues import request_locale
 from cmc.models import Account, AlertState
 from cmc.models.alert import CERTAINTIES, SEVERITIES, URGENCIES
@@ -30,6 +28,7 @@ from cmc.web.alert_forms import (
 from cmc.web.alert_lists import render_list
 from cmc.web.forms import EmptyForm, text
 from cmc.web.once import once
+from cmc.web.views import flash_reminder
 
 bp = Blueprint("alerts", __name__)
 
@@ -184,13 +183,7 @@ def remind(alert_id: int) -> Any:
     except ConflictError as exc:
         flash(exc.message, "danger")
     else:
-        if done.sent:
-            flash(ngettext("Reminder sent to %(num)d person, for %(parties)s.",
-                           "Reminder sent to %(num)d people, for %(parties)s.", done.recipients,
-                           parties=", ".join(done.parties)), "success")
-        else:
-            flash(_("A reminder was already sent at %(time)s, less than a minute ago. Nothing was sent again.",
-                    time=timefmt.show(done.last_sent_at, "time")), "info")
+        flash_reminder(done)
     return redirect(url_for("alerts.show", alert_id=alert_id, _anchor="grid-h"))
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_timedelta, ngettext
+from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,7 +20,6 @@ from flask_wtf import FlaskForm
 from cmc import permissions
 from cmc.extensions import db
 from cmc.http.access import Access, access
-from cmc.i18n import timefmt
 from cmc.models import Account, Alert, RollCall
 from cmc.models.types import utcnow
 from cmc.services import alerts, handling, rollcalls
@@ -29,6 +28,7 @@ from cmc.services.rollcalls import questions
 from cmc.services.rollcalls.board import Summary, summary
 from cmc.services.rollcalls.timeline import changes, previous, timeline
 from cmc.web.rollcalls import bp
+from cmc.web.views import flash_reminder
 
 #: The map's and the table's status keys, in the legend's order ("missing": not answered yet).
 STATUS_KEYS = ("not_affected", "affected_coping", "assistance_needed", "missing")
@@ -138,11 +138,5 @@ def remind(roll_call_id: int) -> Any:
     except (ConflictError, ValidationError) as exc:
         flash(exc.message, "danger")
         return back
-    if done.sent:
-        flash(ngettext("Reminder sent to %(num)d person, for %(parties)s.",
-                       "Reminder sent to %(num)d people, for %(parties)s.", done.recipients,
-                       parties=", ".join(done.parties)), "success")
-    else:
-        flash(_("A reminder was already sent at %(time)s, less than a minute ago. Nothing was sent again.",
-                time=timefmt.show(done.last_sent_at, "time")), "info")
+    flash_reminder(done)
     return back
