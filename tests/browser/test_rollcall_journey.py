@@ -265,6 +265,7 @@ def test_roll_call_from_hurricane_alert_answered_live_reminded_closed_and_export
     _answer(delegates["HT"], title, "Not affected", {}, [])
     _answered(board, 3)
     expect(board.locator("#board-announce")).to_have_text("3 of 5 parties answered.")
+    expect(board.locator("#after-answered")).to_have_text("3 of 5 parties answered.")  # the panel agrees
     _check_board(board)
     _no_axe_problems(board, axe_check, "the board with three answers")
     _shoot(board, "rollcall-board-3-of-5")
