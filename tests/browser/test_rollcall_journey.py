@@ -273,6 +273,7 @@ def test_roll_call_from_hurricane_alert_answered_live_reminded_closed_and_export
     _remind(live_server, board, roll_call_id, hurricane_network["token"])
     pdf_href, csv_href = _close(board)
     expect(board.locator("#board-answered")).to_have_text("3 of 5")
+    expect(board.locator("[data-board-part=timeline]")).to_contain_text(f"{secretariat.name} closed the roll call.")
     _no_axe_problems(board, axe_check, "the closed board")
     _shoot(board, "rollcall-board-closed")
     _read_pdf(board, pdf_href, title)
