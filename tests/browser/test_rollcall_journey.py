@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 
@@ -278,6 +279,14 @@ def test_roll_call_from_hurricane_alert_answered_live_reminded_closed_and_export
     _shoot(board, "rollcall-board-closed")
     _read_pdf(board, pdf_href, title)
     _read_csv(board, csv_href, title)
+    # The same stream through the API (a token), and every revision through the page: whole on the real server.
+    api_csv = requests.get(live_server.url(f"/api/v1/rollcalls/{roll_call_id}/answers.csv"), timeout=30,
+                           headers={"Authorization": f"Bearer {hurricane_network['token']}"})
+    assert api_csv.status_code == 200, api_csv.text[:500]
+    history = board.request.get(f"/rollcalls/{roll_call_id}/answers.csv?history=1")
+    assert history.status == 200, history.text()[:500]
+    for text in (api_csv.text, history.text()):
+        assert text.count("no_answer") == 2 and "assistance_needed" in text, text[-1500:]
 
     for code, watched in problems.items():
         assert not watched.errors, f"{code}: " + "\n".join(watched.errors)
