@@ -77,6 +77,9 @@
     if (data) { data.textContent = JSON.stringify(answer.map || []); }
     paint(answer.map || []);
     if (region && answer.announce && region.textContent !== answer.announce) { region.textContent = answer.announce; }
+    // The organiser's panel (not a live part: its forms must not be redrawn under the hand) says the count too.
+    var panelCount = document.getElementById("after-answered");
+    if (panelCount && answer.announce) { panelCount.textContent = answer.announce; }
   }
 
   function refresh() {

@@ -151,7 +151,10 @@ def csv_lines(actor: Account, roll_call_id: object, *, history: bool = False) ->
                   [_("Exported at (UTC)"), _iso(utcnow())], []):
         writer.writerow([csv_cell(cell) for cell in cells])
     writer.writerow([csv_cell(cell) for cell in _header(roll_call)])
-    yield flush()
+    head = flush()
+    # Every row is written before the first line goes out: once the page has answered, the stream runs after
+    # the request's database session is gone (the real server detaches the loaded rows), and a roll call's
+    # rows are few (its asked parties, or their revisions).
     own = _own_questions(roll_call)
     revisions: dict[int, list[RollCallAnswer]] = {}
     if history:
@@ -160,10 +163,13 @@ def csv_lines(actor: Account, roll_call_id: object, *, history: bool = False) ->
     else:
         revisions = {line.party.id: [line.answer] for line in picture.lines if line.answer is not None}
     authors = _authors([answer for answers in revisions.values() for answer in answers])
+    body: list[str] = []
     for line in picture.lines:
         for answer in revisions.get(line.party.id) or [None]:
             writer.writerow([csv_cell(cell) for cell in _row(line.party, answer, own, authors)])
-        yield flush()
+        body.append(flush())
+    yield head
+    yield from body
 
 
 @dataclass

@@ -58,7 +58,10 @@ def timeline(roll_call: RollCall, limit: int = 200) -> list[Entry]:
     for event in db.session.scalars(select(AuditEvent).where(
             AuditEvent.action.in_(STATE_ACTIONS), AuditEvent.target_type == "roll_call",
             AuditEvent.target_id == str(roll_call.id)).order_by(AuditEvent.id)):
-        entries.append(Entry(at=event.at, kind=event.action.split(".", 1)[1], who=event.actor_label))
+        # The audit row keeps the e-mail address as its label; the timeline names people as everywhere else.
+        actor = db.session.get(Account, event.actor_id) if event.actor_id else None
+        entries.append(Entry(at=event.at, kind=event.action.split(".", 1)[1],
+                             who=actor.name if actor is not None else event.actor_label))
     entries.sort(key=lambda entry: entry.at, reverse=True)
     start = Entry(at=roll_call.started_at, kind="start", who=roll_call.organiser.name)
     return [*entries[:limit - 1], start]
