@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -305,6 +306,14 @@ def make_party(app: Flask) -> Callable[..., Party]:
     return factory
 
 
+@functools.lru_cache(maxsize=16)
+def _hashed(password: str) -> str:
+    """One scrypt hash per password for the whole test process: a hash costs 0.1-0.4 s of CPU by design, and a
+    test world of fifteen accounts (``tests/rollcall_world.py``) paid it fifteen times per test, minutes per run.
+    Accounts sharing a hash still each verify their password; nothing here tests the salt."""
+    return hash_password(password)
+
+
 @pytest.fixture
 def make_account(app: Flask, make_party: Callable[..., Party]) -> Callable[..., Account]:
     """Create an account: ``make_account(role="focal_point", party="JM", active=True)``."""
@@ -328,7 +337,7 @@ def make_account(app: Flask, make_party: Callable[..., Party]) -> Callable[..., 
         account = Account(email=email or f"{role}{n}.{party_row.code.lower()}@example.org",
                           name=name or f"{role.replace('_', ' ').title()} {n}", party_id=party_row.id,
                           role=Role(role), active=active,
-                          password_hash=hash_password(password) if password else None)
+                          password_hash=_hashed(password) if password else None)
         # The secretariat must have a second factor; give it one unless the test says otherwise.
         if second_factor if second_factor is not None else role == "secretariat":
             account.totp_secret = pyotp.random_base32()
