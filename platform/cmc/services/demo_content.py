@@ -294,7 +294,8 @@ def _roll_calls(people: dict[str, Account]) -> int:
 
     roll_call = rollcalls.start(people[COORDINATOR], "migrant-smuggling", rollcalls.StartInput(
         title="Tropical Storm Bret: how do you stand?", deadline=utcnow() + timedelta(days=2),
-        instructions="Answer for your country or territory; update your answer as figures are confirmed."))
+        instructions="Answer for your country or territory; update your answer as figures are confirmed."),
+        tell=False)  # seeding mails nobody (``make run`` keeps its console short)
     answers = [(people[TT], {"status": Affected.COPING, "displaced": 120, "displaced_quality": Quality.ESTIMATE,
                              "departed": 0, "departed_quality": Quality.CONFIRMED, "needs": "shelter;medical",
                              "note": "Flooding in the south; shelters open in San Fernando."}),

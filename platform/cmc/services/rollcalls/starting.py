@@ -40,7 +40,7 @@ from cmc.models.types import UTCDateTime, parse_id, utcnow
 from cmc.services import audit, handling, idempotency
 from cmc.services.errors import ValidationError
 from cmc.services.networks.directory import open_network, readable_network_ids
-from cmc.services.notifications.store import PENDING, push_recorded
+from cmc.services.notifications.store import PENDING, forget_recorded, push_recorded
 from cmc.services.rollcalls import access, live, questions
 from cmc.services.rollcalls.templates import template_in
 
@@ -167,25 +167,28 @@ def _previous(actor: Account, network: Network, previous_id: int | None) -> Roll
     return previous
 
 
-def start(actor: Account, slug: str, data: StartInput, *, idempotency_key: str | None = None) -> RollCall:
+def start(actor: Account, slug: str, data: StartInput, *, idempotency_key: str | None = None,
+          tell: bool = True) -> RollCall:
     """Start a roll call in the network ``slug`` (see the module): 404 outside the network, 403 for who may not
     start one, 422 naming the wrong field. With an ``idempotency_key`` this account already used for the same
-    request, the roll call made then is returned and nobody is told twice (the key with another request: 422)."""
+    request, the roll call made then is returned and nobody is told twice (the key with another request: 422).
+    ``tell`` False stores the notifications without pushing or mailing them (the demo's seed)."""
     network = open_for_start(actor, slug)
     digest = idempotency.fingerprint("rollcall.start", slug, data.__dict__)
     earlier = idempotency.replay(actor.id, "rollcall.start", idempotency_key, digest)
     if earlier is not None:
         return access.get(actor, earlier.target_id or 0)
     try:
-        return _start(actor, network, data, idempotency_key, digest)
+        return _start(actor, network, data, idempotency_key, digest, tell)
     except IntegrityError as exc:
         if not idempotency.is_key_conflict(exc):
             raise
         db.session.rollback()  # a twin with the same key won the race: answer what it made
-        return start(actor, slug, data, idempotency_key=idempotency_key)
+        return start(actor, slug, data, idempotency_key=idempotency_key, tell=tell)
 
 
-def _start(actor: Account, network: Network, data: StartInput, key: str | None, digest: str) -> RollCall:
+def _start(actor: Account, network: Network, data: StartInput, key: str | None, digest: str, tell: bool
+           ) -> RollCall:
     now = utcnow()
     title = _title(data.title)
     deadline = _deadline(data.deadline, now)
@@ -216,7 +219,10 @@ def _start(actor: Account, network: Network, data: StartInput, key: str | None, 
                      details={"network": network.slug, "parties": [p.code for p in parties],
                               "deadline": deadline.isoformat(), "alert_id": roll_call.alert_id,
                               "previous_id": roll_call.previous_id, "handling_code": marking.code.value})
-    push_recorded()
+    if tell:
+        push_recorded()
+    else:  # the demo's seed: the notifications are stored (the bell shows them), nobody is mailed or pushed
+        forget_recorded()
     live.changed(roll_call, "start")
     return roll_call
 
