@@ -60,7 +60,7 @@ def seed_living_demo() -> dict[str, int]:
         return {}
     people = _people()
     return {"threads": _threads(people), "documents": _documents(people), "alerts": _alerts(people),
-            "meetings": _meetings(people), "roll_calls": _roll_calls(people)}
+            "meetings": _meetings(people), "roll calls": _roll_calls(people)}
 
 
 # --- threads ---------------------------------------------------------------------------------------------

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_babel import format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import StringField
 
 from cmc import permissions
 from cmc.extensions import db
@@ -40,6 +41,8 @@ class RemindForm(FlaskForm):
     """A "Remind" button (one party, or every party not yet answered): only the CSRF token and the party's
     code. Not a one-time form: a second press within a minute reaches the service, which sends nothing and
     says so."""
+
+    party = StringField()  # a party code, or empty for every party not yet answered (the service judges it)
 
 
 def _actor() -> Account:
@@ -129,10 +132,11 @@ def board_part(roll_call_id: int) -> Any:
 def remind(roll_call_id: int) -> Any:
     """"Remind" (one party: ``party``) or "Remind all not yet answered" (no ``party``)."""
     back = redirect(url_for("rollcalls.show", roll_call_id=roll_call_id, _anchor="missing-h"))
-    if not RemindForm().validate_on_submit():
+    form = RemindForm()
+    if not form.validate_on_submit():
         flash(_("The form expired or was sent from another site. Go back, reload the page and try again."), "danger")
         return back
-    code = request.form.get("party", "").strip()
+    code = (form.party.data or "").strip()
     try:
         done = rollcalls.reminders.remind(_actor(), roll_call_id, [code] if code else None)
     except (ConflictError, ValidationError) as exc:
