@@ -45,7 +45,7 @@ CHROME = ("header nav, footer, main button, main label, main th, main .badge, ma
 def _catalogue() -> dict[str, str]:
     path = ROOT / "platform" / "cmc" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if isinstance(m.id, str) and m.id}
+        return {m.id: m.string for m in read_po(handle) if isinstance(m.id, str) and m.id and not m.context}
 
 
 def fr(msgid: str, **values: Any) -> str:
@@ -57,7 +57,13 @@ def fr(msgid: str, **values: Any) -> str:
 def english_leftovers(page: Page) -> dict[str, set[str]]:
     """Each text of the platform's own parts of the page that holds common English words, with those words."""
     found = {}
-    for text in page.locator(CHROME).all_inner_texts():
+    # What people wrote inside the platform's parts (a roll call's title in the banner) carries its own language
+    # (``lang``): it is content, not interface, and is left out.
+    texts = page.locator(CHROME).evaluate_all(
+        """elements => elements.map(element => { const copy = element.cloneNode(true);
+             copy.querySelectorAll('[lang]:not([lang^="fr"])').forEach(node => node.remove());
+             return copy.textContent; })""")
+    for text in texts:
         words = set(re.findall(r"[A-Za-z]+", text)) & ENGLISH
         if words:
             found[text.strip()[:80]] = words
