@@ -45,7 +45,8 @@ CHROME = ("header nav, footer, main button, main label, main th, main .badge, ma
 def _catalogue() -> dict[str, str]:
     path = ROOT / "platform" / "cmc" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if isinstance(m.id, str) and m.id and not m.context}
+        return {m.id: m.string for m in read_po(handle)
+                if isinstance(m.id, str) and m.id and not m.context}
 
 
 def fr(msgid: str, **values: Any) -> str:
