@@ -299,7 +299,8 @@ def test_the_banner_shows_to_the_asked_parties_until_they_answer(app, world, sig
     roll_call = world.start(title="Hurricane Lena")
     world.start(title="Old one", hours=-1, started_hours_ago=4)  # past its deadline: no banner
     jm = page_client(app, sign_in, world.delegate["JM"])
-    assert "Roll call: <span lang=\"en\">Hurricane Lena</span>" in banner(jm) and f"/rollcalls/{roll_call.id}/answer" in banner(jm)
+    assert 'Roll call: <span lang="en">Hurricane Lena</span>' in banner(jm)
+    assert f"/rollcalls/{roll_call.id}/answer" in banner(jm)
     assert "Old one" not in banner(jm)
     for other in (world.outsider, world.observer, world.coordinator):  # GY not asked; US observer; BB asked
         text = banner(page_client(app, sign_in, other))
