@@ -110,8 +110,7 @@ ROLL_CALL_PARAMETER = "CMC:roll-call"
 
 
 def roll_call_parameters(alert: Alert) -> list[tuple[str, str]]:
-    """One ``CMC:roll-call`` pair per roll call started from the alert (issue 19), oldest first: its page's
-    absolute address (who may open it is the platform's to decide, as for any link)."""
+    """One ``CMC:roll-call`` pair per roll call started from the alert, oldest first: its page's address."""
     base = str(current_app.config.get("BASE_URL", "")).rstrip("/")
     ids = db.session.scalars(select(RollCall.id).where(RollCall.alert_id == alert.id).order_by(RollCall.id))
     return [(ROLL_CALL_PARAMETER, f"{base}/rollcalls/{roll_call_id}") for roll_call_id in ids]

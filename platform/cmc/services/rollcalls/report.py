@@ -22,7 +22,6 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +37,7 @@ from cmc.models import Account, Alert, HandlingCode, Party, RollCall, RollCallAn
 from cmc.models.types import utcnow
 from cmc.services import audit, handling
 from cmc.services.errors import HandlingRestricted
-from cmc.services.rollcalls import access, board, questions
+from cmc.services.rollcalls import access, board, questions, timeline
 from cmc.services.text import csv_cell, plain_safe, xml_safe
 
 NO_ANSWER = "no_answer"
@@ -172,33 +171,15 @@ def csv_lines(actor: Account, roll_call_id: object, *, history: bool = False) ->
     yield from body
 
 
-@dataclass
-class Change:
-    """One party's answer in the previous roll call and in this one (a follow-up's report)."""
-
-    party: Party
-    before: RollCallAnswer | None
-    now: RollCallAnswer | None
-
-    @property
-    def changed(self) -> bool:
-        """Whether the status or a number moved."""
-        def key(answer: RollCallAnswer | None) -> tuple[Any, ...]:
-            if answer is None:
-                return (None,)
-            return (answer.status, answer.displaced, answer.displaced_quality, answer.departed,
-                    answer.departed_quality)
-        return key(self.before) != key(self.now)
-
-
-def changes(actor: Account, roll_call: RollCall, picture: board.Summary) -> tuple[RollCall | None, list[Change]]:
+def changes(actor: Account, roll_call: RollCall, picture: board.Summary
+            ) -> tuple[RollCall | None, list[timeline.Change]]:
     """For a follow-up the actor may see the previous board of: the previous roll call and each asked party's
     answer then and now (every party asked now, in the board's order); else (None, [])."""
     previous = db.session.get(RollCall, roll_call.previous_id) if roll_call.previous_id else None
     if previous is None or not permissions.can(actor, "rollcall.board", previous):
         return None, []
     then = access.latest_answers(previous.id)
-    return previous, [Change(party=line.party, before=then.get(line.party.id), now=line.answer)
+    return previous, [timeline.Change(party=line.party, before=then.get(line.party.id), now=line.answer)
                       for line in picture.lines]
 
 

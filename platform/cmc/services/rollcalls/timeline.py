@@ -76,6 +76,16 @@ class Change:
     now: RollCallAnswer | None
 
     @property
+    def changed(self) -> bool:
+        """Whether the status or a number (or its quality) moved, or the party answered one time only."""
+        def key(answer: RollCallAnswer | None) -> tuple[object, ...]:
+            if answer is None:
+                return (None,)
+            return (answer.status, answer.displaced, answer.displaced_quality, answer.departed,
+                    answer.departed_quality)
+        return key(self.before) != key(self.now)
+
+    @property
     def new_answer(self) -> bool:
         """The party answered now but not the previous time."""
         return self.now is not None and self.before is None
