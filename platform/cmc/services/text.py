@@ -83,3 +83,20 @@ def csv_cell(value: object) -> str:
     if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text_value
     return text_value
+
+
+def css_string(text: str) -> str:
+    """``text`` as the inside of a CSS string (a page header's ``content``): letters, digits and plain
+    punctuation as they are, every other character as a CSS escape, so no quote, backslash or ``</style>``
+    can end the string or the style sheet. Characters no document may hold (a lone surrogate, a control
+    character) become U+FFFD first: escaped, they would reach the PDF writer intact."""
+    return "".join(ch if ch.isalnum() or ch in " .,:;-()/" else f"\\{ord(ch):x} " for ch in plain_safe(text))
+
+
+def page_counter(template: str) -> str:
+    """A CSS ``content`` value for a translated "Page %(n)s of %(total)s" (given with its placeholders left in):
+    the words as strings, the numbers as WeasyPrint's page counters, in the order the language puts them."""
+    counters = {"%(n)s": "counter(page)", "%(total)s": "counter(pages)"}
+    parts = [counters.get(piece) or f'"{css_string(piece)}"'
+             for piece in re.split(r"(%\(n\)s|%\(total\)s)", template) if piece]
+    return " ".join(parts)

@@ -8,7 +8,6 @@ Every text comes from :mod:`cmc.i18n.timefmt`; this module only decides which zo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
@@ -17,7 +16,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from cmc.i18n import timefmt
-from cmc.services.text import plain_safe
+from cmc.services.text import css_string, page_counter
 
 
 @dataclass(frozen=True)
@@ -82,23 +81,6 @@ class MeetingClock:
         """When a version was published, in the meeting's zone and named by its offset: the same words on the
         page and in the printed agenda, whoever reads them."""
         return timefmt.show(moment, "datetime", zone=self.zone)
-
-
-def css_string(text: str) -> str:
-    """``text`` as the inside of a CSS string (a page header's ``content``): letters, digits and plain
-    punctuation as they are, every other character as a CSS escape, so no quote, backslash or ``</style>``
-    can end the string or the style sheet. Characters no document may hold (a lone surrogate, a control
-    character) become U+FFFD first: escaped, they would reach the PDF writer intact."""
-    return "".join(ch if ch.isalnum() or ch in " .,:;-()/" else f"\\{ord(ch):x} " for ch in plain_safe(text))
-
-
-def page_counter(template: str) -> str:
-    """A CSS ``content`` value for a translated "Page %(n)s of %(total)s" (given with its placeholders left in):
-    the words as strings, the numbers as WeasyPrint's page counters, in the order the language puts them."""
-    counters = {"%(n)s": "counter(page)", "%(total)s": "counter(pages)"}
-    parts = [counters.get(piece) or f'"{css_string(piece)}"'
-             for piece in re.split(r"(%\(n\)s|%\(total\)s)", template) if piece]
-    return " ".join(parts)
 
 
 def printable_agenda(meeting: Any, agenda: Any, layout: str = "list", **extra: Any) -> str:

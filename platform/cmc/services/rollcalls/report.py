@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -38,7 +37,7 @@ from cmc.models.types import utcnow
 from cmc.services import audit, handling
 from cmc.services.errors import HandlingRestricted
 from cmc.services.rollcalls import access, board, questions, timeline
-from cmc.services.text import csv_cell, plain_safe, xml_safe
+from cmc.services.text import css_string, csv_cell, page_counter, xml_safe
 
 NO_ANSWER = "no_answer"
 
@@ -183,20 +182,6 @@ def changes(actor: Account, roll_call: RollCall, picture: board.Summary
                       for line in picture.lines]
 
 
-def _css_string(value: str) -> str:
-    """``value`` as the inside of a CSS string of a page margin (as ``cmc.web.meeting_times.css_string``, which
-    a service may not import): plain characters kept, every other one escaped, so nothing ends the string."""
-    return "".join(ch if ch.isalnum() or ch in " .,:;-()/" else f"\\{ord(ch):x} " for ch in plain_safe(value))
-
-
-def _page_counter() -> str:
-    """A CSS ``content`` value for the translated "Page n of m" (the numbers as WeasyPrint's page counters)."""
-    template = _("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")
-    counters = {"%(n)s": "counter(page)", "%(total)s": "counter(pages)"}
-    return " ".join(counters.get(piece) or f'"{_css_string(piece)}"'
-                    for piece in re.split(r"(%\(n\)s|%\(total\)s)", template) if piece)
-
-
 def _headline(actor: Account, roll_call: RollCall, language: str) -> str:
     """The headline of the alert the roll call answers, when the actor may read that alert."""
     alert = db.session.get(Alert, roll_call.alert_id) if roll_call.alert_id else None
@@ -225,8 +210,8 @@ def report_html(actor: Account, roll_call: RollCall) -> str:
         "rollcalls/report_pdf.html", roll_call=roll_call, board=picture, page_language=language,
         statement=statement(roll_call), headline=_headline(actor, roll_call, language), made_at=now,
         previous=previous, changes=moved, own_questions=_own_questions(roll_call), questions=questions,
-        number=number, header_marking=_css_string(statement(roll_call)), footer_marking=_css_string(footer),
-        page_counter=_page_counter())
+        number=number, header_marking=css_string(statement(roll_call)), footer_marking=css_string(footer),
+        page_counter=page_counter(_("Page %(n)s of %(total)s", n="%(n)s", total="%(total)s")))
 
 
 def pdf(actor: Account, roll_call_id: object) -> bytes:
