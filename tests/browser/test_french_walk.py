@@ -29,12 +29,13 @@ SLUG = "migrant-smuggling"
 PASSWORD = "coral reef watch 2026"
 LIVE_WAIT_MS = 5_000
 
-#: Words of the interface in English that must not be left on a French page (none is also a French word).
+#: Words of the interface in English that must not be left on a French page (none is also a French word: not
+#: "zone", which French uses too, as in "Description de la zone").
 ENGLISH = {"the", "and", "your", "you", "with", "from", "this", "not", "yet", "Sign", "Settings", "Home",
            "Networks", "Alerts", "Meetings", "Acknowledge", "Acknowledged", "Open", "Save", "Published", "Members",
            "Threads", "Search", "Upload", "Delegate", "Network", "Alert", "Meeting", "Welcome", "What", "needs",
            "New", "Edit", "Delete", "Live", "Connecting", "Offline", "Severe", "Immediate", "Likely", "Party",
-           "Language", "Password", "Change", "Profile", "Time", "zone", "Draft", "Version", "due", "Back",
+           "Language", "Password", "Change", "Profile", "Time", "Draft", "Version", "due", "Back",
            "Filter", "All", "Apply", "Register", "Title", "Name", "Email", "Today", "Skip", "main", "content"}
 #: Where the platform speaks, as opposed to what people wrote (titles, names, messages).
 CHROME = ("header nav, footer, main button, main label, main th, main .badge, main .form-text, "
