@@ -170,6 +170,11 @@ def _derive(app: Flask) -> None:
     cfg["UPLOAD_DIR"] = cfg["UPLOAD_DIR"] or os.path.join(app.instance_path, "uploads")
     _cookies(cfg)
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"])
+    # The cookie is written only when the session changes. Refreshed on every answer, a request the page makes
+    # by itself (a live notice, /parts) while a form's redirect is on its way sent back the cookie it had left
+    # with and overwrote the new one, losing the flash ("Version 2 is published") and anything else just set.
+    # Idle and absolute expiry are kept on the server (services/auth), not in the cookie's date.
+    cfg["SESSION_REFRESH_EACH_REQUEST"] = False
     cfg["RATELIMIT_HEADERS_ENABLED"] = True
     if not cfg["ALLOWED_ORIGINS"]:
         base = cfg["BASE_URL"].rstrip("/")

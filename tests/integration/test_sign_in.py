@@ -185,3 +185,26 @@ def test_successful_sign_ins_do_not_count_against_the_limit(tight_limits, app, m
     account = make_account()
     for _ in range(8):
         assert sign_in(app.test_client(), account).status_code == 302
+
+
+def test_a_request_racing_a_redirect_does_not_undo_what_the_form_set(app, client, make_account, sign_in):
+    """A page's own request (a live notice, ``/parts``) that left with the cookie of before a form was sent must
+    not overwrite the cookie the form's answer set: the flash waiting for the next page would be lost."""
+    sign_in(client, make_account())
+    name = app.config["SESSION_COOKIE_NAME"]
+    client.get("/notifications")  # the first form page after signing in puts a CSRF token in the session
+    page = client.get("/notifications")
+    assert "Set-Cookie" not in page.headers  # nothing in the session changed: nothing to send back
+    before = client.get_cookie(name).value
+    answer = client.post("/notifications/read", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert answer.status_code == 302 and name in answer.headers.get("Set-Cookie", "")
+    after = client.get_cookie(name).value
+    # The page's own requests, sent with the cookie it had before the form's answer came back: any Set-Cookie
+    # on their answers, arriving after the redirect's, would replace the cookie in the browser.
+    racer = app.test_client()
+    racer.set_cookie(name, before)
+    for path in ("/parts?part=waiting&part=rollcalls", "/notifications", "/"):
+        late = racer.get(path)
+        assert late.status_code < 400 and "Set-Cookie" not in late.headers, path
+    assert client.get_cookie(name).value == after
+    assert "Nothing was unread." in client.get("/notifications").get_data(as_text=True)
