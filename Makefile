@@ -11,6 +11,11 @@ PYTEST_ARGS ?= --durations=25
 # series (e.g. to read a failing test's output in order).
 WORKERS ?= 2
 
+# Python keeps the compiled form of the platform's modules (__pycache__, ignored by git) even where the environment
+# asks it not to: the suite starts hundreds of processes (live servers, `cmc` commands), and each compiled the
+# platform again from source, a second and a half of CPU apiece.
+unexport PYTHONDONTWRITEBYTECODE
+
 # Dependencies come from two hash-checked locks made by `make lock`: what running needs (pyproject.toml's
 # dependencies, the prod extra and the build backend) and, on top of it at the same versions, what testing
 # needs (the dev extra). The platform itself is then installed editable, without dependencies.

@@ -19,7 +19,7 @@ from cmc.models.types import utcnow
 from cmc.realtime import notify
 from cmc.services import audit, text
 from cmc.services.errors import AuthenticationError, StorageFull, ValidationError
-from cmc.services.passwords import DUMMY_HASH, verify_password
+from cmc.services.passwords import dummy_hash, verify_password
 
 TOKEN_PREFIX = "cmc_"  # noqa: S105 - a public marker, not a secret
 #: How often a session's "last seen" is written at most (a write on every request would serialise SQLite).
@@ -43,7 +43,7 @@ def check_credentials(email: str, password: str) -> Account:
     never tells whether the email exists, the account is locked or its party retired. Failures are audited.
     """
     account = find_account_by_email(email)
-    ok = verify_password(account.password_hash if account else DUMMY_HASH, password)
+    ok = verify_password(account.password_hash if account else dummy_hash(), password)
     if account is None or not ok or not account.is_active:
         reason = "unknown_email" if account is None else ("wrong_password" if not ok else "inactive")
         audit.record_now(

@@ -53,5 +53,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return check_password_hash(password_hash, _normalise(password))
 
 
-# A hash to compare against when the email is unknown, so both paths cost the same time.
-DUMMY_HASH = generate_password_hash("not-a-real-password-" + "x" * 20, method=_HASH_METHOD)
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """A hash to compare against when the email is unknown, so both paths cost the same time. Made on first
+    use, not at import: every ``cmc`` command and server process would otherwise pay a scrypt for it."""
+    return generate_password_hash("not-a-real-password-" + "x" * 20, method=_HASH_METHOD)
