@@ -144,3 +144,16 @@ def test_the_api_lists_adds_and_changes_templates(client: Any, world: World) -> 
     assert client.post(API, data="x", headers=headers).status_code == 415
     assert client.post(API, json={"name": "x", "questions": "status"}, headers=headers).status_code == 400
     assert own_templates() == 1
+
+
+@pytest.mark.parametrize(("language", "name"), [("fr", "Point de situation standard"), ("es", "Pase de lista estándar"),
+                                                ("nl", "Standaarduitvraag")])
+def test_the_standard_template_is_named_in_the_readers_language(app: Any, world: World, sign_in: Any,  # noqa: F811
+                                                                language: str, name: str) -> None:
+    world.coordinator.language = language
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, world.coordinator)
+    for path in (PAGE, f"/networks/{NETWORK}/rollcalls/new"):
+        html = client.get(path).get_data(as_text=True)
+        assert name in html and "Standard roll call" not in html, path

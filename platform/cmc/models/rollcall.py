@@ -80,6 +80,16 @@ class RollCallTemplate(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
+    @property
+    def label(self) -> str:
+        """The name to show: the platform's default (which no network edits) in the reader's language, a
+        network's own as its people wrote it."""
+        if self.network_id is None:
+            from flask_babel import gettext  # the model layer translates nothing else: asked only on display
+
+            return gettext("Standard roll call")
+        return self.name
+
 
 class RollCall(HandlingMarked, db.Model):
     """One roll call (see the module)."""

@@ -60,7 +60,7 @@ class StartForm(OnceForm):
     def with_choices(self, parties: list[Party], templates: list[Any], follow_up: bool) -> StartForm:
         """The network's member parties and templates (a follow-up offers the previous roll call's questions)."""
         self.parties.choices = [SelectChoice(p.code, f"{p.name} ({p.code})") for p in parties]
-        options = [SelectChoice(str(t.id), t.name) for t in templates]
+        options = [SelectChoice(str(t.id), t.label) for t in templates]
         if follow_up:
             options.insert(0, SelectChoice("previous", str(_l("The previous roll call's questions"))))
         self.template_id.choices = options

@@ -171,7 +171,7 @@ def _templates_page(slug: str, template_id: int | None) -> Any:
         if source is None and request.args.get("copy"):
             source = templates_service.template_in(network, request.args["copy"])
         if source is not None:
-            name = source.name if editing is not None else _("Copy of %(name)s", name=source.name)
+            name = source.name if editing is not None else _("Copy of %(name)s", name=source.label)
             form = form_class(formdata=None, data=form_data(source.questions, name))
         else:
             form = form_class(formdata=None, data=form_data(questions.default_questions(), ""))
