@@ -16,7 +16,7 @@ from cmc.models.types import utcnow
 from cmc.services import alerts, cap, networks
 from cmc.services.errors import ConflictError, DeniedError, GoneError, ValidationError
 from tests.conftest import form_token
-from tests.integration.test_invitations import Inbox, free_port
+from tests.integration.test_invitations import inbox  # noqa: F401 - the inbox fixture, also for others
 
 CAP_SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
@@ -422,21 +422,7 @@ def test_a_flood_of_ack_events_is_rate_limited_and_the_server_answers(app, net, 
     socket.disconnect()
 
 
-@pytest.fixture
-def inbox(app_config):
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    app_config["MAIL_SERVER"] = "127.0.0.1"
-    app_config["MAIL_PORT"] = port
-    yield handler
-    controller.stop()
-
-
-def test_severe_alerts_are_mailed_once_to_offline_members_only(inbox, app, net, signed_in):
+def test_severe_alerts_are_mailed_once_to_offline_members_only(inbox, app, net, signed_in):  # noqa: F811
     network, admin, coordinator, member = net
     offline = member(party="JM")
     client, online = signed_in("delegate", party="TT")

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from cmc.extensions import db
@@ -19,32 +17,11 @@ from cmc.models import AuditEvent, Notification, NotificationKind, RollCall
 from cmc.models.types import utcnow
 from cmc.services import alerts, rollcalls
 from cmc.services.errors import DeniedError, ValidationError
-from tests.conftest import form_token, free_port
+from tests.conftest import form_token
+from tests.integration.test_invitations import Inbox, inbox  # noqa: F401 - a real local SMTP server
 from tests.rollcall_world import NETWORK, World, world  # noqa: F401
 
 ALL_MEMBERS = {"JM", "TT", "HT", "BB", "AI", "GY"}
-
-
-class Inbox:
-    """What a real local SMTP server receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def inbox(app_config: dict[str, Any]) -> Any:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app_config["MAIL_SERVER"] = "127.0.0.1"
-    app_config["MAIL_PORT"] = controller.port
-    yield handler
-    controller.stop()
 
 
 def later(hours: float = 6) -> datetime:
