@@ -100,3 +100,13 @@ def page_counter(template: str) -> str:
     parts = [counters.get(piece) or f'"{css_string(piece)}"'
              for piece in re.split(r"(%\(n\)s|%\(total\)s)", template) if piece]
     return " ".join(parts)
+
+
+def one_line(value: object, *, field: str, limit: int, missing: str, too_long: str) -> str:
+    """``value`` as one line (runs of spaces and line breaks made one space), refused by ``field`` with the
+    caller's words when empty (``missing``) or longer than ``limit`` characters (``too_long``)."""
+    line = " ".join(str(value or "").split())
+    if not line or len(line) > limit:
+        message = missing if not line else too_long
+        raise ValidationError(message, fields={field: message})
+    return line

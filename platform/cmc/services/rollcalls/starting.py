@@ -37,7 +37,7 @@ from cmc.models import (
 )
 from cmc.models.rollcall import roll_call_parties
 from cmc.models.types import UTCDateTime, parse_id, utcnow
-from cmc.services import audit, handling, idempotency
+from cmc.services import audit, handling, idempotency, text
 from cmc.services.errors import ValidationError
 from cmc.services.networks.directory import open_network, readable_network_ids
 from cmc.services.notifications.store import PENDING, forget_recorded, push_recorded
@@ -104,14 +104,8 @@ def _parties(network: Network, codes: list[str] | None) -> list[Party]:
 
 
 def _title(value: Any) -> str:
-    title = " ".join(str(value or "").split())
-    if not title:
-        message = _("Give the roll call a title.")
-        raise ValidationError(message, fields={"title": message})
-    if len(title) > TITLE_MAX:
-        message = _("Keep the title under %(n)d characters.", n=TITLE_MAX)
-        raise ValidationError(message, fields={"title": message})
-    return title
+    return text.one_line(value, field="title", limit=TITLE_MAX, missing=_("Give the roll call a title."),
+                         too_long=_("Keep the title under %(n)d characters.", n=TITLE_MAX))
 
 
 def _deadline(value: datetime | None, now: datetime) -> datetime:

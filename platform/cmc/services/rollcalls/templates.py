@@ -18,8 +18,7 @@ from cmc.database import write_transaction
 from cmc.extensions import db
 from cmc.models import Account, Network, RollCallTemplate
 from cmc.models.types import parse_id, utcnow
-from cmc.services import audit
-from cmc.services.errors import ValidationError
+from cmc.services import audit, text
 from cmc.services.networks.directory import open_network
 from cmc.services.rollcalls import questions
 
@@ -94,13 +93,8 @@ def save_template(actor: Account, network: Network, *, name: Any, questions_: An
     missing or long name and for a question list :func:`questions.validate` refuses (no question...)."""
     permissions.require(actor, "rollcall.template.edit", network, action="rollcall.template",
                         target_type="network", target_id=network.id)
-    clean_name = " ".join(str(name or "").split())
-    if not clean_name:
-        message = _("Give the template a name.")
-        raise ValidationError(message, fields={"name": message})
-    if len(clean_name) > NAME_MAX:
-        message = _("Keep the name under %(n)d characters.", n=NAME_MAX)
-        raise ValidationError(message, fields={"name": message})
+    clean_name = text.one_line(name, field="name", limit=NAME_MAX, missing=_("Give the template a name."),
+                               too_long=_("Keep the name under %(n)d characters.", n=NAME_MAX))
     cleaned = questions.validate(questions_)
     with write_transaction():
         if template_id is None:
