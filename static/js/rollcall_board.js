@@ -3,9 +3,10 @@
  * The map colours each asked party's territory by its status (window.CMCMap's basemap and helpers; the tables
  * are its twin, and say the same in words). On each `rollcall:update` for this roll call (cmc/services/
  * rollcalls/live.py) and after a dropped link comes back, the page asks the server once for the board's parts
- * (/rollcalls/<id>/board-part: the counts, the parties, the timeline and the changes rendered from the page's
- * own templates, and the map's colours) and puts them in; events arriving together make one request. The
- * script never counts on its own. What changed is said politely in the page's live region. */
+ * (/rollcalls/<id>/board-part: the state, deadline, handling statement, counts, parties, timeline and
+ * changes rendered from the page's own templates, and the map's colours) and puts them in; events arriving
+ * together make one request. The script never counts on its own. What changed is said politely in the page's
+ * live region. */
 (function () {
   "use strict";
   var main = document.getElementById("main");

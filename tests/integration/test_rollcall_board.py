@@ -120,8 +120,12 @@ def test_the_live_part_matches_the_page(world, sign_in, app):  # noqa: F811
     sign_in(browser, world.observer)
     part = browser.get(f"/rollcalls/{roll_call.id}/board-part").json
     assert (part["answered"], part["asked"]) == (3, 5)
-    assert set(part["parts"]) == {"counts", "parties", "timeline", "changes"}
+    assert set(part["parts"]) == {"state", "deadline", "handling", "counts", "parties", "timeline", "changes"}
     assert ">3 of 5<" in part["parts"]["counts"]
+    assert "Open for answers" in part["parts"]["state"] and "Deadline:" in part["parts"]["deadline"]
+    page = browser.get(f"/rollcalls/{roll_call.id}").get_data(as_text=True)
+    for name, html in part["parts"].items():  # the page holds each part as the live answer renders it
+        assert f'<div data-board-part="{name}">{html}</div>' in page, name
     statuses = {item["code"]: item["status"] for item in part["map"]}
     assert statuses == {"JM": "assistance_needed", "HT": "assistance_needed", "AI": "affected_coping",
                         "BB": "missing", "TT": "missing"}

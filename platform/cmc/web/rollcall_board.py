@@ -1,9 +1,10 @@
 """Roll call pages: the live board (issue 19; views on ``cmc.web.rollcalls.bp``).
 
 ``/rollcalls/<id>`` is the board for the network's readers (``rollcall.board``); a member of an asked party
-outside the network is sent to the answer page; anyone else gets 404. The page's live parts (counts, parties,
-timeline, changes, the map's colours) come from ``/rollcalls/<id>/board-part``, rendered from the same
-templates (``rollcalls/_board_*.html``), which the page's script asks for on each ``rollcall:update``.
+outside the network is sent to the answer page; anyone else gets 404. The page's live parts (its state, deadline
+and handling statement, the counts, parties, timeline and changes, the map's colours) come from
+``/rollcalls/<id>/board-part``, rendered from the same templates (``rollcalls/_board_*.html``), which the page's
+script asks for on each ``rollcall:update``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from cmc.web.views import flash_reminder
 #: The map's and the table's status keys, in the legend's order ("missing": not answered yet).
 STATUS_KEYS = ("not_affected", "affected_coping", "assistance_needed", "missing")
 #: The live parts of the board, each a template ``rollcalls/_board_<name>.html``.
-PARTS = ("counts", "parties", "timeline", "changes")
+PARTS = ("state", "deadline", "handling", "counts", "parties", "timeline", "changes")
 
 
 class RemindForm(FlaskForm):
