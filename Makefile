@@ -132,7 +132,7 @@ nginx:
 # CMC_TEST_REDIS_URL / CMC_TEST_DATABASE_URL are set, as .ci/run sets them).
 test: $(DEV_STAMP) translations chromium nginx
 	$(BIN)/ruff check .
-	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadfile --no-loadscope-reorder) \
+	CMC_TEST_BACKENDS=sqlite $(BIN)/python -m pytest $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadfile) \
 	  $(PYTEST_ARGS)
 
 # The suite again on PostgreSQL, in one process (they share the `test` database): the tests whose outcome depends
@@ -142,7 +142,7 @@ test: $(DEV_STAMP) translations chromium nginx
 # browser tests use runs on PostgreSQL in tests/integration.
 test-postgres: export CMC_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 test-postgres: $(DEV_STAMP) translations
-	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadfile --no-loadscope-reorder) \
+	CMC_TEST_BACKENDS=postgres CMC_TEST_LIVE_DATABASE=postgres $(BIN)/python -m pytest $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadfile) \
 	  --ignore=tests/browser --ignore=tests/unit $(PYTEST_ARGS)
 
 # The benchmarks of tests/perf/ (not part of `make test`): production layout on this machine's PostgreSQL and
