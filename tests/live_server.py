@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests import cmc_fork
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The password of every demo account (``cmc seed --demo`` reads it from ``CMC_DEMO_PASSWORD``): new for each
@@ -64,7 +66,8 @@ def copy_upgraded_sqlite(instance: Path) -> None:
         folder = Path(tempfile.mkdtemp(prefix="cmc-upgraded-")) / "instance"
         env = {k: v for k, v in os.environ.items() if not k.startswith("CMC_")}
         env.update({"CMC_INSTANCE_PATH": str(folder), "CMC_SECRET_KEY": secrets.token_urlsafe(36)})
-        subprocess.run([cmc_executable(), "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+        cmc_fork.run(cmc_executable(), ["db", "upgrade"], env=env, cwd=ROOT, input_text=None,
+                     timeout=120).check_returncode()
         atexit.register(shutil.rmtree, folder.parent, ignore_errors=True)
         _UPGRADED_TEMPLATE.append(folder)
     shutil.copytree(_UPGRADED_TEMPLATE[0], instance, dirs_exist_ok=True)
@@ -102,8 +105,8 @@ class LiveServer:
 
     def cmc(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run ``cmc ARGS`` against the same instance (database) as the server; raise if it fails."""
-        result = subprocess.run([cmc_executable(), *args], env=self.env, cwd=ROOT, input=input_text,
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = cmc_fork.run(cmc_executable(), list(args), env=self.env, cwd=ROOT, input_text=input_text,
+                              timeout=60)
         if result.returncode != 0:
             raise AssertionError(f"cmc {' '.join(args)} failed ({result.returncode}):\n"
                                  f"{result.stdout}\n{result.stderr}")
@@ -283,7 +286,8 @@ def _upgraded_postgres_template() -> str:
         env.update({"CMC_DATABASE_URL": base.set(database=name).render_as_string(hide_password=False),
                     "CMC_INSTANCE_PATH": tempfile.mkdtemp(prefix=name),
                     "CMC_SECRET_KEY": secrets.token_urlsafe(36)})
-        subprocess.run([cmc_executable(), "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+        cmc_fork.run(cmc_executable(), ["db", "upgrade"], env=env, cwd=ROOT, input_text=None,
+                     timeout=120).check_returncode()
         _UPGRADED_POSTGRES.append(name)
     return _UPGRADED_POSTGRES[0]
 
