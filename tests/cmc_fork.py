@@ -22,23 +22,41 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 _HELPER: list[subprocess.Popen[bytes]] = []
 _BROKEN: list[str] = []
+_LOCK = threading.Lock()
 
 
 def run(executable: str, args: list[str], *, env: dict[str, str], cwd: Path, input_text: str | None,
         timeout: float) -> subprocess.CompletedProcess[str]:
     """``executable ARGS`` (the ``cmc`` script) as :func:`subprocess.run` with ``capture_output`` and
     ``text`` would run it, through the forking helper when it is available."""
-    helper = None if os.environ.get("CMC_TEST_FORK") == "0" or _BROKEN or args[:1] == ["serve"] \
-        else _helper(executable)
-    if helper is None:
-        return subprocess.run([executable, *args], env=env, cwd=cwd, input=input_text, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+    # One command at a time goes through the helper; a command asked for meanwhile by another thread (tests
+    # run several side by side) starts a process of its own rather than wait.
+    if os.environ.get("CMC_TEST_FORK") == "0" or _BROKEN or args[:1] == ["serve"] or not _LOCK.acquire(False):
+        return _plain(executable, args, env=env, cwd=cwd, input_text=input_text, timeout=timeout)
+    try:
+        helper = _helper(executable)
+        if helper is None:
+            return _plain(executable, args, env=env, cwd=cwd, input_text=input_text, timeout=timeout)
+        return _forked(helper, executable, args, env=env, cwd=cwd, input_text=input_text, timeout=timeout)
+    finally:
+        _LOCK.release()
+
+
+def _plain(executable: str, args: list[str], *, env: dict[str, str], cwd: Path, input_text: str | None,
+           timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([executable, *args], env=env, cwd=cwd, input=input_text, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def _forked(helper: subprocess.Popen[bytes], executable: str, args: list[str], *, env: dict[str, str], cwd: Path,
+            input_text: str | None, timeout: float) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory(prefix="cmc-fork-") as folder:
         paths = {name: str(Path(folder) / name) for name in ("in", "out", "err")}
         Path(paths["in"]).write_text(input_text or "", encoding="utf-8")
@@ -104,8 +122,6 @@ def _stop(helper: subprocess.Popen[bytes]) -> None:
 # ---- the helper itself (this file run as a script) ----
 
 def _serve() -> None:
-    import threading
-
     channel_in = os.fdopen(os.dup(0), "rb")
     channel_out = os.fdopen(os.dup(1), "wb")
     with tempfile.TemporaryDirectory(prefix="cmc-fork-warm-") as folder:
