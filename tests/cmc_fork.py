@@ -1,11 +1,14 @@
 """``cmc`` commands for the tests, started by forking a process that has already imported the platform.
 
 Each ``cmc`` process spent about 1.6 s of CPU importing the platform before doing a command that itself takes a
-fraction of that (``tokens create``, ``accounts create``, ``seed --demo``); the suite ran about 180 of them,
-nearly a fifth of CI's CPU. :func:`run` asks one helper per test process (this file run as a script: it builds
-an app once, so every module ``create_app`` needs is imported, then forks a child per command) and the child does
-exactly what the ``cmc`` script does: the same environment, working folder, arguments, standard input, output
-and exit status, its own ``create_app``, nothing kept from one command to the next (each is a fresh child).
+fraction of that (``tokens create``, ``accounts create``, ``seed --demo``); the suite ran a few hundred of them
+(the live servers' set-up and the command tests), nearly a fifth of CI's CPU. The real script is still run as
+a process of its own by ``cmc serve`` everywhere and by the ``make run`` test.
+
+:func:`run` asks one helper per test process (this file run as a script: it builds an app once, so every module
+``create_app`` needs is imported, then forks a child per command) and the child does exactly what the ``cmc``
+script does: the same environment, working folder, arguments, standard input, output and exit status, its own
+``create_app``, nothing kept from one command to the next (each is a fresh child).
 
 The helper never serves (``cmc serve`` patches the standard library with gevent before any import, so it is
 always started as a process of its own) and refuses to start if building the app left a thread running: a

@@ -5,7 +5,6 @@ instance, a backup's manifest, or ``HASH:COUNT``; a clean trail passes; on SQLit
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from sqlalchemy import select, text
 from cmc.extensions import db
 from cmc.models import AuditEvent
 from cmc.services import audit, audit_checkpoint
+from tests import cmc_fork
 from tests.live_server import ROOT, LiveServer, cmc_executable, migrated_instance
 
 #: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
@@ -141,8 +141,8 @@ def test_the_servers_log_anchors_the_head_and_a_restart_reports_the_cut(server: 
     log_copy.write_text(server.output())
     assert "audit checkpoint " in log_copy.read_text()
     _delete_newest_live(server, 1)
-    verify = subprocess.run([cmc_executable(), "audit", "verify", "--checkpoint", str(log_copy)], env=server.env,
-                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    verify = cmc_fork.run(cmc_executable(), ["audit", "verify", "--checkpoint", str(log_copy)], env=server.env,
+                          cwd=ROOT, input_text=None, timeout=60)
     assert verify.returncode == 1 and "Audit trail CUT SHORT: 1 row(s) missing" in verify.stderr, verify.stderr
     mark = server.log_mark()
     server.start()

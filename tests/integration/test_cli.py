@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import cmc_fork
 from tests.live_server import copy_upgraded_sqlite
 
 CMC = str(Path(sys.executable).with_name("cmc"))
@@ -23,8 +24,7 @@ def cli(tmp_path):
     env.pop("CMC_DATABASE_URL", None)
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([CMC, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60,
-                              check=False)
+        return cmc_fork.run(CMC, list(args), env=env, cwd=Path.cwd(), input_text=stdin, timeout=60)
 
     run.db = tmp_path / "instance" / "cmc.db"  # type: ignore[attr-defined]
     return run
@@ -123,8 +123,7 @@ def test_audit_verify_passes_then_names_an_edited_row(upgraded):
 def test_missing_secret_key_stops_with_a_clear_message(tmp_path):
     env = {**os.environ, "CMC_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("CMC_SECRET_KEY", None)
-    result = subprocess.run([CMC, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60,
-                            check=False)
+    result = cmc_fork.run(CMC, ["db", "upgrade"], env=env, cwd=Path.cwd(), input_text=None, timeout=60)
     assert result.returncode != 0
     assert "SECRET_KEY is missing or shorter than 32 characters" in result.stderr
 
@@ -137,8 +136,8 @@ def test_backup_and_restore_commands(upgraded, tmp_path):
     assert again.returncode == 2 and "not empty" in again.stderr
     env = {**os.environ, "CMC_INSTANCE_PATH": str(tmp_path / "restored"), "CMC_SECRET_KEY": secrets.token_urlsafe(40)}
     env.pop("CMC_DATABASE_URL", None)
-    restored = subprocess.run([CMC, "restore", str(tmp_path / "bk")], env=env, capture_output=True, text=True,
-                              timeout=60, check=False)
+    restored = cmc_fork.run(CMC, ["restore", str(tmp_path / "bk")], env=env, cwd=Path.cwd(), input_text=None,
+                            timeout=60)
     assert restored.returncode == 0, restored.stderr
     assert "Audit trail intact" in restored.stdout and "its head matches the checkpoint" in restored.stdout
     with sqlite3.connect(tmp_path / "restored" / "cmc.db") as conn:

@@ -27,6 +27,7 @@ from cmc.extensions import db
 from cmc.models import Account, AuditEvent, AuthSession
 from cmc.services import mfa
 from cmc.services.passwords import password_problem
+from tests import cmc_fork
 from tests.conftest import IsolatedClient, csrf_from, free_port
 from tests.live_server import copy_upgraded_sqlite
 
@@ -48,7 +49,7 @@ class Install:
                          "CMC_BASE_URL": "http://127.0.0.1:5999", **env})
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([CMC, *args], env=self.env, capture_output=True, text=True, timeout=60, check=False)
+        return cmc_fork.run(CMC, list(args), env=self.env, cwd=Path.cwd(), input_text=None, timeout=60)
 
     def app(self) -> Flask:
         """The platform in this process, on the same database and instance folder."""

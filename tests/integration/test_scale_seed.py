@@ -42,6 +42,7 @@ from cmc.services import audit, markup, search
 from cmc.services import documents as document_service
 from cmc.services.extract import extract_text, limits_from_config, read_trusted
 from cmc.services.passwords import verify_password
+from tests import cmc_fork
 
 CMC = str(Path(sys.executable).with_name("cmc"))
 SCALE = "0.005"  # 5 accounts, 3 networks, 50 threads, 100 documents, 500 alerts, 2 meetings
@@ -55,7 +56,7 @@ def cmc(app: Flask):
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         db.session.remove()  # no open transaction of ours while the command writes
-        return subprocess.run([CMC, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+        return cmc_fork.run(CMC, list(args), env=env, cwd=Path.cwd(), input_text=None, timeout=120)
 
     return run
 

@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from cmc.extensions import db
 from cmc.schema import code_heads, known_revisions, script_directory
+from tests import cmc_fork
 from tests.live_server import ROOT, LiveServer, cmc_executable, gunicorn_executable, migrated_instance
 
 #: Its servers and commands run on the live database of the run (SQLite, or PostgreSQL under make test-postgres).
@@ -184,8 +185,8 @@ def test_gunicorn_with_the_deploy_configuration_refuses_to_start(instance: LiveS
 
 def test_a_command_that_writes_refuses_and_backup_still_runs(instance: LiveServer, tmp_path: Path) -> None:
     _put_database_at(instance, "behind")
-    result = subprocess.run([cmc_executable(), "seed", "--demo"], env=instance.env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = cmc_fork.run(cmc_executable(), ["seed", "--demo"], env=instance.env, cwd=ROOT, input_text=None,
+                          timeout=60)
     assert result.returncode == 2 and MESSAGES["behind"] in result.stderr, (result.stdout, result.stderr)
     assert PREVIOUS in instance.cmc("db", "current").stdout
     instance.cmc("backup", str(tmp_path / "before-upgrade"))  # a backup before upgrading must stay possible

@@ -106,10 +106,15 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--profile", type=Path, default=None, help="write each page's cProfile stats here")
     parser.add_argument("--api", action="store_true", help="the JSON API's lists instead of the pages")
+    parser.add_argument("--page", action="append", default=[], metavar="NAME=PATH",
+                        help="measure these pages instead ({slug}: the member's network)")
     args = parser.parse_args()
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
     email, pages = _pages(os.environ["CMC_DATABASE_URL"], api=args.api)
+    if args.page:
+        slug = pages["workspace"].rsplit("/", 1)[-1]
+        pages = dict(page.replace("{slug}", slug).split("=", 1) for page in args.page)
     from cmc import create_app
     from cmc.extensions import db
 
