@@ -28,6 +28,7 @@ from cmc.models import (
     NotificationKind,
     NotificationSetting,
     Party,
+    network_parties,
 )
 from cmc.models.types import utcnow
 from cmc.services import handling, networks
@@ -70,16 +71,19 @@ def members(network_id: int) -> Select[tuple[Account]]:
         Membership.network_id == network_id, Account.active.is_(True))
 
 
-def receiving_parties(network: Network) -> list[Party]:
-    """The parties an alert of the network opens a receipt for (and asks to acknowledge): its parties."""
-    return list(network.parties)
+def receiving_parties(network_id: int) -> Select[tuple[int]]:
+    """The parties an alert of the network opens a receipt for (and asks to acknowledge): its parties, ids by
+    name."""
+    return (select(Party.id).join(network_parties, network_parties.c.party_id == Party.id)
+            .where(network_parties.c.network_id == network_id).order_by(Party.name))
 
 
 def recipients(network: Network) -> tuple[int, int]:
     """How many parties and people an alert published in the network reaches now (the preview's "n parties,
     m people"), counted with the queries that fan it out."""
     people = db.session.scalar(select(func.count()).select_from(members(network.id).subquery()))
-    return len(receiving_parties(network)), int(people or 0)
+    parties = db.session.scalar(select(func.count()).select_from(receiving_parties(network.id).subquery()))
+    return int(parties or 0), int(people or 0)
 
 
 def mail_subject(severity: str, headline: str, code: Any = None) -> str:

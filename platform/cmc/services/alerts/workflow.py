@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Integer, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cmc import permissions
@@ -61,8 +61,10 @@ def _active_until(alert: Alert) -> datetime:
 
 
 def _open_receipts(alert: Alert, network: Network) -> None:
-    for party in receiving_parties(network):
-        db.session.add(AlertReceipt(alert_id=alert.id, party_id=party.id))
+    """A receipt for each receiving party, in one ``INSERT ... SELECT`` (a flush of one object per party cost the
+    publishing request more than the rest of its writes); the badge's generations see the bulk statement."""
+    parties = receiving_parties(network.id).add_columns(literal(alert.id, Integer))
+    db.session.execute(insert(AlertReceipt).from_select(["party_id", "alert_id"], parties))
 
 
 def _after_publish(alert_id: int, event: str = "alert:new") -> None:
