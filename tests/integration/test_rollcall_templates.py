@@ -157,3 +157,6 @@ def test_the_standard_template_is_named_in_the_readers_language(app: Any, world:
     for path in (PAGE, f"/networks/{NETWORK}/rollcalls/new"):
         html = client.get(path).get_data(as_text=True)
         assert name in html and "Standard roll call" not in html, path
+    # The API gives the name as stored (what a PUT changes) and the one to show, in the reader's language.
+    listed = app.test_client().get(API, headers=bearer_headers(world.coordinator)).get_json()["items"]
+    assert [(t["name"], t["label"]) for t in listed] == [("Standard roll call", name)]

@@ -108,6 +108,7 @@ def template_data(template: RollCallTemplate) -> dict[str, Any]:
 
     network = db.session.get(Network, template.network_id) if template.network_id is not None else None
     return {"id": template.id, "network": network.slug if network else None, "name": template.name,
+            "label": template.label,
             "questions": [question_json(q) for q in template.questions], "updated_at": template.updated_at}
 
 

@@ -110,7 +110,9 @@ class TemplateSchema(Shape):
 
     id = fields.Integer()
     network = nullable(fields.String, metadata={"description": "the network's slug; null for the platform's"})
-    name = fields.String()
+    name = fields.String(metadata={"description": "the name as stored (what a PUT changes)"})
+    label = fields.String(metadata={"description": "the name to show: the platform's standard template's in the "
+                                                   "reader's language, a network's own as its people wrote it"})
     questions = fields.List(fields.Nested(QuestionSchema))
     updated_at = fields.DateTime()
 
