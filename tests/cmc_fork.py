@@ -65,8 +65,9 @@ def _forked(helper: subprocess.Popen[bytes], executable: str, args: list[str], *
         Path(paths["in"]).write_text(input_text or "", encoding="utf-8")
         request = {"args": args, "env": env, "cwd": str(cwd), **paths}
         assert helper.stdin is not None and helper.stdout is not None
-        helper.stdin.write(json.dumps(request).encode() + b"\n")
-        helper.stdin.flush()
+        message = memoryview(json.dumps(request).encode() + b"\n")
+        while message:  # unbuffered: a pipe may take part of a long request at a time
+            message = message[helper.stdin.write(message) or 0:]
         pid = int(_read_line(helper, 10.0))
         try:
             returncode = int(_read_line(helper, timeout))
@@ -98,7 +99,9 @@ def _helper(executable: str) -> subprocess.Popen[bytes] | None:
         _BROKEN.append("the cmc helper died")
         return None
     python = Path(executable).parent / "python"
-    helper = subprocess.Popen([str(python), __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    # Unbuffered pipes: a buffered reader could take the exit status's line into its buffer with the pid's, and
+    # select() would then wait on an empty pipe for a line already read.
+    helper = subprocess.Popen([str(python), __file__], bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
         if _read_line(helper, 60.0) != "ready":
