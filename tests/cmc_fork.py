@@ -162,6 +162,7 @@ def _child(request: dict[str, object]) -> None:
 
     code = 1
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the helper ignores it; a command does not
         os.setpgid(0, 0)
         os.chdir(str(request["cwd"]))
         os.environ.clear()
