@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,6 +168,7 @@ def _child(request: dict[str, object]) -> None:
         os.chdir(str(request["cwd"]))
         os.environ.clear()
         os.environ.update(request["env"])  # type: ignore[arg-type]
+        time.tzset()  # a TZ of the command's environment, as a new process would read it
         for fd, name, flags in ((0, "in", os.O_RDONLY), (1, "out", os.O_WRONLY | os.O_CREAT),
                                 (2, "err", os.O_WRONLY | os.O_CREAT)):
             opened = os.open(str(request[name]), flags)
