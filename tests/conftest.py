@@ -165,7 +165,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ``CMC_TEST_LIVE_DATABASE``). The rest (commands on SQLite files of their own, production layout on
     PostgreSQL whatever the backend, pure functions) would run exactly as in ``make test``: running them twice
     doubled a third of CI's time for nothing."""
-    _heaviest_modules_first(items)
     if BACKENDS != ["postgres"]:
         return
     kept, dropped = [], []
@@ -175,37 +174,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-#: Seconds a module took in CI (``--durations=0``, both suites, 2 workers each on 2 cores) where it is far from
-#: its count of tests times half a second (:func:`_heaviest_modules_first`).
-MODULE_SECONDS = {
-    "test_cli.py": 240, "test_scale_seed.py": 120, "test_form_once.py": 115, "test_alert_filters.py": 110,
-    "test_documents.py": 110, "test_text_input.py": 110, "test_demo_seed.py": 110, "test_demo_cli.py": 80,
-    "test_handling_access_table.py": 95, "test_shared_report.py": 75, "test_schema_guard.py": 75,
-    "test_rollcall_live.py": 75, "test_query_counts.py": 72, "test_multiprocess_live.py": 67,
-    "test_production_layout.py": 61, "test_extraction_live.py": 52, "test_storage_full.py": 50,
-    "test_documents_live.py": 47, "test_meeting_live.py": 46, "test_api_query_counts.py": 44,
-    "test_alert_sync_live.py": 44, "test_realtime_live.py": 43, "test_rollcall_concurrent.py": 41,
-}
-
-
-def _heaviest_modules_first(items: list[pytest.Item]) -> None:
-    """Run the browser tests first (as collected), then the other modules from the heaviest down, each module's
-    tests in their order: the order of a run in one process. pytest-xdist (``--dist loadfile``) sorts modules by
-    their count of tests unless told ``--no-loadscope-reorder``; with that flag this order measured no faster on
-    CI's two cores (see the closing note of the stop that added it), so the Makefile does not pass it."""
-    modules: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
-
-    def weight(path: str) -> float:
-        if path.startswith("tests/browser/"):
-            return float("inf")
-        per_test = 0.05 if path.startswith("tests/unit/") else 0.5  # a unit test is a function call
-        return MODULE_SECONDS.get(path.rsplit("/", 1)[-1], per_test * len(modules[path]))
-
-    items[:] = [item for path in sorted(modules, key=weight, reverse=True) for item in modules[path]]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -19,14 +19,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cmc import permissions
@@ -107,17 +106,29 @@ class Waiting:
     more: int = 0
 
 
+#: The open roll calls (deadline not passed) asking a party that the party has not answered, soonest deadline
+#: first, with how many there are in all: the banner's statement, built once (it runs on every page); a page binds
+#: the party, the time and how many to name.
+_PARTY = bindparam("party_id", type_=Integer)
+_WAITING = (
+    select(RollCall.id, func.count().over())
+    .where(RollCall.state == RollCallState.OPEN, RollCall.deadline >= bindparam("now", type_=RollCall.deadline.type),
+           select(roll_call_parties.c.roll_call_id).where(roll_call_parties.c.roll_call_id == RollCall.id,
+                                                          roll_call_parties.c.party_id == _PARTY).exists(),
+           ~select(RollCallAnswer.id).where(RollCallAnswer.roll_call_id == RollCall.id,
+                                            RollCallAnswer.party_id == _PARTY).exists())
+    .order_by(RollCall.deadline, RollCall.id).limit(bindparam("limit", type_=Integer)))
+
+
 def waiting_for(actor: Account | None, limit: int = 3) -> Waiting:
     """Open roll calls (deadline not passed) asking the actor's party that the party has not answered, soonest
-    deadline first. One statement on ordinary pages (the open roll calls by ``ix_roll_calls_open_deadline``, each
-    checked against the link's and the answers' primary and unique keys), built once per process and run on the
-    connection: the banner asks it on every page, and building and loading through the ORM cost more than the
-    query. Only when one waits are the roll calls loaded and the rule ``rollcall.answer`` asked of the first (an
+    deadline first. One statement of ids on ordinary pages (:data:`_WAITING`: the open roll calls by
+    ``ix_roll_calls_open_deadline``, each checked against the link's and the answers' primary and unique keys).
+    Only when one waits are the roll calls loaded and the rule ``rollcall.answer`` asked of the first (an
     observer's party may be asked and still not answer)."""
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.party_id is None:
         return Waiting([])
-    rows = db.session.connection().execute(
-        _waiting_statement(), {"party_id": actor.party_id, "now": utcnow(), "limit": limit}).all()
+    rows = db.session.execute(_WAITING, {"party_id": actor.party_id, "now": utcnow(), "limit": limit}).all()
     if not rows:
         return Waiting([])
     loaded = {rc.id: rc for rc in db.session.scalars(select(RollCall).where(RollCall.id.in_([r[0] for r in rows])))}
@@ -125,20 +136,6 @@ def waiting_for(actor: Account | None, limit: int = 3) -> Waiting:
     if not roll_calls or not permissions.can(actor, "rollcall.answer", roll_calls[0]):
         return Waiting([])
     return Waiting(roll_calls, max(0, int(rows[0][1]) - len(roll_calls)))
-
-
-@functools.cache
-def _waiting_statement() -> Select[Any]:
-    """The statement of :func:`waiting_for`, with the party, the time and the limit as parameters."""
-    party = bindparam("party_id", type_=Integer)
-    asked = select(roll_call_parties.c.roll_call_id).where(roll_call_parties.c.roll_call_id == RollCall.id,
-                                                           roll_call_parties.c.party_id == party).exists()
-    answered = select(RollCallAnswer.id).where(RollCallAnswer.roll_call_id == RollCall.id,
-                                               RollCallAnswer.party_id == party).exists()
-    now = bindparam("now", type_=RollCall.deadline.type)
-    return (select(RollCall.id, func.count().over())
-            .where(RollCall.state == RollCallState.OPEN, RollCall.deadline >= now, asked, ~answered)
-            .order_by(RollCall.deadline, RollCall.id).limit(bindparam("limit", type_=Integer)))
 
 
 def answer(actor: Account, roll_call_id: object, data: AnswerInput) -> RollCallAnswer:
